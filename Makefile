@@ -1,0 +1,41 @@
+# Two entry points for a new machine: `make demo` and `make test`.
+# Each creates .venv if missing and installs what it needs; re-running is cheap.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+
+.PHONY: demo test lint bench clean
+
+$(VENV)/.created:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	touch $@
+
+# npdnn with what the CLI needs (scikit-learn, pandas, matplotlib, tqdm)
+$(VENV)/.all: $(VENV)/.created pyproject.toml
+	$(PIP) install --quiet -e '.[all]'
+	touch $@
+
+# plus the test-only dependencies (torch==2.13.0, pytest, ruff, hypothesis, nbclient)
+$(VENV)/.test: $(VENV)/.all pyproject.toml
+	$(PIP) install --quiet -e '.[test]'
+	touch $@
+
+demo: $(VENV)/.all
+	mkdir -p demo
+	$(VENV)/bin/npdnn train --layers 32,16 --optimizer adam --epochs 200 --batch-size 32 \
+		--early-stopping --seed 0 --out demo/model.npz --plot demo/learning_curves.png
+
+lint: $(VENV)/.test
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff format --check src tests
+
+test: lint
+	$(PY) -m pytest -n 2
+
+bench: $(VENV)/.test
+	$(PY) benchmarks/bench.py
+
+clean:
+	rm -rf $(VENV) demo .pytest_cache .ruff_cache .hypothesis

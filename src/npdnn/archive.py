@@ -1,0 +1,108 @@
+"""Safe, atomic archive files: NumPy arrays plus JSON metadata in one ``.npz``.
+
+Loading never executes code: arrays are read with ``allow_pickle=False`` (an
+object array, the only NumPy route to unpickling, is refused) and metadata is
+JSON. Writing goes to a temporary file in the target's folder, is flushed and
+fsynced, then renamed over the target, so a crash leaves the old file intact.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+
+import numpy as np
+
+META_KEY = "__meta__"
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+class ModelFileError(ValueError):
+    """A model or checkpoint file that cannot be loaded: says which file and why."""
+
+
+def atomic_write(path, write):
+    """Call ``write(fileobj)`` on a temporary file beside ``path``, fsync, rename."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path} is a directory; expected a file path to write")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    try:  # make the rename itself durable
+        dir_fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def write_archive(path, arrays, meta, kind, version):
+    """Write ``arrays`` (name -> ndarray) and ``meta`` (JSON-able dict) atomically."""
+    header = {"format": f"npdnn-{kind}", "version": version, **meta}
+    blob = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
+    for name, a in arrays.items():
+        if np.asarray(a).dtype.hasobject:
+            raise TypeError(f"array {name!r} has dtype object; only numeric arrays are stored")
+    atomic_write(path, lambda f: np.savez(f, **{META_KEY: blob}, **arrays))
+
+
+def read_archive(path, kind, version):
+    """Return ``(arrays, meta)`` from a file written by :func:`write_archive`.
+
+    Raises :class:`ModelFileError` naming the file and the problem: empty,
+    truncated or corrupted, holding a pickle, foreign, another kind, or a newer
+    format version than this npdnn reads.
+    """
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise ModelFileError(f"{path} is a directory; expected an npdnn {kind} file")
+    with open(path, "rb") as f:  # FileNotFoundError / PermissionError as is
+        head = f.read(4)
+    if not head:
+        raise ModelFileError(f"{path} is empty (0 bytes); expected an npdnn {kind} file")
+    if head[:1] == b"\x80":
+        raise ModelFileError(f"{path} is a Python pickle, which npdnn never loads (unpickling can run code)")
+    if head != ZIP_MAGIC:
+        raise ModelFileError(f"{path} is not an npdnn {kind} file (unknown format, starts with {head!r})")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if META_KEY not in z.files:
+                raise ModelFileError(f"{path} is a NumPy archive but not an npdnn {kind} file (no metadata)")
+            meta = json.loads(z[META_KEY].tobytes().decode("utf-8"))
+            arrays = {k: z[k] for k in z.files if k != META_KEY}
+    except ModelFileError:
+        raise
+    except ValueError as e:
+        if "pickle" in str(e):
+            raise ModelFileError(
+                f"{path} holds a pickled object array, which npdnn never loads (unpickling can run code)"
+            ) from None
+        raise ModelFileError(f"{path} is corrupted: {e}") from None
+    except (zipfile.BadZipFile, EOFError, OSError, KeyError, UnicodeDecodeError) as e:
+        raise ModelFileError(f"{path} is truncated or corrupted ({type(e).__name__}: {e})") from None
+    if not isinstance(meta, dict) or meta.get("format") != f"npdnn-{kind}":
+        found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
+        raise ModelFileError(f"{path} is not an npdnn {kind} file (format {found!r})")
+    found_version = meta.get("version")
+    if not isinstance(found_version, int) or isinstance(found_version, bool):
+        raise ModelFileError(f"{path} has an invalid format version {found_version!r}")
+    if found_version > version:
+        raise ModelFileError(
+            f"{path} has format version {found_version}, newer than this npdnn reads (up to {version}); "
+            "upgrade npdnn to load it"
+        )
+    return arrays, meta

@@ -1,0 +1,70 @@
+"""Output layers paired with their cross-entropy costs, computed from the logits.
+
+Shapes: logits ``Z`` and targets ``Y`` are ``(n_L, m)``; ``weights`` is either a
+Python float (``1/m``, the plain mean) or an array ``(1, m)`` of per-sample weights
+that sum to one (scikit-learn's weighted mean ``sum(w_i l_i) / sum(w_i)``).
+
+Why from the logits: ``-[y log a + (1-y) log(1-a)]`` with ``a = sigmoid(z)``
+rounds ``a`` to exactly 0 or 1 once ``|z|`` exceeds ~37 (float64) and then takes
+``log(0)``. Written in ``z`` it is ``max(z, 0) - z y + log(1 + exp(-|z|))``, where
+``exp`` only sees values in (0, 1]: finite and exact for any finite logit.
+
+Why ``dZ_L = A_L - Y``: for sigmoid + binary cross-entropy (and softmax +
+categorical cross-entropy) the derivative of the loss of one sample with respect to
+its logit simplifies to ``a - y``; the cost J is a weighted mean, so
+``dZ_L = w * (A_L - Y)`` with ``w = 1/m`` unweighted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .activations import sigmoid, softmax
+
+
+def binary_cross_entropy(Z, Y, weights):
+    """``J = sum_i w_i [max(z_i, 0) - z_i y_i + log1p(exp(-|z_i|))]``; Z, Y: (1, m)."""
+    per_sample = np.maximum(Z, 0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))
+    return _weighted_sum(per_sample, weights)
+
+
+def categorical_cross_entropy(Z, Y, weights):
+    """``J = -sum_i w_i sum_k y_ki log softmax(z_i)_k``; Z, Y: (K, m), Y one-hot.
+
+    ``log softmax = (Z - max) - log(sum exp(Z - max))``: the shift keeps ``exp`` from
+    overflowing and the log is never taken of a rounded-to-zero probability.
+    """
+    shifted = Z - Z.max(axis=0, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))
+    return -_weighted_sum((Y * log_p).sum(axis=0, keepdims=True), weights)
+
+
+def cross_entropy_backward(A, Y, weights):
+    """``dZ_L = w * (A_L - Y)``, the gradient of J with respect to the logits (n_L, m)."""
+    dZ = A - Y
+    dZ *= weights
+    return dZ
+
+
+def _weighted_sum(per_sample, weights):
+    if isinstance(weights, float):
+        return per_sample.sum() * weights
+    return (per_sample * weights).sum()
+
+
+@dataclass(frozen=True)
+class Output:
+    """An output activation with its matching cost: ``dZ_L = w (A_L - Y)`` for both."""
+
+    name: str
+    forward: Callable
+    cost: Callable
+
+
+OUTPUTS = {
+    "sigmoid": Output("sigmoid", sigmoid, binary_cross_entropy),
+    "softmax": Output("softmax", softmax, categorical_cross_entropy),
+}

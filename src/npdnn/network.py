@@ -1,0 +1,281 @@
+"""The L-layer network: an ordered list of layers over one flat parameter vector.
+
+Notation (the article's): ``layer_dims = [n_x, n_1, ..., n_L]``, ``W{l}`` of shape
+``(n_l, n_{l-1})``, ``b{l}`` of shape ``(n_l, 1)``, activations ``A{l}`` of shape
+``(n_l, m)`` with one column per sample and ``A0 = X.T``.
+
+All parameters live in one contiguous vector ``theta`` and all gradients in one
+vector ``grad`` of the same layout; ``W{l}`` / ``dW{l}`` are reshaped views into
+them. An optimizer step is then a handful of whole-array operations, and copying
+the best parameters for early stopping is a single copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+
+import numpy as np
+
+from .activations import get_hidden
+from .initializers import get_initializer
+from .layers import Dense, Dropout
+from .losses import OUTPUTS, cross_entropy_backward
+from .validation import check_dtype, check_labels, check_sample_weight, check_X
+
+
+def param_layout(layer_dims):
+    """``[(name, shape, offset)]`` for ``W1, b1, ..., WL, bL`` in the flat vector."""
+    layout, offset = [], 0
+    for l in range(1, len(layer_dims)):
+        for name, shape in ((f"W{l}", (layer_dims[l], layer_dims[l - 1])), (f"b{l}", (layer_dims[l], 1))):
+            layout.append((name, shape, offset))
+            offset += shape[0] * shape[1]
+    return layout
+
+
+def _views(flat, layout, prefix=""):
+    return {prefix + name: flat[o : o + s[0] * s[1]].reshape(s) for name, s, o in layout}
+
+
+class Params(MutableMapping):
+    """``net.params``: a dict-like view ``{"W1": ..., "b1": ..., ...}``.
+
+    Reading gives the live array (a view into the flat vector). Assigning copies
+    the new values in, after checking the shape against the architecture and the
+    values for finiteness, so ``net.params["W1"] = W`` takes effect everywhere.
+    """
+
+    def __init__(self, views, layer_dims):
+        self._views = views
+        self._dims = layer_dims
+
+    def __getitem__(self, key):
+        return self._views[key]
+
+    def __setitem__(self, key, value):
+        if key not in self._views:
+            raise KeyError(f"no parameter {key!r}; this network has {list(self._views)}")
+        target = self._views[key]
+        value = np.asarray(value)
+        if value.shape != target.shape:
+            l = int(key[1:])
+            kind = (
+                f"connect layer {l - 1} ({self._dims[l - 1]} units) to layer {l} ({self._dims[l]} units)"
+                if key[0] == "W"
+                else f"hold one bias per unit of layer {l} ({self._dims[l]} units)"
+            )
+            raise ValueError(f"params[{key!r}] must have shape {target.shape} to {kind}; got {value.shape}")
+        if value.dtype.kind not in "biuf" or not np.isfinite(value).all():
+            raise ValueError(
+                f"params[{key!r}] must hold finite real numbers; got dtype {value.dtype} with non-finite or non-numeric values"
+            )
+        np.copyto(target, value, casting="unsafe")
+
+    def __delitem__(self, key):
+        raise TypeError("parameters cannot be deleted; the architecture is fixed at construction")
+
+    def __iter__(self):
+        return iter(self._views)
+
+    def __len__(self):
+        return len(self._views)
+
+    def __repr__(self):
+        return "Params(" + ", ".join(f"{k}: {v.shape}" for k, v in self._views.items()) + ")"
+
+
+class Network:
+    """A fully connected network for classification.
+
+    Parameters
+    ----------
+    layer_dims : sequence of int
+        ``[n_x, n_1, ..., n_L]``; ``n_L = 1`` for binary (sigmoid output), ``n_L = K
+        >= 2`` for K classes (softmax output).
+    hidden_activation : {"relu", "leaky_relu", "tanh", "sigmoid"}
+    init : {"he", "glorot", "scaled", "small"}, optional
+        Default ``"he"`` for ReLU-like hidden layers, ``"glorot"`` otherwise.
+    seed : int, np.random.Generator or None
+        The only source of randomness (initialization, and by default shuffling
+        and dropout masks in :meth:`fit`).
+    dtype : float32 or float64
+        Parameters, activations, gradients and outputs all keep this dtype.
+    """
+
+    def __init__(self, layer_dims, hidden_activation="relu", init=None, seed=None, dtype=np.float64):
+        dims = list(layer_dims) if not isinstance(layer_dims, (str, bytes)) else None
+        if (
+            dims is None
+            or len(dims) < 2
+            or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1 for n in dims)
+        ):
+            raise ValueError(
+                f"layer_dims must be a list of at least two positive integers [n_x, ..., n_L]; got {layer_dims!r}"
+            )
+        self.layer_dims = [int(n) for n in dims]
+        self.hidden_activation = get_hidden(hidden_activation).name
+        self.init = (
+            init if init is not None else ("he" if self.hidden_activation in ("relu", "leaky_relu") else "glorot")
+        )
+        initializer = get_initializer(self.init)
+        self.dtype = check_dtype(dtype)
+        self.output = OUTPUTS["sigmoid" if self.layer_dims[-1] == 1 else "softmax"]
+        self.rng = np.random.default_rng(seed)
+
+        layout = param_layout(self.layer_dims)
+        size = layout[-1][2] + self.layer_dims[-1]
+        self.theta = np.zeros(size, dtype=self.dtype)
+        self.grad = np.zeros(size, dtype=self.dtype)
+        views, gviews = _views(self.theta, layout), _views(self.grad, layout, "d")
+        self.params = Params(views, self.layer_dims)
+        self.grads = gviews
+        self.dense, self.dropout = [], []
+        L = self.L
+        act = get_hidden(self.hidden_activation)
+        for l in range(1, L + 1):
+            W = views[f"W{l}"]
+            W[...] = initializer(self.rng, self.layer_dims[l], self.layer_dims[l - 1])
+            self.dense.append(Dense(l, W, views[f"b{l}"], gviews[f"dW{l}"], gviews[f"db{l}"], act if l < L else None))
+            if l < L:
+                self.dropout.append(Dropout(after=l))
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def L(self):
+        """Number of layers with parameters (the input layer is not counted)."""
+        return len(self.layer_dims) - 1
+
+    @property
+    def n_features(self):
+        return self.layer_dims[0]
+
+    @property
+    def layers(self):
+        """Ordered layers: Dense 1, Dropout 1, ..., Dense L-1, Dropout L-1, Dense L."""
+        out = []
+        for l, dense in enumerate(self.dense):
+            out.append(dense)
+            if l < len(self.dropout):
+                out.append(self.dropout[l])
+        return out
+
+    def set_dropout(self, rates):
+        """Set the dropout rate after each hidden layer: one number for all, or a
+        sequence with one rate per hidden layer (L - 1 of them)."""
+        from .validation import check_rate
+
+        n_hidden = self.L - 1
+        if np.ndim(rates) == 0:
+            rates = [rates] * n_hidden
+        rates = list(rates)
+        if len(rates) != n_hidden:
+            raise ValueError(
+                f"dropout needs one rate per hidden layer: this network has {n_hidden}; got {len(rates)} rates"
+            )
+        for layer, rate in zip(self.dropout, rates):
+            layer.rate = check_rate("dropout", rate)
+
+    # ------------------------------------------------------------------ numerics
+    def forward(self, A0, training=False):
+        """Propagate ``A0`` (n_x, m) through every layer; return the logits ``Z_L`` (n_L, m)."""
+        A = A0
+        for layer in self.layers:
+            A = layer.forward(A, training)
+        return A
+
+    def backward(self, dZL, l2_scale=0.0):
+        """Back-propagate ``dZ_L`` (n_L, m) through the caches; fills :attr:`grads`."""
+        dA = dZL
+        for layer in reversed(self.layers):
+            dA = layer.backward(dA, l2_scale)
+
+    def l2_penalty(self):
+        """``sum_l ||W{l}||_F^2`` (biases are not regularized)."""
+        return sum(float(np.vdot(d.W, d.W)) for d in self.dense)
+
+    def objective(self, A0, Y, weights, l2=0.0, training=False):
+        """``J`` (float) on a batch, forward pass only; arguments as for
+        :meth:`loss_and_gradients`."""
+        J = float(self.output.cost(self.forward(A0, training), Y, weights))
+        if l2:
+            J += l2 / (2 * A0.shape[1]) * self.l2_penalty()
+        return J
+
+    def loss_and_gradients(self, A0, Y, weights, l2=0.0, training=False):
+        """One forward and one backward pass on a batch; returns ``J`` (float).
+
+        ``A0`` (n_x, m), ``Y`` (n_L, m), ``weights`` a float ``1/m`` or an array (1, m)
+        summing to 1. ``J = cost + l2 / (2m) sum ||W||^2``; gradients land in ``grads``.
+        """
+        ZL = self.forward(A0, training)
+        J = float(self.output.cost(ZL, Y, weights))
+        m = A0.shape[1]
+        if l2:
+            J += l2 / (2 * m) * self.l2_penalty()
+        AL = self.output.forward(ZL)
+        self.backward(cross_entropy_backward(AL, Y, weights), l2 / m)
+        return J
+
+    # ------------------------------------------------------------------ public API
+    def _check(self, X, y=None, sample_weight=None):
+        X = check_X(X, self.n_features, self.dtype)
+        if y is None:
+            return X.T
+        K = self.layer_dims[-1]
+        labels = check_labels(y, X.shape[0], n_classes=max(K, 2))
+        Y = self.targets(labels)
+        w = check_sample_weight(sample_weight, X.shape[0])
+        weights = 1.0 / X.shape[0] if w is None else (w / w.sum()).astype(self.dtype)[None, :]
+        return X.T, Y, weights  # A0 = X.T is a view: (m, n_x) -> (n_x, m)
+
+    def targets(self, labels):
+        """Integer labels (m,) -> ``Y`` of the network's dtype: (1, m) for binary,
+        one-hot (K, m) for K classes."""
+        K = self.layer_dims[-1]
+        if K == 1:
+            return labels.astype(self.dtype)[None, :]
+        Y = np.zeros((K, labels.shape[0]), dtype=self.dtype)
+        Y[labels, np.arange(labels.shape[0])] = 1
+        return Y
+
+    def predict_proba(self, X):
+        """Probabilities: (m,) of class 1 for a binary network, (m, K) for softmax."""
+        A0 = self._check(X)
+        P = self.output.forward(self.forward(A0))
+        return P[0] if self.layer_dims[-1] == 1 else np.ascontiguousarray(P.T)
+
+    def decision_function(self, X):
+        """Logits ``Z_L``: (m,) for binary, (m, K) for softmax."""
+        ZL = self.forward(self._check(X))
+        return ZL[0] if self.layer_dims[-1] == 1 else np.ascontiguousarray(ZL.T)
+
+    def predict(self, X, threshold=0.5):
+        """Labels (m,) as int64: ``proba >= threshold`` for binary, argmax for softmax."""
+        P = self.predict_proba(X)
+        if P.ndim == 1:
+            return (P >= threshold).astype(np.int64)
+        return P.argmax(axis=1)
+
+    def cost(self, X, y, l2=0.0, sample_weight=None):
+        """``J`` (float): mean (or weighted mean) cross-entropy plus ``l2/(2m) sum ||W||^2``."""
+        return self.objective(*self._check(X, y, sample_weight), l2)
+
+    def gradients(self, X, y, l2=0.0, sample_weight=None):
+        """``{"dW1": ..., "db1": ..., ...}`` of J at the current parameters (copies)."""
+        A0, Y, weights = self._check(X, y, sample_weight)
+        self.loss_and_gradients(A0, Y, weights, l2)
+        return {k: v.copy() for k, v in self.grads.items()}
+
+    def fit(self, X, y, **kwargs):
+        """Train in place; see :func:`npdnn.training.fit` for the options. Returns
+        the history dict (``"loss"``: one float per epoch, ...)."""
+        from .training import fit
+
+        return fit(self, X, y, **kwargs)
+
+    def __repr__(self):
+        return (
+            f"Network(layer_dims={self.layer_dims}, hidden_activation={self.hidden_activation!r}, "
+            f"output={self.output.name!r}, init={self.init!r}, dtype={self.dtype.name}, "
+            f"params={self.theta.size})"
+        )

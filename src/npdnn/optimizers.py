@@ -1,0 +1,192 @@
+"""Optimizers that update a flat parameter vector in place from its gradient.
+
+Each optimizer owns its state (velocity, moments, step count), allocated on the
+first step with the parameters' shape and dtype. The update rules are those of
+``torch.optim`` (no weight decay, no dampening; L2 is part of the cost instead):
+
+- ``GD``:       ``theta -= lr * g``
+- ``Momentum``: ``v = mu v + g`` (``v = g`` on the first step), then
+  ``theta -= lr * v``, or with Nesterov ``theta -= lr * (g + mu v)``
+- ``RMSProp``:  ``s = rho s + (1 - rho) g^2``, ``theta -= lr * g / (sqrt(s) + eps)``
+- ``Adam``:     ``m = b1 m + (1 - b1) g``, ``v = b2 v + (1 - b2) g^2``,
+  ``theta -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)``
+
+Updates use preallocated buffers and ``out=`` so a step allocates nothing.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .validation import check_positive
+
+
+class Optimizer:
+    """Base class: ``step(theta, grad)`` updates ``theta`` in place."""
+
+    name = "optimizer"
+    _state_names: tuple = ()
+
+    def __init__(self, learning_rate):
+        self.learning_rate = float(check_positive("learning_rate", learning_rate))
+        self.t = 0
+        self._tmp = None
+        for name in self._state_names:
+            setattr(self, name, None)
+
+    def step(self, theta, grad):
+        """One update of ``theta`` (flat, in place) from ``grad`` (same shape)."""
+        if self._tmp is None or self._tmp.shape != theta.shape:
+            self._allocate(theta)
+        self.t += 1
+        self._update(theta, grad)
+
+    def _allocate(self, theta):
+        self._tmp = np.empty_like(theta)  # scratch, so a step allocates nothing
+        for name in self._state_names:
+            state = getattr(self, name)
+            if state is None or state.shape != theta.shape:
+                setattr(self, name, np.zeros_like(theta))
+
+    def _update(self, theta, grad):
+        raise NotImplementedError
+
+    def state_dict(self):
+        """Everything needed to continue exactly: step count, rate, state arrays."""
+        state = {"t": self.t, "learning_rate": self.learning_rate}
+        for name in self._state_names:
+            if getattr(self, name) is not None:
+                state[name] = getattr(self, name).copy()
+        return state
+
+    def load_state_dict(self, state):
+        self.t = int(state["t"])
+        self.learning_rate = float(state["learning_rate"])
+        self._tmp = None
+        for name in self._state_names:
+            setattr(self, name, np.array(state[name]) if name in state else None)
+
+    def __repr__(self):
+        return f"{type(self).__name__}(learning_rate={self.learning_rate})"
+
+
+class GD(Optimizer):
+    """Plain (mini-batch) gradient descent: ``theta -= lr * g``."""
+
+    name = "gd"
+
+    def _update(self, theta, grad):
+        np.multiply(grad, self.learning_rate, out=self._tmp)
+        theta -= self._tmp
+
+
+class Momentum(Optimizer):
+    """SGD with (optionally Nesterov) momentum, as ``torch.optim.SGD`` defines it."""
+
+    name = "momentum"
+    _state_names = ("velocity",)
+
+    def __init__(self, learning_rate, momentum=0.9, nesterov=False):
+        super().__init__(learning_rate)
+        self.momentum = float(check_positive("momentum", momentum, allow_zero=True))
+        self.nesterov = bool(nesterov)
+
+    def _update(self, theta, grad):
+        v, tmp = self.velocity, self._tmp
+        if self.t == 1:
+            np.copyto(v, grad)
+        else:
+            v *= self.momentum
+            v += grad
+        if self.nesterov:
+            np.multiply(v, self.momentum, out=tmp)
+            tmp += grad
+        else:
+            np.copyto(tmp, v)
+        tmp *= self.learning_rate
+        theta -= tmp
+
+    def __repr__(self):
+        return f"Momentum(learning_rate={self.learning_rate}, momentum={self.momentum}, nesterov={self.nesterov})"
+
+
+class RMSProp(Optimizer):
+    """RMSProp, as ``torch.optim.RMSprop`` (no centering, no momentum)."""
+
+    name = "rmsprop"
+    _state_names = ("square_avg",)
+
+    def __init__(self, learning_rate, rho=0.99, epsilon=1e-8):
+        super().__init__(learning_rate)
+        self.rho = float(check_positive("rho", rho, allow_zero=True))
+        self.epsilon = float(check_positive("epsilon", epsilon))
+
+    def _update(self, theta, grad):
+        s, tmp = self.square_avg, self._tmp
+        s *= self.rho
+        np.multiply(grad, grad, out=tmp)
+        tmp *= 1.0 - self.rho
+        s += tmp
+        np.sqrt(s, out=tmp)
+        tmp += self.epsilon
+        np.divide(grad, tmp, out=tmp)
+        tmp *= self.learning_rate
+        theta -= tmp
+
+
+class Adam(Optimizer):
+    """Adam with bias correction, as ``torch.optim.Adam`` (amsgrad off)."""
+
+    name = "adam"
+    _state_names = ("m", "v")
+
+    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8):
+        super().__init__(learning_rate)
+        for name, b in (("beta1", beta1), ("beta2", beta2)):
+            if isinstance(b, bool) or not isinstance(b, (int, float, np.number)) or not 0 <= b < 1:
+                raise ValueError(f"{name} must be a number in [0, 1); got {b!r}")
+        self.beta1, self.beta2 = float(beta1), float(beta2)
+        self.epsilon = float(check_positive("epsilon", epsilon))
+
+    def _update(self, theta, grad):
+        m, v, tmp = self.m, self.v, self._tmp
+        b1, b2 = self.beta1, self.beta2
+        # m = b1 m + (1 - b1) g, written as m += (1 - b1)(g - m) like torch's lerp
+        np.subtract(grad, m, out=tmp)
+        tmp *= 1.0 - b1
+        m += tmp
+        v *= b2
+        np.multiply(grad, grad, out=tmp)
+        tmp *= 1.0 - b2
+        v += tmp
+        step_size = self.learning_rate / (1.0 - b1**self.t)
+        np.sqrt(v, out=tmp)
+        tmp /= math.sqrt(1.0 - b2**self.t)
+        tmp += self.epsilon
+        np.divide(m, tmp, out=tmp)
+        tmp *= step_size
+        theta -= tmp
+
+
+OPTIMIZERS = {
+    "gd": GD,
+    "sgd": GD,
+    "momentum": Momentum,
+    "nesterov": lambda lr: Momentum(lr, nesterov=True),
+    "rmsprop": RMSProp,
+    "adam": Adam,
+}
+
+
+def get_optimizer(optimizer, learning_rate):
+    """An :class:`Optimizer` instance from an instance or a name (``learning_rate``
+    then sets its rate)."""
+    if isinstance(optimizer, Optimizer):
+        return optimizer
+    if isinstance(optimizer, str) and optimizer in OPTIMIZERS:
+        return OPTIMIZERS[optimizer](learning_rate)
+    raise ValueError(
+        f"unknown optimizer {optimizer!r}; expected an npdnn.optimizers.Optimizer or one of {sorted(OPTIMIZERS)}"
+    )

@@ -1,0 +1,120 @@
+"""Input checks at the public boundary: each error names what was received and
+what was expected. Plain ``if ... raise``, never ``assert`` (which ``python -O``
+removes)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+DTYPES = (np.float32, np.float64)
+
+
+def check_dtype(dtype):
+    """Return ``np.dtype(dtype)`` if it is float32 or float64, else raise."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt is None or dt.type not in DTYPES:
+        raise ValueError(f"dtype must be float32 or float64; got {dtype!r}")
+    return dt
+
+
+def _first_bad(mask):
+    idx = np.argwhere(~mask)[0]
+    return tuple(int(i) for i in idx)
+
+
+def check_X(X, n_features, dtype, name="X"):
+    """Validate ``X`` (m, n_features) and return it as a C- or F-ordered array of
+    ``dtype`` (no copy when it already is one)."""
+    if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray):
+        X = X.to_numpy()
+    X = np.asarray(X)
+    if X.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must hold real numbers (bool, int or float); got dtype {X.dtype}")
+    if X.ndim != 2:
+        raise ValueError(
+            f"{name} must be a 2-D array of shape (n_samples, n_features); got an array "
+            f"of shape {X.shape}" + (" (reshape a single sample with X.reshape(1, -1))" if X.ndim == 1 else "")
+        )
+    if X.shape[0] == 0:
+        raise ValueError(f"{name} has 0 samples (shape {X.shape}); expected at least 1")
+    if n_features is not None and X.shape[1] != n_features:
+        raise ValueError(
+            f"layer 1 expects A0 of shape ({n_features}, m) but got ({X.shape[1]}, m): "
+            f"{name} has {X.shape[1]} features, the network was built for n_x = {n_features}"
+        )
+    X = X.astype(dtype, copy=False)
+    finite = np.isfinite(X)
+    if not finite.all():
+        row, col = _first_bad(finite)
+        raise ValueError(
+            f"{name} contains NaN or infinity (first at row {row}, column {col}: {X[row, col]}); expected finite values"
+        )
+    return X
+
+
+def check_labels(y, m, n_classes=2, name="y"):
+    """Validate labels ``y`` (m,) as integers in ``0..n_classes-1`` (bools and
+    integral floats accepted) and return them as an int64 array."""
+    if hasattr(y, "to_numpy") and not isinstance(y, np.ndarray):
+        y = y.to_numpy()
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D array of shape (n_samples,); got shape {y.shape}")
+    if y.shape[0] != m:
+        raise ValueError(f"{name} must have one label per sample: X has {m} rows but {name} has {y.shape[0]}")
+    if y.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must hold integer class labels; got dtype {y.dtype}")
+    expected = "{0, 1}" if n_classes == 2 else f"0..{n_classes - 1}"
+    if y.dtype.kind == "f":
+        ok = np.isfinite(y) & (y == np.round(y))
+        if not ok.all():
+            raise ValueError(f"{name} must hold labels in {expected}; got {y[~ok][0]!r}")
+    yi = y.astype(np.int64)
+    bad = (yi < 0) | (yi >= n_classes)
+    if bad.any():
+        found = np.unique(yi[bad])[:5].tolist()
+        raise ValueError(f"{name} must hold labels in {expected}; got values {found}")
+    return yi
+
+
+def check_sample_weight(sample_weight, m):
+    """Validate ``sample_weight`` (m,) as finite, non-negative, not all zero; None -> None."""
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight)
+    if w.ndim == 0:
+        w = np.full(m, float(w))
+    if w.dtype.kind not in "biuf":
+        raise ValueError(f"sample_weight must be numeric; got dtype {w.dtype}")
+    if w.shape != (m,):
+        raise ValueError(f"sample_weight must have shape ({m},), one weight per sample; got {w.shape}")
+    w = w.astype(np.float64)
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise ValueError(
+            "sample_weight must be finite and non-negative; got " + repr(w[~(np.isfinite(w) & (w >= 0))][0])
+        )
+    if w.sum() <= 0:
+        raise ValueError("sample_weight sums to zero; expected at least one positive weight")
+    return w
+
+
+def check_positive(name, value, integer=False, allow_zero=False):
+    """Validate a scalar hyperparameter and return it."""
+    kind = "an integer" if integer else "a number"
+    ok_type = isinstance(value, (int, np.integer)) if integer else isinstance(value, (int, float, np.number))
+    if isinstance(value, bool) or not ok_type or not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be {kind} {bound}; got {value!r}")
+    return value
+
+
+def check_rate(name, value):
+    """A probability-like rate in [0, 1)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not 0 <= value < 1:
+        raise ValueError(f"{name} must be a number in [0, 1); got {value!r}")
+    return float(value)
