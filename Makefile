@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint clean
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -23,19 +23,14 @@ $(VENV)/.test: $(VENV)/.all pyproject.toml
 	touch $@
 
 demo: $(VENV)/.all
-	mkdir -p demo
-	$(VENV)/bin/npdnn train --layers 32,16 --optimizer adam --epochs 200 --batch-size 32 \
-		--early-stopping --seed 0 --out demo/model.npz --plot demo/learning_curves.png
+	$(PY) examples/demo.py
 
 lint: $(VENV)/.test
-	$(VENV)/bin/ruff check src tests
-	$(VENV)/bin/ruff format --check src tests
+	$(VENV)/bin/ruff check src tests examples
+	$(VENV)/bin/ruff format --check src tests examples
 
 test: lint
 	$(PY) -m pytest -n 2
-
-bench: $(VENV)/.test
-	$(PY) benchmarks/bench.py
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .ruff_cache .hypothesis

@@ -53,7 +53,7 @@ def gradcheck(net, X, y, *, l2=0.0, sample_weight=None, epsilon=1e-6, rng=None):
             g_num[i] = (J_plus - J_minus) / (2 * epsilon)
         net.loss_and_gradients(A0, Y, weights, l2, training)  # leave grads at theta
     finally:
-        for layer, (layer_rng, frozen) in zip(net.dropout, saved):
+        for layer, (layer_rng, frozen) in zip(net.dropout, saved, strict=True):
             layer.rng, layer.frozen = layer_rng, frozen
     result, offset = {}, 0
     for name, value in net.params.items():

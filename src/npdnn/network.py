@@ -67,7 +67,8 @@ class Params(MutableMapping):
             raise ValueError(f"params[{key!r}] must have shape {target.shape} to {kind}; got {value.shape}")
         if value.dtype.kind not in "biuf" or not np.isfinite(value).all():
             raise ValueError(
-                f"params[{key!r}] must hold finite real numbers; got dtype {value.dtype} with non-finite or non-numeric values"
+                f"params[{key!r}] must hold finite real numbers; got dtype {value.dtype} "
+                "with non-finite or non-numeric values"
             )
         np.copyto(target, value, casting="unsafe")
 
@@ -172,7 +173,7 @@ class Network:
             raise ValueError(
                 f"dropout needs one rate per hidden layer: this network has {n_hidden}; got {len(rates)} rates"
             )
-        for layer, rate in zip(self.dropout, rates):
+        for layer, rate in zip(self.dropout, rates, strict=True):
             layer.rate = check_rate("dropout", rate)
 
     # ------------------------------------------------------------------ numerics

@@ -1,0 +1,192 @@
+"""The foundation's public contract: shapes, init, prediction, dtype, errors, determinism."""
+
+import ast
+import pathlib
+
+import numpy as np
+import pytest
+from conftest import make_data
+
+import npdnn
+from npdnn.activations import HIDDEN
+
+
+def test_params_shapes_follow_layer_dims():
+    net = npdnn.Network([12, 20, 7, 5, 1], seed=0)
+    expected = {
+        "W1": (20, 12),
+        "b1": (20, 1),
+        "W2": (7, 20),
+        "b2": (7, 1),
+        "W3": (5, 7),
+        "b3": (5, 1),
+        "W4": (1, 5),
+        "b4": (1, 1),
+    }
+    assert {k: v.shape for k, v in net.params.items()} == expected
+    for l in range(1, 5):
+        np.testing.assert_array_equal(net.params[f"b{l}"], 0)
+
+
+@pytest.mark.parametrize(
+    "init, std", [("he", np.sqrt(2 / 400)), ("scaled", np.sqrt(1 / 400)), ("small", 0.01), ("glorot", np.sqrt(2 / 700))]
+)
+def test_initializer_scales(init, std):
+    W = npdnn.Network([400, 300, 1], init=init, seed=0).params["W1"]
+    assert abs(W.std() / std - 1) < 0.02
+    assert abs(W.mean()) < 0.1 * std
+
+
+def test_replacing_a_param_takes_effect(data):
+    X, y = data
+    net = npdnn.Network([6, 4, 1], seed=0)
+    net.params["W2"] = np.zeros((1, 4))
+    net.params["b2"] = np.full((1, 1), 2.0)
+    np.testing.assert_allclose(net.predict_proba(X), 1 / (1 + np.exp(-2.0)))
+
+
+def test_wrong_param_shape_is_refused_with_the_rule():
+    net = npdnn.Network([12, 20, 7, 1], seed=0)
+    with pytest.raises(
+        ValueError, match=r"params\['W2'\] must have shape \(7, 20\).*layer 1 \(20 units\).*got \(7, 19\)"
+    ):
+        net.params["W2"] = np.zeros((7, 19))
+
+
+def test_predict_and_proba_shapes(data):
+    X, y = data
+    net = npdnn.Network([6, 5, 1], seed=0)
+    p = net.predict_proba(X)
+    assert p.shape == (40,) and ((p > 0) & (p < 1)).all()
+    labels = net.predict(X)
+    np.testing.assert_array_equal(labels, (p >= 0.5).astype(int))
+    np.testing.assert_array_equal(net.predict(X, threshold=0.0), 1)
+
+
+def test_cost_is_mean_cross_entropy_plus_l2(data):
+    X, y = data
+    net = npdnn.Network([6, 5, 1], seed=0)
+    p = net.predict_proba(X)
+    bce = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+    assert isinstance(net.cost(X, y), float)
+    np.testing.assert_allclose(net.cost(X, y), bce, rtol=1e-12)
+    penalty = sum((net.params[f"W{l}"] ** 2).sum() for l in (1, 2))
+    np.testing.assert_allclose(net.cost(X, y, l2=0.7), bce + 0.7 / (2 * 40) * penalty, rtol=1e-12)
+
+
+def test_history_loss_is_cost_before_each_update(data):
+    X, y = data
+    net = npdnn.Network([6, 5, 1], seed=0)
+    J0 = net.cost(X, y)
+    history = net.fit(X, y, learning_rate=0.1, epochs=3)
+    assert len(history["loss"]) == 3 and history["loss"][0] == J0
+    assert history["loss"][2] < history["loss"][0]
+
+
+def test_labels_accepted_as_bools_and_ints(data):
+    X, y = data
+    net = npdnn.Network([6, 3, 1], seed=0)
+    assert net.cost(X, y.astype(bool)) == net.cost(X, y) == net.cost(X, y.astype(np.float32))
+
+
+@pytest.mark.parametrize("activation", sorted(HIDDEN))
+def test_float32_everywhere(activation, data):
+    X, y = data
+    net = npdnn.Network([6, 5, 3, 1], hidden_activation=activation, seed=0, dtype=np.float32)
+    assert all(v.dtype == np.float32 for v in net.params.values())
+    assert net.predict_proba(X).dtype == np.float32
+    assert net.predict_proba(X.astype(np.float32)).dtype == np.float32
+    assert all(g.dtype == np.float32 for g in net.gradients(X, y, l2=0.1).values())
+    net.forward(X.T.astype(np.float32), training=False)
+    assert all(layer.A.dtype == np.float32 for layer in net.dense)
+    net.fit(X, y, epochs=2, l2=0.1, batch_size=16, optimizer="adam", dropout=0.2, seed=0)
+    assert net.theta.dtype == np.float32 and net.grad.dtype == np.float32
+
+
+def test_same_seed_bit_identical(data):
+    X, y = data
+    runs = []
+    for _ in range(2):
+        net = npdnn.Network([6, 5, 4, 1], seed=42)
+        history = net.fit(X, y, learning_rate=0.05, epochs=20)
+        runs.append((net.theta.copy(), history["loss"]))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    assert runs[0][1] == runs[1][1]
+    other = npdnn.Network([6, 5, 4, 1], seed=43)
+    assert not np.array_equal(other.theta, npdnn.Network([6, 5, 4, 1], seed=42).theta)
+
+
+def test_generator_can_be_passed_in():
+    a = npdnn.Network([3, 2, 1], seed=np.random.default_rng(7))
+    b = npdnn.Network([3, 2, 1], seed=7)
+    np.testing.assert_array_equal(a.theta, b.theta)
+
+
+def test_caches_are_overwritten_not_appended(data):
+    X, _ = data
+    net = npdnn.Network([6, 5, 1], seed=0)
+    net.predict_proba(X)
+    net.predict_proba(X[:3])
+    assert net.dense[0].A.shape == (5, 3)
+
+
+@pytest.mark.parametrize(
+    "X, y, match",
+    [
+        (np.zeros(6), None, r"2-D array of shape \(n_samples, n_features\); got an array of shape \(6,\)"),
+        (np.zeros((4, 5)), None, r"layer 1 expects A0 of shape \(6, m\) but got \(5, m\)"),
+        (np.zeros((0, 6)), None, r"0 samples"),
+        (np.array([[np.nan] * 6]), None, r"NaN or infinity \(first at row 0, column 0"),
+        (np.array([["a"] * 6]), None, r"real numbers.*got dtype <U1"),
+        (np.zeros((3, 6)), np.array([0, 1]), r"one label per sample: X has 3 rows but y has 2"),
+        (np.zeros((3, 6)), np.array([0, 1, 2]), r"labels in \{0, 1\}; got values \[2\]"),
+        (np.zeros((3, 6)), np.array([0, 1, 0.5]), r"labels in \{0, 1\}; got"),
+        (np.zeros((3, 6)), np.zeros((3, 2)), r"1-D array of shape \(n_samples,\); got shape \(3, 2\)"),
+    ],
+)
+def test_bad_input_names_what_was_received_and_expected(X, y, match):
+    net = npdnn.Network([6, 4, 1], seed=0)
+    with pytest.raises(ValueError, match=match):
+        net.predict_proba(X) if y is None else net.cost(X, y)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"layer_dims": [3]}, "at least two positive integers"),
+        ({"layer_dims": [3, 0, 1]}, "at least two positive integers"),
+        ({"layer_dims": [3, 1], "hidden_activation": "gelu"}, r"unknown hidden_activation 'gelu'; expected one of"),
+        ({"layer_dims": [3, 1], "init": "zeros"}, r"unknown init 'zeros'"),
+        ({"layer_dims": [3, 1], "dtype": np.int32}, r"dtype must be float32 or float64"),
+    ],
+)
+def test_bad_construction(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        npdnn.Network(**kwargs)
+
+
+def test_core_imports_only_numpy():
+    core = [
+        "activations",
+        "initializers",
+        "losses",
+        "layers",
+        "network",
+        "optimizers",
+        "schedules",
+        "training",
+        "gradcheck",
+        "validation",
+    ]
+    allowed = {"numpy", "__future__", "typing", "dataclasses", "math", "collections"}
+    src = pathlib.Path(npdnn.__file__).parent
+    for name in core:
+        tree = ast.parse((src / f"{name}.py").read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                roots = {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                roots = {node.module.split(".")[0]}
+            else:
+                continue
+            assert roots <= allowed, f"{name}.py imports {roots - allowed}"
