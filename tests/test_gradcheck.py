@@ -2,10 +2,11 @@
 
 import numpy as np
 import pytest
-from conftest import make_data
 
 import npdnn
 from npdnn.activations import HIDDEN
+
+from conftest import make_data
 
 
 @pytest.mark.parametrize("activation", sorted(HIDDEN))

@@ -5,7 +5,6 @@ import pathlib
 
 import numpy as np
 import pytest
-from conftest import make_data
 
 import npdnn
 from npdnn.activations import HIDDEN

@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 import torch
-from conftest import make_data
 
 import npdnn
+
+from conftest import make_data
 
 TORCH_ACT = {
     "relu": torch.relu,

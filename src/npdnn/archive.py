@@ -79,7 +79,8 @@ def read_archive(path, kind, version):
     if head != ZIP_MAGIC:
         raise ModelFileError(f"{path} is not an npdnn {kind} file (unknown format, starts with {head!r})")
     try:
-        with np.load(path, allow_pickle=False) as z:
+        # Our own handle, so the file is closed even when np.load fails on a bad zip.
+        with open(path, "rb") as f, np.load(f, allow_pickle=False) as z:
             if META_KEY not in z.files:
                 raise ModelFileError(f"{path} is a NumPy archive but not an npdnn {kind} file (no metadata)")
             meta = json.loads(z[META_KEY].tobytes().decode("utf-8"))
