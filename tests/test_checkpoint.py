@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import npdnn
+
 from conftest import make_data
 
 KW = dict(optimizer="adam", learning_rate=0.01, batch_size=7, dropout=0.2, seed=5, lr_schedule="plateau")
