@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 import torch
-from conftest import make_data
 
 import npdnn
+
+from conftest import make_data
 
 RTOL, ATOL = 1e-9, 1e-12
 LR = {"gd": 0.05, "momentum": 0.02, "nesterov": 0.02, "rmsprop": 0.002, "adam": 0.005}
