@@ -49,6 +49,12 @@ def cross_entropy_backward(A, Y, weights):
     return dZ
 
 
+def normalized_weights(sample_weight, dtype):
+    """Per-sample weights (m,) -> the ``weights`` argument of the costs: (1, m) of
+    ``dtype``, summing to one."""
+    return (sample_weight / sample_weight.sum()).astype(dtype)[None, :]
+
+
 def _weighted_sum(per_sample, weights):
     if isinstance(weights, float):
         return per_sample.sum() * weights

@@ -19,8 +19,8 @@ import numpy as np
 from .activations import get_hidden
 from .initializers import get_initializer
 from .layers import Dense, Dropout
-from .losses import OUTPUTS, cross_entropy_backward
-from .validation import check_dtype, check_labels, check_sample_weight, check_X
+from .losses import OUTPUTS, cross_entropy_backward, normalized_weights
+from .validation import check_dtype, check_labels, check_rate, check_sample_weight, check_X
 
 
 def param_layout(layer_dims):
@@ -163,8 +163,6 @@ class Network:
     def set_dropout(self, rates):
         """Set the dropout rate after each hidden layer: one number for all, or a
         sequence with one rate per hidden layer (L - 1 of them)."""
-        from .validation import check_rate
-
         n_hidden = self.L - 1
         if np.ndim(rates) == 0:
             rates = [rates] * n_hidden
@@ -226,7 +224,7 @@ class Network:
         labels = check_labels(y, X.shape[0], n_classes=max(K, 2))
         Y = self.targets(labels)
         w = check_sample_weight(sample_weight, X.shape[0])
-        weights = 1.0 / X.shape[0] if w is None else (w / w.sum()).astype(self.dtype)[None, :]
+        weights = 1.0 / X.shape[0] if w is None else normalized_weights(w, self.dtype)
         return X.T, Y, weights  # A0 = X.T is a view: (m, n_x) -> (n_x, m)
 
     def targets(self, labels):

@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from .losses import normalized_weights
 from .optimizers import get_optimizer
 from .schedules import get_schedule
 from .validation import check_labels, check_positive, check_rate, check_sample_weight, check_X
@@ -55,11 +56,6 @@ def _split(n, fraction, rng):
         raise ValueError(f"validation_fraction={fraction} of {n} samples leaves an empty training or validation set")
     perm = rng.permutation(n)
     return np.sort(perm[n_val:]), np.sort(perm[:n_val])
-
-
-def _batch_weights(w, dtype):
-    """Normalize (m,) weights to sum 1, as a (1, m) array of ``dtype``."""
-    return (w / w.sum()).astype(dtype)[None, :]
 
 
 def fit(
@@ -159,7 +155,8 @@ def fit(
         X_val = check_X(validation_data[0], net.n_features, net.dtype, name="X_val")
         y_val = check_labels(validation_data[1], X_val.shape[0], n_classes=n_classes, name="y_val")
     validating = validation_fraction > 0 or validation_data is not None
-    if w is not None and w.sum() <= 0:
+    w_total = None if w is None else w.sum()
+    if w_total is not None and w_total <= 0:
         raise ValueError("every training sample has weight zero")
 
     m = X.shape[0]
@@ -211,8 +208,9 @@ def fit(
                     weights, share = 1.0 / (end - start), (end - start) / m
                 else:
                     wb = w[idx]
-                    share = wb.sum() / w.sum()
-                    weights = _batch_weights(wb, net.dtype) if wb.sum() > 0 else 0.0
+                    wb_sum = wb.sum()
+                    share = wb_sum / w_total
+                    weights = normalized_weights(wb, net.dtype) if wb_sum > 0 else 0.0
                 J = net.loss_and_gradients(A0, Yb, weights, l2, training=True)
                 if not math.isfinite(J):
                     np.copyto(net.theta, snapshot)
