@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint bench clean
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ lint: $(VENV)/.test
 
 test: lint
 	$(PY) -m pytest -n 2
+
+# benchmark table vs PyTorch and scikit-learn (run by hand; see benchmarks/README.md)
+bench: $(VENV)/.test
+	$(PY) benchmarks/bench.py
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .ruff_cache .hypothesis

@@ -17,6 +17,7 @@ import numpy as np
 
 META_KEY = "__meta__"
 ZIP_MAGIC = b"PK\x03\x04"
+FIXED_DATE = (1980, 1, 1, 0, 0, 0)  # the zip format's earliest date
 
 
 class ModelFileError(ValueError):
@@ -57,7 +58,18 @@ def write_archive(path, arrays, meta, kind, version):
     for name, a in arrays.items():
         if np.asarray(a).dtype.hasobject:
             raise TypeError(f"array {name!r} has dtype object; only numeric arrays are stored")
-    atomic_write(path, lambda f: np.savez(f, **{META_KEY: blob}, **arrays))
+    atomic_write(path, lambda f: _write_npz(f, {META_KEY: blob, **arrays}))
+
+
+def _write_npz(f, arrays):
+    """``np.savez`` with a fixed timestamp on every member, so the same content
+    always gives the same bytes (np.savez stamps the current time; identical
+    models would then differ byte for byte)."""
+    with zipfile.ZipFile(f, mode="w", compression=zipfile.ZIP_STORED) as z:
+        for name, a in arrays.items():
+            info = zipfile.ZipInfo(name + ".npy", date_time=FIXED_DATE)
+            with z.open(info, "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(a), allow_pickle=False)
 
 
 def read_archive(path, kind, version):

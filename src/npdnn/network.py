@@ -272,6 +272,19 @@ class Network:
 
         return fit(self, X, y, **kwargs)
 
+    def save(self, path):
+        """Write the network to ``path`` (atomic; no pickle); read back with :func:`npdnn.load`."""
+        from .persistence import save_network
+
+        save_network(path, self)
+
+    def summary(self):
+        """A table of layers with W, b, Z/A shapes (m = batch), activation and
+        parameter counts, plus the total (a string; ``print`` it)."""
+        from .summary import summary
+
+        return summary(self)
+
     def __repr__(self):
         return (
             f"Network(layer_dims={self.layer_dims}, hidden_activation={self.hidden_activation!r}, "
