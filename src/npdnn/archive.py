@@ -105,7 +105,9 @@ def read_archive(path, kind, version):
                 f"{path} holds a pickled object array, which npdnn never loads (unpickling can run code)"
             ) from None
         raise ModelFileError(f"{path} is corrupted: {e}") from None
-    except (zipfile.BadZipFile, EOFError, OSError, KeyError, UnicodeDecodeError) as e:
+    # zipfile raises NotImplementedError / RuntimeError when damaged header bits claim
+    # an unsupported compression, version or encryption.
+    except (zipfile.BadZipFile, EOFError, OSError, KeyError, NotImplementedError, RuntimeError) as e:
         raise ModelFileError(f"{path} is truncated or corrupted ({type(e).__name__}: {e})") from None
     if not isinstance(meta, dict) or meta.get("format") != f"npdnn-{kind}":
         found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__

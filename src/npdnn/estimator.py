@@ -1,0 +1,539 @@
+"""``DNNClassifier``: the scikit-learn estimator around :class:`~npdnn.Network`.
+
+Labels of any kind (strings, ints, bools) are mapped to ``classes_`` and, for the
+network, to indices ``0..K-1``: two classes train a sigmoid output (``n_L = 1``),
+K > 2 classes a softmax output (``n_L = K``). Input validation, feature names and
+``n_features_in_`` follow scikit-learn (``validate_data``); the numerics are the
+network's own. ``save`` / ``load`` write and read one model file (see
+:mod:`npdnn.persistence`): parameters, architecture, class labels, the fitted
+standardization and the hyperparameters, never a pickle.
+
+scikit-learn is imported here at module level: this is an edge module, loaded
+only when ``npdnn.DNNClassifier`` is first used.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .activations import sigmoid
+from .archive import ModelFileError
+from .network import Network
+from .optimizers import get_optimizer
+from .persistence import read_model, save_network
+from .training import DEFAULT_RATES
+from .training import fit as train
+from .validation import check_dtype, check_sample_weight
+
+_ESTIMATOR_KEYS = (
+    "params",
+    "feature_names_in",
+    "n_features_in",
+    "loss_curve",
+    "validation_loss_curve",
+    "n_iter",
+    "best_loss",
+)
+
+
+class DNNClassifier(ClassifierMixin, BaseEstimator):
+    """A fully connected neural network classifier trained from scratch in NumPy.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default (64, 32)
+        Units of the hidden layers ``n_1, ..., n_{L-1}``; ``()`` gives logistic /
+        softmax regression.
+    activation : {"relu", "leaky_relu", "tanh", "sigmoid"}, default "relu"
+        Hidden-layer activation.
+    init : {"he", "glorot", "scaled", "small"} or None
+        Weight initialization; None picks He for ReLU-like activations, else Glorot.
+    optimizer : {"gd", "sgd", "momentum", "nesterov", "rmsprop", "adam"}, default "adam"
+    learning_rate : float or None
+        None uses the optimizer's default (``npdnn.training.DEFAULT_RATES``).
+    epochs : int, default 200
+        Passes over the training data (an upper bound with ``early_stopping``).
+    batch_size : int or None, default 64
+        Mini-batch size; None trains on the full batch.
+    l2 : float, default 0.0
+        L2 penalty ``l2 / (2b) sum ||W||^2`` per mini-batch of size b.
+    dropout : float or sequence of float, default 0.0
+        Dropout rate after each hidden layer (one number, or one per layer).
+    early_stopping : bool, default False
+        Hold out ``validation_fraction`` of the training data, stop when its loss
+        has not improved for ``patience`` epochs and keep the best parameters.
+        Only then is a validation set held out (as scikit-learn's MLPClassifier).
+    validation_fraction : float in (0, 1), default 0.1
+    patience : int, default 10
+    class_weight : None, "balanced" or dict {label: weight}
+    standardize : bool, default False
+        Fit a per-feature mean and scale on the training X and apply
+        ``(X - mean_) / scale_`` in every method; they travel in the model file.
+    random_state : int, RandomState instance or None
+        Seeds initialization, shuffling, dropout masks and the validation split.
+    dtype : {None, "float32", "float64"}
+        None keeps float32 input in float32 (parameters and outputs) and uses
+        float64 for anything else.
+    verbose : bool, default False
+        Show a tqdm progress bar per epoch.
+
+    Attributes
+    ----------
+    classes_ : ndarray (n_classes,)
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str (n_features_in_,)
+        Only when X had string column names (e.g. a pandas DataFrame).
+    network_ : npdnn.Network
+        Layer sizes ``[n_features_in_, *hidden_layer_sizes, n_L]``.
+    loss_curve_ : list of float
+        Training loss per epoch.
+    validation_loss_curve_ : list of float or None
+        Validation loss per epoch when ``early_stopping``, else None.
+    validation_scores_ : list of float or None
+        Validation accuracy per epoch when ``early_stopping``, else None.
+    n_iter_ : int
+        Epochs run (over all ``fit`` / ``partial_fit`` calls since the last ``fit``).
+    best_loss_ : float or None
+        Lowest validation loss when validating, else lowest training loss.
+    mean_, scale_ : ndarray (n_features_in_,) of ``dtype_``, or None
+        The standardization (constant features get scale 1); None unless
+        ``standardize=True``.
+    dtype_ : numpy.dtype
+        The float dtype of the parameters and outputs.
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(64, 32),
+        activation="relu",
+        init=None,
+        optimizer="adam",
+        learning_rate=None,
+        epochs=200,
+        batch_size=64,
+        l2=0.0,
+        dropout=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        patience=10,
+        class_weight=None,
+        standardize=False,
+        random_state=None,
+        dtype=None,
+        verbose=False,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.init = init
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.l2 = l2
+        self.dropout = dropout
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.class_weight = class_weight
+        self.standardize = standardize
+        self.random_state = random_state
+        self.dtype = dtype
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ training
+    def fit(self, X, y, sample_weight=None, *, checkpoint=None, checkpoint_every=1, resume=False):
+        """Train a new network on ``X`` (m, n_features) and labels ``y`` (m,).
+
+        ``checkpoint`` / ``checkpoint_every`` / ``resume`` are passed to
+        :func:`npdnn.training.fit`: a resumed run ends bit-identical to an
+        uninterrupted one with the same ``random_state``. Returns ``self``.
+        """
+        X, y = validate_data(self, X, y, dtype=self._input_dtype())
+        classes, labels = self._encode_labels(y)
+        w = check_sample_weight(sample_weight, X.shape[0])
+        _check_weighted_classes(classes, labels, w)
+        dtype = X.dtype
+        mean, scale = _fit_standardization(X, w) if self.standardize else (None, None)
+        net = self._build_network(X.shape[1], len(classes), dtype)
+        opt = self._make_optimizer()
+        X_in = X if mean is None else (X - mean) / scale
+        history = train(
+            net,
+            X_in,
+            labels,
+            optimizer=opt,
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            l2=self.l2,
+            dropout=self.dropout,
+            sample_weight=w,
+            class_weight=self._class_weight_by_index(classes),
+            validation_fraction=self.validation_fraction if self.early_stopping else 0.0,
+            early_stopping=bool(self.early_stopping),
+            patience=self.patience,
+            verbose=bool(self.verbose),
+            checkpoint=checkpoint,
+            checkpoint_every=checkpoint_every,
+            resume=resume,
+        )
+        self.classes_, self.dtype_, self.mean_, self.scale_ = classes, dtype, mean, scale
+        self.network_, self._optimizer = net, opt
+        self._set_history(history["loss"], history.get("val_loss"), history.get("val_accuracy"))
+        return self
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One epoch over ``(X, y)``, continuing from the current parameters and
+        optimizer state (a new network on the first call).
+
+        ``classes`` lists every label the stream will hold; on the first call it
+        defaults to the labels in ``y`` (which must then hold at least two).
+        The standardization, when asked for, is fitted on the first batch only.
+        """
+        first = not hasattr(self, "network_")
+        X, y = validate_data(self, X, y, dtype=self._input_dtype() if first else self.dtype_, reset=first)
+        w = check_sample_weight(sample_weight, X.shape[0])
+        if first:
+            all_classes, _ = self._encode_labels(y if classes is None else np.asarray(classes))
+            self.classes_, self.dtype_ = all_classes, X.dtype
+            self.mean_, self.scale_ = _fit_standardization(X, w) if self.standardize else (None, None)
+            self.network_ = self._build_network(X.shape[1], len(all_classes), X.dtype)
+            self._optimizer = self._make_optimizer()
+            self._set_history([], None, None)
+        elif classes is not None and not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
+            raise ValueError(
+                f"classes={list(np.asarray(classes))} differ from the classes of the first call {list(self.classes_)}"
+            )
+        labels = self._label_indices(y)
+        if not hasattr(self, "_optimizer"):  # after load(): the optimizer state is not in the file
+            self._optimizer = self._make_optimizer()
+        history = train(
+            self.network_,
+            self._standardized(X),
+            labels,
+            optimizer=self._optimizer,
+            epochs=1,
+            batch_size=self.batch_size,
+            l2=self.l2,
+            dropout=self.dropout,
+            sample_weight=w,
+            class_weight=self._class_weight_by_index(self.classes_),
+        )
+        self._set_history(self.loss_curve_ + history["loss"], None, None)
+        return self
+
+    # ------------------------------------------------------------------ prediction
+    def decision_function(self, X):
+        """Logits ``Z_L``: (m,) for two classes (positive means ``classes_[1]``),
+        (m, n_classes) otherwise."""
+        A0 = self._predict_input(X).T  # (m, n_x) -> (n_x, m), a view
+        ZL = self.network_.forward(A0)  # (n_L, m)
+        return ZL[0] if ZL.shape[0] == 1 else np.ascontiguousarray(ZL.T)
+
+    def predict_proba(self, X):
+        """Class probabilities (m, n_classes), columns in the order of ``classes_``
+        (two columns for binary problems); dtype ``dtype_``."""
+        Z = self.decision_function(X)
+        if Z.ndim == 1:
+            # Both columns from the stable sigmoid, so small probabilities keep their precision.
+            return np.column_stack([sigmoid(-Z), sigmoid(Z)])
+        return self.network_.output.forward(Z.T).T.copy()
+
+    def predict(self, X):
+        """Labels (m,) taken from ``classes_``."""
+        Z = self.decision_function(X)
+        idx = (Z > 0).astype(np.intp) if Z.ndim == 1 else Z.argmax(axis=1)
+        return self.classes_[idx]
+
+    # ------------------------------------------------------------------ files
+    def save(self, path):
+        """Write the fitted estimator to ``path`` as one model file (atomic, no pickle)."""
+        check_is_fitted(self)
+        arrays = {"classes": self.classes_}
+        if self.mean_ is not None:
+            arrays.update(mean=self.mean_, scale=self.scale_)
+        names = getattr(self, "feature_names_in_", None)
+        meta = {
+            "estimator": {
+                "params": {k: _json_param(k, v) for k, v in self.get_params().items()},
+                "feature_names_in": None if names is None else [str(n) for n in names],
+                "n_features_in": int(self.n_features_in_),
+                "loss_curve": [float(v) for v in self.loss_curve_],
+                "validation_loss_curve": _float_list(self.validation_loss_curve_),
+                "validation_scores": _float_list(self.validation_scores_),
+                "n_iter": int(self.n_iter_),
+                "best_loss": None if self.best_loss_ is None else float(self.best_loss_),
+            }
+        }
+        save_network(path, self.network_, arrays=arrays, meta=meta)
+
+    @classmethod
+    def load(cls, path):
+        """Read a file written by :meth:`save`; a file holding a bare network (or
+        anything else) raises :class:`~npdnn.ModelFileError`."""
+        net, arrays, meta = read_model(path)
+        if "estimator" not in meta:
+            raise ModelFileError(
+                f"{path} holds a bare npdnn Network, not a DNNClassifier; load it with npdnn.load(path)"
+            )
+        return cls._from_file(path, net, arrays, meta)
+
+    @classmethod
+    def _from_file(cls, path, net, arrays, meta):
+        """Rebuild a fitted estimator from what :func:`npdnn.persistence.read_model`
+        returned; every inconsistency raises :class:`ModelFileError` naming ``path``."""
+        try:
+            return _restore(cls, net, dict(arrays), meta["estimator"])
+        except (KeyError, TypeError, ValueError) as e:
+            raise ModelFileError(f"{path} has an invalid estimator section ({type(e).__name__}: {e})") from None
+
+    # ------------------------------------------------------------------ helpers
+    def _input_dtype(self):
+        return [np.float64, np.float32] if self.dtype is None else check_dtype(self.dtype)
+
+    def _encode_labels(self, y):
+        check_classification_targets(y)
+        classes, labels = np.unique(y, return_inverse=True)
+        if classes.dtype == object:  # strings from an object array: store as a unicode array (no pickle)
+            classes = np.array(classes.tolist())
+        if classes.shape[0] < 2:
+            raise ValueError(
+                f"y has only one class ({classes[0]!r}); DNNClassifier needs at least two classes to train"
+            )
+        return classes, labels.reshape(-1)
+
+    def _label_indices(self, y):
+        check_classification_targets(y)
+        idx = np.searchsorted(self.classes_, y)
+        idx = np.clip(idx, 0, len(self.classes_) - 1)
+        unknown = self.classes_[idx] != y
+        if np.any(unknown):
+            raise ValueError(
+                f"y holds label {np.asarray(y)[unknown][0]!r}, not among classes_ {list(self.classes_)}; "
+                "pass every label with classes= on the first partial_fit call"
+            )
+        return idx
+
+    def _class_weight_by_index(self, classes):
+        cw = self.class_weight
+        if cw is None or (isinstance(cw, str) and cw == "balanced"):
+            return cw
+        if not isinstance(cw, dict):
+            raise ValueError(f"class_weight must be None, 'balanced' or a dict {{label: weight}}; got {cw!r}")
+        by_index = {}
+        for label, weight in cw.items():
+            hits = np.flatnonzero(classes == label)
+            if hits.size != 1:
+                raise ValueError(f"class_weight has label {label!r}, which is not among the classes {list(classes)}")
+            by_index[int(hits[0])] = weight
+        return by_index
+
+    def _build_network(self, n_features, n_classes, dtype):
+        sizes = self.hidden_layer_sizes
+        sizes = [sizes] if isinstance(sizes, numbers.Integral) else sizes
+        if isinstance(sizes, (str, bytes)) or not all(
+            isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 1 for n in sizes
+        ):
+            raise ValueError(
+                "hidden_layer_sizes must be a tuple of positive integers, e.g. (64, 32); "
+                f"got {self.hidden_layer_sizes!r}"
+            )
+        n_L = 1 if n_classes == 2 else n_classes
+        return Network([n_features, *sizes, n_L], self.activation, init=self.init, seed=self._seed(), dtype=dtype)
+
+    def _seed(self):
+        rs = self.random_state
+        if rs is None or isinstance(rs, (numbers.Integral, np.random.Generator)):
+            return rs
+        return int(check_random_state(rs).randint(np.iinfo(np.int32).max))
+
+    def _make_optimizer(self):
+        name = self.optimizer
+        rate = self.learning_rate
+        if rate is None:
+            rate = DEFAULT_RATES.get(name, 0.01) if isinstance(name, str) else 0.01
+        return get_optimizer(name, rate)
+
+    def _set_history(self, loss, val_loss, val_accuracy):
+        self.loss_curve_ = list(loss)
+        self.validation_loss_curve_ = None if val_loss is None else list(val_loss)
+        self.validation_scores_ = None if val_accuracy is None else list(val_accuracy)
+        self.n_iter_ = len(self.loss_curve_)
+        curve = self.validation_loss_curve_ if self.validation_loss_curve_ else self.loss_curve_
+        self.best_loss_ = min(curve) if curve else None
+
+    def _standardized(self, X):
+        return X if self.mean_ is None else (X - self.mean_) / self.scale_
+
+    def _predict_input(self, X):
+        check_is_fitted(self)
+        return self._standardized(validate_data(self, X, reset=False, dtype=self.dtype_))
+
+    # ------------------------------------------------------------------ pickling
+    def __getstate__(self):
+        # The network's W/b are views into one flat theta; a plain pickle would copy
+        # them apart. Store the architecture and theta, and rebuild on unpickling.
+        state = dict(super().__getstate__())  # a copy: object.__getstate__ returns __dict__ itself
+        net = state.pop("network_", None)
+        if net is not None:
+            state["_network_state"] = (
+                net.layer_dims,
+                net.hidden_activation,
+                net.init,
+                net.dtype.str,
+                net.theta,
+                net.rng,
+            )
+        return state
+
+    def __setstate__(self, state):
+        spec = state.pop("_network_state", None)
+        if spec is not None:
+            dims, activation, init, dtype, theta, rng = spec
+            net = Network(dims, activation, init=init, seed=0, dtype=np.dtype(dtype))
+            np.copyto(net.theta, theta)
+            net.rng = rng
+            state["network_"] = net
+        super().__setstate__(state)
+
+
+def _check_weighted_classes(classes, labels, w):
+    if w is None:
+        return
+    present = np.unique(labels[w > 0])
+    if present.size < 2:
+        raise ValueError(
+            f"only one class ({classes[present[0]]!r}) has a positive sample_weight; "
+            "DNNClassifier needs at least two classes with positive weight to train"
+        )
+
+
+def _fit_standardization(X, w):
+    """Per-feature ``mean`` and ``scale`` (n_features,) in X's dtype, weighted by
+    ``w`` when given; a constant feature gets scale 1 so nothing is divided by 0."""
+    X64 = X.astype(np.float64, copy=False)
+    mean = np.average(X64, axis=0, weights=w)
+    scale = np.sqrt(np.average((X64 - mean) ** 2, axis=0, weights=w))
+    constant = (np.ptp(X64, axis=0) == 0) | ~(scale > 0)
+    scale[constant] = 1.0
+    return mean.astype(X.dtype), scale.astype(X.dtype)
+
+
+def _float_list(values):
+    return None if values is None else [float(v) for v in values]
+
+
+def _json_param(name, value):
+    """A hyperparameter as JSON: tuples as lists, NumPy scalars as Python numbers,
+    dtypes by name, lists tagged ``{"list": [...]}``, a class_weight dict as [label, weight] pairs (JSON object keys
+    would turn labels into strings); a random generator object becomes None."""
+    if name == "dtype":
+        return None if value is None else np.dtype(value).name
+    if name == "random_state" and not (value is None or isinstance(value, numbers.Integral)):
+        return None
+    if name == "class_weight" and isinstance(value, dict):
+        return {"pairs": [[_json_scalar(k), _json_scalar(v)] for k, v in value.items()]}
+    if isinstance(value, tuple):
+        return [_json_scalar(v) for v in value]
+    if isinstance(value, (list, np.ndarray)):  # tagged, so that a list comes back a list, a tuple a tuple
+        return {"list": [_json_scalar(v) for v in value]}
+    return _json_scalar(value)
+
+
+def _param_from_json(name, value):
+    """Inverse of :func:`_json_param`."""
+    if isinstance(value, list):
+        return tuple(value)
+    if isinstance(value, dict) and set(value) == {"list"} and isinstance(value["list"], list):
+        return list(value["list"])
+    if name == "class_weight" and isinstance(value, dict):
+        return {k: v for k, v in value["pairs"]}
+    return value
+
+
+def _json_scalar(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(f"cannot store hyperparameter value {value!r} ({type(value).__name__}) in a model file")
+
+
+def _restore(cls, net, arrays, section):
+    """The fitted estimator described by a model file's ``estimator`` section;
+    raises KeyError / TypeError / ValueError on anything inconsistent."""
+    if not isinstance(section, dict):
+        raise TypeError(f"expected a JSON object, got {type(section).__name__}")
+    missing = [k for k in _ESTIMATOR_KEYS if k not in section]
+    if missing:
+        raise KeyError(f"missing {missing}")
+    params = section["params"]
+    if not isinstance(params, dict):
+        raise TypeError(f"params must be a JSON object, got {type(params).__name__}")
+    unknown = sorted(set(params) - set(cls().get_params()))
+    if unknown:
+        raise ValueError(f"unknown hyperparameters {unknown}")
+    est = cls(**{k: _param_from_json(k, v) for k, v in params.items()})
+
+    dims = net.layer_dims
+    classes = arrays.pop("classes")
+    if classes.ndim != 1 or classes.shape[0] < 2 or not np.array_equal(np.unique(classes), classes):
+        raise ValueError(f"classes must be at least two sorted distinct labels; got {classes!r}")
+    if dims[-1] != (1 if classes.shape[0] == 2 else classes.shape[0]):
+        raise ValueError(f"{classes.shape[0]} classes do not fit a network with {dims[-1]} output units")
+    sizes = est.hidden_layer_sizes
+    sizes = [sizes] if isinstance(sizes, numbers.Integral) else list(sizes)
+    if dims[1:-1] != sizes:
+        raise ValueError(f"hidden_layer_sizes={est.hidden_layer_sizes!r} does not match the network {dims}")
+    if est.dtype is not None and check_dtype(est.dtype) != net.dtype:
+        raise ValueError(f"dtype={est.dtype!r} does not match the network's {net.dtype.name}")
+    n_features = section["n_features_in"]
+    if not isinstance(n_features, int) or n_features != dims[0]:
+        raise ValueError(f"n_features_in={n_features!r} does not match the network's {dims[0]} inputs")
+    names = section["feature_names_in"]
+    if names is not None and (
+        not isinstance(names, list) or len(names) != n_features or not all(isinstance(n, str) for n in names)
+    ):
+        raise ValueError(f"feature_names_in must be None or {n_features} strings; got {names!r}")
+
+    mean, scale = arrays.pop("mean", None), arrays.pop("scale", None)
+    if est.standardize:
+        for name, a in (("mean", mean), ("scale", scale)):
+            if a is None or a.shape != (n_features,) or a.dtype != net.dtype or not np.isfinite(a).all():
+                found = None if a is None else f"{a.shape} {a.dtype}"
+                raise ValueError(f"{name} must be {n_features} finite {net.dtype.name} values; got {found}")
+        if not (scale > 0).all():
+            raise ValueError("scale must be positive")
+    elif mean is not None or scale is not None:
+        raise ValueError("holds a standardization but standardize is False")
+    if arrays:
+        raise ValueError(f"unexpected arrays {sorted(arrays)}")
+
+    loss = _number_list(section, "loss_curve")
+    val_loss = _number_list(section, "validation_loss_curve", optional=True)
+    val_scores = _number_list(section, "validation_scores", optional=True)
+    if section["n_iter"] != len(loss):
+        raise ValueError(f"n_iter={section['n_iter']!r} but the loss curve has {len(loss)} epochs")
+    est.classes_, est.dtype_, est.mean_, est.scale_ = classes, net.dtype, mean, scale
+    est.n_features_in_ = n_features
+    if names is not None:
+        est.feature_names_in_ = np.asarray(names, dtype=object)
+    est.network_ = net
+    est._set_history(loss, val_loss, val_scores)
+    if est.best_loss_ != section["best_loss"]:
+        raise ValueError(f"best_loss={section['best_loss']!r} does not match the loss curves")
+    return est
+
+
+def _number_list(section, key, optional=False):
+    values = section.get(key)
+    if values is None and optional:
+        return None
+    if not isinstance(values, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        raise ValueError(f"{key} must be a list of numbers; got {values!r}")
+    return [float(v) for v in values]
