@@ -1,0 +1,7 @@
+"""``python -m npdnn``: the same as the ``npdnn`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

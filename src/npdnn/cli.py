@@ -1,0 +1,422 @@
+"""The ``npdnn`` command: train, predict, evaluate and gradcheck from the shell.
+
+Every problem with the input (a missing or malformed file, a bad option value, a
+model that does not fit the data) ends the command with one line on stderr,
+``npdnn: error: ...``, and exit status 2; nothing is written before all input is
+validated, and every file is written atomically. Ctrl-C exits with status 130.
+Set ``NPDNN_DEBUG=1`` to get the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import numpy as np
+
+from . import __version__
+from .activations import HIDDEN
+from .archive import ModelFileError, atomic_write
+from .datasets import DEFAULT_NAME, DEFAULT_TARGET, DataError, check_classes, load_default, read_csv, show_label
+from .optimizers import OPTIMIZERS
+from .training import DivergenceError
+
+GRADCHECK_TOLERANCE = 1e-7
+
+
+class CLIError(Exception):
+    """A usage problem found after parsing (e.g. --resume without --checkpoint)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        # argparse prints the usage too; one line is easier to read in a log.
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+# ---------------------------------------------------------------- option types
+def _number(text, kind, ok, expected):
+    try:
+        value = kind(text)
+    except ValueError:
+        value = None
+    if value is None or not np.isfinite(value) or not ok(value):
+        raise argparse.ArgumentTypeError(f"expected {expected}; got {text!r}")
+    return value
+
+
+def positive_int(text):
+    return _number(text, int, lambda v: v > 0, "a positive integer")
+
+
+def positive_float(text):
+    return _number(text, float, lambda v: v > 0, "a positive number")
+
+
+def nonnegative_float(text):
+    return _number(text, float, lambda v: v >= 0, "a number >= 0")
+
+
+def dropout_rate(text):
+    return _number(text, float, lambda v: 0 <= v < 1, "a rate in [0, 1)")
+
+
+def fraction(text):
+    return _number(text, float, lambda v: 0 < v < 1, "a fraction in (0, 1)")
+
+
+def int_list(text):
+    try:
+        sizes = tuple(int(s) for s in text.split(","))
+    except ValueError:
+        sizes = ()
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"expected comma-separated positive integers such as 64,32; got {text!r}")
+    return sizes
+
+
+# ---------------------------------------------------------------- helpers
+def _info(args, message):
+    if not getattr(args, "quiet", False):
+        print(message, file=sys.stderr)
+
+
+def _check_output(path, option):
+    """Fail before any work when ``path`` cannot be an output file."""
+    if path is None:
+        return
+    if os.path.isdir(path):
+        raise CLIError(f"{option} {path} is a directory; expected a file path")
+    folder = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(folder):
+        folder = os.path.dirname(folder)
+    if not os.path.isdir(folder):
+        raise CLIError(f"{option} {path}: {folder} is a file, not a folder; expected a path to a new or existing file")
+    if not os.access(folder, os.W_OK):
+        raise CLIError(f"{option} {path}: folder {folder} is not writable")
+
+
+def _make_parent(path):
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+
+
+def _load_model(path):
+    from .network import Network
+    from .persistence import load
+
+    if os.path.isdir(path):
+        raise ModelFileError(f"{path} is a directory; expected an npdnn model file")
+    if not os.path.exists(path):
+        raise ModelFileError(f"{path}: no such file; expected an npdnn model file (from npdnn train --out)")
+    model = load(path)
+    if isinstance(model, Network):
+        raise ModelFileError(
+            f"{path} holds a bare Network (Network.save); this command needs a classifier saved by "
+            "npdnn train --out or DNNClassifier.save"
+        )
+    return model
+
+
+def _read_for_model(model, model_path, data, target=None):
+    """Read the model's feature columns (by name, in the model's order) from ``data``."""
+    names = getattr(model, "feature_names_in_", None)
+    features = None if names is None else [str(c) for c in names]
+    X, y = read_csv(data, target=target, features=features, needed_by=f"model {model_path}")
+    if features is None and X.shape[1] != model.n_features_in_:
+        raise DataError(
+            f"{data} has {X.shape[1]} feature columns; {model_path} expects {model.n_features_in_} "
+            "(it was trained without column names, so columns are taken in order)"
+        )
+    return X, y
+
+
+def _align_labels(y, classes, data, target):
+    """Labels read from a CSV compared with the model's classes: integers read
+    from the file match a model trained on the same digits as strings."""
+    if np.asarray(classes).dtype.kind in "OUS" and y.dtype.kind in "iu":
+        y = y.astype(str).astype(object)
+    unknown = ~np.isin(y, classes)
+    if unknown.any():
+        shown = ", ".join(show_label(c) for c in classes)
+        raise DataError(
+            f'{data}, column "{target}": label {show_label(y[unknown][0])} is not one of the model\'s classes ({shown})'
+        )
+    return y
+
+
+def metrics(y, proba, classes):
+    """Held-out metrics from scikit-learn: binary for two classes (positive =
+    ``classes[1]``), macro averages and one-vs-rest ROC AUC for more."""
+    from sklearn import metrics as skm
+
+    classes = np.asarray(classes)
+    pred = classes[np.asarray(proba).argmax(axis=1)]
+    binary = classes.size == 2
+    avg = {"pos_label": classes[1], "average": "binary"} if binary else {"labels": classes, "average": "macro"}
+    present = np.unique(y).size
+    if binary:
+        auc = skm.roc_auc_score(y == classes[1], proba[:, 1]) if present == 2 else float("nan")
+    else:
+        auc = (
+            skm.roc_auc_score(y, proba, multi_class="ovr", labels=classes) if present == classes.size else float("nan")
+        )
+    return {
+        "accuracy": skm.accuracy_score(y, pred),
+        "precision": skm.precision_score(y, pred, zero_division=0, **avg),
+        "recall": skm.recall_score(y, pred, zero_division=0, **avg),
+        "f1": skm.f1_score(y, pred, zero_division=0, **avg),
+        "roc_auc": auc,
+        "log_loss": skm.log_loss(y, proba, labels=classes),
+    }, skm.confusion_matrix(y, pred, labels=classes)
+
+
+def _table(columns):
+    """``{"train": metrics, "test": metrics}`` -> aligned text, one metric a row."""
+    names = list(next(iter(columns.values())))
+    lines = [f"{'metric':<10}" + "".join(f"{c:>10}" for c in columns)]
+    for name in names:
+        lines.append(f"{name:<10}" + "".join(f"{m[name]:>10.6f}" for m in columns.values()))
+    return "\n".join(lines)
+
+
+def _confusion(cm, classes, title="confusion matrix"):
+    labels = [str(c) for c in classes]
+    w = max(10, *(len(s) + 2 for s in labels))
+    lines = [
+        f"{title} (rows: true class, columns: predicted class)",
+        " " * w + "".join(f"{s:>{w}}" for s in labels),
+    ]
+    for s, row in zip(labels, cm, strict=True):
+        lines.append(f"{s:<{w}}" + "".join(f"{v:>{w}d}" for v in row))
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- commands
+def cmd_train(args):
+    from sklearn.model_selection import train_test_split
+
+    from . import DNNClassifier
+
+    if args.resume and args.checkpoint is None:
+        raise CLIError("--resume needs --checkpoint PATH (the checkpoint file to continue from)")
+    if (args.data is None) != (args.target is None):
+        raise CLIError("--data FILE.csv and --target COLUMN go together (without both, the bundled data is used)")
+    for path, option in ((args.out, "--out"), (args.plot, "--plot"), (args.checkpoint, "--checkpoint")):
+        _check_output(path, option)
+    if args.data is None:
+        (X, y), source, target = load_default(), DEFAULT_NAME, DEFAULT_TARGET
+    else:
+        (X, y), source, target = read_csv(args.data, args.target), args.data, args.target
+    check_classes(y, source, target)
+    n_test = int(np.ceil(args.test_size * len(y)))
+    n_classes = np.unique(y).size
+    if n_test < n_classes or len(y) - n_test < n_classes:
+        raise DataError(
+            f"{source}: --test-size {args.test_size} of {len(y)} rows gives {n_test} test and {len(y) - n_test} "
+            f"training rows; expected at least one row per class ({n_classes}) in each"
+        )
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=args.test_size, random_state=args.seed, stratify=y
+    )
+    model = DNNClassifier(
+        hidden_layer_sizes=args.layers,
+        activation=args.activation,
+        optimizer=args.optimizer,
+        learning_rate=args.learning_rate,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        l2=args.l2,
+        dropout=args.dropout,
+        early_stopping=args.early_stopping,
+        standardize=True,
+        random_state=args.seed,
+        verbose=not args.quiet and sys.stderr.isatty(),
+    )
+    _info(
+        args,
+        f"data: {source}: {len(y)} rows, {X.shape[1]} features, {n_classes} classes; "
+        f"train {len(y_train)}, test {len(y_test)}",
+    )
+    if args.checkpoint is not None:
+        _make_parent(args.checkpoint)
+    model.fit(X_train, y_train, checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every, resume=args.resume)
+    train_metrics, _ = metrics(y_train, model.predict_proba(X_train), model.classes_)
+    test_metrics, cm = metrics(y_test, model.predict_proba(X_test), model.classes_)
+    print(f"epochs run: {model.n_iter_} of {args.epochs}")
+    print(_table({"train": train_metrics, "test": test_metrics}))
+    print(_confusion(cm, model.classes_, "test confusion matrix"))
+    if args.out is not None:
+        _make_parent(args.out)
+        model.save(args.out)
+        _info(args, f"model written to {args.out}")
+    else:
+        _info(args, "model not saved (pass --out FILE to keep it)")
+    if args.plot is not None:
+        final = {"train": train_metrics["accuracy"], "test": test_metrics["accuracy"]}
+        _plot(args.plot, model, X, y, final)
+        _info(args, f"plot written to {args.plot}")
+    return 0
+
+
+def _plot(path, model, X, y, final_accuracy):
+    from .plotting import plot_training
+
+    # Per-epoch accuracy exists only on the validation split (with --early-stopping).
+    curves = {
+        "loss": model.loss_curve_,
+        "val_loss": model.validation_loss_curve_,
+        "val_accuracy": model.validation_scores_,
+    }
+    boundary = None
+    if X.shape[1] == 2:
+        columns = list(X.columns)
+
+        def predict_proba(grid):
+            import pandas as pd
+
+            return model.predict_proba(pd.DataFrame(grid, columns=columns))
+
+        boundary = {
+            "predict_proba": predict_proba,
+            "X": X.to_numpy(),
+            "y": y,
+            "classes": model.classes_,
+            "feature_names": columns,
+        }
+    _make_parent(path)
+    plot_training(path, curves, boundary, final_accuracy)
+
+
+def cmd_predict(args):
+    _check_output(args.out, "--out")
+    model = _load_model(args.model)
+    X, _ = _read_for_model(model, args.model, args.data)
+    proba = model.predict_proba(X)
+    import pandas as pd
+
+    out = pd.DataFrame({"prediction": np.asarray(model.classes_)[proba.argmax(axis=1)]})
+    if args.proba:
+        for k, c in enumerate(model.classes_):
+            out[f"proba_{c}"] = proba[:, k]
+    text = out.to_csv(index=False, lineterminator="\n")
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        _make_parent(args.out)
+        atomic_write(args.out, lambda f: f.write(text.encode("utf-8")))
+        _info(args, f"{len(out)} predictions written to {args.out}")
+    return 0
+
+
+def cmd_evaluate(args):
+    model = _load_model(args.model)
+    X, y = _read_for_model(model, args.model, args.data, target=args.target)
+    y = _align_labels(y, model.classes_, args.data, args.target)
+    scores, cm = metrics(y, model.predict_proba(X), model.classes_)
+    kind = f"binary, positive class {show_label(model.classes_[1])}" if len(model.classes_) == 2 else "macro averages"
+    print(f"{args.data}: {len(y)} rows ({kind})")
+    for name, value in scores.items():
+        print(f"{name:<10}{value:>10.6f}")
+    print(_confusion(cm, model.classes_))
+    return 0
+
+
+def cmd_gradcheck(args):
+    from .gradcheck import gradcheck
+    from .network import Network
+
+    dims = list(args.layers)
+    if len(dims) < 2:
+        raise CLIError(f"--layers needs at least two sizes, n_x,...,n_L (input to output); got {args.layers}")
+    rng = np.random.default_rng(args.seed)
+    net = Network(dims, args.activation, seed=rng, dtype=np.float64)
+    X = rng.standard_normal((args.samples, dims[0]))
+    y = rng.integers(0, max(dims[-1], 2), size=args.samples)
+    result = gradcheck(net, X, y, l2=args.l2)
+    print(f"gradient check of {net!r} on {args.samples} random samples (float64, central differences)")
+    print(f"{'parameter':<10}{'shape':>12}{'relative difference':>22}")
+    for name, value in net.params.items():
+        print(f"{name:<10}{str(value.shape):>12}{result[name]:>22.3e}")
+    total = result["total"]
+    ok = total < GRADCHECK_TOLERANCE
+    print(f"{'total':<10}{'':>12}{total:>22.3e}  {'ok' if ok else 'FAILED'} (tolerance {GRADCHECK_TOLERANCE:g})")
+    return 0 if ok else 1
+
+
+# ---------------------------------------------------------------- parser
+def build_parser():
+    p = _Parser(prog="npdnn", description="A deep neural network for classification, from scratch in NumPy.")
+    p.add_argument("--version", action="version", version=f"npdnn {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    t = sub.add_parser("train", help="train on a CSV file (or the bundled breast-cancer data)")
+    t.add_argument("--data", metavar="FILE.csv", help="CSV with a header row; default: the bundled data")
+    t.add_argument("--target", metavar="COLUMN", help="the column holding the class labels (with --data)")
+    t.add_argument("--layers", type=int_list, default=(64, 32), metavar="64,32", help="hidden layer sizes")
+    t.add_argument("--activation", choices=sorted(HIDDEN), default="relu")
+    t.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam")
+    t.add_argument("--learning-rate", type=positive_float, metavar="LR", help="default: per optimizer")
+    t.add_argument("--epochs", type=positive_int, default=200, metavar="N")
+    t.add_argument("--batch-size", type=positive_int, default=64, metavar="B")
+    t.add_argument("--l2", type=nonnegative_float, default=0.0, metavar="L", help="L2 penalty lambda")
+    t.add_argument("--dropout", type=dropout_rate, default=0.0, metavar="P", help="drop rate after hidden layers")
+    t.add_argument("--early-stopping", action="store_true", help="stop when the validation loss stalls")
+    t.add_argument("--test-size", type=fraction, default=0.2, metavar="F", help="held-out fraction (stratified)")
+    t.add_argument("--seed", type=int, default=0, metavar="S", help="seeds the split and training (default 0)")
+    t.add_argument("--out", metavar="MODEL", help="write the model file here (.npz)")
+    t.add_argument("--plot", metavar="PNG", help="write learning curves (and a 2-feature decision boundary)")
+    t.add_argument("--checkpoint", metavar="PATH", help="write the training state here every --checkpoint-every")
+    t.add_argument("--checkpoint-every", type=positive_int, default=1, metavar="N", help="epochs between checkpoints")
+    t.add_argument("--resume", action="store_true", help="continue from --checkpoint (from scratch if absent)")
+    t.add_argument("--quiet", action="store_true", help="no progress bar or messages; results only")
+    t.set_defaults(run=cmd_train)
+
+    pr = sub.add_parser("predict", help="predict the class of each row of a CSV file")
+    pr.add_argument("--model", required=True, metavar="MODEL")
+    pr.add_argument("--data", required=True, metavar="FILE.csv", help="columns named as in training; others ignored")
+    pr.add_argument("--out", metavar="PREDICTIONS.csv", help="default: standard output")
+    pr.add_argument("--proba", action="store_true", help="add one probability column per class")
+    pr.add_argument("--quiet", action="store_true")
+    pr.set_defaults(run=cmd_predict)
+
+    e = sub.add_parser("evaluate", help="metrics of a model on a labelled CSV file")
+    e.add_argument("--model", required=True, metavar="MODEL")
+    e.add_argument("--data", required=True, metavar="FILE.csv")
+    e.add_argument("--target", required=True, metavar="COLUMN")
+    e.set_defaults(run=cmd_evaluate)
+
+    g = sub.add_parser("gradcheck", help="check backpropagation against finite differences")
+    g.add_argument("--layers", type=int_list, default=(5, 4, 3, 1), metavar="5,4,3,1", help="n_x,...,n_L")
+    g.add_argument("--activation", choices=sorted(HIDDEN), default="relu")
+    g.add_argument("--samples", type=positive_int, default=8, metavar="M")
+    g.add_argument("--l2", type=nonnegative_float, default=0.0, metavar="L")
+    g.add_argument("--seed", type=int, default=0, metavar="S")
+    g.set_defaults(run=cmd_gradcheck)
+    return p
+
+
+def _fail(message, status):
+    print(f"npdnn: error: {' '.join(str(message).split())}", file=sys.stderr)
+    return status
+
+
+def main(argv=None):
+    """Entry point of the ``npdnn`` console script; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print("npdnn: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `npdnn predict ... | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as e:
+        if os.environ.get("NPDNN_DEBUG"):
+            raise
+        if isinstance(e, DivergenceError):
+            return _fail(e, 1)
+        if isinstance(e, (DataError, ModelFileError, CLIError, ValueError, OSError)):
+            return _fail(e, 2)
+        raise

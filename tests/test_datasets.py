@@ -1,0 +1,137 @@
+"""The CSV reader and the bundled data: values read right, and each bad file gives
+a DataError naming the file, the line and the column."""
+
+import re
+
+import numpy as np
+import pytest
+
+from npdnn.datasets import DataError, check_classes, load_default, parse_labels, read_csv
+
+
+def write(tmp_path, text, name="data.csv", mode="w"):
+    path = tmp_path / name
+    if mode == "wb":
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_reads_features_labels_and_names(tmp_path):
+    path = write(tmp_path, "x1,x2,y\n1,2.5,cat\n\n-3e2, 4 ,dog\n")
+    X, y = read_csv(path, "y")
+    assert list(X.columns) == ["x1", "x2"]
+    assert X.dtypes.tolist() == [np.float64, np.float64]
+    np.testing.assert_array_equal(X.to_numpy(), [[1.0, 2.5], [-300.0, 4.0]])
+    assert y.tolist() == ["cat", "dog"]
+
+
+def test_integer_labels_stay_integers_and_target_may_be_anywhere(tmp_path):
+    path = write(tmp_path, "label,a\n1,0.5\n0,0.25\n")
+    X, y = read_csv(path, "label")
+    assert y.dtype == np.int64 and y.tolist() == [1, 0]
+    assert list(X.columns) == ["a"]
+
+
+def test_selected_features_in_given_order_other_columns_not_read(tmp_path):
+    path = write(tmp_path, "id,b,a\nrow-1,2,1\nrow-2,4,3\n")
+    X, y = read_csv(path, features=["a", "b"])
+    assert y is None
+    assert list(X.columns) == ["a", "b"]
+    np.testing.assert_array_equal(X.to_numpy(), [[1, 2], [3, 4]])
+
+
+def test_byte_order_mark_is_not_part_of_the_first_name(tmp_path):
+    path = write(tmp_path, "\ufeffa,y\n1,0\n2,1\n".encode(), mode="wb")
+    X, _ = read_csv(path, "y")
+    assert list(X.columns) == ["a"]
+
+
+def test_parse_labels():
+    assert parse_labels(["1", " 2", "-3"]).dtype == np.int64
+    mixed = parse_labels(["1", "1.5", "x"])
+    assert mixed.dtype == object and mixed.tolist() == ["1", "1.5", "x"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a,b,y\n1,2,0\n3,abc,1\n", r'data\.csv, line 3, column "b": "abc" is not a number'),
+        ("a,b,y\n1,2,0\n3,,1\n", r'data\.csv, line 3, column "b" is empty; expected a number'),
+        ("a,b,y\n1,2,0\n3,  ,1\n", r'line 3, column "b" is empty'),
+        ("a,b,y\n1,nan,0\n", r'line 2, column "b": "nan" is not finite'),
+        ("a,b,y\n1,2,0\n-inf,2,1\n", r'line 3, column "a": "-inf" is not finite'),
+        ("a,b,y\n1e999,2,0\n", r'line 2, column "a": "1e999" is not finite'),
+        ("a,b,y\n1,2,0\n\n\n3,4\n", r"data\.csv, line 5: 2 fields; expected 3 as in the header"),
+        ("a,b,y\n1,2,0,9\n", r"line 2: 4 fields; expected 3"),
+        ("a,a,y\n1,2,0\n", r'column name "a" appears twice \(columns 1 and 2\)'),
+        (",a,y\n0,1,0\n", r"column 1 has an empty name \(an index column saved by pandas"),
+        ("a,b,y\n", r"data\.csv has a header but no data rows"),
+        ("", r"data\.csv is empty; expected a header row"),
+        ("\n\n", r"data\.csv is empty"),
+        ("a,b,label\n1,2,0\n", r'data\.csv has no target column "y"; its columns are "a", "b", "label"'),
+        ("a;b;y\n1;2;0\n", r"is the file comma-separated\?"),
+        ("a,b,y\n1,2,\n", r'line 2, column "y" is empty; expected a class label'),
+        ("y\n0\n1\n", r'has only the target column "y"'),
+        ('a,b,y\n1,"2\n', r"line 2: not valid CSV"),
+    ],
+)
+def test_bad_files(tmp_path, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(DataError, match=message):
+        read_csv(path, "y")
+
+
+def test_first_bad_cell_in_file_order(tmp_path):
+    path = write(tmp_path, "a,b,y\n1,x,0\nz,2,1\n")
+    with pytest.raises(DataError, match=r'line 2, column "b": "x"'):
+        read_csv(path, "y")
+
+
+def test_missing_feature_columns_name_who_needs_them(tmp_path):
+    path = write(tmp_path, "a,c\n1,2\n")
+    with pytest.raises(
+        DataError, match=r'has no columns "b", "d" \(needed by model m\.npz\); its columns are "a", "c"'
+    ):
+        read_csv(path, features=["a", "b", "d"], needed_by="model m.npz")
+
+
+def test_not_utf8(tmp_path):
+    path = write(tmp_path, b"a,y\n\xff\xfe,1\n", mode="wb")
+    with pytest.raises(DataError, match=r"data\.csv is not UTF-8 text \(byte 0xff"):
+        read_csv(path, "y")
+
+
+def test_nul_byte(tmp_path):
+    path = write(tmp_path, b"a,y\n1\x00,1\n", mode="wb")
+    with pytest.raises(DataError, match=r"line 2, column \"a\": '1\\x00' is not a number"):
+        read_csv(path, "y")
+
+
+def test_long_cell_is_cut_in_the_message(tmp_path):
+    path = write(tmp_path, "a,y\n" + "z" * 100 + ",1\n")
+    with pytest.raises(DataError, match=r'"z{40}"\.\.\. is not a number'):
+        read_csv(path, "y")
+
+
+def test_missing_file_and_directory(tmp_path):
+    with pytest.raises(DataError, match=re.escape(f"{tmp_path / 'nope.csv'}: no such file; expected a CSV file")):
+        read_csv(tmp_path / "nope.csv", "y")
+    with pytest.raises(DataError, match=re.escape(f"{tmp_path} is a directory; expected a CSV file")):
+        read_csv(tmp_path, "y")
+
+
+def test_check_classes():
+    with pytest.raises(DataError, match=r'f\.csv, column "y" has a single class \("a"\) in all 3 rows'):
+        check_classes(np.array(["a", "a", "a"], dtype=object), "f.csv", "y")
+    with pytest.raises(DataError, match=r"class 1 has only 1 row\(s\); expected at least 2"):
+        check_classes(np.array([0, 0, 1]), "f.csv", "y")
+    check_classes(np.array([0, 1, 0, 1]), "f.csv", "y")
+
+
+def test_default_data():
+    X, y = load_default()
+    assert X.shape == (569, 30) and X.dtypes.unique().tolist() == [np.float64]
+    assert X.columns[0] == "mean radius"
+    assert sorted(set(y)) == ["benign", "malignant"] and (y == "malignant").sum() == 212
