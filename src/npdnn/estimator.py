@@ -207,7 +207,8 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             self._set_history([], None, None)
         elif classes is not None and not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
             raise ValueError(
-                f"classes={list(np.asarray(classes))} differ from the classes of the first call {list(self.classes_)}"
+                f"classes={np.asarray(classes).tolist()} differ from the classes of the first call "
+                f"{self.classes_.tolist()}"
             )
         labels = self._label_indices(y)
         if not hasattr(self, "_optimizer"):  # after load(): the optimizer state is not in the file
@@ -303,7 +304,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             classes = np.array(classes.tolist())
         if classes.shape[0] < 2:
             raise ValueError(
-                f"y has only one class ({classes[0]!r}); DNNClassifier needs at least two classes to train"
+                f"y has only one class ({_py(classes[0])!r}); DNNClassifier needs at least two classes to train"
             )
         return classes, labels.reshape(-1)
 
@@ -314,7 +315,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         unknown = self.classes_[idx] != y
         if np.any(unknown):
             raise ValueError(
-                f"y holds label {np.asarray(y)[unknown][0]!r}, not among classes_ {list(self.classes_)}; "
+                f"y holds label {_py(np.asarray(y)[unknown][0])!r}, not among classes_ {self.classes_.tolist()}; "
                 "pass every label with classes= on the first partial_fit call"
             )
         return idx
@@ -329,7 +330,9 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         for label, weight in cw.items():
             hits = np.flatnonzero(classes == label)
             if hits.size != 1:
-                raise ValueError(f"class_weight has label {label!r}, which is not among the classes {list(classes)}")
+                raise ValueError(
+                    f"class_weight has label {_py(label)!r}, which is not among the classes {classes.tolist()}"
+                )
             by_index[int(hits[0])] = weight
         return by_index
 
@@ -408,9 +411,14 @@ def _check_weighted_classes(classes, labels, w):
     present = np.unique(labels[w > 0])
     if present.size < 2:
         raise ValueError(
-            f"only one class ({classes[present[0]]!r}) has a positive sample_weight; "
+            f"only one class ({_py(classes[present[0]])!r}) has a positive sample_weight; "
             "DNNClassifier needs at least two classes with positive weight to train"
         )
+
+
+def _py(value):
+    """A label as plain Python (``'spam'``, not ``np.str_('spam')``) for messages."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _fit_standardization(X, w):
