@@ -26,20 +26,10 @@ from .activations import sigmoid
 from .archive import ModelFileError
 from .network import Network
 from .optimizers import get_optimizer
-from .persistence import read_model, save_network
+from .persistence import estimator_section, read_model, restore_estimator, save_network
 from .training import DEFAULT_RATES
 from .training import fit as train
 from .validation import check_dtype, check_sample_weight
-
-_ESTIMATOR_KEYS = (
-    "params",
-    "feature_names_in",
-    "n_features_in",
-    "loss_curve",
-    "validation_loss_curve",
-    "n_iter",
-    "best_loss",
-)
 
 
 class DNNClassifier(ClassifierMixin, BaseEstimator):
@@ -193,7 +183,8 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
 
         ``classes`` lists every label the stream will hold; on the first call it
         defaults to the labels in ``y`` (which must then hold at least two).
-        The standardization, when asked for, is fitted on the first batch only.
+        The standardization, when asked for, is fitted on the first batch only;
+        early stopping and the validation split apply to :meth:`fit` only.
         """
         first = not hasattr(self, "network_")
         X, y = validate_data(self, X, y, dtype=self._input_dtype() if first else self.dtype_, reset=first)
@@ -255,22 +246,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
     def save(self, path):
         """Write the fitted estimator to ``path`` as one model file (atomic, no pickle)."""
         check_is_fitted(self)
-        arrays = {"classes": self.classes_}
-        if self.mean_ is not None:
-            arrays.update(mean=self.mean_, scale=self.scale_)
-        names = getattr(self, "feature_names_in_", None)
-        meta = {
-            "estimator": {
-                "params": {k: _json_param(k, v) for k, v in self.get_params().items()},
-                "feature_names_in": None if names is None else [str(n) for n in names],
-                "n_features_in": int(self.n_features_in_),
-                "loss_curve": [float(v) for v in self.loss_curve_],
-                "validation_loss_curve": _float_list(self.validation_loss_curve_),
-                "validation_scores": _float_list(self.validation_scores_),
-                "n_iter": int(self.n_iter_),
-                "best_loss": None if self.best_loss_ is None else float(self.best_loss_),
-            }
-        }
+        arrays, meta = estimator_section(self)
         save_network(path, self.network_, arrays=arrays, meta=meta)
 
     @classmethod
@@ -289,11 +265,16 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         """Rebuild a fitted estimator from what :func:`npdnn.persistence.read_model`
         returned; every inconsistency raises :class:`ModelFileError` naming ``path``."""
         try:
-            return _restore(cls, net, dict(arrays), meta["estimator"])
+            return restore_estimator(cls, net, dict(arrays), meta["estimator"])
         except (KeyError, TypeError, ValueError) as e:
             raise ModelFileError(f"{path} has an invalid estimator section ({type(e).__name__}: {e})") from None
 
     # ------------------------------------------------------------------ helpers
+    def __sklearn_is_fitted__(self):
+        # Fitted means trained: validate_data sets n_features_in_ before training
+        # starts, so a fit that failed (e.g. diverged) must not count.
+        return hasattr(self, "network_")
+
     def _input_dtype(self):
         return [np.float64, np.float32] if self.dtype is None else check_dtype(self.dtype)
 
@@ -430,118 +411,3 @@ def _fit_standardization(X, w):
     constant = (np.ptp(X64, axis=0) == 0) | ~(scale > 0)
     scale[constant] = 1.0
     return mean.astype(X.dtype), scale.astype(X.dtype)
-
-
-def _float_list(values):
-    return None if values is None else [float(v) for v in values]
-
-
-def _json_param(name, value):
-    """A hyperparameter as JSON: tuples as lists, NumPy scalars as Python numbers,
-    dtypes by name, lists tagged ``{"list": [...]}``, a class_weight dict as [label, weight] pairs (JSON object keys
-    would turn labels into strings); a random generator object becomes None."""
-    if name == "dtype":
-        return None if value is None else np.dtype(value).name
-    if name == "random_state" and not (value is None or isinstance(value, numbers.Integral)):
-        return None
-    if name == "class_weight" and isinstance(value, dict):
-        return {"pairs": [[_json_scalar(k), _json_scalar(v)] for k, v in value.items()]}
-    if isinstance(value, tuple):
-        return [_json_scalar(v) for v in value]
-    if isinstance(value, (list, np.ndarray)):  # tagged, so that a list comes back a list, a tuple a tuple
-        return {"list": [_json_scalar(v) for v in value]}
-    return _json_scalar(value)
-
-
-def _param_from_json(name, value):
-    """Inverse of :func:`_json_param`."""
-    if isinstance(value, list):
-        return tuple(value)
-    if isinstance(value, dict) and set(value) == {"list"} and isinstance(value["list"], list):
-        return list(value["list"])
-    if name == "class_weight" and isinstance(value, dict):
-        return {k: v for k, v in value["pairs"]}
-    return value
-
-
-def _json_scalar(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    raise TypeError(f"cannot store hyperparameter value {value!r} ({type(value).__name__}) in a model file")
-
-
-def _restore(cls, net, arrays, section):
-    """The fitted estimator described by a model file's ``estimator`` section;
-    raises KeyError / TypeError / ValueError on anything inconsistent."""
-    if not isinstance(section, dict):
-        raise TypeError(f"expected a JSON object, got {type(section).__name__}")
-    missing = [k for k in _ESTIMATOR_KEYS if k not in section]
-    if missing:
-        raise KeyError(f"missing {missing}")
-    params = section["params"]
-    if not isinstance(params, dict):
-        raise TypeError(f"params must be a JSON object, got {type(params).__name__}")
-    unknown = sorted(set(params) - set(cls().get_params()))
-    if unknown:
-        raise ValueError(f"unknown hyperparameters {unknown}")
-    est = cls(**{k: _param_from_json(k, v) for k, v in params.items()})
-
-    dims = net.layer_dims
-    classes = arrays.pop("classes")
-    if classes.ndim != 1 or classes.shape[0] < 2 or not np.array_equal(np.unique(classes), classes):
-        raise ValueError(f"classes must be at least two sorted distinct labels; got {classes!r}")
-    if dims[-1] != (1 if classes.shape[0] == 2 else classes.shape[0]):
-        raise ValueError(f"{classes.shape[0]} classes do not fit a network with {dims[-1]} output units")
-    sizes = est.hidden_layer_sizes
-    sizes = [sizes] if isinstance(sizes, numbers.Integral) else list(sizes)
-    if dims[1:-1] != sizes:
-        raise ValueError(f"hidden_layer_sizes={est.hidden_layer_sizes!r} does not match the network {dims}")
-    if est.dtype is not None and check_dtype(est.dtype) != net.dtype:
-        raise ValueError(f"dtype={est.dtype!r} does not match the network's {net.dtype.name}")
-    n_features = section["n_features_in"]
-    if not isinstance(n_features, int) or n_features != dims[0]:
-        raise ValueError(f"n_features_in={n_features!r} does not match the network's {dims[0]} inputs")
-    names = section["feature_names_in"]
-    if names is not None and (
-        not isinstance(names, list) or len(names) != n_features or not all(isinstance(n, str) for n in names)
-    ):
-        raise ValueError(f"feature_names_in must be None or {n_features} strings; got {names!r}")
-
-    mean, scale = arrays.pop("mean", None), arrays.pop("scale", None)
-    if est.standardize:
-        for name, a in (("mean", mean), ("scale", scale)):
-            if a is None or a.shape != (n_features,) or a.dtype != net.dtype or not np.isfinite(a).all():
-                found = None if a is None else f"{a.shape} {a.dtype}"
-                raise ValueError(f"{name} must be {n_features} finite {net.dtype.name} values; got {found}")
-        if not (scale > 0).all():
-            raise ValueError("scale must be positive")
-    elif mean is not None or scale is not None:
-        raise ValueError("holds a standardization but standardize is False")
-    if arrays:
-        raise ValueError(f"unexpected arrays {sorted(arrays)}")
-
-    loss = _number_list(section, "loss_curve")
-    val_loss = _number_list(section, "validation_loss_curve", optional=True)
-    val_scores = _number_list(section, "validation_scores", optional=True)
-    if section["n_iter"] != len(loss):
-        raise ValueError(f"n_iter={section['n_iter']!r} but the loss curve has {len(loss)} epochs")
-    est.classes_, est.dtype_, est.mean_, est.scale_ = classes, net.dtype, mean, scale
-    est.n_features_in_ = n_features
-    if names is not None:
-        est.feature_names_in_ = np.asarray(names, dtype=object)
-    est.network_ = net
-    est._set_history(loss, val_loss, val_scores)
-    if est.best_loss_ != section["best_loss"]:
-        raise ValueError(f"best_loss={section['best_loss']!r} does not match the loss curves")
-    return est
-
-
-def _number_list(section, key, optional=False):
-    values = section.get(key)
-    if values is None and optional:
-        return None
-    if not isinstance(values, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-        raise ValueError(f"{key} must be a list of numbers; got {values!r}")
-    return [float(v) for v in values]
