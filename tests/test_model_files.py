@@ -290,6 +290,16 @@ def test_crafted_pickled_object_array_runs_nothing(tmp_path, model_bytes, member
     assert marker.read_text() == "unpickled"
 
 
+def test_member_that_is_not_an_array(tmp_path, model_bytes):
+    import zipfile
+
+    path = tmp_path / "notes.npz"
+    path.write_bytes(model_bytes)
+    with zipfile.ZipFile(path, "a") as z:
+        z.writestr("notes.txt", "hello")
+    _refused(path, "is corrupted: member 'notes.txt' is not a NumPy array")
+
+
 def test_directory_and_missing_paths(tmp_path):
     (tmp_path / "folder.npz").mkdir()
     _refused(tmp_path / "folder.npz", "is a directory; expected an npdnn model file")
@@ -345,6 +355,11 @@ def _section(est, monkeypatch):
         (lambda a, m: m["estimator"].update(loss_curve="low"), "loss_curve must be a list of numbers"),
         (lambda a, m: m["estimator"].update(best_loss=-1.0), "best_loss=-1.0 does not match"),
         (lambda a, m: m["estimator"]["params"].update(hidden_layer_sizes=[9]), "does not match the network"),
+        (lambda a, m: m["estimator"]["params"].update(activation="tanh"), "activation='tanh', init=None do not match"),
+        (lambda a, m: m["estimator"]["params"].update(activation="swish"), "swish"),
+        (lambda a, m: m["estimator"]["params"].update(init="glorot"), "init='glorot' do not match"),
+        (lambda a, m: m["estimator"]["params"].update(dtype="float32"), "dtype='float32' does not match"),
+        (lambda a, m: m["estimator"]["params"].update(class_weight={"x": 1}), "KeyError"),
         (lambda a, m: a.update(classes=np.array(["a", "b", "c"])), "3 classes do not fit a network with 1 output"),
         (lambda a, m: a.update(classes=np.array(["b", "a"])), "classes must be at least two sorted distinct"),
         (lambda a, m: a.pop("classes"), "KeyError"),

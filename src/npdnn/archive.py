@@ -97,6 +97,9 @@ def read_archive(path, kind, version):
                 raise ModelFileError(f"{path} is a NumPy archive but not an npdnn {kind} file (no metadata)")
             meta = json.loads(z[META_KEY].tobytes().decode("utf-8"))
             arrays = {k: z[k] for k in z.files if k != META_KEY}
+        for name, a in arrays.items():
+            if not isinstance(a, np.ndarray):  # np.load hands back raw bytes for a non-.npy member
+                raise ModelFileError(f"{path} is corrupted: member {name!r} is not a NumPy array")
     except ModelFileError:
         raise
     except ValueError as e:

@@ -14,6 +14,7 @@ import numbers
 
 import numpy as np
 
+from .activations import get_hidden
 from .archive import ModelFileError, read_archive, write_archive
 from .validation import check_dtype
 
@@ -173,6 +174,11 @@ def restore_estimator(cls, net, arrays, section):
     sizes = [sizes] if isinstance(sizes, numbers.Integral) else list(sizes)
     if dims[1:-1] != sizes:
         raise ValueError(f"hidden_layer_sizes={est.hidden_layer_sizes!r} does not match the network {dims}")
+    if get_hidden(est.activation).name != net.hidden_activation or est.init not in (None, net.init):
+        raise ValueError(
+            f"activation={est.activation!r}, init={est.init!r} do not match the network's "
+            f"{net.hidden_activation!r}, {net.init!r}"
+        )
     if est.dtype is not None and check_dtype(est.dtype) != net.dtype:
         raise ValueError(f"dtype={est.dtype!r} does not match the network's {net.dtype.name}")
     n_features = section["n_features_in"]
