@@ -420,3 +420,18 @@ def test_bad_hyperparameters_are_named(params, match):
     est = DNNClassifier(**params)  # scikit-learn convention: no validation in __init__
     with pytest.raises(ValueError, match=match):
         est.fit(X, y)
+
+
+def test_progress_bar_does_not_change_the_model(capsys):
+    X, y = make_data(60, 3, seed=5)
+    kw = dict(hidden_layer_sizes=(4,), epochs=3, random_state=0)
+    quiet = DNNClassifier(**kw).fit(X, y)
+    shown = DNNClassifier(verbose=True, **kw).fit(X, y)
+    assert shown.network_.theta.tobytes() == quiet.network_.theta.tobytes()
+    assert capsys.readouterr().out == ""  # the bar goes to stderr, never to stdout
+
+
+def test_an_int_hidden_layer_size_means_one_layer():
+    X, y = make_data(60, 3, seed=5)
+    est = DNNClassifier(hidden_layer_sizes=7, epochs=2, random_state=0).fit(X, y)
+    assert est.network_.layer_dims == [3, 7, 1]
