@@ -194,10 +194,6 @@ def _confusion(cm, classes, title="confusion matrix"):
 
 # ---------------------------------------------------------------- commands
 def cmd_train(args):
-    from sklearn.model_selection import train_test_split
-
-    from . import DNNClassifier
-
     if args.resume and args.checkpoint is None:
         raise CLIError("--resume needs --checkpoint PATH (the checkpoint file to continue from)")
     if (args.data is None) != (args.target is None):
@@ -216,6 +212,10 @@ def cmd_train(args):
             f"{source}: --test-size {args.test_size} of {len(y)} rows gives {n_test} test and {len(y) - n_test} "
             f"training rows; expected at least one row per class ({n_classes}) in each"
         )
+    from sklearn.model_selection import train_test_split  # imported once the input is known to be good
+
+    from .estimator import DNNClassifier
+
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=args.test_size, random_state=args.seed, stratify=y
     )
