@@ -435,3 +435,13 @@ def test_an_int_hidden_layer_size_means_one_layer():
     X, y = make_data(60, 3, seed=5)
     est = DNNClassifier(hidden_layer_sizes=7, epochs=2, random_state=0).fit(X, y)
     assert est.network_.layer_dims == [3, 7, 1]
+
+
+def test_a_failed_refit_leaves_the_estimator_unfitted():
+    X, y = make_data(40, 3, seed=2)
+    est = DNNClassifier(hidden_layer_sizes=(4,), epochs=2, random_state=0).fit(X, y)
+    est.set_params(optimizer="gd", learning_rate=1e6, epochs=50)
+    with pytest.raises(npdnn.DivergenceError, match="training diverged"):
+        est.fit(X * 1e3, y)
+    with pytest.raises(NotFittedError):
+        est.predict(X)

@@ -144,6 +144,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         :func:`npdnn.training.fit`: a resumed run ends bit-identical to an
         uninterrupted one with the same ``random_state``. Returns ``self``.
         """
+        self.__dict__.pop("network_", None)  # a refit that fails leaves the estimator unfitted, not stale
         X, y = validate_data(self, X, y, dtype=self._input_dtype())
         classes, labels = self._encode_labels(y)
         w = check_sample_weight(sample_weight, X.shape[0])
