@@ -23,11 +23,11 @@ $(VENV)/.test: $(VENV)/.all pyproject.toml
 	touch $@
 
 demo: $(VENV)/.all
-	$(PY) examples/demo.py
+	$(VENV)/bin/npdnn train --plot demo/learning_curves.png --out demo/model.npz
 
 lint: $(VENV)/.test
-	$(VENV)/bin/ruff check src tests examples
-	$(VENV)/bin/ruff format --check src tests examples
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff format --check src tests
 
 test: lint
 	$(PY) -m pytest -n 2
