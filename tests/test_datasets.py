@@ -48,6 +48,28 @@ def test_byte_order_mark_is_not_part_of_the_first_name(tmp_path):
     assert list(X.columns) == ["a"]
 
 
+def test_fast_and_careful_readers_agree(tmp_path):
+    """A plain file takes pandas' C parser; quotes send it to the csv module path.
+    Both must give the same doubles (bit for bit) and labels."""
+    rng = np.random.default_rng(0)
+    values = rng.standard_normal((50, 3)) * 10.0 ** rng.integers(-30, 30, (50, 3))
+    labels = np.where(values[:, 0] > 0, "up", "down")
+    lines = [",".join(repr(float(v)) for v in row) + f",{lab}" for row, lab in zip(values, labels, strict=True)]
+    plain = write(tmp_path, "a,b,c,y\n" + "\n".join(lines) + "\n", "plain.csv")
+    quoted = write(tmp_path, 'a,b,c,"y"\r\n' + "\r\n".join(lines) + "\r\n", "quoted.csv")
+    X1, y1 = read_csv(plain, "y")
+    X2, y2 = read_csv(quoted, "y")
+    np.testing.assert_array_equal(X1.to_numpy(), values)
+    np.testing.assert_array_equal(X2.to_numpy(), values)
+    assert y1.tolist() == y2.tolist() == labels.tolist()
+
+
+def test_windows_line_endings_and_quoted_labels(tmp_path):
+    path = write(tmp_path, 'a,y\r\n1,"big, red"\r\n2,small\r\n\r\n')
+    X, y = read_csv(path, "y")
+    assert X["a"].tolist() == [1.0, 2.0] and y.tolist() == ["big, red", "small"]
+
+
 def test_parse_labels():
     assert parse_labels(["1", " 2", "-3"]).dtype == np.int64
     mixed = parse_labels(["1", "1.5", "x"])

@@ -241,6 +241,7 @@ def cmd_train(args):
     if args.checkpoint is not None:
         _make_parent(args.checkpoint)
     model.fit(X_train, y_train, checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every, resume=args.resume)
+    model.set_params(verbose=False)  # the saved file must not depend on whether stderr was a terminal
     train_metrics, _ = metrics(y_train, model.predict_proba(X_train), model.classes_)
     test_metrics, cm = metrics(y_test, model.predict_proba(X_test), model.classes_)
     print(f"epochs run: {model.n_iter_} of {args.epochs}")

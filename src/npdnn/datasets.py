@@ -8,16 +8,20 @@ Each problem raises :class:`DataError` with one line naming the file, the line
 (as an editor counts it, the header being line 1), the column and what was
 expected, e.g. ``data.csv, line 8, column "x3": "abc" is not a number``.
 
-The rows are split with the standard library's :mod:`csv` module and converted
-with pandas. ``pandas.read_csv`` alone would hide three of the errors this reader
-must report: it pads a short (ragged) row with empty cells, renames duplicate
-columns to ``x.1``, and skips blank lines, so its row numbers drift from the
-file's line numbers.
+A well-formed file is read by ``pandas.read_csv`` (its C parser), after a
+vectorized count of the fields on every line. ``pandas.read_csv`` alone would
+hide three of the errors this reader must report: it pads a short (ragged) row
+with empty cells, renames duplicate columns to ``x.1``, and skips blank lines, so
+its row numbers drift from the file's line numbers. So the header is checked
+first, and any file pandas cannot vouch for (a parse error, a non-finite or empty
+cell, quoted fields) is read again, slowly, with the standard library's
+:mod:`csv` module, which finds the first bad cell and its line.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import os
 
 import numpy as np
@@ -30,9 +34,10 @@ class DataError(ValueError):
     """Bad data: one line naming the file, line and column and what was expected."""
 
 
-def _read_rows(path):
+def _read_rows(path, header_only=False):
     """Return ``(header, rows, lines)``: the header cells, the data rows (lists of
-    strings, all as long as the header) and each row's line number."""
+    strings, all as long as the header) and each row's line number; with
+    ``header_only``, stop after the header (``rows`` and ``lines`` are empty)."""
     path = os.fspath(path)
     if os.path.isdir(path):
         raise DataError(f"{path} is a directory; expected a CSV file")
@@ -48,6 +53,8 @@ def _read_rows(path):
                     continue
                 if header is None:
                     header = cells
+                    if header_only:
+                        break
                     continue
                 if len(cells) != len(header):
                     raise DataError(
@@ -68,7 +75,7 @@ def _read_rows(path):
     if header is None:
         raise DataError(f"{path} is empty; expected a header row naming the columns, then data rows")
     _check_header(path, header)
-    if not rows:
+    if not rows and not header_only:
         raise DataError(f"{path} has a header but no data rows; expected at least one sample")
     return header, rows, lines
 
@@ -120,9 +127,11 @@ def _to_numbers(path, raw, names, lines):
     if not cell.strip():
         raise DataError(f"{where} is empty; expected a number")
     try:
-        float(cell)
+        value = float(cell)
     except ValueError:
-        raise DataError(f"{where}: {_show_cell(cell)} is not a number") from None
+        value = None
+    if value is None or np.isfinite(value):  # np.isfinite: float() reads "1_000", pandas does not
+        raise DataError(f"{where}: {_show_cell(cell)} is not a number")
     raise DataError(
         f"{where}: {_show_cell(cell)} is not finite (NaN or infinity, or too large); expected a finite number"
     )
@@ -160,7 +169,7 @@ def read_csv(path, target=None, features=None, needed_by=None):
     """
     import pandas as pd
 
-    header, rows, lines = _read_rows(path)
+    header, _, _ = _read_rows(path, header_only=True)
     if target is not None and target not in header:
         raise _columns_error(path, [target], header, "target column")
     if features is None:
@@ -171,6 +180,10 @@ def read_csv(path, target=None, features=None, needed_by=None):
         missing = [c for c in features if c not in header]
         if missing:
             raise _columns_error(path, missing, header, "column" + ("s" if len(missing) > 1 else ""), needed_by)
+    fast = _read_fast(path, len(header), list(features), target)
+    if fast is not None:
+        return fast
+    header, rows, lines = _read_rows(path)
     index = {name: j for j, name in enumerate(header)}
     grid = np.array(rows, dtype=object)  # (m, n_columns) strings
     X = _to_numbers(path, grid[:, [index[c] for c in features]], list(features), lines)
@@ -187,6 +200,58 @@ def read_csv(path, target=None, features=None, needed_by=None):
 def show_label(value):
     """A label as the user wrote it: ``"yes"`` quoted, ``1`` bare (no ``np.int64(1)``)."""
     return f'"{value}"' if isinstance(value, (str, np.str_)) else str(value)
+
+
+def _read_fast(path, n_columns, features, target):
+    """``(X, y)`` as :func:`read_csv` returns them, read by pandas' C parser (about
+    20 times faster than the csv module), or None when this path cannot vouch for
+    the file: quoted fields or bare carriage returns (the csv module then handles
+    them), or any problem at all, which the slow path then diagnoses exactly.
+    The header is already checked."""
+    import pandas as pd
+
+    with open(path, "rb") as f:
+        raw = f.read()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    raw = raw.replace(b"\r\n", b"\n")
+    if b'"' in raw or b"\r" in raw:
+        return None
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    # Fields per line from comma counts, so a short row is caught (pandas would pad it).
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    newlines = np.flatnonzero(buf == ord("\n"))
+    starts, ends = np.r_[0, newlines + 1], np.r_[newlines, buf.size]
+    commas = np.flatnonzero(buf == ord(","))
+    fields = np.searchsorted(commas, ends) - np.searchsorted(commas, starts) + 1
+    fields = fields[ends > starts]  # blank lines are skipped, as the csv module does
+    if fields.size < 2 or (fields != n_columns).any():
+        return None
+    columns = features + ([] if target is None else [target])
+    try:
+        frame = pd.read_csv(
+            io.BytesIO(raw),
+            usecols=columns,
+            dtype={**dict.fromkeys(features, np.float64), **({} if target is None else {target: str})},
+            keep_default_na=False,
+            na_values=dict.fromkeys(features, [""]),
+            engine="c",
+        )
+    except (ValueError, pd.errors.ParserError):
+        return None
+    X = frame[features].to_numpy(dtype=np.float64)
+    if len(frame) != fields.size - 1 or not np.isfinite(X).all():
+        return None
+    y = None
+    if target is not None:
+        cells = frame[target].to_numpy(dtype=object)
+        if any(not c.strip() for c in cells):
+            return None
+        y = parse_labels(cells)
+    return pd.DataFrame(X, columns=features), y
 
 
 def check_classes(y, source, target, minimum=2):
