@@ -362,3 +362,24 @@ def test_test_split_too_small(tmp_path):
     (tmp_path / "data.csv").write_text("x,label\n1,a\n2,a\n3,b\n4,b\n")
     r = npdnn_cmd("train", "--data", "data.csv", "--target", "label", "--test-size", "0.1", cwd=tmp_path)
     assert_one_line_error(r, "--test-size 0.1 of 4 rows gives 1 test and 3 training rows")
+
+
+def test_plot_training_multiclass_boundary_in_process(tmp_path):
+    from npdnn.plotting import plot_training
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 2))
+    y = np.array(["r", "g", "b"], dtype=object)[np.arange(60) % 3]
+
+    def predict_proba(grid):  # (k, 2) -> (k, 3): a fixed softmax, enough to draw regions
+        Z = grid @ np.array([[1.0, -1.0, 0.0], [0.0, 1.0, -1.0]])
+        E = np.exp(Z - Z.max(axis=1, keepdims=True))
+        return E / E.sum(axis=1, keepdims=True)
+
+    curves = {"loss": [0.9, 0.5, 0.3], "val_loss": [1.0, 0.6, 0.4], "val_accuracy": [0.5, 0.7, 0.8]}
+    boundary = {"predict_proba": predict_proba, "X": X, "y": y, "classes": ["b", "g", "r"], "feature_names": ["p", "q"]}
+    plot_training(tmp_path / "p.png", curves, boundary, {"train": 0.9, "test": 0.85})
+    assert png_image(tmp_path / "p.png").shape[:2] == (400, 1500)
+    plot_training(tmp_path / "q.png", {"loss": [0.5, 0.4]})
+    assert png_image(tmp_path / "q.png").shape[:2] == (400, 500)  # loss only: one panel
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.png", "q.png"]  # no temporary file left

@@ -244,9 +244,7 @@ def cmd_train(args):
     model.set_params(verbose=False)  # the saved file must not depend on whether stderr was a terminal
     train_metrics, _ = metrics(y_train, model.predict_proba(X_train), model.classes_)
     test_metrics, cm = metrics(y_test, model.predict_proba(X_test), model.classes_)
-    print(f"epochs run: {model.n_iter_} of {args.epochs}")
-    print(_table({"train": train_metrics, "test": test_metrics}))
-    print(_confusion(cm, model.classes_, "test confusion matrix"))
+    # Files first: a closed stdout (`npdnn train | head`) must not lose the trained model.
     if args.out is not None:
         _make_parent(args.out)
         model.save(args.out)
@@ -257,6 +255,9 @@ def cmd_train(args):
         final = {"train": train_metrics["accuracy"], "test": test_metrics["accuracy"]}
         _plot(args.plot, model, X, y, final)
         _info(args, f"plot written to {args.plot}")
+    print(f"epochs run: {model.n_iter_} of {args.epochs}")
+    print(_table({"train": train_metrics, "test": test_metrics}))
+    print(_confusion(cm, model.classes_, "test confusion matrix"))
     return 0
 
 

@@ -49,6 +49,8 @@ def plot_training(path, curves, boundary=None, final_accuracy=None):
             axes[1].axhline(value, color=f"C{k + 2}", linestyle="--", label=f"{name} (final) {value:.4f}")
         _curves(axes[1], curves, ("accuracy", "val_accuracy"), "accuracy", "accuracy")
         axes[1].set_xlim(axes[0].get_xlim())  # the same epochs axis, even with only the final lines
+        shown = [*(final_accuracy or {}).values(), *(curves.get("accuracy") or []), *(curves.get("val_accuracy") or [])]
+        axes[1].set_ylim(max(0.0, min(shown) - 0.05), 1.01)  # a line at 1.0 stays visible
     if boundary is not None:
         _boundary(axes[-1], **boundary)
     buf = io.BytesIO()
@@ -79,7 +81,10 @@ def _boundary(ax, predict_proba, X, y, classes, feature_names):
     g1 = np.linspace(lo[1] - pad[1], hi[1] + pad[1], GRID)
     G0, G1 = np.meshgrid(g0, g1)
     P = np.asarray(predict_proba(np.column_stack([G0.ravel(), G1.ravel()])))  # (GRID^2, K)
+    from matplotlib.colors import ListedColormap
+
     classes = list(classes)
+    colors = ["tab:blue", "tab:red"] if len(classes) == 2 else [f"C{k % 10}" for k in range(len(classes))]
     if len(classes) == 2:
         surface = P[:, 1].reshape(G0.shape)
         filled = ax.contourf(G0, G1, surface, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.6)
@@ -87,9 +92,10 @@ def _boundary(ax, predict_proba, X, y, classes, feature_names):
         ax.figure.colorbar(filled, ax=ax, label=f"P({classes[1]})")
     else:
         surface = P.argmax(axis=1).reshape(G0.shape)
-        ax.contourf(G0, G1, surface, levels=np.arange(len(classes) + 1) - 0.5, cmap="tab10", alpha=0.4)
+        # One colour per class, the same as its points: level k covers argmax == k.
+        levels = np.arange(len(classes) + 1) - 0.5
+        ax.contourf(G0, G1, surface, levels=levels, cmap=ListedColormap(colors), alpha=0.3)
     y = np.asarray(y)
-    colors = ["tab:blue", "tab:red"] if len(classes) == 2 else [f"C{k % 10}" for k in range(len(classes))]
     for k, label in enumerate(classes):
         mask = y == label
         ax.scatter(X[mask, 0], X[mask, 1], s=12, color=colors[k], edgecolors="k", linewidths=0.3, label=str(label))
