@@ -29,7 +29,21 @@ class CLIError(Exception):
     """A usage problem found after parsing (e.g. --resume without --checkpoint)."""
 
 
+class _Help(argparse.HelpFormatter):
+    """Shows ``(default: X)`` for options whose default is a value (not None or False)."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if action.option_strings and not any(action.default is v for v in (None, False, argparse.SUPPRESS)):
+            text += " (default: %(default)s)"
+        return text
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("formatter_class", _Help)
+        super().__init__(**kwargs)
+
     def error(self, message):
         # argparse prints the usage too; one line is easier to read in a log.
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
@@ -151,7 +165,11 @@ def metrics(y, proba, classes):
     from sklearn import metrics as skm
 
     classes = np.asarray(classes)
-    pred = classes[np.asarray(proba).argmax(axis=1)]
+    proba = np.asarray(proba)
+    if proba.dtype != np.float64:  # float32 rows sum to 1 only to ~1e-7; log_loss warns about that
+        proba = proba.astype(np.float64)
+        proba /= proba.sum(axis=1, keepdims=True)
+    pred = classes[proba.argmax(axis=1)]
     binary = classes.size == 2
     avg = {"pos_label": classes[1], "average": "binary"} if binary else {"labels": classes, "average": "macro"}
     present = np.unique(y).size
@@ -352,21 +370,28 @@ def build_parser():
     p.add_argument("--version", action="version", version=f"npdnn {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    t = sub.add_parser("train", help="train on a CSV file (or the bundled breast-cancer data)")
-    t.add_argument("--data", metavar="FILE.csv", help="CSV with a header row; default: the bundled data")
+    t = sub.add_parser(
+        "train",
+        help="train on a CSV file (or the bundled breast-cancer data)",
+        description="Train a classifier (features standardized, stratified train/test split) and print the "
+        "held-out metrics. Feature columns must hold finite numbers; labels can be any values.",
+    )
+    t.add_argument("--data", metavar="FILE.csv", help="CSV with a header row (default: the bundled breast-cancer data)")
     t.add_argument("--target", metavar="COLUMN", help="the column holding the class labels (with --data)")
-    t.add_argument("--layers", type=int_list, default=(64, 32), metavar="64,32", help="hidden layer sizes")
-    t.add_argument("--activation", choices=sorted(HIDDEN), default="relu")
-    t.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam")
-    t.add_argument("--learning-rate", type=positive_float, metavar="LR", help="default: per optimizer")
-    t.add_argument("--epochs", type=positive_int, default=200, metavar="N")
-    t.add_argument("--batch-size", type=positive_int, default=64, metavar="B")
+    t.add_argument("--layers", type=int_list, default="64,32", metavar="64,32", help="hidden layer sizes")
+    t.add_argument("--activation", choices=sorted(HIDDEN), default="relu", help="hidden-layer activation")
+    t.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam", help="update rule")
+    t.add_argument("--learning-rate", type=positive_float, metavar="LR", help="step size (default: per optimizer)")
+    t.add_argument("--epochs", type=positive_int, default=200, metavar="N", help="passes over the training rows")
+    t.add_argument("--batch-size", type=positive_int, default=64, metavar="B", help="rows per mini-batch")
     t.add_argument("--l2", type=nonnegative_float, default=0.0, metavar="L", help="L2 penalty lambda")
     t.add_argument("--dropout", type=dropout_rate, default=0.0, metavar="P", help="drop rate after hidden layers")
-    t.add_argument("--early-stopping", action="store_true", help="stop when the validation loss stalls")
+    t.add_argument(
+        "--early-stopping", action="store_true", help="hold out 10%% of the training rows; stop when their loss stalls"
+    )
     t.add_argument("--test-size", type=fraction, default=0.2, metavar="F", help="held-out fraction (stratified)")
-    t.add_argument("--seed", type=int, default=0, metavar="S", help="seeds the split and training (default 0)")
-    t.add_argument("--out", metavar="MODEL", help="write the model file here (.npz)")
+    t.add_argument("--seed", type=int, default=0, metavar="S", help="seeds the split and the training")
+    t.add_argument("--out", metavar="MODEL", help="write the model file here (.npz); without it the model is not saved")
     t.add_argument("--plot", metavar="PNG", help="write learning curves (and a 2-feature decision boundary)")
     t.add_argument("--checkpoint", metavar="PATH", help="write the training state here every --checkpoint-every")
     t.add_argument("--checkpoint-every", type=positive_int, default=1, metavar="N", help="epochs between checkpoints")
@@ -374,26 +399,42 @@ def build_parser():
     t.add_argument("--quiet", action="store_true", help="no progress bar or messages; results only")
     t.set_defaults(run=cmd_train)
 
-    pr = sub.add_parser("predict", help="predict the class of each row of a CSV file")
-    pr.add_argument("--model", required=True, metavar="MODEL")
-    pr.add_argument("--data", required=True, metavar="FILE.csv", help="columns named as in training; others ignored")
-    pr.add_argument("--out", metavar="PREDICTIONS.csv", help="default: standard output")
-    pr.add_argument("--proba", action="store_true", help="add one probability column per class")
-    pr.add_argument("--quiet", action="store_true")
+    pr = sub.add_parser(
+        "predict",
+        help="predict the class of each row of a CSV file",
+        description="Write one prediction per row (CSV with a 'prediction' column, labels as in training). "
+        "Feature columns are found by name; other columns (an id, the target) are ignored.",
+    )
+    pr.add_argument("--model", required=True, metavar="MODEL", help="a model file from npdnn train --out")
+    pr.add_argument("--data", required=True, metavar="FILE.csv", help="CSV with the model's feature columns")
+    pr.add_argument("--out", metavar="PREDICTIONS.csv", help="output file (default: standard output)")
+    pr.add_argument("--proba", action="store_true", help="add a proba_<class> column per class")
+    pr.add_argument("--quiet", action="store_true", help="no message on stderr")
     pr.set_defaults(run=cmd_predict)
 
-    e = sub.add_parser("evaluate", help="metrics of a model on a labelled CSV file")
-    e.add_argument("--model", required=True, metavar="MODEL")
-    e.add_argument("--data", required=True, metavar="FILE.csv")
-    e.add_argument("--target", required=True, metavar="COLUMN")
+    e = sub.add_parser(
+        "evaluate",
+        help="metrics of a model on a labelled CSV file",
+        description="Accuracy, precision, recall, F1, ROC AUC, log loss and the confusion matrix (scikit-learn). "
+        "Binary: the positive class is the second of the model's sorted classes; more classes: macro "
+        "averages and one-vs-rest ROC AUC.",
+    )
+    e.add_argument("--model", required=True, metavar="MODEL", help="a model file from npdnn train --out")
+    e.add_argument("--data", required=True, metavar="FILE.csv", help="CSV with the feature columns and labels")
+    e.add_argument("--target", required=True, metavar="COLUMN", help="the column holding the true labels")
     e.set_defaults(run=cmd_evaluate)
 
-    g = sub.add_parser("gradcheck", help="check backpropagation against finite differences")
-    g.add_argument("--layers", type=int_list, default=(5, 4, 3, 1), metavar="5,4,3,1", help="n_x,...,n_L")
-    g.add_argument("--activation", choices=sorted(HIDDEN), default="relu")
-    g.add_argument("--samples", type=positive_int, default=8, metavar="M")
-    g.add_argument("--l2", type=nonnegative_float, default=0.0, metavar="L")
-    g.add_argument("--seed", type=int, default=0, metavar="S")
+    g = sub.add_parser(
+        "gradcheck",
+        help="check backpropagation against finite differences",
+        description="Build a random float64 network and data, compare backpropagation with central "
+        f"differences per parameter; exit 0 when the total relative difference is below {GRADCHECK_TOLERANCE:g}.",
+    )
+    g.add_argument("--layers", type=int_list, default="5,4,3,1", metavar="5,4,3,1", help="all sizes, n_x,...,n_L")
+    g.add_argument("--activation", choices=sorted(HIDDEN), default="relu", help="hidden-layer activation")
+    g.add_argument("--samples", type=positive_int, default=8, metavar="M", help="random samples")
+    g.add_argument("--l2", type=nonnegative_float, default=0.0, metavar="L", help="L2 penalty lambda")
+    g.add_argument("--seed", type=int, default=0, metavar="S", help="seeds the network and the data")
     g.set_defaults(run=cmd_gradcheck)
     return p
 
