@@ -308,6 +308,19 @@ def test_truncated_model(tmp_path, trained):
     assert not (tmp_path / "pred.csv").exists()
 
 
+def test_bare_network_file_is_refused_clearly(tmp_path):
+    npdnn.Network([2, 3, 1], seed=0).save(tmp_path / "net.npz")
+    (tmp_path / "data.csv").write_text(GOOD)
+    r = npdnn_cmd("predict", "--model", "net.npz", "--data", "data.csv", "--out", "pred.csv", cwd=tmp_path)
+    assert_one_line_error(r, "net.npz holds a bare Network (Network.save); this command needs a classifier")
+    assert not (tmp_path / "pred.csv").exists()
+
+
+def test_version(tmp_path):
+    r = npdnn_cmd("--version", cwd=tmp_path)
+    assert r.returncode == 0 and r.stdout.strip() == f"npdnn {npdnn.__version__}"
+
+
 def test_feature_count_mismatch_for_a_model_without_names(tmp_path):
     from npdnn import DNNClassifier
 
