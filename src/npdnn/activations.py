@@ -31,9 +31,9 @@ def sigmoid(Z, out=None):
     return np.divide(numerator, 1.0 + e, out=out)
 
 
-def sigmoid_backward(dA, A):
+def sigmoid_backward(dA, A, out=None):
     """``dZ = dA * A * (1 - A)`` given the cached output ``A = sigmoid(Z)``."""
-    return dA * A * (1.0 - A)
+    return np.multiply(dA * A, 1.0 - A, out=out)
 
 
 def relu(Z, out=None):
@@ -41,13 +41,13 @@ def relu(Z, out=None):
     return np.maximum(Z, 0, out=out)
 
 
-def relu_backward(dA, A):
+def relu_backward(dA, A, out=None):
     """``dZ = dA * 1[Z > 0]``; ``A > 0`` exactly when ``Z > 0``, so A suffices.
 
     Multiplying by a boolean mask keeps dA's dtype; ``.astype(int)`` would upcast
-    float32 to float64.
+    float32 to float64. ``out=dA`` is allowed (the training pass uses it).
     """
-    return np.multiply(dA, A > 0)
+    return np.multiply(dA, A > 0, out=out)
 
 
 def leaky_relu(Z, out=None):
@@ -56,9 +56,13 @@ def leaky_relu(Z, out=None):
     return np.maximum(Z, Z * LEAKY_SLOPE, out=out)
 
 
-def leaky_relu_backward(dA, A):
+def leaky_relu_backward(dA, A, out=None):
     """``dZ = dA`` where ``Z > 0``, else ``0.01 dA`` (sign of A equals sign of Z)."""
-    return np.where(A > 0, dA, dA * LEAKY_SLOPE)
+    dZ = np.where(A > 0, dA, dA * LEAKY_SLOPE)
+    if out is None:
+        return dZ
+    np.copyto(out, dZ)
+    return out
 
 
 def tanh(Z, out=None):
@@ -66,9 +70,9 @@ def tanh(Z, out=None):
     return np.tanh(Z, out=out)
 
 
-def tanh_backward(dA, A):
+def tanh_backward(dA, A, out=None):
     """``dZ = dA * (1 - A^2)`` given the cached output ``A = tanh(Z)``."""
-    return dA * (1.0 - A * A)
+    return np.multiply(dA, 1.0 - A * A, out=out)
 
 
 def softmax(Z):
@@ -89,13 +93,14 @@ class Activation:
     name: str
     forward: Callable
     backward: Callable
+    backward_out: bool = False  # backward accepts ``out=`` (may write dZ over dA)
 
 
 HIDDEN = {
-    "relu": Activation("relu", relu, relu_backward),
-    "leaky_relu": Activation("leaky_relu", leaky_relu, leaky_relu_backward),
-    "tanh": Activation("tanh", tanh, tanh_backward),
-    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_backward),
+    "relu": Activation("relu", relu, relu_backward, True),
+    "leaky_relu": Activation("leaky_relu", leaky_relu, leaky_relu_backward, True),
+    "tanh": Activation("tanh", tanh, tanh_backward, True),
+    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_backward, True),
 }
 
 

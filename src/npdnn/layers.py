@@ -28,6 +28,7 @@ class Dense:
         self.activation = activation
         self.need_dA_prev = index > 1  # dA0 (the input's gradient) is never used
         self.A_prev = self.A = None
+        self._ones_m = None  # ones(m) for db = dZ @ ones, kept while m repeats
 
     @property
     def n_out(self):
@@ -51,19 +52,37 @@ class Dense:
         self.A_prev, self.A = A_prev, A
         return A
 
-    def backward(self, dA, l2_scale=0.0):
+    def backward(self, dA, l2_scale=0.0, overwrite_dA=False):
         """Given ``dA = dJ/dA`` (n_l, m), write ``dW, db`` and return ``dA_prev``.
 
         ``dZ = dA * g'(Z)``, ``dW = dZ @ A_prev.T (+ l2_scale * W)``,
         ``db = sum_columns(dZ)``, ``dA_prev = W.T @ dZ``. The 1/m of the mean lives
         in ``dZ_L`` (see :mod:`npdnn.losses`), so no 1/m appears here.
+        ``overwrite_dA=True`` lets the activation write dZ over dA (the network's
+        own pass does; dA is then a scratch array).
         """
-        dZ = dA if self.activation is None else self.activation.backward(dA, self.A)
+        act = self.activation
+        if act is None:
+            dZ = dA
+        elif overwrite_dA and act.backward_out:
+            dZ = act.backward(dA, self.A, out=dA)  # dA is not needed afterwards
+        else:
+            dZ = act.backward(dA, self.A)
         np.matmul(dZ, self.A_prev.T, out=self.dW)  # (n_l, m) @ (m, n_{l-1})
         if l2_scale:
             self.dW += l2_scale * self.W  # d/dW of (l2 / 2m) ||W||^2 = (l2 / m) W
-        np.sum(dZ, axis=1, keepdims=True, out=self.db)  # (n_l, 1)
-        return self.W.T @ dZ if self.need_dA_prev else None  # (n_{l-1}, m)
+        # db = dZ @ ones(m): a BLAS matrix-vector product, ~3x faster than np.sum(axis=1)
+        np.matmul(dZ, self._ones(dZ.shape[1]), out=self.db[:, 0])  # (n_l,)
+        if not self.need_dA_prev:
+            return None
+        if self.n_out == 1:  # (n_{l-1}, 1) * (1, m): an outer product, cheaper broadcast than as a GEMM
+            return np.multiply(self.W.T, dZ)
+        return self.W.T @ dZ  # (n_{l-1}, m)
+
+    def _ones(self, m):
+        if self._ones_m is None or self._ones_m.shape[0] != m:
+            self._ones_m = np.ones(m, dtype=self.W.dtype)
+        return self._ones_m
 
 
 class Dropout:

@@ -49,6 +49,34 @@ def cross_entropy_backward(A, Y, weights):
     return dZ
 
 
+def binary_cross_entropy_and_dZ(Z, Y, weights):
+    """``(J, dZ_L)`` of :func:`binary_cross_entropy` and :func:`cross_entropy_backward`
+    with ``A_L = sigmoid(Z)`` in one pass: both need ``e = exp(-|Z|)``, computed once.
+
+    The sigmoid is the two-branch stable form of :func:`npdnn.activations.sigmoid`.
+    """
+    e = np.abs(Z)
+    np.negative(e, out=e)
+    np.exp(e, out=e)  # exp(-|Z|) in (0, 1]
+    per_sample = np.maximum(Z, 0)
+    per_sample -= Z * Y
+    per_sample += np.log1p(e)
+    J = _weighted_sum(per_sample, weights)
+    dZ = np.where(Z >= 0, np.ones((), dtype=e.dtype), e)
+    e += 1.0
+    dZ /= e  # A_L = sigmoid(Z)
+    dZ -= Y
+    dZ *= weights
+    return J, dZ
+
+
+def _cost_and_dZ(output_forward, cost):
+    def cost_and_dZ(Z, Y, weights):
+        return cost(Z, Y, weights), cross_entropy_backward(output_forward(Z), Y, weights)
+
+    return cost_and_dZ
+
+
 def normalized_weights(sample_weight, dtype):
     """Per-sample weights (m,) -> the ``weights`` argument of the costs: (1, m) of
     ``dtype``, summing to one."""
@@ -68,9 +96,10 @@ class Output:
     name: str
     forward: Callable
     cost: Callable
+    cost_and_dZ: Callable  # (Z, Y, weights) -> (J, dZ_L), the training step's fused pair
 
 
 OUTPUTS = {
-    "sigmoid": Output("sigmoid", sigmoid, binary_cross_entropy),
-    "softmax": Output("softmax", softmax, categorical_cross_entropy),
+    "sigmoid": Output("sigmoid", sigmoid, binary_cross_entropy, binary_cross_entropy_and_dZ),
+    "softmax": Output("softmax", softmax, categorical_cross_entropy, _cost_and_dZ(softmax, categorical_cross_entropy)),
 }

@@ -19,7 +19,7 @@ import numpy as np
 from .activations import get_hidden
 from .initializers import get_initializer
 from .layers import Dense, Dropout
-from .losses import OUTPUTS, cross_entropy_backward, normalized_weights
+from .losses import OUTPUTS, normalized_weights
 from .validation import check_dtype, check_labels, check_rate, check_sample_weight, check_X
 
 
@@ -178,15 +178,22 @@ class Network:
     def forward(self, A0, training=False):
         """Propagate ``A0`` (n_x, m) through every layer; return the logits ``Z_L`` (n_L, m)."""
         A = A0
-        for layer in self.layers:
-            A = layer.forward(A, training)
+        dropout = self.dropout
+        for l, dense in enumerate(self.dense):
+            A = dense.forward(A, training)
+            if l < len(dropout) and (dropout[l].D is not None or (training and dropout[l].rate)):
+                A = dropout[l].forward(A, training)
         return A
 
     def backward(self, dZL, l2_scale=0.0):
         """Back-propagate ``dZ_L`` (n_L, m) through the caches; fills :attr:`grads`."""
         dA = dZL
-        for layer in reversed(self.layers):
-            dA = layer.backward(dA, l2_scale)
+        dropout = self.dropout
+        for l in range(self.L - 1, -1, -1):
+            if l < len(dropout) and dropout[l].D is not None:
+                dA = dropout[l].backward(dA, l2_scale)
+            # dA here is always an array this pass allocated, so layers may overwrite it
+            dA = self.dense[l].backward(dA, l2_scale, overwrite_dA=True)
 
     def l2_penalty(self):
         """``sum_l ||W{l}||_F^2`` (biases are not regularized)."""
@@ -207,12 +214,12 @@ class Network:
         summing to 1. ``J = cost + l2 / (2m) sum ||W||^2``; gradients land in ``grads``.
         """
         ZL = self.forward(A0, training)
-        J = float(self.output.cost(ZL, Y, weights))
+        J, dZL = self.output.cost_and_dZ(ZL, Y, weights)  # one pass shares exp() between both
+        J = float(J)
         m = A0.shape[1]
         if l2:
             J += l2 / (2 * m) * self.l2_penalty()
-        AL = self.output.forward(ZL)
-        self.backward(cross_entropy_backward(AL, Y, weights), l2 / m)
+        self.backward(dZL, l2 / m)
         return J
 
     # ------------------------------------------------------------------ public API
