@@ -29,6 +29,7 @@ class Dense:
         self.need_dA_prev = index > 1  # dA0 (the input's gradient) is never used
         self.A_prev = self.A = None
         self._ones_m = None  # ones(m) for db = dZ @ ones, kept while m repeats
+        self._buffers = {}  # Z and dA_prev arrays reused across batches of one size (reuse=True)
 
     @property
     def n_out(self):
@@ -38,15 +39,21 @@ class Dense:
     def n_in(self):
         return self.W.shape[1]
 
-    def forward(self, A_prev, training=False):
-        """Return ``A = g(W @ A_prev + b)`` (n_l, m); cache ``A_prev`` and ``A``."""
+    def forward(self, A_prev, training=False, reuse=False):
+        """Return ``A = g(W @ A_prev + b)`` (n_l, m); cache ``A_prev`` and ``A``.
+
+        ``reuse=True`` writes Z and A into a buffer kept by the layer and overwritten
+        by the next such call (the training pass, which consumes A before that); a
+        caller that keeps the result must leave it False.
+        """
         if A_prev.shape[0] != self.n_in:
             l = self.index
             raise ValueError(
                 f"layer {l} expects A{l - 1} of shape ({self.n_in}, m) but got "
                 f"({A_prev.shape[0]}, m): W{l} has shape {self.W.shape}"
             )
-        Z = self.W @ A_prev  # (n_l, n_{l-1}) @ (n_{l-1}, m) -> (n_l, m)
+        m = A_prev.shape[1]
+        Z = np.matmul(self.W, A_prev, out=self._buffer("Z", self.n_out, m, reuse))  # (n_l, n_{l-1}) @ (n_{l-1}, m)
         Z += self.b  # b (n_l, 1) broadcasts over the m columns, in place
         A = Z if self.activation is None else self.activation.forward(Z, out=Z)
         self.A_prev, self.A = A_prev, A
@@ -58,8 +65,9 @@ class Dense:
         ``dZ = dA * g'(Z)``, ``dW = dZ @ A_prev.T (+ l2_scale * W)``,
         ``db = sum_columns(dZ)``, ``dA_prev = W.T @ dZ``. The 1/m of the mean lives
         in ``dZ_L`` (see :mod:`npdnn.losses`), so no 1/m appears here.
-        ``overwrite_dA=True`` lets the activation write dZ over dA (the network's
-        own pass does; dA is then a scratch array).
+        ``overwrite_dA=True`` lets the activation write dZ over dA and returns
+        dA_prev in a buffer reused by the next such call (the network's own
+        training pass does both; dA is then a scratch array).
         """
         act = self.activation
         if act is None:
@@ -75,9 +83,20 @@ class Dense:
         np.matmul(dZ, self._ones(dZ.shape[1]), out=self.db[:, 0])  # (n_l,)
         if not self.need_dA_prev:
             return None
+        out = self._buffer("dA_prev", self.n_in, dZ.shape[1], overwrite_dA)
         if self.n_out == 1:  # (n_{l-1}, 1) * (1, m): an outer product, cheaper broadcast than as a GEMM
-            return np.multiply(self.W.T, dZ)
-        return self.W.T @ dZ  # (n_{l-1}, m)
+            return np.multiply(self.W.T, dZ, out=out)
+        return np.matmul(self.W.T, dZ, out=out)  # (n_{l-1}, m)
+
+    def _buffer(self, name, n, m, reuse):
+        """A (n, m) array of the layer's dtype: a kept one when ``reuse``, else None
+        (then the ufunc allocates a fresh result)."""
+        if not reuse:
+            return None
+        buf = self._buffers.get(name)
+        if buf is None or buf.shape != (n, m):
+            buf = self._buffers[name] = np.empty((n, m), dtype=self.W.dtype)
+        return buf
 
     def _ones(self, m):
         if self._ones_m is None or self._ones_m.shape[0] != m:

@@ -175,12 +175,16 @@ class Network:
             layer.rate = check_rate("dropout", rate)
 
     # ------------------------------------------------------------------ numerics
-    def forward(self, A0, training=False):
-        """Propagate ``A0`` (n_x, m) through every layer; return the logits ``Z_L`` (n_L, m)."""
+    def forward(self, A0, training=False, reuse=False):
+        """Propagate ``A0`` (n_x, m) through every layer; return the logits ``Z_L`` (n_L, m).
+
+        ``reuse=True`` (the training pass) lets layers write into buffers kept across
+        batches, so the result is overwritten by the next such call.
+        """
         A = A0
         dropout = self.dropout
         for l, dense in enumerate(self.dense):
-            A = dense.forward(A, training)
+            A = dense.forward(A, training, reuse)
             if l < len(dropout) and (dropout[l].D is not None or (training and dropout[l].rate)):
                 A = dropout[l].forward(A, training)
         return A
@@ -213,7 +217,7 @@ class Network:
         ``A0`` (n_x, m), ``Y`` (n_L, m), ``weights`` a float ``1/m`` or an array (1, m)
         summing to 1. ``J = cost + l2 / (2m) sum ||W||^2``; gradients land in ``grads``.
         """
-        ZL = self.forward(A0, training)
+        ZL = self.forward(A0, training, reuse=True)  # ZL and the caches are consumed below
         J, dZL = self.output.cost_and_dZ(ZL, Y, weights)  # one pass shares exp() between both
         J = float(J)
         m = A0.shape[1]
