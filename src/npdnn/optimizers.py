@@ -161,12 +161,13 @@ class Adam(Optimizer):
         np.multiply(grad, grad, out=tmp)
         tmp *= 1.0 - b2
         v += tmp
-        step_size = self.learning_rate / (1.0 - b1**self.t)
+        # lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps) = (lr sqrt(bc2)/bc1) * m / (sqrt(v) + eps sqrt(bc2)):
+        # the bias corrections fold into two scalars, one whole-array pass fewer
+        sqrt_bc2 = math.sqrt(1.0 - b2**self.t)
         np.sqrt(v, out=tmp)
-        tmp /= math.sqrt(1.0 - b2**self.t)
-        tmp += self.epsilon
+        tmp += self.epsilon * sqrt_bc2
         np.divide(m, tmp, out=tmp)
-        tmp *= step_size
+        tmp *= self.learning_rate * sqrt_bc2 / (1.0 - b1**self.t)
         theta -= tmp
 
 
