@@ -6,15 +6,17 @@ One process run prints the whole table (see benchmarks/README.md for the columns
     .venv/bin/python benchmarks/bench.py --workloads A,B --repeats 3 --quick --no-memory
     .venv/bin/python benchmarks/bench.py --only torch --workload C --dtype float32   # peak RSS of one
 
-Timing: for each workload and dtype all three implementations are set up, each runs
-one warm-up unit, then ``--repeats`` timed units with the implementation order rotated
-per repeat (so drift and neighbours' load hit all alike); the median is reported. A
-unit is ``epochs`` epochs of mini-batch training (A-C) or ``iterations`` full-batch
-gradient-descent steps (D).
+Timing: for each workload and dtype each implementation is set up alone in its own
+worker process (``--only IMPL --serve``), runs one warm-up unit, then ``--repeats``
+timed units, the workers taking turns with the order rotated per repeat (so drift
+and neighbours' load hit all alike); the median is reported. A unit is ``epochs``
+epochs of mini-batch training (A-C) or ``iterations`` full-batch gradient-descent
+steps (D).
 
-Memory: each implementation is run alone in a fresh subprocess (``--only``), which
-reports its peak resident set size (``ru_maxrss``) and the part of it added by
-training (peak after training minus peak before it).
+Memory: since each implementation is alone in its worker, the worker's peak resident
+set size (``ru_maxrss``) is that implementation's; "train MB" is the part added by
+training (peak after the runs minus peak after setup). ``--only`` without ``--serve``
+does the same for one unit, by hand.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 IMPLS = ("npdnn", "torch", "sklearn")
+IDLE_GAP_S = 0.5  # pause before each timed unit (see time_workload)
 
 
 @dataclass(frozen=True)
@@ -206,42 +209,98 @@ def _timed(fn):
     return time.perf_counter() - t0
 
 
-def time_workload(w, dtype, impls, repeats):
-    """``{impl: [seconds per unit, ...]}`` interleaved, after one warm-up unit each."""
-    X, y = make_data(w, dtype)
-    runners = {name: RUNNERS[name](w, X, y, dtype) for name in impls}
-    for r in runners.values():
-        r.run()  # warm-up: first-touch allocations, BLAS thread start, torch kernels
-    times = {name: [] for name in impls}
-    order = list(impls)
-    for rep in range(repeats):
-        k = rep % len(order)
-        for name in order[k:] + order[:k]:
-            times[name].append(_timed(runners[name].run))
-    return times
+def time_workload(w, dtype, impls, repeats, quick):
+    """``({impl: [seconds per unit, ...]}, {impl: memory})``, interleaved.
+
+    Each implementation runs in its own worker process (``--only IMPL --serve``):
+    loading PyTorch, scikit-learn and NumPy's BLAS into one process lets their
+    thread pools disturb each other (seen here: +50% on B after A had run), and
+    nobody trains with all three loaded. The workers are driven in turn, one unit
+    at a time, so interleaving still spreads drift over all of them.
+    """
+    workers = {name: _start_worker(name, w.name, np.dtype(dtype).name, quick) for name in impls}
+    try:
+        for proc in workers.values():
+            _ask(proc, "ready?")  # setup done (imports, data, model)
+            time.sleep(IDLE_GAP_S)
+            _ask(proc, "run")  # warm-up: first-touch allocations, BLAS threads, torch kernels
+        times = {name: [] for name in impls}
+        order = list(impls)
+        for rep in range(repeats):
+            k = rep % len(order)
+            for name in order[k:] + order[:k]:
+                # idle gap: the previous worker's BLAS/OpenMP threads spin-wait for a while
+                # after their last call (OpenBLAS ~2^28 cycles) and would steal the cores
+                time.sleep(IDLE_GAP_S)
+                times[name].append(float(_ask(workers[name], "run")))
+        mem = {name: json.loads(_ask(proc, "mem")) for name, proc in workers.items()}
+    finally:
+        for proc in workers.values():
+            proc.stdin.close()
+            proc.wait()
+    return times, mem
 
 
-def only(impl, w, dtype):
-    """Run one implementation alone (one unit after setup); return its memory use."""
+def _start_worker(impl, wname, dtype_name, quick):
+    cmd = [sys.executable, __file__, "--only", impl, "--workload", wname, "--dtype", dtype_name, "--serve"]
+    if quick:
+        cmd.append("--quick")
+    return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+
+
+def _ask(proc, command):
+    if command != "ready?":
+        proc.stdin.write(command + "\n")
+    line = proc.stdout.readline()
+    if not line:
+        raise RuntimeError(f"benchmark worker {proc.args[3]} exited (code {proc.wait()}); run it alone to see why")
+    return line.strip()
+
+
+def only(impl, w, dtype, serve=False):
+    """Run one implementation alone. Without ``serve``: one unit, then print its
+    memory use (JSON). With ``serve``: print "ready", then answer stdin lines
+    "run" (seconds of one unit) and "mem" (memory JSON) until stdin closes."""
     X, y = make_data(w, dtype)
     runner = RUNNERS[impl](w, X, y, dtype)
     before = _maxrss_mb()
-    runner.run()
-    peak = _maxrss_mb()
-    return {"impl": impl, "workload": w.name, "dtype": np.dtype(dtype).name, "peak_mb": peak, "train_mb": peak - before}
+
+    def mem():
+        peak = _maxrss_mb()
+        return json.dumps(
+            {
+                "impl": impl,
+                "workload": w.name,
+                "dtype": np.dtype(dtype).name,
+                "peak_mb": peak,
+                "train_mb": peak - before,
+            }
+        )
+
+    if not serve:
+        runner.run()
+        print(mem())
+        return
+    print("ready", flush=True)
+    for line in sys.stdin:
+        cmd = line.strip()
+        print(f"{_timed(runner.run):.6f}" if cmd == "run" else mem(), flush=True)
 
 
 def _maxrss_mb():
-    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
-    return kb / 1024
+    """Peak resident set size of this process in MB.
 
-
-def memory(impl, wname, dtype_name, quick):
-    cmd = [sys.executable, __file__, "--only", impl, "--workload", wname, "--dtype", dtype_name]
-    if quick:
-        cmd.append("--quick")
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    /proc/self/status VmHWM first: ``ru_maxrss`` survives ``exec``, so a worker
+    forked from the (torch-loaded) main process would start from the parent's peak.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
 
 
 # ---------------------------------------------------------------------- reporting
@@ -279,10 +338,13 @@ def main(argv=None):
     p.add_argument("--impls", default=",".join(IMPLS))
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--quick", action="store_true", help="fewer epochs/iterations per unit (iteration only)")
-    p.add_argument("--no-memory", action="store_true", help="skip the per-implementation memory subprocesses")
+    p.add_argument("--no-memory", action="store_true", help="leave out the memory columns")
     p.add_argument("--only", choices=IMPLS, help="run one implementation alone and print its peak RSS (JSON)")
     p.add_argument("--workload", choices=sorted(WORKLOADS), help="with --only")
     p.add_argument("--dtype", default="float32", choices=["float32", "float64"], help="with --only")
+    p.add_argument(
+        "--serve", action="store_true", help="with --only: answer run/mem commands on stdin (used internally)"
+    )
     args = p.parse_args(argv)
 
     workloads = dict(WORKLOADS)
@@ -291,14 +353,14 @@ def main(argv=None):
     if args.only:
         if not args.workload:
             p.error("--only needs --workload")
-        print(json.dumps(only(args.only, workloads[args.workload], np.dtype(args.dtype).type)))
+        only(args.only, workloads[args.workload], np.dtype(args.dtype).type, args.serve)
         return
 
     impls = [s for s in args.impls.split(",") if s]
     names = [s for s in args.workloads.split(",") if s]
     dtypes = [np.dtype(s).type for s in args.dtypes.split(",") if s]
+    peaks = {dt: gemm_peak(dt) for dt in dtypes}  # before torch/sklearn are imported here
     print(machine_line())
-    peaks = {dt: gemm_peak(dt) for dt in dtypes}
     print(
         "NumPy GEMM peak (2048x2048 matmul): "
         + ", ".join(f"{np.dtype(d).name} {g:.1f} GFLOP/s" for d, g in peaks.items())
@@ -318,13 +380,13 @@ def main(argv=None):
     for wname in names:
         w = workloads[wname]
         for dt in dtypes:
-            times = time_workload(w, dt, impls, args.repeats)
+            times, mems = time_workload(w, dt, impls, args.repeats, args.quick)
             med = {k: statistics.median(v) for k, v in times.items()}
             spread = {k: (max(v) - min(v)) / statistics.median(v) for k, v in times.items()}
             for impl in impls:
                 gflops = w.flops_per_unit() / med[impl] / 1e9
                 ratio = med[impl] / med["npdnn"] if "npdnn" in med else float("nan")
-                mem = memory(impl, wname, np.dtype(dt).name, args.quick) if not args.no_memory else None
+                mem = None if args.no_memory else mems[impl]
                 rows.append(
                     [
                         wname,
