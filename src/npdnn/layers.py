@@ -28,6 +28,7 @@ class Dense:
         self.activation = activation
         self.need_dA_prev = index > 1  # dA0 (the input's gradient) is never used
         self.A_prev = self.A = None
+        self.sample_major = False  # set by forward: A_prev (and so Z, A, dZ) stored (m, n) row-major
         self._ones_m = None  # ones(m) for db = dZ @ ones, kept while m repeats
         self._buffers = {}  # Z and dA_prev arrays reused across batches of one size (reuse=True)
 
@@ -53,7 +54,15 @@ class Dense:
                 f"({A_prev.shape[0]}, m): W{l} has shape {self.W.shape}"
             )
         m = A_prev.shape[1]
-        Z = np.matmul(self.W, A_prev, out=self._buffer("Z", self.n_out, m, reuse))  # (n_l, n_{l-1}) @ (n_{l-1}, m)
+        # Sample-major input (A0 = X.T of a C-ordered X is F-ordered): compute Z.T = A_prev.T @ W.T
+        # into an (m, n_l) C array and view it as Z, so every array of this pass keeps one memory
+        # order (no strided element-wise ops) and BLAS streams X row by row (1.8x on layer 1 of D).
+        # Measured on OpenBLAS: it pays for narrow layers (n_l <= m: A, B, D), costs ~3% on wide ones (C).
+        self.sample_major = self.n_out <= m and A_prev.flags.f_contiguous and not A_prev.flags.c_contiguous
+        if self.sample_major:
+            Z = np.matmul(A_prev.T, self.W.T, out=self._buffer("ZT", m, self.n_out, reuse)).T  # (m, n_l).T
+        else:
+            Z = np.matmul(self.W, A_prev, out=self._buffer("Z", self.n_out, m, reuse))  # (n_l, n_{l-1}) @ (n_{l-1}, m)
         Z += self.b  # b (n_l, 1) broadcasts over the m columns, in place
         A = Z if self.activation is None else self.activation.forward(Z, out=Z)
         self.A_prev, self.A = A_prev, A
@@ -83,8 +92,14 @@ class Dense:
         np.matmul(dZ, self._ones(dZ.shape[1]), out=self.db[:, 0])  # (n_l,)
         if not self.need_dA_prev:
             return None
-        out = self._buffer("dA_prev", self.n_in, dZ.shape[1], overwrite_dA)
-        if self.n_out == 1:  # (n_{l-1}, 1) * (1, m): an outer product, cheaper broadcast than as a GEMM
+        m = dZ.shape[1]
+        if self.sample_major:  # dA_prev in A_prev's memory order: dA_prev.T = dZ.T @ W, (m, n_{l-1})
+            out = self._buffer("dA_prevT", m, self.n_in, overwrite_dA)
+            if self.n_out == 1:  # (m, 1) * (1, n_{l-1}): an outer product, cheaper as a broadcast than a GEMM
+                return np.multiply(dZ.T, self.W, out=out).T
+            return np.matmul(dZ.T, self.W, out=out).T
+        out = self._buffer("dA_prev", self.n_in, m, overwrite_dA)
+        if self.n_out == 1:  # (n_{l-1}, 1) * (1, m): an outer product, cheaper as a broadcast than a GEMM
             return np.multiply(self.W.T, dZ, out=out)
         return np.matmul(self.W.T, dZ, out=out)  # (n_{l-1}, m)
 
