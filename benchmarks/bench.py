@@ -78,14 +78,15 @@ def make_data(w, dtype, seed=0):
     noisy linear rule (so the classes are learnable but not separable)."""
     rng = np.random.default_rng(seed)
     n_x = w.dims[0]
-    if w.name == "D":  # image-like pixels in [0, 1), as the article's cat data after /255
-        X = rng.random((w.m, n_x), dtype=np.float32).astype(dtype, copy=False)
-        v = rng.standard_normal(n_x, dtype=np.float32) / np.sqrt(n_x)
-        score = (X - 0.5) @ v.astype(dtype)
-    else:
-        X = rng.standard_normal((w.m, n_x), dtype=np.float32).astype(dtype, copy=False)
-        v = rng.standard_normal(n_x, dtype=np.float32).astype(dtype)
-        score = X @ v / np.sqrt(n_x)
+    X = np.empty((w.m, n_x), dtype=dtype)
+    for start in range(0, w.m, 4096):  # in float32 chunks: no full-size temporary inflates the peak RSS
+        rows = X[start : start + 4096]
+        if w.name == "D":  # image-like pixels in [0, 1), as the article's cat data after /255
+            rows[...] = rng.random(rows.shape, dtype=np.float32)
+        else:
+            rows[...] = rng.standard_normal(rows.shape, dtype=np.float32)
+    v = (rng.standard_normal(n_x, dtype=np.float32) / np.sqrt(n_x)).astype(dtype)
+    score = (X - 0.5) @ v if w.name == "D" else X @ v
     y = (score + 0.3 * rng.standard_normal(w.m) > 0).astype(np.int64)
     return X, y
 
