@@ -337,7 +337,7 @@ def main(argv=None):
     p.add_argument("--workloads", default="A,B,C,D", help="comma-separated subset of A,B,C,D")
     p.add_argument("--dtypes", default="float32,float64")
     p.add_argument("--impls", default=",".join(IMPLS))
-    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--quick", action="store_true", help="fewer epochs/iterations per unit (iteration only)")
     p.add_argument("--no-memory", action="store_true", help="leave out the memory columns")
     p.add_argument("--only", choices=IMPLS, help="run one implementation alone and print its peak RSS (JSON)")
