@@ -341,12 +341,13 @@ With mini-batches of size $b$ each step uses the gradient of the cost on $b$ sam
 with $m = b$). Beyond plain gradient descent, the article's optimizers keep running averages of the
 gradients $g$:
 
-* **momentum**: $v \leftarrow \beta v + (1 - \beta) g$, $\theta \leftarrow \theta - \alpha v$
+* **momentum** (PyTorch's form, which npdnn uses): $v \leftarrow \mu v + g$, $\theta \leftarrow \theta - \alpha v$
+  (the article's $v \leftarrow \beta v + (1 - \beta) g$ is the same with a learning rate scaled by $1 - \beta$)
 * **RMSProp**: $s \leftarrow \rho s + (1 - \rho) g^2$, $\theta \leftarrow \theta - \alpha g / (\sqrt{s} + \varepsilon)$
 * **Adam**: both, with bias correction: $\hat v = v / (1 - \beta_1^t)$, $\hat s = s / (1 - \beta_2^t)$,
   $\theta \leftarrow \theta - \alpha \hat v / (\sqrt{\hat s} + \varepsilon)$
 
-(npdnn's exact formulas, e.g. how momentum scales $g$, are in `src/npdnn/optimizers.py`.)""",
+(npdnn's code for each is in `src/npdnn/optimizers.py`; Adam folds the bias corrections into the step size.)""",
     ),
     (
         "code",
