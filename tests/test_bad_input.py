@@ -111,6 +111,17 @@ def test_fit_rejects_options(kwargs, msg, tmp_path):
     _assert_next_call_works(net)
 
 
+def test_float32_network_rejects_values_past_float32_range(tmp_path):
+    net = Network([3, 4, 1], seed=0, dtype=np.float32)
+    X = X_OK.copy()
+    X[2, 1] = 1e300  # finite in float64, inf once cast
+    msg = r"X value 1e\+300 at row 2, column 1 is too large for float32 \(max 3.403e\+38\)"
+    with pytest.raises(ValueError, match=msg):
+        net.fit(X, Y_OK, epochs=2, seed=0, checkpoint=tmp_path / "ck.npz")
+    assert list(tmp_path.iterdir()) == []
+    _assert_next_call_works(net)
+
+
 def test_network_rejects_bad_dtype():
     with pytest.raises(ValueError, match=r"dtype must be float32 or float64; got .*float16"):
         Network([3, 1], dtype=np.float16)

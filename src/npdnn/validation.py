@@ -45,10 +45,18 @@ def check_X(X, n_features, dtype, name="X"):
             f"layer 1 expects A0 of shape ({n_features}, m) but got ({X.shape[1]}, m): "
             f"{name} has {X.shape[1]} features, the network was built for n_x = {n_features}"
         )
-    X = X.astype(dtype, copy=False)
+    raw = X
+    # A float64 value past float32's range becomes inf in the cast; report it as too large, not as a warning.
+    with np.errstate(over="ignore"):
+        X = X.astype(dtype, copy=False)
     finite = np.isfinite(X)
     if not finite.all():
         row, col = _first_bad(finite)
+        if np.isfinite(raw[row, col]):
+            raise ValueError(
+                f"{name} value {float(raw[row, col])!r} at row {row}, column {col} is too large for {np.dtype(dtype)} "
+                f"(max {np.finfo(dtype).max:.4g}); expected values within that range"
+            )
         raise ValueError(
             f"{name} contains NaN or infinity (first at row {row}, column {col}: {X[row, col]}); expected finite values"
         )
