@@ -429,3 +429,16 @@ def test_save_onto_a_directory_is_refused(tmp_path):
     with pytest.raises(IsADirectoryError, match="is a directory"):
         est.save(tmp_path / "out")
     assert os.listdir(tmp_path / "out") == []
+
+
+def test_saved_file_gets_the_usual_permissions_not_mkstemps_0600(tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = tmp_path / "net.npz"
+        npdnn.Network([3, 2, 1], seed=0).save(path)
+        assert path.stat().st_mode & 0o777 == 0o644
+        path.chmod(0o640)  # an existing file keeps its mode
+        npdnn.Network([3, 2, 1], seed=1).save(path)
+        assert path.stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(old)

@@ -176,6 +176,7 @@ def test_core_imports_only_numpy():
         "training",
         "gradcheck",
         "validation",
+        "summary",
     ]
     allowed = {"numpy", "__future__", "typing", "dataclasses", "math", "collections"}
     src = pathlib.Path(npdnn.__file__).parent

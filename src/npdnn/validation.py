@@ -25,6 +25,9 @@ def _first_bad(mask):
     return tuple(int(i) for i in idx)
 
 
+_BLOCK = 4096
+
+
 def check_X(X, n_features, dtype, name="X"):
     """Validate ``X`` (m, n_features) and return it as a C- or F-ordered array of
     ``dtype`` (no copy when it already is one)."""
@@ -49,18 +52,23 @@ def check_X(X, n_features, dtype, name="X"):
     # A float64 value past float32's range becomes inf in the cast; report it as too large, not as a warning.
     with np.errstate(over="ignore"):
         X = X.astype(dtype, copy=False)
-    finite = np.isfinite(X)
-    if not finite.all():
-        row, col = _first_bad(finite)
-        if np.isfinite(raw[row, col]):
-            raise ValueError(
-                f"{name} value {float(raw[row, col])!r} at row {row}, column {col} is too large for {np.dtype(dtype)} "
-                f"(max {np.finfo(dtype).max:.4g}); expected values within that range"
-            )
+    # Checked in row blocks: a boolean mask of the whole X would add m * n_x bytes to peak memory.
+    for start in range(0, X.shape[0], _BLOCK):
+        finite = np.isfinite(X[start : start + _BLOCK])
+        if not finite.all():
+            row, col = _first_bad(finite)
+            row += start
+            break
+    else:
+        return X
+    if np.isfinite(raw[row, col]):
         raise ValueError(
-            f"{name} contains NaN or infinity (first at row {row}, column {col}: {X[row, col]}); expected finite values"
+            f"{name} value {float(raw[row, col])!r} at row {row}, column {col} is too large for {np.dtype(dtype)} "
+            f"(max {np.finfo(dtype).max:.4g}); expected values within that range"
         )
-    return X
+    raise ValueError(
+        f"{name} contains NaN or infinity (first at row {row}, column {col}: {X[row, col]}); expected finite values"
+    )
 
 
 def check_labels(y, m, n_classes=2, name="y"):
