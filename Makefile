@@ -26,8 +26,8 @@ demo: $(VENV)/.all
 	$(VENV)/bin/npdnn train --plot demo/learning_curves.png --out demo/model.npz
 
 lint: $(VENV)/.test
-	$(VENV)/bin/ruff check src tests
-	$(VENV)/bin/ruff format --check src tests
+	$(VENV)/bin/ruff check src tests benchmarks notebooks
+	$(VENV)/bin/ruff format --check src tests benchmarks notebooks
 
 test: lint
 	$(PY) -m pytest -n 2
