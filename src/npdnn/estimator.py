@@ -145,7 +145,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         uninterrupted one with the same ``random_state``. Returns ``self``.
         """
         self.__dict__.pop("network_", None)  # a refit that fails leaves the estimator unfitted, not stale
-        X, y = validate_data(self, X, y, dtype=self._input_dtype())
+        X, y = validate_data(self, _real(X), y, dtype=self._input_dtype())
         classes, labels = self._encode_labels(y)
         w = check_sample_weight(sample_weight, X.shape[0])
         _check_weighted_classes(classes, labels, w)
@@ -188,7 +188,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         early stopping and the validation split apply to :meth:`fit` only.
         """
         first = not hasattr(self, "network_")
-        X, y = validate_data(self, X, y, dtype=self._input_dtype() if first else self.dtype_, reset=first)
+        X, y = validate_data(self, _real(X), y, dtype=self._input_dtype() if first else self.dtype_, reset=first)
         w = check_sample_weight(sample_weight, X.shape[0])
         if first:
             all_classes, _ = self._encode_labels(y if classes is None else np.asarray(classes))
@@ -357,7 +357,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
 
     def _predict_input(self, X):
         check_is_fitted(self)
-        return self._standardized(validate_data(self, X, reset=False, dtype=self.dtype_))
+        return self._standardized(validate_data(self, _real(X), reset=False, dtype=self.dtype_))
 
     # ------------------------------------------------------------------ pickling
     def __getstate__(self):
@@ -412,3 +412,11 @@ def _fit_standardization(X, w):
     constant = (np.ptp(X64, axis=0) == 0) | ~(scale > 0)
     scale[constant] = 1.0
     return mean.astype(X.dtype), scale.astype(X.dtype)
+
+
+def _real(X):
+    """Refuse complex X up front with a short message (scikit-learn's would print the whole array)."""
+    dtype = getattr(X, "dtype", None)
+    if dtype is not None and np.dtype(dtype).kind == "c":
+        raise ValueError(f"Complex data not supported: X has dtype {dtype}; expected real numbers (bool, int or float)")
+    return X
