@@ -23,7 +23,7 @@ $(VENV)/.test: $(VENV)/.all pyproject.toml
 	touch $@
 
 demo: $(VENV)/.all
-	$(VENV)/bin/npdnn train --plot demo/learning_curves.png --out demo/model.npz
+	$(VENV)/bin/npdnn train --early-stopping --plot demo/learning_curves.png --out demo/model.npz
 
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff check src tests benchmarks notebooks
