@@ -20,6 +20,7 @@ from .activations import HIDDEN
 from .archive import ModelFileError, atomic_write
 from .datasets import DEFAULT_NAME, DEFAULT_TARGET, DataError, check_classes, load_default, read_csv, show_label
 from .optimizers import OPTIMIZERS
+from .report import confusion, metrics, table
 from .training import DivergenceError
 
 GRADCHECK_TOLERANCE = 1e-7
@@ -159,57 +160,6 @@ def _align_labels(y, classes, data, target):
     return y
 
 
-def metrics(y, proba, classes):
-    """Held-out metrics from scikit-learn: binary for two classes (positive =
-    ``classes[1]``), macro averages and one-vs-rest ROC AUC for more."""
-    from sklearn import metrics as skm
-
-    classes = np.asarray(classes)
-    proba = np.asarray(proba)
-    if proba.dtype != np.float64:  # float32 rows sum to 1 only to ~1e-7; log_loss warns about that
-        proba = proba.astype(np.float64)
-        proba /= proba.sum(axis=1, keepdims=True)
-    pred = classes[proba.argmax(axis=1)]
-    binary = classes.size == 2
-    avg = {"pos_label": classes[1], "average": "binary"} if binary else {"labels": classes, "average": "macro"}
-    present = np.unique(y).size
-    if binary:
-        auc = skm.roc_auc_score(y == classes[1], proba[:, 1]) if present == 2 else float("nan")
-    else:
-        auc = (
-            skm.roc_auc_score(y, proba, multi_class="ovr", labels=classes) if present == classes.size else float("nan")
-        )
-    return {
-        "accuracy": skm.accuracy_score(y, pred),
-        "precision": skm.precision_score(y, pred, zero_division=0, **avg),
-        "recall": skm.recall_score(y, pred, zero_division=0, **avg),
-        "f1": skm.f1_score(y, pred, zero_division=0, **avg),
-        "roc_auc": auc,
-        "log_loss": skm.log_loss(y, proba, labels=classes),
-    }, skm.confusion_matrix(y, pred, labels=classes)
-
-
-def _table(columns):
-    """``{"train": metrics, "test": metrics}`` -> aligned text, one metric a row."""
-    names = list(next(iter(columns.values())))
-    lines = [f"{'metric':<10}" + "".join(f"{c:>10}" for c in columns)]
-    for name in names:
-        lines.append(f"{name:<10}" + "".join(f"{m[name]:>10.6f}" for m in columns.values()))
-    return "\n".join(lines)
-
-
-def _confusion(cm, classes, title="confusion matrix"):
-    labels = [str(c) for c in classes]
-    w = max(10, *(len(s) + 2 for s in labels))
-    lines = [
-        f"{title} (rows: true class, columns: predicted class)",
-        " " * w + "".join(f"{s:>{w}}" for s in labels),
-    ]
-    for s, row in zip(labels, cm, strict=True):
-        lines.append(f"{s:<{w}}" + "".join(f"{v:>{w}d}" for v in row))
-    return "\n".join(lines)
-
-
 # ---------------------------------------------------------------- commands
 def cmd_train(args):
     if args.resume and args.checkpoint is None:
@@ -274,8 +224,8 @@ def cmd_train(args):
         _plot(args.plot, model, X, y, final)
         _info(args, f"plot written to {args.plot}")
     print(f"epochs run: {model.n_iter_} of {args.epochs}")
-    print(_table({"train": train_metrics, "test": test_metrics}))
-    print(_confusion(cm, model.classes_, "test confusion matrix"))
+    print(table({"train": train_metrics, "test": test_metrics}))
+    print(confusion(cm, model.classes_, "test confusion matrix"))
     return 0
 
 
@@ -338,7 +288,7 @@ def cmd_evaluate(args):
     print(f"{args.data}: {len(y)} rows ({kind})")
     for name, value in scores.items():
         print(f"{name:<10}{value:>10.6f}")
-    print(_confusion(cm, model.classes_))
+    print(confusion(cm, model.classes_))
     return 0
 
 

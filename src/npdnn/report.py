@@ -1,0 +1,57 @@
+"""Evaluation reports for the command line: scikit-learn's metrics and the
+small text tables ``npdnn train`` and ``npdnn evaluate`` print."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def metrics(y, proba, classes):
+    """Held-out metrics from scikit-learn: binary for two classes (positive =
+    ``classes[1]``), macro averages and one-vs-rest ROC AUC for more."""
+    from sklearn import metrics as skm
+
+    classes = np.asarray(classes)
+    proba = np.asarray(proba)
+    if proba.dtype != np.float64:  # float32 rows sum to 1 only to ~1e-7; log_loss warns about that
+        proba = proba.astype(np.float64)
+        proba /= proba.sum(axis=1, keepdims=True)
+    pred = classes[proba.argmax(axis=1)]
+    binary = classes.size == 2
+    avg = {"pos_label": classes[1], "average": "binary"} if binary else {"labels": classes, "average": "macro"}
+    present = np.unique(y).size
+    if binary:
+        auc = skm.roc_auc_score(y == classes[1], proba[:, 1]) if present == 2 else float("nan")
+    else:
+        auc = (
+            skm.roc_auc_score(y, proba, multi_class="ovr", labels=classes) if present == classes.size else float("nan")
+        )
+    return {
+        "accuracy": skm.accuracy_score(y, pred),
+        "precision": skm.precision_score(y, pred, zero_division=0, **avg),
+        "recall": skm.recall_score(y, pred, zero_division=0, **avg),
+        "f1": skm.f1_score(y, pred, zero_division=0, **avg),
+        "roc_auc": auc,
+        "log_loss": skm.log_loss(y, proba, labels=classes),
+    }, skm.confusion_matrix(y, pred, labels=classes)
+
+
+def table(columns):
+    """``{"train": metrics, "test": metrics}`` -> aligned text, one metric a row."""
+    names = list(next(iter(columns.values())))
+    lines = [f"{'metric':<10}" + "".join(f"{c:>10}" for c in columns)]
+    for name in names:
+        lines.append(f"{name:<10}" + "".join(f"{m[name]:>10.6f}" for m in columns.values()))
+    return "\n".join(lines)
+
+
+def confusion(cm, classes, title="confusion matrix"):
+    labels = [str(c) for c in classes]
+    w = max(10, *(len(s) + 2 for s in labels))
+    lines = [
+        f"{title} (rows: true class, columns: predicted class)",
+        " " * w + "".join(f"{s:>{w}}" for s in labels),
+    ]
+    for s, row in zip(labels, cm, strict=True):
+        lines.append(f"{s:<{w}}" + "".join(f"{v:>{w}d}" for v in row))
+    return "\n".join(lines)
