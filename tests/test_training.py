@@ -258,3 +258,14 @@ def test_breast_cancer_matches_sklearn_mlp():
     theirs = float(mlp.score(X_test, y_test))
     assert ours >= theirs - 0.01
     assert ours > 0.9
+
+
+def test_parameters_whose_forward_pass_overflows_raise_divergence():
+    # Each batch's cost was finite, yet the last update left weights (~1e16) whose forward pass on
+    # the 1e6-scaled training data overflows float32: caught at the end of the epoch.
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((6, 2)) * 1e6, rng.integers(0, 2, 6)
+    net = npdnn.Network([2, 2, 1], seed=0, dtype=np.float32)
+    with pytest.raises(npdnn.DivergenceError, match="overflows float32 on the training data"):
+        net.fit(X, y, optimizer="gd", epochs=5, seed=0)
+    assert np.isfinite(net.predict_proba(X)).all()  # kept parameters: no overflow warning (warnings are errors)

@@ -186,6 +186,7 @@ def fit(
         if hasattr(cb, "on_train_begin"):
             cb.on_train_begin(net)
 
+    x_norm = _max_row_norm(X)
     full_batch = b == m  # no permutation: a reordered sum would change only the rounding
     snapshot = np.empty_like(net.theta)
     stop = False
@@ -228,6 +229,14 @@ def fit(
                     f"learning rate than {opt.learning_rate:g}. The network keeps the parameters from the "
                     f"start of epoch {epoch + 1}."
                 )
+            if _may_overflow(net, x_norm) and not _forward_is_finite(net, X):
+                np.copyto(net.theta, snapshot)
+                raise DivergenceError(
+                    f"training diverged at epoch {epoch + 1}: the parameters grew so large that the forward pass "
+                    f"overflows {net.dtype.name} on the training data; try a lower learning rate than "
+                    f"{opt.learning_rate:g} or standardize the features. The network keeps the parameters from "
+                    f"the start of epoch {epoch + 1}."
+                )
             logs = {"loss": float(epoch_loss), "lr": opt.learning_rate}
             if validating:
                 logs["val_loss"] = net.cost(X_val, y_val)
@@ -257,3 +266,41 @@ def fit(
         if hasattr(cb, "on_train_end"):
             cb.on_train_end(net, history)
     return history
+
+
+def _max_row_norm(X, block=4096):
+    """``max_i ||x_i||`` in float64, in row blocks (no (m, n_x) temporary)."""
+    return max(
+        math.sqrt(float(np.einsum("ij,ij->i", X[i : i + block], X[i : i + block], dtype=np.float64).max()))
+        for i in range(0, X.shape[0], block)
+    )
+
+
+def _may_overflow(net, x_norm):
+    """Whether some entry of a ``Z{l}`` (or a partial sum of ``W{l} A{l-1}``) could
+    come near the dtype's largest value on inputs of norm <= ``x_norm``.
+
+    By Cauchy-Schwarz ``|Z{l}_ij| <= ||W{l}||_F ||a{l-1}|| + ||b{l}||`` and every hidden
+    activation has ``|g(z)| <= |z| + 1``, so a per-epoch check costs O(parameters);
+    the exact forward pass runs only when this cheap bound is not conclusive.
+    """
+    bound = x_norm
+    for d in net.dense:
+        W = d.W.astype(np.float64, copy=False)  # squares of float32 weights may overflow float32
+        b = d.b.astype(np.float64, copy=False)
+        bound = math.sqrt(float(np.vdot(W, W))) * bound + math.sqrt(float(np.vdot(b, b)))
+        bound += math.sqrt(d.W.shape[0])
+    return not bound < 1e-6 * float(np.finfo(net.dtype).max)
+
+
+def _forward_is_finite(net, X, block=4096):
+    """Run the forward pass over ``X`` (m, n_x) in row blocks with floating-point
+    errors raised: False if any layer overflows (ReLU would hide an -inf)."""
+    try:
+        with np.errstate(over="raise", invalid="raise"):
+            for i in range(0, X.shape[0], block):
+                if not np.isfinite(net.forward(X[i : i + block].T)).all():
+                    return False
+    except FloatingPointError:
+        return False
+    return True
