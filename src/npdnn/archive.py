@@ -8,9 +8,12 @@ fsynced, then renamed over the target, so a crash leaves the old file intact.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import tempfile
+import threading
 import zipfile
 
 import numpy as np
@@ -24,25 +27,41 @@ class ModelFileError(ValueError):
     """A model or checkpoint file that cannot be loaded: says which file and why."""
 
 
+@contextlib.contextmanager
+def _interrupts_deferred():
+    """Hold SIGINT / SIGTERM until the block ends, so Ctrl-C cannot land between
+    creating the temporary file and cleaning it up; the signal is delivered (as
+    KeyboardInterrupt) right after. Only the main thread can do this."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def atomic_write(path, write):
     """Call ``write(fileobj)`` on a temporary file beside ``path``, fsync, rename."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise IsADirectoryError(f"{path} is a directory; expected a file path to write")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            # mkstemp creates 0600; give the file the mode a plain open() would (or the old file's).
-            os.fchmod(f.fileno(), _mode_for(path))
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with _interrupts_deferred():
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                write(f)
+                f.flush()
+                # mkstemp creates 0600; give the file the mode a plain open() would (or the old file's).
+                os.fchmod(f.fileno(), _mode_for(path))
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
     try:  # make the rename itself durable
         dir_fd = os.open(folder, os.O_RDONLY)
     except OSError:
