@@ -190,3 +190,11 @@ def test_core_imports_only_numpy():
             else:
                 continue
             assert roots <= allowed, f"{name}.py imports {roots - allowed}"
+
+
+def test_non_finite_value_past_the_first_check_block_is_located_exactly():
+    # check_X scans X in row blocks of 4096; the reported row must be the global one.
+    X = np.zeros((5000, 3))
+    X[4500, 2] = np.nan
+    with pytest.raises(ValueError, match=r"first at row 4500, column 2"):
+        npdnn.Network([3, 2, 1], seed=0).predict(X)
