@@ -114,3 +114,37 @@ def test_shuffled_mini_batches_are_reproducible(name):
     assert runs[0][1] == runs[1][1]
     assert not np.array_equal(runs[0][0], runs[2][0])
     assert runs[0][1] != runs[2][1]
+
+
+@pytest.mark.parametrize("name", ["gd", "momentum", "nesterov", "rmsprop", "adam"])
+def test_chunked_updates_match_torch(name, monkeypatch):
+    # Large parameter vectors are updated in chunks (optimizers.CHUNK); a chunk of 13
+    # elements here cuts through every W and b of this 111-parameter network.
+    monkeypatch.setattr(npdnn.optimizers, "CHUNK", 13)
+    X, y = make_data(48, 5, seed=14)
+    net = npdnn.Network([5, 8, 6, 1], seed=14)
+    expected, _ = torch_train(net, X, y, name, LR[name], 0.0, None, 20)
+    net.fit(X, y, optimizer=name, learning_rate=LR[name], epochs=20)
+    assert_params_close(net, expected)
+
+
+@pytest.mark.parametrize("name", ["gd", "momentum", "nesterov", "rmsprop", "adam"])
+def test_chunked_updates_are_bit_identical(name, monkeypatch):
+    rng = np.random.default_rng(15)
+    theta0 = rng.standard_normal(1000).astype(np.float32)
+    grads = rng.standard_normal((6, 1000)).astype(np.float32)
+    results = []
+    for chunk in (1 << 19, 97, 1000, 999):
+        monkeypatch.setattr(npdnn.optimizers, "CHUNK", chunk)
+        opt = npdnn.optimizers.get_optimizer(name, 0.01)
+        theta = theta0.copy()
+        for g in grads:
+            opt.step(theta, g)
+        assert theta.dtype == np.float32
+        state = opt.state_dict()
+        results.append((theta, [state[k] for k in opt._state_names]))
+    for theta, state in results[1:]:
+        np.testing.assert_array_equal(theta, results[0][0])
+        for a, b in zip(state, results[0][1], strict=True):
+            np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(results[0][0], theta0)

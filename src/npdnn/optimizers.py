@@ -11,7 +11,8 @@ first step with the parameters' shape and dtype. The update rules are those of
 - ``Adam``:     ``m = b1 m + (1 - b1) g``, ``v = b2 v + (1 - b2) g^2``,
   ``theta -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)``
 
-Updates use preallocated buffers and ``out=`` so a step allocates nothing.
+Updates use preallocated buffers and ``out=`` so a step allocates nothing, and run
+over chunks of :data:`CHUNK` elements (see there).
 """
 
 from __future__ import annotations
@@ -21,6 +22,13 @@ import math
 import numpy as np
 
 from .validation import check_positive
+
+# Elements per chunk of an update. An update is several whole-array passes (12 for
+# Adam); over 2.1M float32 parameters its five 8 MB arrays do not stay in cache, so
+# each pass streams them from memory again. Chunks of 2 MB per array are reused from
+# cache between passes: Adam step 4.2 -> 3.4 ms on benchmark workload C, measured
+# right after a GEMM as in training. Element-wise, so the result is bit-identical.
+CHUNK = 1 << 19
 
 
 class Optimizer:
@@ -41,7 +49,14 @@ class Optimizer:
         if self._tmp is None or self._tmp.shape != theta.shape:
             self._allocate(theta)
         self.t += 1
-        self._update(theta, grad)
+        state = tuple(getattr(self, name) for name in self._state_names)
+        n = theta.shape[0]
+        if theta.ndim != 1 or n <= CHUNK:
+            self._update(theta, grad, self._tmp, *state)
+            return
+        for i in range(0, n, CHUNK):
+            c = slice(i, i + CHUNK)
+            self._update(theta[c], grad[c], self._tmp[c], *(a[c] for a in state))
 
     def _allocate(self, theta):
         self._tmp = np.empty_like(theta)  # scratch, so a step allocates nothing
@@ -50,7 +65,9 @@ class Optimizer:
             if state is None or state.shape != theta.shape:
                 setattr(self, name, np.zeros_like(theta))
 
-    def _update(self, theta, grad):
+    def _update(self, theta, grad, tmp, *state):
+        """Update ``theta`` in place from ``grad``, using the scratch ``tmp`` and the
+        state arrays (in ``_state_names`` order), all of one chunk's length."""
         raise NotImplementedError
 
     def state_dict(self):
@@ -77,9 +94,9 @@ class GD(Optimizer):
 
     name = "gd"
 
-    def _update(self, theta, grad):
-        np.multiply(grad, self.learning_rate, out=self._tmp)
-        theta -= self._tmp
+    def _update(self, theta, grad, tmp):
+        np.multiply(grad, self.learning_rate, out=tmp)
+        theta -= tmp
 
 
 class Momentum(Optimizer):
@@ -93,8 +110,7 @@ class Momentum(Optimizer):
         self.momentum = float(check_positive("momentum", momentum, allow_zero=True))
         self.nesterov = bool(nesterov)
 
-    def _update(self, theta, grad):
-        v, tmp = self.velocity, self._tmp
+    def _update(self, theta, grad, tmp, v):
         if self.t == 1:
             np.copyto(v, grad)
         else:
@@ -123,8 +139,7 @@ class RMSProp(Optimizer):
         self.rho = float(check_positive("rho", rho, allow_zero=True))
         self.epsilon = float(check_positive("epsilon", epsilon))
 
-    def _update(self, theta, grad):
-        s, tmp = self.square_avg, self._tmp
+    def _update(self, theta, grad, tmp, s):
         s *= self.rho
         np.multiply(grad, grad, out=tmp)
         tmp *= 1.0 - self.rho
@@ -150,8 +165,7 @@ class Adam(Optimizer):
         self.beta1, self.beta2 = float(beta1), float(beta2)
         self.epsilon = float(check_positive("epsilon", epsilon))
 
-    def _update(self, theta, grad):
-        m, v, tmp = self.m, self.v, self._tmp
+    def _update(self, theta, grad, tmp, m, v):
         b1, b2 = self.beta1, self.beta2
         # m = b1 m + (1 - b1) g, written as m += (1 - b1)(g - m) like torch's lerp
         np.subtract(grad, m, out=tmp)
