@@ -228,3 +228,33 @@ def test_relu_matches_maximum_for_every_memory_layout(dtype):
         np.testing.assert_array_equal(out, expected)
     zeros = activations._ZEROS[np.dtype(dtype)]
     assert not zeros.flags.writeable and not zeros.any()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_finiteness_check_is_exact_when_block_sums_overflow_or_cancel(dtype):
+    # check_X proves a block finite by its sum and looks closer only when the sum is not
+    # finite: finite values whose sum overflows must pass, +inf and -inf in one block
+    # (sum NaN) and a lone NaN among huge values must be located.
+    big = float(np.finfo(dtype).max) / 2
+    net = npdnn.Network([3, 2, 1], seed=0, dtype=dtype)
+    X = np.full((5000, 3), big, dtype=dtype)
+    X[::2] *= -1
+    X[1::4] = big
+    assert net.predict(X).shape == (5000,)
+    for bad in ([(4500, 1, np.inf), (4600, 2, -np.inf)], [(4097, 0, np.nan)], [(10, 2, -np.inf)]):
+        Xb = X.copy()
+        for row, col, value in bad:
+            Xb[row, col] = value
+        row, col, _ = bad[0]
+        with pytest.raises(ValueError, match=rf"first at row {row}, column {col}"):
+            net.predict(Xb)
+
+
+def test_max_row_norm_handles_squares_beyond_the_dtype():
+    from npdnn.training import _max_row_norm
+
+    X = np.ones((5000, 4), dtype=np.float32)
+    X[4321] = [3e19, -3e19, 0, 1]  # squares overflow float32: that block is redone in float64
+    assert _max_row_norm(X) == pytest.approx(np.sqrt(2) * 3e19, rel=1e-6)
+    assert _max_row_norm(np.full((3, 2), 1e200)) == np.inf  # overflows float64 too: "may overflow"
+    assert _max_row_norm(np.arange(12.0).reshape(4, 3)) == pytest.approx(np.sqrt(81 + 100 + 121))

@@ -272,11 +272,18 @@ def fit(
 
 
 def _max_row_norm(X, block=4096):
-    """``max_i ||x_i||`` in float64, in row blocks (no (m, n_x) temporary)."""
-    return max(
-        math.sqrt(float(np.einsum("ij,ij->i", X[i : i + block], X[i : i + block], dtype=np.float64).max()))
-        for i in range(0, X.shape[0], block)
-    )
+    """``max_i ||x_i||`` in row blocks (no (m, n_x) temporary), summed in X's dtype
+    (5x faster than casting float32 to float64; its rounding is far inside the 1e-6
+    margin of :func:`_may_overflow`); a block whose squares overflow is redone in float64."""
+    norm2 = 0.0
+    with np.errstate(over="ignore"):  # an infinite norm is a valid answer: "may overflow"
+        for i in range(0, X.shape[0], block):
+            B = X[i : i + block]
+            b2 = float(np.einsum("ij,ij->i", B, B).max())
+            if not math.isfinite(b2):
+                b2 = float(np.einsum("ij,ij->i", B, B, dtype=np.float64).max())
+            norm2 = max(norm2, b2)
+    return math.sqrt(norm2)
 
 
 def _layer_norms(net):
