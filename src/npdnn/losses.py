@@ -55,13 +55,14 @@ def binary_cross_entropy_and_dZ(Z, Y, weights):
 
     The sigmoid is the two-branch stable form of :func:`npdnn.activations.sigmoid`.
     """
+    # max(z, 0) + log1p(exp(-|z|)) is softplus(z) = logaddexp(0, z), which NumPy evaluates
+    # with that very formula in one call
+    per_sample = np.logaddexp(0, Z)
+    per_sample -= Z * Y
+    J = _weighted_sum(per_sample, weights)
     e = np.abs(Z)
     np.negative(e, out=e)
     np.exp(e, out=e)  # exp(-|Z|) in (0, 1]
-    per_sample = np.maximum(Z, 0)
-    per_sample -= Z * Y
-    per_sample += np.log1p(e)
-    J = _weighted_sum(per_sample, weights)
     dZ = np.where(Z >= 0, np.ones((), dtype=e.dtype), e)
     e += 1.0
     dZ /= e  # A_L = sigmoid(Z)
