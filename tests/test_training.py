@@ -269,3 +269,24 @@ def test_parameters_whose_forward_pass_overflows_raise_divergence():
     with pytest.raises(npdnn.DivergenceError, match="overflows float32 on the training data"):
         net.fit(X, y, optimizer="gd", epochs=5, seed=0)
     assert np.isfinite(net.predict_proba(X)).all()  # kept parameters: no overflow warning (warnings are errors)
+
+
+@pytest.mark.parametrize("K", [1, 3])
+def test_whole_epoch_gather_is_bit_identical_to_per_batch_gather(K, monkeypatch):
+    # Small X is shuffled once per epoch into a copy and cut into consecutive batches;
+    # large X is gathered batch by batch. Same rows, same order, same memory layout:
+    # parameters and history must agree bit for bit (weights, dropout, partial last batch).
+    from npdnn import training
+
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((101, 4)).astype(np.float32)
+    y = rng.integers(0, max(K, 2), 101)
+    w = rng.uniform(0.1, 2.0, 101)
+    results = []
+    for limit in (1 << 30, 0):
+        monkeypatch.setattr(training, "WHOLE_EPOCH_GATHER_BYTES", limit)
+        net = npdnn.Network([4, 6, 5, K], seed=3, dtype=np.float32)
+        history = net.fit(X, y, optimizer="adam", epochs=4, batch_size=16, seed=9, dropout=0.2, sample_weight=w, l2=0.1)
+        results.append((net.theta.copy(), history["loss"]))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    assert results[0][1] == results[1][1]
