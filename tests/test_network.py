@@ -258,3 +258,12 @@ def test_max_row_norm_handles_squares_beyond_the_dtype():
     assert _max_row_norm(X) == pytest.approx(np.sqrt(2) * 3e19, rel=1e-6)
     assert _max_row_norm(np.full((3, 2), 1e200)) == np.inf  # overflows float64 too: "may overflow"
     assert _max_row_norm(np.arange(12.0).reshape(4, 3)) == pytest.approx(np.sqrt(81 + 100 + 121))
+
+
+def test_max_row_norm_is_infinite_for_non_finite_input():
+    from npdnn.training import _max_row_norm
+
+    for bad in (np.nan, np.inf, -np.inf):
+        X = np.ones((9000, 3), dtype=np.float32)
+        X[8500, 1] = bad
+        assert _max_row_norm(X) == np.inf

@@ -122,7 +122,12 @@ def fit(
     """
     K = net.layer_dims[-1]
     n_classes = max(K, 2)
-    X = check_X(X, net.n_features, net.dtype)
+    # One pass over X for both finiteness and the overflow guard's max row norm (finite
+    # norms prove finite entries); check_X's own scan runs only to report a bad value.
+    X_in, X = X, check_X(X, net.n_features, net.dtype, finite=False)
+    x_norm = _max_row_norm(X)
+    if not math.isfinite(x_norm):
+        check_X(X_in, net.n_features, net.dtype)  # raises unless only the squares overflowed
     labels = check_labels(y, X.shape[0], n_classes=n_classes)
     w = check_sample_weight(sample_weight, X.shape[0])
     cw = class_weights(labels, class_weight, n_classes)
@@ -196,7 +201,6 @@ def fit(
         if hasattr(cb, "on_train_begin"):
             cb.on_train_begin(net)
 
-    x_norm = _max_row_norm(X)
     full_batch = b == m  # no permutation: a reordered sum would change only the rounding
     snapshot = np.empty_like(net.theta)
     stop = False
@@ -289,7 +293,8 @@ def fit(
 def _max_row_norm(X, block=4096):
     """``max_i ||x_i||`` in row blocks (no (m, n_x) temporary), summed in X's dtype
     (5x faster than casting float32 to float64; its rounding is far inside the 1e-6
-    margin of :func:`_may_overflow`); a block whose squares overflow is redone in float64."""
+    margin of :func:`_may_overflow`); a block whose squares overflow is redone in
+    float64. ``inf`` when X holds NaN or infinity (so a finite result proves X finite)."""
     norm2 = 0.0
     with np.errstate(over="ignore"):  # an infinite norm is a valid answer: "may overflow"
         for i in range(0, X.shape[0], block):
@@ -297,6 +302,8 @@ def _max_row_norm(X, block=4096):
             b2 = float(np.einsum("ij,ij->i", B, B).max())
             if not math.isfinite(b2):
                 b2 = float(np.einsum("ij,ij->i", B, B, dtype=np.float64).max())
+                if not math.isfinite(b2):  # NaN or inf in X, or squares beyond float64
+                    return math.inf
             norm2 = max(norm2, b2)
     return math.sqrt(norm2)
 

@@ -28,9 +28,13 @@ def _first_bad(mask):
 _BLOCK = 4096
 
 
-def check_X(X, n_features, dtype, name="X"):
+def check_X(X, n_features, dtype, name="X", finite=True):
     """Validate ``X`` (m, n_features) and return it as a C- or F-ordered array of
-    ``dtype`` (no copy when it already is one)."""
+    ``dtype`` (no copy when it already is one).
+
+    ``finite=False`` leaves out the scan for NaN and infinity, for a caller that
+    makes its own pass over X and calls again with ``finite=True`` (for the error)
+    when that pass meets a non-finite value."""
     if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray):
         X = X.to_numpy()
     X = np.asarray(X)
@@ -52,6 +56,8 @@ def check_X(X, n_features, dtype, name="X"):
     # A float64 value past float32's range becomes inf in the cast; report it as too large, not as a warning.
     with np.errstate(over="ignore"):
         X = X.astype(dtype, copy=False)
+    if not finite:
+        return X
     # Checked in row blocks: a boolean mask of the whole X would add m * n_x bytes to peak memory.
     # A finite block sum proves every entry finite (inf and NaN propagate through a sum), and a
     # sum allocates nothing: 3x faster than isfinite(block).all(), which runs only when the sum is
