@@ -328,6 +328,55 @@ def machine_line():
     )
 
 
+# Issue 6's targets: (what, workload, dtype, versus, minimum ratio npdnn/versus)
+SPEED_TARGETS = [
+    *[(f"ahead of PyTorch on {w} {d}", w, d, "torch", 1.0) for w in "ABCD" for d in ("float32", "float64")],
+    ("A >= 4x PyTorch", "A", "float32", "torch", 4.0),
+    ("B >= 1.3x PyTorch", "B", "float32", "torch", 1.3),
+    ("D >= 1.5x PyTorch", "D", "float32", "torch", 1.5),
+    *[(f"ahead of MLPClassifier on {w} {d}", w, d, "sklearn", 1.0) for w in "ABCD" for d in ("float32", "float64")],
+    ("A >= 2.5x MLPClassifier", "A", "float32", "sklearn", 2.5),
+    ("B >= 1.5x MLPClassifier", "B", "float32", "sklearn", 1.5),
+]
+
+
+def target_rows(results, peaks):
+    """``[[target, measured, "met"/"MISSED"]]`` for every target the run measured.
+
+    ``results[(workload, dtype, impl)]`` holds the median seconds ("s"), GFLOP/s and,
+    with memory, the peak RSS ("peak_mb")."""
+    rows = []
+
+    def add(what, value, ok):
+        rows.append([what, value, "met" if ok else "MISSED"])
+
+    for what, w, d, versus, minimum in SPEED_TARGETS:
+        ours, theirs = results.get((w, d, "npdnn")), results.get((w, d, versus))
+        if ours and theirs:
+            ratio = theirs["s"] / ours["s"]
+            add(what, f"{ratio:.2f}x", ratio >= minimum)
+    c = results.get(("C", "float32", "npdnn"))
+    if c:
+        share = c["gflops"] / peaks[np.float32]
+        add("C float32 >= 70% of the GEMM peak", f"{100 * share:.0f}%", share >= 0.70)
+    for w in "BC":
+        for d in ("float32", "float64"):
+            ours, theirs = results.get((w, d, "npdnn")), results.get((w, d, "torch"))
+            if ours and theirs and ours.get("peak_mb") and theirs.get("peak_mb"):
+                add(
+                    f"peak memory <= PyTorch's on {w} {d}",
+                    f"{ours['peak_mb']:.0f} vs {theirs['peak_mb']:.0f} MB",
+                    ours["peak_mb"] <= theirs["peak_mb"],
+                )
+    return rows
+
+
+def markdown_table(head, rows):
+    widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
+    line = lambda r: "| " + " | ".join(str(c).ljust(wd) for c, wd in zip(r, widths, strict=True)) + " |"  # noqa: E731
+    return "\n".join([line(head), "|" + "|".join("-" * (wd + 2) for wd in widths) + "|", *map(line, rows)])
+
+
 def fmt_rate(x):
     return f"{x:,.0f}" if x >= 100 else f"{x:.2f}"
 
@@ -377,6 +426,7 @@ def main(argv=None):
     print()
     head = ["wl", "dtype", "impl", "s/unit", "rate", "x npdnn/impl", "GFLOP/s", "% peak", "peak RSS MB", "train MB"]
     rows = []
+    results = {}
     t_start = time.perf_counter()
     for wname in names:
         w = workloads[wname]
@@ -388,6 +438,11 @@ def main(argv=None):
                 gflops = w.flops_per_unit() / med[impl] / 1e9
                 ratio = med[impl] / med["npdnn"] if "npdnn" in med else float("nan")
                 mem = None if args.no_memory else mems[impl]
+                results[(wname, np.dtype(dt).name, impl)] = {
+                    "s": med[impl],
+                    "gflops": gflops,
+                    "peak_mb": mem["peak_mb"] if mem else None,
+                }
                 rows.append(
                     [
                         wname,
@@ -403,12 +458,12 @@ def main(argv=None):
                     ]
                 )
             print("  done", wname, np.dtype(dt).name, f"{time.perf_counter() - t_start:.0f} s", file=sys.stderr)
-    widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
-    line = lambda r: "| " + " | ".join(str(c).ljust(wd) for c, wd in zip(r, widths, strict=True)) + " |"  # noqa: E731
-    print(line(head))
-    print("|" + "|".join("-" * (wd + 2) for wd in widths) + "|")
-    for r in rows:
-        print(line(r))
+    print(markdown_table(head, rows))
+    targets = target_rows(results, peaks)
+    if targets:
+        print("\nTargets (issue 6), from this run:\n")
+        print(markdown_table(["target", "measured", ""], targets))
+        print(f"\n{sum(r[2] == 'met' for r in targets)} of {len(targets)} met")
     print(f"\ntotal {time.perf_counter() - t_start:.0f} s")
 
 
