@@ -148,3 +148,27 @@ def test_chunked_updates_are_bit_identical(name, monkeypatch):
         for a, b in zip(state, results[0][1], strict=True):
             np.testing.assert_array_equal(a, b)
     assert not np.array_equal(results[0][0], theta0)
+
+
+def test_adam_continues_from_torch_style_averages():
+    # Adam keeps weighted sums; a checkpoint written before that holds torch's averages
+    # "m" and "v". Loading torch's own state after 7 steps and continuing must track torch.
+    rng = np.random.default_rng(16)
+    grads = rng.standard_normal((15, 40))
+    p = torch.tensor(rng.standard_normal(40), requires_grad=True)
+    opt_t = torch.optim.Adam([p], lr=0.01, betas=(0.8, 0.99))
+    for g in grads[:7]:
+        p.grad = torch.tensor(g)
+        opt_t.step()
+    st = opt_t.state[p]
+    ours = npdnn.optimizers.Adam(0.01, beta1=0.8, beta2=0.99)
+    ours.load_state_dict(
+        {"t": 7, "learning_rate": 0.01, "m": st["exp_avg"].numpy().copy(), "v": st["exp_avg_sq"].numpy().copy()}
+    )
+    theta = p.detach().numpy().copy()
+    for g in grads[7:]:
+        p.grad = torch.tensor(g)
+        opt_t.step()
+        ours.step(theta, g)
+    np.testing.assert_allclose(theta, p.detach().numpy(), rtol=1e-12, atol=1e-14)
+    assert set(ours.state_dict()) == {"t", "learning_rate", "m_sum", "v_sum"}
