@@ -141,7 +141,7 @@ class RMSProp(Optimizer):
 
     def _update(self, theta, grad, tmp, s):
         s *= self.rho
-        np.multiply(grad, grad, out=tmp)
+        np.square(grad, out=tmp)  # a unary loop: faster than multiply(g, g)
         tmp *= 1.0 - self.rho
         s += tmp
         np.sqrt(s, out=tmp)
@@ -179,7 +179,7 @@ class Adam(Optimizer):
         m_sum *= b1
         m_sum += grad
         v_sum *= b2
-        np.multiply(grad, grad, out=tmp)
+        np.square(grad, out=tmp)  # a unary loop: faster than multiply(g, g)
         v_sum += tmp
         # theta -= lr m_hat / (sqrt(v_hat) + eps) with m_hat = (1 - b1) m_sum / (1 - b1^t) and
         # v_hat = (1 - b2) v_sum / (1 - b2^t); with k = sqrt((1 - b2^t) / (1 - b2)) this is
