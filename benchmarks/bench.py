@@ -2,7 +2,7 @@
 
 One process run prints the whole table (see benchmarks/README.md for the columns):
 
-    .venv/bin/python benchmarks/bench.py                      # everything (~10 min on 2 cores)
+    .venv/bin/python benchmarks/bench.py                      # everything (~6 min on 2 cores)
     .venv/bin/python benchmarks/bench.py --workloads A,B --repeats 3 --quick --no-memory
     .venv/bin/python benchmarks/bench.py --only torch --workload C --dtype float32   # peak RSS of one
 
@@ -386,7 +386,7 @@ def main(argv=None):
     p.add_argument("--workloads", default="A,B,C,D", help="comma-separated subset of A,B,C,D")
     p.add_argument("--dtypes", default="float32,float64")
     p.add_argument("--impls", default=",".join(IMPLS))
-    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--repeats", type=int, default=7)
     p.add_argument("--quick", action="store_true", help="fewer epochs/iterations per unit (iteration only)")
     p.add_argument("--no-memory", action="store_true", help="leave out the memory columns")
     p.add_argument("--only", choices=IMPLS, help="run one implementation alone and print its peak RSS (JSON)")
