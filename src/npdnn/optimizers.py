@@ -23,7 +23,7 @@ import numpy as np
 
 from .validation import check_positive
 
-# Elements per chunk of an update. An update is several whole-array passes (12 for
+# Elements per chunk of an update. An update is several whole-array passes (10 for
 # Adam); over 2.1M float32 parameters its five 8 MB arrays do not stay in cache, so
 # each pass streams them from memory again. Chunks of 2 MB per array are reused from
 # cache between passes: Adam step 4.2 -> 3.4 ms on benchmark workload C, measured

@@ -324,7 +324,7 @@ def _layer_norms(net):
 def _may_overflow(norms, x_norm, dtype):
     """Whether some entry of a ``Z{l}`` (or a partial sum of ``W{l} A{l-1}``) could
     come near the dtype's largest value on inputs of norm <= ``x_norm``; ``norms``
-    from :func:`_layer_norms` (None counts as "could").
+    as :func:`_layer_norms` returns them (None counts as "could").
 
     By Cauchy-Schwarz ``|Z{l}_ij| <= ||W{l}||_F ||a{l-1}|| + ||b{l}||`` and every hidden
     activation has ``|g(z)| <= |z| + 1``, so a per-epoch check costs O(parameters);
