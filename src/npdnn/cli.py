@@ -9,7 +9,6 @@ Set ``NPDNN_DEBUG=1`` to get the traceback instead.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
@@ -18,6 +17,7 @@ import numpy as np
 from . import __version__
 from .activations import HIDDEN
 from .archive import ModelFileError, atomic_write
+from .cli_options import Parser, dropout_rate, fraction, int_list, nonnegative_float, positive_float, positive_int
 from .datasets import DEFAULT_NAME, DEFAULT_TARGET, DataError, check_classes, load_default, read_csv, show_label
 from .optimizers import OPTIMIZERS
 from .report import confusion, metrics, table
@@ -28,67 +28,6 @@ GRADCHECK_TOLERANCE = 1e-7
 
 class CLIError(Exception):
     """A usage problem found after parsing (e.g. --resume without --checkpoint)."""
-
-
-class _Help(argparse.HelpFormatter):
-    """Shows ``(default: X)`` for options whose default is a value (not None or False)."""
-
-    def _get_help_string(self, action):
-        text = action.help or ""
-        if action.option_strings and not any(action.default is v for v in (None, False, argparse.SUPPRESS)):
-            text += " (default: %(default)s)"
-        return text
-
-
-class _Parser(argparse.ArgumentParser):
-    def __init__(self, **kwargs):
-        kwargs.setdefault("formatter_class", _Help)
-        super().__init__(**kwargs)
-
-    def error(self, message):
-        # argparse prints the usage too; one line is easier to read in a log.
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-# ---------------------------------------------------------------- option types
-def _number(text, kind, ok, expected):
-    try:
-        value = kind(text)
-    except ValueError:
-        value = None
-    if value is None or not np.isfinite(value) or not ok(value):
-        raise argparse.ArgumentTypeError(f"expected {expected}; got {text!r}")
-    return value
-
-
-def positive_int(text):
-    return _number(text, int, lambda v: v > 0, "a positive integer")
-
-
-def positive_float(text):
-    return _number(text, float, lambda v: v > 0, "a positive number")
-
-
-def nonnegative_float(text):
-    return _number(text, float, lambda v: v >= 0, "a number >= 0")
-
-
-def dropout_rate(text):
-    return _number(text, float, lambda v: 0 <= v < 1, "a rate in [0, 1)")
-
-
-def fraction(text):
-    return _number(text, float, lambda v: 0 < v < 1, "a fraction in (0, 1)")
-
-
-def int_list(text):
-    try:
-        sizes = tuple(int(s) for s in text.split(","))
-    except ValueError:
-        sizes = ()
-    if not sizes or min(sizes) < 1:
-        raise argparse.ArgumentTypeError(f"expected comma-separated positive integers such as 64,32; got {text!r}")
-    return sizes
 
 
 # ---------------------------------------------------------------- helpers
@@ -316,7 +255,7 @@ def cmd_gradcheck(args):
 
 # ---------------------------------------------------------------- parser
 def build_parser():
-    p = _Parser(prog="npdnn", description="A deep neural network for classification, from scratch in NumPy.")
+    p = Parser(prog="npdnn", description="A deep neural network for classification, from scratch in NumPy.")
     p.add_argument("--version", action="version", version=f"npdnn {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
