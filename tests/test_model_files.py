@@ -442,3 +442,29 @@ def test_saved_file_gets_the_usual_permissions_not_mkstemps_0600(tmp_path):
         assert path.stat().st_mode & 0o777 == 0o640
     finally:
         os.umask(old)
+
+
+def test_interrupt_whose_handler_runs_inside_the_write_leaves_no_temporary_file(tmp_path, monkeypatch):
+    # A Ctrl-C that reached the process just before a save is handled by Python at the
+    # next bytecode, which can fall inside tempfile.mkstemp after the file exists. Here
+    # the SIGINT handler in force is called at exactly that point: the write must finish,
+    # no temporary file may stay, and the KeyboardInterrupt must come right after.
+    import signal
+    import tempfile
+
+    from npdnn import archive
+
+    real_mkstemp = tempfile.mkstemp
+
+    def mkstemp_then_signal(*args, **kwargs):
+        result = real_mkstemp(*args, **kwargs)
+        signal.getsignal(signal.SIGINT)(signal.SIGINT, None)
+        return result
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp_then_signal)
+    target = tmp_path / "model.bin"
+    with pytest.raises(KeyboardInterrupt):
+        archive.atomic_write(target, lambda f: f.write(b"complete"))
+    assert target.read_bytes() == b"complete"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.bin"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

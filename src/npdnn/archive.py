@@ -29,17 +29,32 @@ class ModelFileError(ValueError):
 
 @contextlib.contextmanager
 def _interrupts_deferred():
-    """Hold SIGINT / SIGTERM until the block ends, so Ctrl-C cannot land between
-    creating the temporary file and cleaning it up; the signal is delivered (as
-    KeyboardInterrupt) right after. Only the main thread can do this."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+    """Hold Ctrl-C (SIGINT) and SIGTERM until the block ends, so no interrupt can land
+    between creating the temporary file and renaming or removing it; a signal that
+    came in meanwhile is raised again right after (KeyboardInterrupt for Ctrl-C).
+
+    Why swap the Python handlers rather than block the signals with pthread_sigmask:
+    a signal that arrived just before the block has already been taken by the OS,
+    and Python runs its handler at the next bytecode, which can be inside mkstemp
+    after the file exists (seen in CI: a leftover ``.ck.npz.*.tmp``). A swapped
+    handler catches that case too. Only the main thread can set handlers.
+    """
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    held = []
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(sig)
+        if handler is not None:  # None: set outside Python, cannot be put back
+            previous[sig] = signal.signal(sig, lambda signum, frame: held.append(signum))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if held:
+            signal.raise_signal(held[0])
 
 
 def atomic_write(path, write):
