@@ -63,7 +63,7 @@ def binary_cross_entropy_and_dZ(Z, Y, weights):
     e = np.abs(Z)
     np.negative(e, out=e)
     np.exp(e, out=e)  # exp(-|Z|) in (0, 1]
-    dZ = np.where(Z >= 0, np.ones((), dtype=e.dtype), e)
+    dZ = np.where(Z >= 0, e.dtype.type(1), e)
     e += 1.0
     dZ /= e  # A_L = sigmoid(Z)
     dZ -= Y
