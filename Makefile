@@ -32,8 +32,13 @@ lint: $(VENV)/.test
 test: lint
 	$(PY) -m pytest -n 2
 
-# benchmark table vs PyTorch and scikit-learn (run by hand; see benchmarks/README.md)
-bench: $(VENV)/.test
+# the benchmark's peers too: tensorflow-cpu, keras, jax, optax (not test dependencies)
+$(VENV)/.bench: $(VENV)/.test pyproject.toml
+	$(PIP) install --quiet -e '.[bench]'
+	touch $@
+
+# benchmark table vs PyTorch, scikit-learn, Keras and JAX (run by hand; see benchmarks/README.md)
+bench: $(VENV)/.bench
 	$(PY) benchmarks/bench.py
 
 clean:

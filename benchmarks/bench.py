@@ -22,6 +22,9 @@ does the same for one unit, by hand.
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.metadata
+import importlib.util
 import json
 import os
 import platform
@@ -35,7 +38,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-IMPLS = ("npdnn", "torch", "sklearn")
+IMPLS = ("npdnn", "torch", "sklearn", "keras", "jax")
+PEERS = {"keras": ("peers_keras", "KerasRunner", "keras"), "jax": ("peers_jax", "JaxRunner", "jax")}  # the bench extra
 IDLE_GAP_S = 0.5  # pause before each timed unit (see time_workload)
 
 
@@ -192,6 +196,19 @@ class SklearnRunner:
 RUNNERS = {"npdnn": NpdnnRunner, "torch": TorchRunner, "sklearn": SklearnRunner}
 
 
+def runner_class(impl):
+    """The runner of ``impl``; Keras and JAX live in their own modules (imported only in their worker)."""
+    if impl in RUNNERS:
+        return RUNNERS[impl]
+    module, cls, _ = PEERS[impl]
+    return getattr(importlib.import_module(module), cls)
+
+
+def available(impl):
+    """Whether ``impl``'s framework is installed (Keras and JAX come with the ``bench`` extra)."""
+    return impl not in PEERS or importlib.util.find_spec(PEERS[impl][2]) is not None
+
+
 # ---------------------------------------------------------------------- measuring
 def gemm_peak(dtype, n=2048, repeats=5):
     """NumPy's square matmul speed (GFLOP/s), best of ``repeats``."""
@@ -263,7 +280,7 @@ def only(impl, w, dtype, serve=False):
     memory use (JSON). With ``serve``: print "ready", then answer stdin lines
     "run" (seconds of one unit) and "mem" (memory JSON) until stdin closes."""
     X, y = make_data(w, dtype)
-    runner = RUNNERS[impl](w, X, y, dtype)
+    runner = runner_class(impl)(w, X, y, dtype)
     before = _maxrss_mb()
 
     def mem():
@@ -395,11 +412,25 @@ def main(argv=None):
     p.add_argument(
         "--serve", action="store_true", help="with --only: answer run/mem commands on stdin (used internally)"
     )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="instead of timing: Keras's and JAX's gradients and optimizer steps against npdnn's (float64, 1e-10)",
+    )
+    p.add_argument("--check-one", choices=sorted(PEERS), help=argparse.SUPPRESS)  # --check's worker
     args = p.parse_args(argv)
 
     workloads = dict(WORKLOADS)
     if args.quick:
         workloads = {k: Workload(**{**w.__dict__, "epochs": QUICK[k]}) for k, w in workloads.items()}
+    names = [s for s in args.workloads.split(",") if s]
+    if args.check or args.check_one:
+        import check
+
+        if args.check_one:
+            check.check_one(args.check_one, [WORKLOADS[k] for k in names])
+            return 0
+        return check.check(__file__, names)
     if args.only:
         if not args.workload:
             p.error("--only needs --workload")
@@ -407,7 +438,6 @@ def main(argv=None):
         return
 
     impls = [s for s in args.impls.split(",") if s]
-    names = [s for s in args.workloads.split(",") if s]
     dtypes = [np.dtype(s).type for s in args.dtypes.split(",") if s]
     peaks = {dt: gemm_peak(dt) for dt in dtypes}  # before torch/sklearn are imported here
     print(machine_line())
@@ -468,4 +498,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
