@@ -302,6 +302,11 @@ def only(impl, w, dtype, serve=False):
     print("ready", flush=True)
     for line in sys.stdin:
         cmd = line.strip()
+        if cmd.startswith("split "):  # where the step's time goes (bottlenecks.py), given a unit's seconds
+            import bottlenecks
+
+            print(json.dumps(bottlenecks.split(impl, runner, float(cmd.split()[1]))), flush=True)
+            continue
         print(f"{_timed(runner.run):.6f}" if cmd == "run" else mem(), flush=True)
 
 
@@ -388,6 +393,51 @@ def target_rows(results, peaks):
     return rows
 
 
+def bottleneck_run(workloads, names, dtype, impls, peak, repeats, quick):
+    """``--bottlenecks``: measure, print a table, save the JSON and draw the charts."""
+    from pathlib import Path
+
+    import bottlenecks
+    import charts
+
+    here = Path(__file__).resolve().parent
+    machine = machine_line()
+    run = {
+        "machine": machine,
+        "machine_short": f"{machine.split('|')[0].replace('CPU: ', '').strip()}",
+        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "dtype": np.dtype(dtype).name,
+        "gemm_peak_gflops": peak,
+        "dims": {k: list(workloads[k].dims) for k in names},
+        "flops_per_step": {},
+        "workloads": {},
+    }
+    print(machine)
+    rows = []
+    for wname in names:
+        w = workloads[wname]
+        run["flops_per_step"][wname] = w.flops_per_unit() / bottlenecks.steps_per_unit(w)
+        splits = bottlenecks.measure(sys.modules[__name__], w, dtype, impls, repeats=max(repeats, 1), quick=quick)
+        run["workloads"][wname] = splits
+        for impl, sp in splits.items():
+            ps = sp["per_step"]
+            rows.append(
+                [wname, impl, f"{1e6 * sp['step_s']:.0f}"]
+                + [f"{1e6 * ps[k]:.0f} ({100 * ps[k] / max(sum(ps.values()), 1e-12):.0f}%)" for k in bottlenecks.PARTS]
+                + [f"{1e6 * sp.get('fusion_saving', 0.0):.0f}"]
+            )
+        print("  done", wname, file=sys.stderr)
+    head = ["wl", "impl", "us/step", *bottlenecks.PARTS, "fusion saving"]
+    print(markdown_table(head, rows))
+    out = here / "results" / f"bottlenecks-{run['dtype']}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(run, indent=1))
+    for path in charts.draw(run, here / "figures"):
+        print("wrote", path.relative_to(here.parent))
+    print("wrote", out.relative_to(here.parent))
+    return 0
+
+
 def markdown_table(head, rows):
     widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
     line = lambda r: "| " + " | ".join(str(c).ljust(wd) for c, wd in zip(r, widths, strict=True)) + " |"  # noqa: E731
@@ -418,6 +468,12 @@ def main(argv=None):
         help="instead of timing: Keras's and JAX's gradients and optimizer steps against npdnn's (float64, 1e-10)",
     )
     p.add_argument("--check-one", choices=sorted(PEERS), help=argparse.SUPPRESS)  # --check's worker
+    p.add_argument(
+        "--bottlenecks",
+        action="store_true",
+        help="instead of the table: each step's time split into GEMMs, element-wise, optimizer, gather, rest "
+        "(first dtype of --dtypes), saved as JSON under benchmarks/results and drawn under benchmarks/figures",
+    )
     args = p.parse_args(argv)
 
     workloads = dict(WORKLOADS)
@@ -440,6 +496,9 @@ def main(argv=None):
     impls = [s for s in args.impls.split(",") if s]
     dtypes = [np.dtype(s).type for s in args.dtypes.split(",") if s]
     peaks = {dt: gemm_peak(dt) for dt in dtypes}  # before torch/sklearn are imported here
+    impls = [i for i in impls if available(i) or print(f"{i}: not installed (the bench extra), left out")]
+    if args.bottlenecks:
+        return bottleneck_run(workloads, names, dtypes[0], impls, peaks[dtypes[0]], args.repeats, args.quick)
     print(machine_line())
     print(
         "NumPy GEMM peak (2048x2048 matmul): "
