@@ -362,6 +362,29 @@ SPEED_TARGETS = [
 ]
 
 
+# Issue 18's targets, float32: (what, workload, versus, minimum ratio npdnn/versus)
+TARGETS_18 = [
+    *[(f"{w} >= {r}x JAX", w, "jax", r) for w, r in (("A", 1.0), ("B", 1.3), ("C", 1.0), ("D", 2.0))],
+    *[(f"{w} >= 2x Keras", w, "keras", 2.0) for w in "ABCD"],
+    *[(f"{w} >= {r}x PyTorch", w, "torch", r) for w, r in (("A", 4.0), ("B", 1.5), ("C", 1.1), ("D", 1.8))],
+]
+
+
+def target_rows_18(results, peaks):
+    """``[[target, measured, "met"/"MISSED"]]`` for issue 18's targets this run measured."""
+    rows = []
+    for what, w, versus, minimum in TARGETS_18:
+        ours, theirs = results.get((w, "float32", "npdnn")), results.get((w, "float32", versus))
+        if ours and theirs:
+            ratio = theirs["s"] / ours["s"]
+            rows.append([what, f"{ratio:.2f}x", "met" if ratio >= minimum else "MISSED"])
+    c = results.get(("C", "float32", "npdnn"))
+    if c and np.float32 in peaks:
+        share = c["gflops"] / peaks[np.float32]
+        rows.append(["C float32 >= 85% of the GEMM peak", f"{100 * share:.0f}%", "met" if share >= 0.85 else "MISSED"])
+    return rows
+
+
 def target_rows(results, peaks):
     """``[[target, measured, "met"/"MISSED"]]`` for every target the run measured.
 
@@ -551,6 +574,11 @@ def main(argv=None):
     targets = target_rows(results, peaks)
     if targets:
         print("\nTargets (issue 6), from this run:\n")
+        print(markdown_table(["target", "measured", ""], targets))
+        print(f"\n{sum(r[2] == 'met' for r in targets)} of {len(targets)} met")
+    targets = target_rows_18(results, peaks)
+    if targets:
+        print("\nTargets (issue 18, float32), from this run:\n")
         print(markdown_table(["target", "measured", ""], targets))
         print(f"\n{sum(r[2] == 'met' for r in targets)} of {len(targets)} met")
     print(f"\ntotal {time.perf_counter() - t_start:.0f} s")

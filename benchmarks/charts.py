@@ -1,6 +1,6 @@
 """The bottleneck charts of benchmarks/README.md and docs/performance.md (matplotlib, Agg).
 
-    .venv/bin/python benchmarks/charts.py benchmarks/results/bottlenecks.json   # redraw from a saved run
+    .venv/bin/python benchmarks/charts.py benchmarks/results/bottlenecks-float32.json   # redraw a saved run
 
 - ``bottlenecks.png``: one panel per workload, one stacked bar per implementation:
   microseconds per training step split into forward GEMMs, backward GEMMs,
@@ -119,6 +119,6 @@ def draw(run, folder):
 
 
 if __name__ == "__main__":
-    src = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent / "results" / "bottlenecks.json")
+    src = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent / "results" / "bottlenecks-float32.json")
     for p in draw(json.loads(src.read_text()), src.parent.parent / "figures"):
         print(p)
