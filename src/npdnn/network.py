@@ -241,7 +241,7 @@ class Network:
         if "dropout" in state:
             self.set_dropout(state["dropout"])
 
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, memo=None):
         # A plain deepcopy would copy W{l} apart from theta: training the copy would then
         # update theta while the layers read stale W (the bug this method fixes).
         new = type(self).from_config(self.get_config(), fast=self.fast)
