@@ -37,6 +37,7 @@ RANKS = {
     "datasets": 7,
     "plotting": 7,
     "report": 7,
+    "profiling": 7,  # times a network's fit from outside (wraps instance methods); imports optimizers, options
     "estimator_file": 7,
     "estimator": 8,
     "loading": 9,

@@ -6,10 +6,10 @@
     p.per_step["gemm_fwd"]    # seconds per step
 
 :func:`profile` runs the real :meth:`Network.fit` and times it from the outside:
-it wraps methods of this network's own objects (each ``Dense`` layer's ``forward`` /
-``backward``, the network's ``loss_and_gradients``, its output's ``cost_and_dZ``,
-the optimizer's ``step``) as instance attributes, and swaps ``np`` in npdnn's
-modules for a copy of NumPy whose ``matmul`` and ``dot`` are timed. Nothing in the
+it wraps methods of this network's own objects (the network's ``forward``,
+``backward`` and ``loss_and_gradients``, its output's ``cost_and_dZ``, the
+optimizer's ``step``) as instance attributes, adds an epoch-end callback, and swaps
+``np`` in npdnn's modules for a copy of NumPy whose ``matmul`` and ``dot`` are timed. Nothing in the
 library changes; everything is put back afterwards, even on an error.
 
 The parts (seconds per step, summing to the instrumented ``fit``'s time):
@@ -189,12 +189,13 @@ def profile(net, X, y, optimizer="adam", learning_rate=None, batch_size=None, ep
         Seconds per step of each part (see the module docstring).
     """
     from .optimizers import get_optimizer
-    from .training import DEFAULT_RATES
+    from .options import default_learning_rate
 
     def make_opt():
         if not isinstance(optimizer, str):
             return optimizer
-        return get_optimizer(optimizer, learning_rate if learning_rate is not None else DEFAULT_RATES[optimizer])
+        rate = learning_rate if learning_rate is not None else default_learning_rate(optimizer)
+        return get_optimizer(optimizer, rate)
 
     callbacks = list(fit_kwargs.pop("callbacks", ()))
     kwargs = dict(batch_size=batch_size, epochs=epochs, seed=seed, **fit_kwargs)
