@@ -461,6 +461,22 @@ def bottleneck_run(workloads, names, dtype, impls, peak, repeats, quick):
     return 0
 
 
+def save_run(path, results, peaks, repeats):
+    """Write this run's medians, every repeat and the targets met as JSON (benchmarks/spread.py reads them)."""
+    run = {
+        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": machine_line(),
+        "repeats": repeats,
+        "gemm_peak_gflops": {np.dtype(d).name: g for d, g in peaks.items()},
+        "results": [{"workload": w, "dtype": d, "impl": i, **r} for (w, d, i), r in results.items()],
+        "targets_6": target_rows(results, peaks),
+        "targets_18": target_rows_18(results, peaks),
+    }
+    with open(path, "w") as f:
+        json.dump(run, f, indent=1)
+    print("saved", path)
+
+
 def markdown_table(head, rows):
     widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
     line = lambda r: "| " + " | ".join(str(c).ljust(wd) for c, wd in zip(r, widths, strict=True)) + " |"  # noqa: E731
@@ -490,6 +506,7 @@ def main(argv=None):
         action="store_true",
         help="instead of timing: Keras's and JAX's gradients and optimizer steps against npdnn's (float64, 1e-10)",
     )
+    p.add_argument("--save", metavar="PATH", help="also write the run as JSON (for benchmarks/spread.py)")
     p.add_argument("--check-one", choices=sorted(PEERS), help=argparse.SUPPRESS)  # --check's worker
     p.add_argument(
         "--bottlenecks",
@@ -552,6 +569,7 @@ def main(argv=None):
                 mem = None if args.no_memory else mems[impl]
                 results[(wname, np.dtype(dt).name, impl)] = {
                     "s": med[impl],
+                    "times": times[impl],
                     "gflops": gflops,
                     "peak_mb": mem["peak_mb"] if mem else None,
                 }
@@ -582,6 +600,8 @@ def main(argv=None):
         print(markdown_table(["target", "measured", ""], targets))
         print(f"\n{sum(r[2] == 'met' for r in targets)} of {len(targets)} met")
     print(f"\ntotal {time.perf_counter() - t_start:.0f} s")
+    if args.save:
+        save_run(args.save, results, peaks, args.repeats)
 
 
 if __name__ == "__main__":
