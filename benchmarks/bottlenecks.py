@@ -26,7 +26,7 @@ the real step (one timed unit of the benchmark, divided by its steps) takes beyo
   ``model.fit``'s train function runs); ``rest`` then holds what ``fit`` adds per
   step (the train function's dispatch, the tf.data iterator, callbacks).
 
-scikit-learn is not split (its loop is plain NumPy like npdnn's, without timers).
+- scikit-learn: its NumPy kernels replayed eagerly, as its ``_backprop`` calls them.
 """
 
 from __future__ import annotations
@@ -331,7 +331,60 @@ def split_keras(runner, step_s, reps=50):
     return finish(parts, step_s, steps_per_unit(w))
 
 
-SPLITTERS = {"torch": split_torch, "jax": split_jax, "keras": split_keras}
+# ---------------------------------------------------------------------- scikit-learn (NumPy)
+def split_sklearn(runner, step_s, reps=50):
+    """MLPClassifier's step is NumPy calls like npdnn's; its kernels replayed eagerly:
+    ``safe_sparse_dot`` GEMMs, bias + ReLU, ``delta[Z == 0] = 0``, the clipped log-loss,
+    ``_safe_indexing`` of the shuffled rows, and its own ``AdamOptimizer.update_params``."""
+    from sklearn.utils import _safe_indexing
+
+    w, model = runner.w, runner.model
+    arr = random_arrays(w, runner.X.dtype)
+    A, W, Z, bias, y = arr["A"], arr["W"], arr["Z"], arr["bias"], arr["y"][:, None]
+    L = len(W)
+
+    def gemm_fwd():
+        for l in range(L):
+            A[l] @ W[l]
+
+    def gemm_bwd():
+        for l in range(L):
+            A[l].T @ Z[l]
+            if l > 0:
+                Z[l] @ W[l].T
+
+    def elementwise():
+        for l in range(L - 1):
+            Zb = Z[l] + bias[l]
+            np.maximum(Zb, 0, out=Zb)
+            d = Z[l].copy()
+            d[Zb == 0] = 0
+            d.mean(0)
+        z = Z[L - 1] + bias[L - 1]
+        p = 1 / (1 + np.exp(-z))
+        eps = np.finfo(p.dtype).eps
+        pc = np.clip(p, eps, 1 - eps)
+        -(y * np.log(pc) + (1 - y) * np.log(1 - pc)).sum() / len(y)
+        p - y
+
+    parts = {}
+    for name, fn in (("gemm_fwd", gemm_fwd), ("gemm_bwd", gemm_bwd), ("elementwise", elementwise)):
+        fn()
+        parts[name] = _best_of(lambda fn=fn: [fn() for _ in range(reps)]) / reps
+    params = model.coefs_ + model.intercepts_
+    grads = [np.full_like(p, 1e-3) for p in params]
+    opt = model._optimizer  # the fitted model's own optimizer (Adam or SGD)
+    parts["optimizer"] = _best_of(lambda: [opt.update_params(params, grads) for _ in range(reps)]) / reps
+    if w.batch is None:
+        parts["gather"] = 0.0
+    else:
+        rng = np.random.default_rng(0)
+        idx = [rng.permutation(w.m)[: w.batch] for _ in range(reps)]
+        parts["gather"] = _best_of(lambda: [(_safe_indexing(runner.X, i), runner.y[i]) for i in idx]) / reps
+    return finish(parts, step_s, steps_per_unit(w))
+
+
+SPLITTERS = {"torch": split_torch, "jax": split_jax, "keras": split_keras, "sklearn": split_sklearn}
 
 
 def split(impl, runner, unit_s):
