@@ -125,7 +125,7 @@ class TorchRunner:
     def __init__(self, w, X, y, dtype):
         import torch
 
-        torch.set_num_threads(os.cpu_count())
+        torch.set_num_threads(int(os.environ.get("BENCH_THREADS", os.cpu_count())))
         torch.manual_seed(0)
         self.torch, self.w = torch, w
         tdtype = torch.float32 if dtype == np.float32 else torch.float64
@@ -257,6 +257,17 @@ def time_workload(w, dtype, impls, repeats, quick):
             proc.stdin.close()
             proc.wait()
     return times, mem
+
+
+def set_threads(n):
+    """Limit every library's threads to ``n``, through the environment the workers inherit
+    (read when each library loads: only the workers load them, and this runs first)."""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BENCH_THREADS"):
+        os.environ[var] = str(n)
+    os.environ["TF_NUM_INTRAOP_THREADS"] = str(n)
+    os.environ["TF_NUM_INTEROP_THREADS"] = "1"
+    if n == 1:  # XLA's CPU client: no Eigen thread pool for its dots
+        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false").strip()
 
 
 def _start_worker(impl, wname, dtype_name, quick):
@@ -416,7 +427,7 @@ def target_rows(results, peaks):
     return rows
 
 
-def bottleneck_run(workloads, names, dtype, impls, peak, repeats, quick):
+def bottleneck_run(workloads, names, dtype, impls, peak, repeats, quick, threads):
     """``--bottlenecks``: measure, print a table, save the JSON and draw the charts."""
     from pathlib import Path
 
@@ -427,7 +438,8 @@ def bottleneck_run(workloads, names, dtype, impls, peak, repeats, quick):
     machine = machine_line()
     run = {
         "machine": machine,
-        "machine_short": f"{machine.split('|')[0].replace('CPU: ', '').strip()}",
+        "machine_short": f"{machine.split('|')[0].replace('CPU: ', '').strip()}, {threads} thread(s) each",
+        "threads": threads,
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "dtype": np.dtype(dtype).name,
         "gemm_peak_gflops": peak,
@@ -452,10 +464,10 @@ def bottleneck_run(workloads, names, dtype, impls, peak, repeats, quick):
         print("  done", wname, file=sys.stderr)
     head = ["wl", "impl", "us/step", *bottlenecks.PARTS, "fusion saving"]
     print(markdown_table(head, rows))
-    out = here / "results" / f"bottlenecks-{run['dtype']}.json"
+    out = here / "results" / f"bottlenecks-{run['dtype']}-{threads}thread.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(run, indent=1))
-    for path in charts.draw(run, here / "figures"):
+    for path in charts.draw(run, here / "figures", suffix=f"-{threads}thread"):
         print("wrote", path.relative_to(here.parent))
     print("wrote", out.relative_to(here.parent))
     return 0
@@ -514,7 +526,14 @@ def main(argv=None):
         help="instead of the table: each step's time split into GEMMs, element-wise, optimizer, gather, rest "
         "(first dtype of --dtypes), saved as JSON under benchmarks/results and drawn under benchmarks/figures",
     )
+    p.add_argument(
+        "--threads",
+        type=int,
+        help="threads for every implementation's math library (BLAS, OpenMP, torch, TF, XLA); default all cores",
+    )
     args = p.parse_args(argv)
+    if args.threads:
+        set_threads(args.threads)
 
     workloads = dict(WORKLOADS)
     if args.quick:
@@ -535,10 +554,14 @@ def main(argv=None):
 
     impls = [s for s in args.impls.split(",") if s]
     dtypes = [np.dtype(s).type for s in args.dtypes.split(",") if s]
-    peaks = {dt: gemm_peak(dt) for dt in dtypes}  # before torch/sklearn are imported here
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(args.threads, user_api="blas"):  # None: no limit
+        peaks = {dt: gemm_peak(dt) for dt in dtypes}  # before torch/sklearn are imported here
     impls = [i for i in impls if available(i) or print(f"{i}: not installed (the bench extra), left out")]
     if args.bottlenecks:
-        return bottleneck_run(workloads, names, dtypes[0], impls, peaks[dtypes[0]], args.repeats, args.quick)
+        threads = args.threads or os.cpu_count()
+        return bottleneck_run(workloads, names, dtypes[0], impls, peaks[dtypes[0]], args.repeats, args.quick, threads)
     print(machine_line())
     print(
         "NumPy GEMM peak (2048x2048 matmul): "

@@ -1,11 +1,11 @@
 """The bottleneck charts of benchmarks/README.md and docs/performance.md (matplotlib, Agg).
 
-    .venv/bin/python benchmarks/charts.py benchmarks/results/bottlenecks-float32.json   # redraw a saved run
+    .venv/bin/python benchmarks/charts.py benchmarks/results/bottlenecks-float32-1thread.json   # redraw a saved run
 
-- ``bottlenecks.png``: one panel per workload, one stacked bar per implementation:
+- ``bottlenecks-Nthread.png``: one panel per workload, one stacked bar per implementation:
   microseconds per training step split into forward GEMMs, backward GEMMs,
   element-wise work, the optimizer update, batch gathering and the rest.
-- ``roofline.png``: FLOPs per step against seconds per step (log-log), one marker per
+- ``roofline-Nthread.png``: FLOPs per step against seconds per step (log-log), one marker per
   implementation and workload, with the measured GEMM peak drawn as the line
   FLOPs = peak x time: a point on the line would run at the GEMM peak; the distance
   below it is time spent on anything but GEMM arithmetic.
@@ -110,15 +110,17 @@ def roofline(run, path):
     plt.close(fig)
 
 
-def draw(run, folder):
+def draw(run, folder, suffix=""):
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    stacked_bars(run, folder / "bottlenecks.png")
-    roofline(run, folder / "roofline.png")
-    return [folder / "bottlenecks.png", folder / "roofline.png"]
+    paths = [folder / f"bottlenecks{suffix}.png", folder / f"roofline{suffix}.png"]
+    stacked_bars(run, paths[0])
+    roofline(run, paths[1])
+    return paths
 
 
 if __name__ == "__main__":
-    src = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent / "results" / "bottlenecks-float32.json")
-    for p in draw(json.loads(src.read_text()), src.parent.parent / "figures"):
+    src = Path(sys.argv[1])  # benchmarks/results/bottlenecks-float32-Nthread.json
+    run = json.loads(src.read_text())
+    for p in draw(run, src.parent.parent / "figures", suffix=f"-{run['threads']}thread"):
         print(p)
