@@ -16,6 +16,8 @@ import numpy as np
 
 from .activations import get_hidden
 from .archive import ModelFileError, read_archive, write_archive
+from .limits import check_model_members
+from .limits import max_parameters as max_parameters_limit
 from .validation import check_dtype
 
 KIND, VERSION = "model", 1
@@ -35,37 +37,48 @@ def save_network(path, net, arrays=None, meta=None):
     write_archive(path, {"theta": net.theta, **arrays}, {"network": network_meta, **(meta or {})}, KIND, VERSION)
 
 
-def read_model(path):
+def read_model(path, max_parameters=None):
     """Return ``(net, arrays, meta)`` from a model file; ``arrays`` and ``meta`` are
-    the extras passed to :func:`save_network`. Raises :class:`ModelFileError`."""
+    the extras passed to :func:`save_network`. Raises :class:`ModelFileError`.
+
+    The declared architecture and array shapes are checked (and the network built)
+    before any array is read, so a file cannot make loading allocate more than the
+    model it describes; ``max_parameters`` bounds the architecture (see
+    :mod:`npdnn.limits`)."""
     from .network import Network
 
-    arrays, meta = read_archive(path, KIND, VERSION)
-    spec = meta.get("network")
-    theta = arrays.pop("theta", None)
-    try:
-        net = Network(
-            spec["layer_dims"], spec["hidden_activation"], init=spec["init"], seed=0, dtype=np.dtype(spec["dtype"])
-        )
-    except (TypeError, KeyError, ValueError) as e:
-        raise ModelFileError(f"{path} has an invalid network description {spec!r} ({e})") from None
-    if theta is None or theta.shape != net.theta.shape or theta.dtype != net.theta.dtype:
-        found = None if theta is None else f"{theta.shape} {theta.dtype}"
-        raise ModelFileError(
-            f"{path} is corrupted: parameters {found} do not match the network "
-            f"{net.layer_dims} ({net.theta.size} {net.dtype.name} values)"
-        )
-    if not np.isfinite(theta).all():
+    limit = max_parameters_limit(max_parameters)
+    built = {}
+
+    def plan(meta, headers):
+        spec = meta.get("network")
+        check_model_members(path, spec, headers, limit)
+        try:
+            net = Network(
+                spec["layer_dims"], spec["hidden_activation"], init=spec["init"], seed=0, dtype=np.dtype(spec["dtype"])
+            )
+        except (TypeError, KeyError, ValueError) as e:
+            raise ModelFileError(f"{path} has an invalid network description {spec!r} ({e})") from None
+        built["net"] = net
+        return {"theta": net.theta}  # read straight into the network: no second copy of the parameters
+
+    arrays, meta = read_archive(path, KIND, VERSION, plan=plan)
+    net = built["net"]
+    del arrays["theta"]
+    if not np.isfinite(net.theta).all():
         raise ModelFileError(f"{path} is corrupted: its parameters hold NaN or infinity")
-    np.copyto(net.theta, theta)
     del meta["network"]
     return net, arrays, meta
 
 
-def load(path):
+def load(path, *, max_parameters=None):
     """Load a model file written by ``Network.save`` or ``DNNClassifier.save``:
-    returns a :class:`~npdnn.Network` or a fitted :class:`~npdnn.DNNClassifier`."""
-    net, arrays, meta = read_model(path)
+    returns a :class:`~npdnn.Network` or a fitted :class:`~npdnn.DNNClassifier`.
+
+    ``max_parameters`` (default ``$NPDNN_MAX_PARAMETERS`` or
+    :data:`npdnn.limits.MAX_PARAMETERS`) refuses larger architectures before
+    anything is allocated."""
+    net, arrays, meta = read_model(path, max_parameters)
     if "estimator" in meta:
         from .estimator import DNNClassifier
 
