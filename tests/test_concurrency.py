@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -106,3 +107,100 @@ def test_threads_predicting_on_a_loaded_model(tmp_path):
     back = npdnn.load(tmp_path / "m.npz")
     calls = [("predict_proba", back.predict_proba, X) for X in _inputs(6, np.random.default_rng(3))]
     _assert_same_as_serial(calls)
+
+
+# ---------------------------------------------------------------------- processes on one path
+TRAIN = ["train", "--layers", "8", "--epochs", "60", "--batch-size", "16", "--quiet", "--seed", "0"]
+
+
+def _npdnn(*args, cwd):
+    env = {k: v for k, v in os.environ.items() if k != "NPDNN_DEBUG"}
+    cmd = [sys.executable, "-m", "npdnn", *map(str, args)]
+    return subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def _finish(proc):
+    out, err = proc.communicate(timeout=300)
+    return proc.returncode, out, err
+
+
+@pytest.mark.slow
+def test_two_train_processes_started_at_once_on_one_path(tmp_path):
+    """Same --out and --checkpoint: one run wins, the other refuses in one line; the
+    model is exactly what a run alone writes (never a mix of the two)."""
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    args = [*TRAIN, "--out", "m.npz", "--checkpoint", "ck.npz"]
+    assert _finish(_npdnn(*args, cwd=alone))[0] == 0
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    procs = [_npdnn(*args, cwd=shared), _npdnn(*args, cwd=shared)]
+    results = [_finish(p) for p in procs]
+    codes = sorted(r[0] for r in results)
+    assert codes == [0, 2], results
+    loser = next(r for r in results if r[0] == 2)
+    lines = loser[2].splitlines()
+    assert len(lines) == 1 and lines[0].startswith("npdnn: error: --out m.npz is being written by another npdnn"), loser
+    assert loser[1] == ""  # the loser trained nothing and printed no results
+    assert (shared / "m.npz").read_bytes() == (alone / "m.npz").read_bytes()
+    assert (shared / "ck.npz").read_bytes() == (alone / "ck.npz").read_bytes()
+    assert sorted(os.listdir(shared)) == ["ck.npz", "m.npz"]  # no lock or temporary file left
+
+
+@pytest.mark.slow
+def test_second_run_on_a_checkpoint_in_use_refuses(tmp_path):
+    first = _npdnn(*TRAIN, "--epochs", "200", "--out", "a.npz", "--checkpoint", "run/ck.npz", cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 120
+        while not (tmp_path / "run" / "ck.npz").exists() and time.monotonic() < deadline and first.poll() is None:
+            time.sleep(0.05)
+        assert (tmp_path / "run" / ".ck.npz.lock").exists()  # training is under way, holding the lock
+        code, out, err = _finish(
+            _npdnn(*TRAIN, "--out", "b.npz", "--checkpoint", "run/ck.npz", "--resume", cwd=tmp_path)
+        )
+        assert code == 2 and out == "", err
+        assert err.splitlines() == [
+            f"npdnn: error: --checkpoint run/ck.npz is being written by another npdnn train process "
+            f"(pid {first.pid}, lock file {tmp_path / 'run' / '.ck.npz.lock'}); wait for it to finish or choose "
+            "another path"
+        ]
+        assert not (tmp_path / "b.npz").exists()
+        assert _finish(first)[0] == 0
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+    npdnn.load(tmp_path / "a.npz")
+    assert sorted(os.listdir(tmp_path / "run")) == ["ck.npz"]
+
+
+LOCK_HOLDER = """
+import sys, time
+from npdnn.locking import exclusive
+with exclusive([sys.argv[1]]):
+    print("locked", flush=True)
+    time.sleep(600)
+"""
+
+
+def test_lock_of_a_killed_process_does_not_block(tmp_path):
+    from npdnn.locking import PathInUseError, exclusive, lock_path
+
+    target = tmp_path / "m.npz"
+    holder = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(target)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        with pytest.raises(
+            PathInUseError, match=rf"m.npz is being written by another npdnn process \(pid {holder.pid}"
+        ):
+            with exclusive([target]):
+                pass
+    finally:
+        holder.kill()
+        holder.communicate()
+    assert os.path.exists(lock_path(target))  # SIGKILL left the file behind, but not the lock
+    with exclusive([target]):
+        with pytest.raises(PathInUseError):  # held, also against another open file in this process
+            with exclusive([target]):
+                pass
+    assert os.listdir(tmp_path) == []
