@@ -92,7 +92,8 @@ def _acquire(path, lock, label, what):
             current = None
         mine = os.fstat(fd)
         if current is not None and (current.st_ino, current.st_dev) == (mine.st_ino, mine.st_dev):
-            os.ftruncate(fd, 0)
-            os.write(fd, f"{os.getpid()}\n".encode())
+            with contextlib.suppress(OSError):  # the pid only informs; a full disk must not stop the run here
+                os.ftruncate(fd, 0)
+                os.write(fd, f"{os.getpid()}\n".encode())
             return fd
         os.close(fd)  # the holder removed this file between our open and flock: take the new one
