@@ -204,3 +204,19 @@ def test_lock_of_a_killed_process_does_not_block(tmp_path):
             with exclusive([target]):
                 pass
     assert os.listdir(tmp_path) == []
+
+
+def test_lock_folders_made_for_nothing_are_removed(tmp_path):
+    from npdnn.locking import exclusive
+
+    with exclusive([tmp_path / "a" / "b" / "m.npz", tmp_path / "c" / "ck.npz"]):
+        assert (tmp_path / "a" / "b" / ".m.npz.lock").exists()
+        (tmp_path / "c" / "ck.npz").write_bytes(b"written")
+    assert sorted(os.listdir(tmp_path)) == ["c"] and os.listdir(tmp_path / "c") == ["ck.npz"]
+
+
+def test_cli_bad_data_leaves_no_folder_behind(tmp_path):
+    (tmp_path / "d.csv").write_text("x,y\n1,a\n2,a\n")
+    code, _, err = _finish(_npdnn("train", "--data", "d.csv", "--target", "y", "--out", "new/m.npz", cwd=tmp_path))
+    assert code == 2 and "single class" in err
+    assert sorted(os.listdir(tmp_path)) == ["d.csv"]

@@ -42,7 +42,8 @@ def lock_path(path):
 def exclusive(paths, what="npdnn"):
     """Hold an exclusive lock on each of ``paths`` (``(path, label)`` pairs or plain
     paths; None and repeats skipped) for the block; raise :class:`PathInUseError`
-    at once if another process holds one. Missing parent folders are created."""
+    at once if another process holds one. Missing parent folders are created (and
+    removed again at the end if nothing was written into them)."""
     with contextlib.ExitStack() as stack:
         seen = set()
         for item in paths:
@@ -60,6 +61,11 @@ def _locked(path, label, what):
         yield
         return
     lock = lock_path(path)
+    created = []  # folders made for the lock file, removed again if the run left them empty
+    folder = os.path.dirname(lock)
+    while not os.path.exists(folder):
+        created.append(folder)
+        folder = os.path.dirname(folder)
     os.makedirs(os.path.dirname(lock), exist_ok=True)
     fd = _acquire(path, lock, label, what)
     try:
@@ -68,6 +74,9 @@ def _locked(path, label, what):
         with contextlib.suppress(OSError):
             os.unlink(lock)  # before unlocking: nobody can take a file that is about to vanish
         os.close(fd)  # releases the lock
+        for folder in created:  # deepest first; a folder the run wrote into is not empty and stays
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)
 
 
 def _acquire(path, lock, label, what):
