@@ -291,3 +291,28 @@ def test_cli_past_the_file_size_limit(tmp_path):
     ]
     assert (tmp_path / "m.npz").read_bytes() == old and os.listdir(tmp_path) == ["m.npz"]
     np.testing.assert_array_equal(npdnn.load(tmp_path / "m.npz").theta, Network([30, 8, 1], seed=5).theta)
+
+
+@pytest.mark.parametrize("fault", ["room=0", "room=100", "fsync"])
+def test_cli_predictions_on_a_full_disk_keep_the_old_file(tmp_path, disk_full, fault, fitted, capsys, monkeypatch):
+    monkeypatch.delenv("NPDNN_DEBUG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    import pandas as pd
+
+    _, X, y = fitted
+    est = DNNClassifier(hidden_layer_sizes=(5,), epochs=2, random_state=0).fit(pd.DataFrame(X, columns=list("abcd")), y)
+    est.save(tmp_path / "m.npz")
+    np.savetxt(tmp_path / "d.csv", X, delimiter=",", header="a,b,c,d", comments="")
+    (tmp_path / "pred.csv").write_text("old predictions\n")
+    disk_full(fault)
+    status = main(
+        ["predict", "--model", str(tmp_path / "m.npz"), "--data", str(tmp_path / "d.csv"), "--out", "pred.csv"]
+    )
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.splitlines() == [
+        f"npdnn: error: [Errno {errno.ENOSPC}] No space left on device; nothing was saved (any previous file at "
+        "that path is unchanged): 'pred.csv'"
+    ]
+    assert (tmp_path / "pred.csv").read_text() == "old predictions\n"
+    assert sorted(os.listdir(tmp_path)) == ["d.csv", "m.npz", "pred.csv"]
