@@ -296,3 +296,53 @@ def test_legitimate_model_costs_what_building_it_costs(tmp_path):
     # measured: build 68 MiB, load 72 MiB (before: 99 MiB, theta read apart then copied)
     assert load["peak_mib"] <= build["peak_mib"] + 16, (build, load)
     assert load["peak_mib"] <= 2 * arrays_mib + 16, (load, arrays_mib)
+
+
+def _raw_meta(blob):
+    return member(f"{META_KEY}.npy", npy((len(blob),), np.uint8) + blob)
+
+
+@pytest.mark.parametrize(
+    ("members", "match"),
+    [
+        (lambda t: [_raw_meta(b"[" * 100_000), t], r"corrupted .*maximum recursion depth"),
+        (lambda t: [_raw_meta(b'{"format": "npdnn-model", "version": ' + b"9" * 5000 + b"}"), t], "is corrupted: "),
+        (lambda t: [member(f"{META_KEY}.npy", meta_bytes(), deflate=True), t], r"'__meta__.npy' is compressed"),
+        (lambda t: [member(f"{META_KEY}.npy", meta_bytes()), t, t], r"member 'theta.npy' appears twice"),
+        (lambda t: [member(f"{META_KEY}.npy", meta_bytes()), t, member("notes.txt", b"hi")], "not a NumPy array"),
+        (
+            lambda t: (
+                [member(f"{META_KEY}.npy", meta_bytes()), t]
+                + [member(f"x{i}.npy", npy((0,), np.uint8)) for i in range(70)]
+            ),
+            r"72 members, more than 64",
+        ),
+        (
+            lambda t: [member(f"{META_KEY}.npy", meta_bytes()), t, member("o.npy", npy((1,), "O") + bytes(8))],
+            "holds a pickled object array",
+        ),
+        (
+            lambda t: [member(f"{META_KEY}.npy", meta_bytes()), t, member("v.npy", npy((1,), "V8") + bytes(8))],
+            r"has dtype \|V8; expected numbers or text labels",
+        ),
+        (
+            lambda t: [member(f"{META_KEY}.npy", meta_bytes()), t, member("e.npy", npy((2**20,), "f8") + bytes(2**23))],
+            r"members besides the model's own declare 8388608 bytes",
+        ),
+    ],
+    ids=["deep-json", "huge-int", "meta-deflated", "duplicate", "not-npy", "many-members", "object", "void", "extra"],
+)
+def test_crafted_archives_are_refused(tmp_path, theta, members, match):
+    path = write_zip(tmp_path / "x.npz", members(stored_theta(theta)))
+    with pytest.raises(ModelFileError, match=match) as info:
+        npdnn.load(path)
+    assert str(path) in str(info.value)
+
+
+def test_huge_central_directory_is_refused_before_zipfile_reads_it(tmp_path, theta):
+    path = write_zip(tmp_path / "x.npz", [member(f"{META_KEY}.npy", meta_bytes()), stored_theta(theta)])
+    data = bytearray(path.read_bytes())
+    data[-10:-6] = struct.pack("<L", 2**31)  # the end record's "size of the central directory"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match=r"zip directory declares 2147483648 bytes, more than 1048576"):
+        npdnn.load(path)

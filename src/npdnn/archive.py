@@ -206,17 +206,21 @@ def read_archive(path, kind, version, plan=None):
     except ModelFileError:
         raise
     # zipfile raises NotImplementedError / RuntimeError when damaged header bits claim
-    # an unsupported compression, version or encryption.
+    # an unsupported compression, version or encryption; json raises RecursionError (a
+    # RuntimeError) on deeply nested metadata.
     except (zipfile.BadZipFile, EOFError, OSError, KeyError, NotImplementedError, RuntimeError) as e:
         raise ModelFileError(f"{path} is truncated or corrupted ({type(e).__name__}: {e})") from None
-    except (ValueError, RecursionError, UnicodeDecodeError) as e:  # a damaged .npy header or JSON
+    except ValueError as e:  # a damaged .npy header or JSON (UnicodeDecodeError included)
         raise ModelFileError(f"{path} is corrupted: {e}") from None
     return arrays, meta
 
 
 def _check_directory(path, f):
     """Refuse a central directory past :data:`MAX_DIRECTORY_BYTES` before zipfile reads it whole."""
-    end = zipfile._EndRecData(f)  # the end record zipfile itself trusts (zip64 aware)
+    end_record = getattr(zipfile, "_EndRecData", None)  # private, but in every CPython since 2.x
+    if end_record is None:
+        return
+    end = end_record(f)  # the end record zipfile itself trusts (zip64 aware)
     if end is None:
         raise zipfile.BadZipFile("File is not a zip file")
     if end[zipfile._ECD_SIZE] > MAX_DIRECTORY_BYTES:
