@@ -126,7 +126,7 @@ def fit(
     savers = [cb for cb in run.callbacks if isinstance(cb, ModelCheckpoint)]
     if savers:
         run.fingerprint = data.fingerprint(
-            optimizer=repr(opt),
+            optimizer=f"{type(opt).__name__} {opt.hyperparameters()}",
             learning_rate=opt.learning_rate,
             batch_size=batch_size,
             shuffle=bool(shuffle),
