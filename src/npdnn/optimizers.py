@@ -13,6 +13,9 @@ first step with the parameters' shape and dtype. The update rules are those of
 
 Updates use preallocated buffers and ``out=`` so a step allocates nothing, and run
 over chunks of :data:`CHUNK` elements (see there).
+
+Owns: the optimizers (element-wise updates only, so chunking stays exact).
+Imports: NumPy and :mod:`npdnn.validation` only.
 """
 
 from __future__ import annotations
