@@ -3,7 +3,13 @@
 Loading never executes code: arrays are read with ``allow_pickle=False`` (an
 object array, the only NumPy route to unpickling, is refused) and metadata is
 JSON. Writing goes to a temporary file in the target's folder, is flushed and
-fsynced, then renamed over the target, so a crash leaves the old file intact.
+fsynced, then renamed over the target, so a crash leaves the old file intact;
+a failed save raises the OSError naming the caller's path and leaves no temporary
+file. Reading is bounded: see the section "reading, bounded" below.
+
+Owns: ModelFileError, atomic_write, write_archive, read_archive (and its limits
+MAX_META_BYTES, MAX_MEMBERS, MAX_DIRECTORY_BYTES, MAX_NPY_HEADER_BYTES).
+Imports: NumPy and the standard library only.
 """
 
 from __future__ import annotations

@@ -18,6 +18,9 @@ Limits
     even with few parameters).
 :data:`MAX_LABEL_BYTES`
     Bytes per class label (text labels are stored as fixed-width unicode).
+
+Owns: MAX_PARAMETERS, MAX_LAYERS, MAX_LABEL_BYTES, max_parameters,
+check_model_members. Imports: NumPy and :mod:`npdnn.archive` only.
 """
 
 from __future__ import annotations

@@ -12,6 +12,8 @@ file left by a killed run never blocks the next one: the next run simply takes
 it. The holder removes the file when done (while still holding the lock; a
 process that opened the old file meanwhile sees it was unlinked and retries).
 On systems without ``fcntl`` (Windows) no lock is taken.
+
+Owns: exclusive, lock_path, PathInUseError. Imports: the standard library only.
 """
 
 from __future__ import annotations
