@@ -357,8 +357,20 @@ def machine_line():
     return (
         f"CPU: {cpu}, {os.cpu_count()} cores | NumPy BLAS: {', '.join(blas) or '?'} | "
         f"numpy {np.__version__}, torch {torch.__version__} ({torch.get_num_threads()} threads), "
-        f"scikit-learn {sklearn.__version__}, Python {platform.python_version()}"
+        f"scikit-learn {sklearn.__version__}, {_peer_versions()}Python {platform.python_version()}"
+        + (f" | --threads {os.environ['BENCH_THREADS']} for every library" if "BENCH_THREADS" in os.environ else "")
     )
+
+
+def _peer_versions():
+    """Keras, TensorFlow, JAX and optax versions, read without importing them here."""
+    out = ""
+    for dist in ("keras", "tensorflow-cpu", "jax", "optax"):
+        try:
+            out += f"{dist} {importlib.metadata.version(dist)}, "
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return out
 
 
 # Issue 6's targets: (what, workload, dtype, versus, minimum ratio npdnn/versus)

@@ -375,12 +375,11 @@ def split_sklearn(runner, step_s, reps=50):
     grads = [np.full_like(p, 1e-3) for p in params]
     opt = model._optimizer  # the fitted model's own optimizer (Adam or SGD)
     parts["optimizer"] = _best_of(lambda: [opt.update_params(params, grads) for _ in range(reps)]) / reps
-    if w.batch is None:
-        parts["gather"] = 0.0
-    else:
-        rng = np.random.default_rng(0)
-        idx = [rng.permutation(w.m)[: w.batch] for _ in range(reps)]
-        parts["gather"] = _best_of(lambda: [(_safe_indexing(runner.X, i), runner.y[i]) for i in idx]) / reps
+    # shuffle=True gathers every batch, the full one of D too (all of X, every iteration)
+    b = w.m if w.batch is None else w.batch
+    rng = np.random.default_rng(0)
+    idx = [rng.permutation(w.m)[:b] for _ in range(reps)]
+    parts["gather"] = _best_of(lambda: [(_safe_indexing(runner.X, i), runner.y[i]) for i in idx]) / reps
     return finish(parts, step_s, steps_per_unit(w))
 
 
