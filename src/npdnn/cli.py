@@ -17,7 +17,7 @@ import numpy as np
 from . import __version__
 from .activations import HIDDEN
 from .archive import ModelFileError, atomic_write
-from .cli_options import Parser, dropout_rate, fraction, int_list, nonnegative_float, positive_float, positive_int
+from .cli_options import Parser, add_cluster_options, dropout_rate, fraction, int_list, nonnegative_float, positive_float, positive_int
 from .datasets import DEFAULT_NAME, DEFAULT_TARGET, DataError, check_classes, load_default, read_csv, show_label
 from .optimizers import OPTIMIZERS
 from .report import confusion, metrics, table
@@ -101,6 +101,10 @@ def _align_labels(y, classes, data, target):
 
 # ---------------------------------------------------------------- commands
 def cmd_train(args):
+    if args.scheduler is not None or args.workers is not None:  # on a Dask cluster (npdnn[dask])
+        from .distributed.command import train
+
+        return train(args, lambda message: _info(args, message))
     if args.resume and args.checkpoint is None:
         raise CLIError("--resume needs --checkpoint PATH (the checkpoint file to continue from)")
     if (args.data is None) != (args.target is None):
@@ -286,6 +290,7 @@ def build_parser():
     t.add_argument("--checkpoint-every", type=positive_int, default=1, metavar="N", help="epochs between checkpoints")
     t.add_argument("--resume", action="store_true", help="continue from --checkpoint (from scratch if absent)")
     t.add_argument("--quiet", action="store_true", help="no progress bar or messages; results only")
+    add_cluster_options(t)
     t.set_defaults(run=cmd_train)
 
     pr = sub.add_parser(

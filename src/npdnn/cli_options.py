@@ -68,3 +68,14 @@ def int_list(text):
     if not sizes or min(sizes) < 1:
         raise argparse.ArgumentTypeError(f"expected comma-separated positive integers such as 64,32; got {text!r}")
     return sizes
+
+
+def add_cluster_options(parser):
+    """``--scheduler`` / ``--workers``: train on a Dask cluster (needs npdnn[dask])."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:8786",
+        help="train on this Dask cluster; --data may then be a glob of Parquet or CSV parts ('parts/*.parquet')",
+    )
+    group.add_argument("--workers", type=positive_int, metavar="N", help="train on a local Dask cluster of N processes")

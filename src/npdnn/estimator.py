@@ -144,6 +144,12 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         :func:`npdnn.training.fit`: a resumed run ends bit-identical to an
         uninterrupted one with the same ``random_state``. Returns ``self``.
         """
+        if _is_dask(X):  # rows on a Dask cluster: trained there, step for step as here (npdnn[dask])
+            from .distributed.estimator_fit import fit_estimator
+
+            return fit_estimator(
+                self, X, y, sample_weight, checkpoint=checkpoint, checkpoint_every=checkpoint_every, resume=resume
+            )
         self.__dict__.pop("network_", None)  # a refit that fails leaves the estimator unfitted, not stale
         X, y = validate_data(self, _real(X), y, dtype=self._input_dtype())
         classes, labels = self._encode_labels(y)
@@ -420,3 +426,8 @@ def _real(X):
     if dtype is not None and np.dtype(dtype).kind == "c":
         raise ValueError(f"Complex data not supported: X has dtype {dtype}; expected real numbers (bool, int or float)")
     return X
+
+
+def _is_dask(X):
+    """Whether X is a Dask collection, checked without importing dask."""
+    return type(X).__module__.split(".")[0] in ("dask", "dask_expr")

@@ -1,0 +1,119 @@
+"""Per-step overhead and throughput of npdnn.distributed on a local Dask cluster.
+
+    nice -n 10 .venv/bin/python benchmarks/distributed.py [--repeats 3] [--quick]
+
+Prints three tables (see docs/distributed.md for a run and the model fitted to it):
+
+1. overhead per step: a network of ~1 MB of float64 parameters, 2 rows per worker per
+   step (compute ~0), for 1 and 2 workers; beside it the naive scheme (scatter theta,
+   one task per worker, gather) that an actor call replaces;
+2. throughput (samples/s) of network B [784, 256, 128, 1] with a global batch of
+   8,192 rows: one process (1 BLAS thread) vs 1 and 2 workers;
+3. local SGD (sync_every=4) against synchronous: held-out accuracy after the same epochs.
+Repeats are interleaved; each cell is the median with the [min, max] spread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+
+import numpy as np
+
+from npdnn import Network
+
+
+def _median(ts):
+    ts = sorted(ts)
+    return ts[len(ts) // 2], ts[0], ts[-1]
+
+
+def _cell(ts, scale=1e3, fmt="{:.2f}"):
+    med, lo, hi = _median([t * scale for t in ts])
+    return f"{fmt.format(med)} [{fmt.format(lo)}, {fmt.format(hi)}]"
+
+
+def per_step_seconds(client, net, X, y, batch, epochs):
+    from npdnn.distributed import fit
+
+    steps = epochs * int(np.ceil(X.shape[0] / batch))
+    t0 = time.perf_counter()
+    fit(net, X, y, client, optimizer="gd", learning_rate=1e-3, epochs=epochs, batch_size=batch, seed=0)
+    return (time.perf_counter() - t0) / steps
+
+
+def naive_step_seconds(client, theta, n_steps):
+    """scatter theta + one task per worker + gather: the scheme actors replace."""
+    workers = sorted(client.scheduler_info(n_workers=-1)["workers"])
+
+    def task(t):
+        return t * 1.0
+
+    t0 = time.perf_counter()
+    for _ in range(n_steps):
+        [fut] = client.scatter([theta], broadcast=True)
+        outs = [client.submit(task, fut, workers=[w], pure=False) for w in workers]
+        sum(client.gather(outs))
+    return (time.perf_counter() - t0) / n_steps
+
+
+def main():
+    import dask.array as da
+    from distributed import Client, LocalCluster
+    from threadpoolctl import threadpool_limits
+
+    p = argparse.ArgumentParser()
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--quick", action="store_true", help="smaller throughput run")
+    args = p.parse_args()
+    rng = np.random.default_rng(0)
+    dims_1mb = [256, 256, 256, 1]  # 131,841 float64 parameters = 1.05 MB
+    m_B = 16384 if not args.quick else 8192
+    X_B = rng.normal(size=(m_B, 784)).astype(np.float32)
+    y_B = (X_B[:, :10].sum(axis=1) > 0).astype(int)
+
+    overhead, naive, thr = {}, {}, {}
+    for _ in range(args.repeats):
+        for n_workers in (1, 2):
+            with (
+                LocalCluster(
+                    n_workers=n_workers,
+                    threads_per_worker=1,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                ) as cluster,
+                Client(cluster) as client,
+            ):
+                m = 2 * n_workers * 200
+                Xs = da.from_array(rng.normal(size=(m, 256)), chunks=(m // n_workers, 256))
+                ys = rng.integers(0, 2, size=m)
+                net = Network(dims_1mb, seed=0)
+                per_step_seconds(client, net, Xs, ys, 2 * n_workers, 1)  # warm-up
+                overhead.setdefault(n_workers, []).append(per_step_seconds(client, net, Xs, ys, 2 * n_workers, 2))
+                naive.setdefault(n_workers, []).append(naive_step_seconds(client, net.theta, 100))
+                XB = da.from_array(X_B, chunks=(m_B // n_workers, 784))
+                netB = Network([784, 256, 128, 1], seed=0, dtype=np.float32)
+                t = per_step_seconds(client, netB, XB, y_B, 8192, 2)
+                thr.setdefault(n_workers, []).append(8192 / t)
+        netB = Network([784, 256, 128, 1], seed=0, dtype=np.float32)
+        with threadpool_limits(1):
+            t0 = time.perf_counter()
+            netB.fit(X_B, y_B, optimizer="gd", learning_rate=1e-3, epochs=2, batch_size=8192, seed=0)
+            thr.setdefault(0, []).append(2 * m_B / (time.perf_counter() - t0))
+
+    print("\n1. Per-step time, ~1 MB float64 parameters (131,841), 2 rows per worker (ms, median [min, max])")
+    print("| workers | actor step (npdnn.distributed) | naive scatter + task + gather |")
+    print("| --- | --- | --- |")
+    for w in (1, 2):
+        print(f"| {w} | {_cell(overhead[w])} | {_cell(naive[w])} |")
+    print("\n2. Throughput, network B [784, 256, 128, 1] float32, global batch 8,192 (samples/s)")
+    print("| where | samples/s | per step (ms) |")
+    print("| --- | --- | --- |")
+    for w, name in ((0, "one process, 1 BLAS thread"), (1, "1 worker"), (2, "2 workers")):
+        ms = [8192 / r for r in thr[w]]
+        print(f"| {name} | {_cell(thr[w], 1, '{:.0f}')} | {_cell(ms)} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""The driver's handle on the shards: start them, call them all at once, replace lost ones.
+
+A step is one actor call per worker (the flat ``theta`` out, a flat gradient back),
+sent to all workers before waiting on any. When a worker dies (its actor call fails),
+the shards are started again on the workers that are left (Dask recomputes the lost
+Dask blocks from their graph; ``.npy`` parts are reread), the epoch's plan is sent
+again and the failed step is redone: the driver's parameters and optimizer state were
+never on the lost worker, so the run continues as if nothing happened.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .shard import Shard
+from .sources import assign
+
+
+class SchedulerLostError(RuntimeError):
+    """The Dask scheduler cannot be reached; the last checkpoint (if any) remains."""
+
+
+class Shards:
+    def __init__(self, client, config, pieces, *, max_recoveries=3, recover_timeout=60.0, checkpoint=None):
+        self.client, self.config, self.pieces = client, config, pieces
+        self.max_recoveries, self.recover_timeout, self.checkpoint = max_recoveries, recover_timeout, checkpoint
+        self.recoveries = 0
+        self._epoch = None
+        self._start()
+
+    def _workers(self):
+        return sorted(self.client.scheduler_info(n_workers=-1)["workers"])
+
+    def _start(self):
+        from dask.delayed import Delayed
+
+        client, workers = self.client, self._workers()
+        if not workers:
+            raise RuntimeError("the Dask cluster has no workers")
+        self.actor_futures, self.actors, self.los = [], [], []
+        for addr, (lo, group) in zip(workers, assign(self.pieces, len(workers)), strict=False):
+
+            def on_worker(parts):
+                if parts and isinstance(parts[0], Delayed):  # computed on the worker that keeps them
+                    return client.compute(parts, workers=[addr], allow_other_workers=False)
+                return parts
+
+            X = on_worker([p.X for p in group])
+            y = on_worker([p.y for p in group])
+            w = None if group[0].w is None else on_worker([p.w for p in group])
+            fut = client.submit(
+                Shard, self.config, X, y, w, actor=True, workers=[addr], allow_other_workers=False, pure=False
+            )
+            self.actor_futures.append(fut)
+            self.los.append(lo)
+        self.actors = [f.result() for f in self.actor_futures]
+
+    def _call(self, method, *args_per_actor):
+        """Call ``method`` on every shard (arguments: one tuple per shard), then wait for all."""
+        futures = [getattr(a, method)(*args) for a, args in zip(self.actors, args_per_actor, strict=True)]
+        return [f.result() for f in futures]
+
+    def call(self, method, *args):
+        """``method(*args)`` on every shard, redone after replacing lost workers."""
+        while True:
+            try:
+                return self._call(method, *[args] * len(self.actors))
+            except Exception as exc:  # noqa: BLE001 -- any failure of a remote call: worker lost, comm closed
+                self._recover(exc)
+
+    def begin_epoch(self, m, b, rng_state):
+        """Send the epoch's plan; returns each step's weight sum (None when unweighted)."""
+        self._epoch = (m, b, rng_state)
+        while True:
+            try:
+                sums = self._call("begin_epoch", *[(lo, m, b, rng_state) for lo in self.los])
+                return None if sums[0] is None else np.sum(sums, axis=0)
+            except Exception as exc:  # noqa: BLE001
+                self._recover(exc)
+
+    def _recover(self, exc):
+        if isinstance(exc, (ValueError, TypeError, FloatingPointError)):  # the data's fault, not the cluster's
+            raise exc
+        if self.client.status in ("closing", "closed"):
+            raise SchedulerLostError(self._lost_message(exc)) from exc
+        self.recoveries += 1
+        if self.recoveries > self.max_recoveries:
+            raise RuntimeError(f"gave up after {self.max_recoveries} recoveries from lost workers: {exc!r}") from exc
+        deadline = time.monotonic() + self.recover_timeout
+        while True:
+            try:
+                self.client.wait_for_workers(1, timeout=max(1.0, deadline - time.monotonic()))
+                self._start()
+                break
+            except Exception as again:  # noqa: BLE001
+                if time.monotonic() >= deadline:
+                    raise SchedulerLostError(self._lost_message(again)) from again
+                time.sleep(0.5)
+        if self._epoch is not None:
+            self._call("begin_epoch", *[(lo, *self._epoch) for lo in self.los])
+
+    def _lost_message(self, exc):
+        where = f"; the last checkpoint remains at {self.checkpoint}" if self.checkpoint else ""
+        return (
+            f"lost the Dask scheduler ({self.client.scheduler.address if self.client.scheduler else '?'}): "
+            f"{type(exc).__name__}: {exc}{where}. Start the cluster again and rerun with resume=True."
+        )
+
+    def close(self):
+        self.actors = []
+        for f in self.actor_futures:
+            f.release()
+        self.actor_futures = []
