@@ -145,7 +145,7 @@ def test_gridsearch_under_joblib_dask_backend(client):
     from npdnn import DNNClassifier
 
     X, y, _ = _data(m=200)
-    search = GridSearchCV(DNNClassifier(hidden_layer_sizes=(4,), epochs=5, random_state=0), {"l2": [0.0, 1.0]}, cv=2)
+    search = GridSearchCV(DNNClassifier(hidden_layer_sizes=(4,), learning_rate=0.02, epochs=30, random_state=0), {"l2": [0.0, 1.0]}, cv=2)
     with joblib.parallel_backend("dask"):
         search.set_params(n_jobs=-1).fit(X, y)
     ran_on = client.run(lambda dask_worker: len(dask_worker.data) >= 0 and dask_worker.state.executed_count)
@@ -179,7 +179,7 @@ def test_cli_trains_on_parquet_parts_via_scheduler(client, tmp_path):
         df.iloc[i * 100 : (i + 1) * 100].to_parquet(parts / f"part{i}.parquet")
     model = tmp_path / "model.npz"
     cmd = [sys.executable, "-m", "npdnn", "train", "--data", str(parts / "*.parquet"), "--target", "y"]
-    cmd += ["--scheduler", client.scheduler.address, "--epochs", "20", "--layers", "8", "--out", str(model)]
+    cmd += ["--scheduler", client.scheduler.address, "--epochs", "30", "--learning-rate", "0.02", "--layers", "8", "--out", str(model)]
     env = dict(os.environ, PYTHONWARNINGS="ignore")
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
     assert out.returncode == 0, out.stderr

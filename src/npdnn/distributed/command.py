@@ -49,9 +49,13 @@ def train(args, info):
         client = Client(cluster)
     try:
         X, y = _read(args.data, args.target)
-        X = X.astype("float64")
-        train_X, test_X = X.random_split([1 - args.test_size, args.test_size], random_state=args.seed)
-        train_y, test_y = y.random_split([1 - args.test_size, args.test_size], random_state=args.seed)
+        df = X.astype("float64").assign(**{args.target: y})
+        # one split of the whole frame, persisted on the workers: X and y then come from the same
+        # partitions (split separately, or re-read under another plan, their rows could differ)
+        parts = df.random_split([1 - args.test_size, args.test_size], random_state=args.seed)
+        train_df, test_df = client.persist(parts)
+        train_X, train_y = train_df.drop(columns=args.target), train_df[args.target]
+        test_X, test_y = test_df.drop(columns=args.target), test_df[args.target]
         model = DNNClassifier(
             hidden_layer_sizes=args.layers,
             activation=args.activation,

@@ -53,7 +53,10 @@ def _as_dask_array(obj, name):
     import dask.dataframe as dd
 
     if isinstance(obj, (dd.DataFrame, dd.Series)):
-        obj = obj.to_dask_array(lengths=True)
+        if isinstance(obj, dd.Series) and obj.dtype.kind not in "biuf":  # string labels: plain objects
+            obj = obj.astype(object)
+        # optimized first: otherwise the lengths may be counted on a plan with other partitions
+        obj = obj.optimize().to_dask_array(lengths=True)
     if not isinstance(obj, da.Array):
         raise TypeError(f"{name} must be a Dask array or DataFrame here; got {type(obj).__name__}")
     if any(np.isnan(c) for c in obj.chunks[0]):
