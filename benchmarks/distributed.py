@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import sys
 import time
 
 import numpy as np
@@ -59,6 +61,9 @@ def naive_step_seconds(client, theta, n_steps):
 
 
 def main():
+    # this file's own name would shadow the `distributed` package
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
     import dask.array as da
     from distributed import Client, LocalCluster
     from threadpoolctl import threadpool_limits

@@ -62,7 +62,8 @@ CHUNKS = (130, 70, 190)
 
 @pytest.mark.parametrize("optimizer", ["gd", "adam"])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_twenty_steps_equal_single_process(client, optimizer, weighted):
+@pytest.mark.parametrize("transport", ["socket", "dask"])
+def test_twenty_steps_equal_single_process(client, optimizer, weighted, transport):
     """4 batches (100, 100, 100, 90) x 5 epochs = 20 steps, L2, shuffled: theta within 1e-10."""
     from npdnn.distributed import fit
 
@@ -75,7 +76,7 @@ def test_twenty_steps_equal_single_process(client, optimizer, weighted):
     net = Network([6, 5, 4, 1], seed=1)
     if weighted:
         kw["sample_weight"] = da.from_array(w, chunks=(200,))  # chunked unlike X: realigned
-    h2 = fit(net, da.from_array(X, chunks=(CHUNKS, 6)), da.from_array(y, chunks=(100,)), client, **kw)
+    h2 = fit(net, da.from_array(X, chunks=(CHUNKS, 6)), da.from_array(y, chunks=(100,)), client, transport=transport, **kw)
     assert np.abs(local.theta - start).max() > 1e-2  # it did train
     np.testing.assert_allclose(net.theta, local.theta, rtol=0, atol=1e-10)
     np.testing.assert_allclose(h2["loss"], h1["loss"], rtol=1e-12)

@@ -23,8 +23,13 @@ class SchedulerLostError(RuntimeError):
 
 
 class Shards:
-    def __init__(self, client, config, pieces, *, max_recoveries=3, recover_timeout=60.0, checkpoint=None):
-        self.client, self.config, self.pieces = client, config, pieces
+    def __init__(
+        self, client, config, pieces, *, transport="socket", max_recoveries=3, recover_timeout=60.0, checkpoint=None
+    ):
+        if transport not in ("socket", "dask"):
+            raise ValueError(f"transport must be 'socket' or 'dask'; got {transport!r}")
+        self.client, self.config, self.pieces, self.transport = client, config, pieces, transport
+        self.channels = []
         self.max_recoveries, self.recover_timeout, self.checkpoint = max_recoveries, recover_timeout, checkpoint
         self.recoveries = 0
         self._epoch = None
@@ -39,7 +44,7 @@ class Shards:
         client, workers = self.client, self._workers()
         if not workers:
             raise RuntimeError("the Dask cluster has no workers")
-        self.actor_futures, self.actors, self.los = [], [], []
+        self.actor_futures, self.actors, self.los, self.addrs = [], [], [], []
         for addr, (lo, group) in zip(workers, assign(self.pieces, len(workers)), strict=False):
 
             def on_worker(parts):
@@ -55,7 +60,40 @@ class Shards:
             )
             self.actor_futures.append(fut)
             self.los.append(lo)
+            self.addrs.append(addr)
         self.actors = [f.result() for f in self.actor_futures]
+        if self.transport == "socket":
+            from urllib.parse import urlparse
+
+            from .channel import Channel
+
+            hosts = [urlparse(a).hostname for a in self.addrs]
+            ports = self._call("open_channel", *[(h,) for h in hosts])
+            self.channels = [Channel(h, p) for h, p in zip(hosts, ports, strict=True)]
+
+    def step(self, theta, k, total, grad):
+        """Global batch k at ``theta``: the shares' gradients summed into ``grad``; returns
+        the summed cost. Redone from scratch after replacing lost workers."""
+        while True:
+            grad.fill(0)
+            J = 0.0
+            try:
+                if self.channels:
+                    for c in self.channels:  # all requests out before the first reply is awaited
+                        c.send(theta, k, total)
+                    Js = [c.recv_add(grad) for c in self.channels]
+                else:
+                    Js = []
+                    for res in self._call("step", *[(theta, k, total)] * len(self.actors)):
+                        if res is not None:
+                            grad += res[1]
+                            Js.append(res[0])
+                for share_J in Js:
+                    if share_J is not None:
+                        J += share_J
+                return J
+            except Exception as exc:  # noqa: BLE001 -- a lost worker shows up as any kind of comm failure
+                self._recover(exc)
 
     def _call(self, method, *args_per_actor):
         """Call ``method`` on every shard (arguments: one tuple per shard), then wait for all."""
@@ -88,6 +126,10 @@ class Shards:
         self.recoveries += 1
         if self.recoveries > self.max_recoveries:
             raise RuntimeError(f"gave up after {self.max_recoveries} recoveries from lost workers: {exc!r}") from exc
+        self._close_channels()
+        gone = time.monotonic() + 10.0  # until the scheduler has noticed the lost worker
+        while time.monotonic() < gone and set(self.addrs) <= set(self._workers()):
+            time.sleep(0.2)
         deadline = time.monotonic() + self.recover_timeout
         while True:
             try:
@@ -108,7 +150,13 @@ class Shards:
             f"{type(exc).__name__}: {exc}{where}. Start the cluster again and rerun with resume=True."
         )
 
+    def _close_channels(self):
+        for c in self.channels:
+            c.close()
+        self.channels = []
+
     def close(self):
+        self._close_channels()
         self.actors = []
         for f in self.actor_futures:
             f.release()

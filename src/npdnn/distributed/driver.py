@@ -57,6 +57,7 @@ def fit(
     checkpoint_every=1,
     resume=False,
     callbacks=(),
+    transport="socket",
     max_recoveries=3,
 ):
     """Train ``net`` in place on a Dask cluster; return the history like ``net.fit``.
@@ -74,6 +75,8 @@ def fit(
         averaged (a different algorithm; ``optimizer`` must be a name)
     checkpoint, checkpoint_every, resume : as :func:`npdnn.training.fit`
     callbacks : objects with ``on_epoch_end(epoch, logs) -> bool`` (True stops)
+    transport : "socket" (default: a direct TCP connection per shard for the steps) or
+        "dask" (actor calls through Dask's comms; slower, see docs/distributed.md)
     max_recoveries : lost workers replaced before giving up
 
     Returns
@@ -110,7 +113,9 @@ def fit(
         if resume:
             start_epoch = saver.restore(net, opt, schedule, rng, history, best)
     config = {"layer_dims": net.layer_dims, "hidden_activation": net.hidden_activation, "dtype": net.dtype.name}
-    shards = Shards(client, config, parts, max_recoveries=max_recoveries, checkpoint=checkpoint)
+    shards = Shards(
+        client, config, parts, transport=transport, max_recoveries=max_recoveries, checkpoint=checkpoint
+    )
     grad = np.empty_like(net.grad)
     try:
         for epoch in range(start_epoch, epochs):
@@ -154,12 +159,7 @@ def fit(
 
 def _sync_step(shards, net, opt, grad, W_slices, k, B, total, l2):
     """One exact step on global batch k: reduce the shares, add L2 once, step once."""
-    J = 0.0
-    grad.fill(0)
-    for res in shards.call("step", net.theta, k, float(total)):
-        if res is not None:
-            J += res[0]
-            grad += res[1]
+    J = shards.step(net.theta, k, float(total), grad)
     if l2:
         J += l2 / (2 * B) * net.l2_penalty()
         scale = l2 / B

@@ -49,6 +49,13 @@ class Shard:
         self.peak_rss = 0
         self.opt = None
 
+    def open_channel(self, host):
+        """Listen for the driver's steps on a socket of its own; returns the port
+        (see :mod:`npdnn.distributed.channel`)."""
+        from .channel import serve
+
+        return serve(self, host)
+
     def info(self):
         """``(n_local, resident bytes of X, worker pid)``."""
         return self.n, self.rows.nbytes(), os.getpid()
@@ -82,7 +89,7 @@ class Shard:
             return 1.0 / total
         return (self.w[idx] / total).astype(self.net.dtype)[None, :]
 
-    def step(self, theta, k, total):
+    def step(self, theta, k, total, copy=True):
         """Cost and gradient of this shard's share of global batch ``k`` at ``theta``
         (``total``: the batch size B, or the batch's weight sum); None when the share is empty."""
         idx = self._share(k)
@@ -92,7 +99,7 @@ class Shard:
         A0 = self.rows.take(idx).T  # (n_x, n_share)
         J = self.net.loss_and_gradients(A0, self.Y[:, idx], self._weights(idx, total), 0.0, training=True)
         self._track_memory()
-        return J, self.net.grad.copy()
+        return J, (self.net.grad.copy() if copy else self.net.grad)  # copy=False: sent before the next step
 
     def local_steps(self, theta, ks, optimizer, learning_rate, l2):
         """Local SGD: from ``theta``, one step of this shard's own optimizer on its share
