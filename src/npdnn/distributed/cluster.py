@@ -31,12 +31,12 @@ class Shards:
         self.client, self.config, self.pieces, self.transport = client, config, pieces, transport
         self.channels = []
         self.max_recoveries, self.recover_timeout, self.checkpoint = max_recoveries, recover_timeout, checkpoint
-        self.recoveries = 0
+        self.recoveries, self.start_timeout = 0, 60.0
         self._epoch = None
         self._start()
 
     def _workers(self):
-        return sorted(self.client.scheduler_info(n_workers=-1)["workers"])
+        return sorted(self.client.ncores())  # asks the scheduler now (scheduler_info() may be stale)
 
     def _start(self):
         from dask.delayed import Delayed
@@ -49,7 +49,8 @@ class Shards:
 
             def on_worker(parts):
                 if parts and isinstance(parts[0], Delayed):  # computed on the worker that keeps them
-                    return client.compute(parts, workers=[addr], allow_other_workers=False)
+                    # loose: after a lost worker the same keys may still carry the dead worker's restriction
+                    return client.compute(parts, workers=[addr], allow_other_workers=True)
                 return parts
 
             X = on_worker([p.X for p in group])
@@ -61,7 +62,8 @@ class Shards:
             self.actor_futures.append(fut)
             self.los.append(lo)
             self.addrs.append(addr)
-        self.actors = [f.result() for f in self.actor_futures]
+        # bounded: a shard placed on a worker that died meanwhile would otherwise wait forever
+        self.actors = [f.result(timeout=self.start_timeout) for f in self.actor_futures]
         if self.transport == "socket":
             from urllib.parse import urlparse
 
@@ -111,12 +113,22 @@ class Shards:
     def begin_epoch(self, m, b, rng_state):
         """Send the epoch's plan; returns each step's weight sum (None when unweighted)."""
         self._epoch = (m, b, rng_state)
+        self._check_scheduler()
         while True:
             try:
                 sums = self._call("begin_epoch", *[(lo, m, b, rng_state) for lo in self.los])
                 return None if sums[0] is None else np.sum(sums, axis=0)
             except Exception as exc:  # noqa: BLE001
                 self._recover(exc)
+
+    def _check_scheduler(self, timeout=10):
+        """Once per epoch: the steps go to the workers directly and would not notice."""
+        try:
+            if self.client.status != "running":  # already reconnecting or closed: no need to wait
+                raise ConnectionError(f"the client is {self.client.status}")
+            self.client.sync(self.client.scheduler.identity, callback_timeout=timeout)
+        except Exception as exc:  # noqa: BLE001 -- refused, closed, timed out: all mean lost
+            raise SchedulerLostError(self._lost_message(exc)) from exc
 
     def _recover(self, exc):
         if isinstance(exc, (ValueError, TypeError, FloatingPointError)):  # the data's fault, not the cluster's
@@ -126,7 +138,7 @@ class Shards:
         self.recoveries += 1
         if self.recoveries > self.max_recoveries:
             raise RuntimeError(f"gave up after {self.max_recoveries} recoveries from lost workers: {exc!r}") from exc
-        self._close_channels()
+        self.close()
         gone = time.monotonic() + 10.0  # until the scheduler has noticed the lost worker
         while time.monotonic() < gone and set(self.addrs) <= set(self._workers()):
             time.sleep(0.2)
