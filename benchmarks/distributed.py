@@ -4,8 +4,9 @@
 
 Prints three tables (see docs/distributed.md for a run and the model fitted to it):
 
-1. overhead per step: a network of ~1 MB of float64 parameters, 2 rows per worker per
-   step (compute ~0), for 1 and 2 workers; beside it the naive scheme (scatter theta,
+1. time per exact step (set-up excluded): a network of ~1 MB of float64 parameters, 2 rows
+   per worker per step (compute ~0), for 1 and 2 workers, over the socket channel and over
+   Dask actor calls; beside them the naive scheme (scatter theta,
    one task per worker, gather) that an actor call replaces;
 2. throughput (samples/s) of network B [784, 256, 128, 1] with a global batch of
    8,192 rows: one process (1 BLAS thread) vs 1 and 2 workers;
@@ -37,12 +38,34 @@ def _cell(ts, scale=1e3, fmt="{:.2f}"):
 
 
 def per_step_seconds(client, net, X, y, batch, epochs):
+    """Wall time of fit() divided by its steps (set-up included: shards, data, channels)."""
     from npdnn.distributed import fit
 
     steps = epochs * int(np.ceil(X.shape[0] / batch))
     t0 = time.perf_counter()
     fit(net, X, y, client, optimizer="gd", learning_rate=1e-3, epochs=epochs, batch_size=batch, seed=0)
     return (time.perf_counter() - t0) / steps
+
+
+def step_only_seconds(client, net, X, y, batch, transport, n_steps=200):
+    """Median time of one exact step (theta out, gradients summed back), set-up excluded."""
+    from npdnn.distributed.cluster import Shards
+    from npdnn.distributed.sources import pieces
+
+    parts, m, _ = pieces(X, y)
+    config = {"layer_dims": net.layer_dims, "hidden_activation": net.hidden_activation, "dtype": net.dtype.name}
+    shards = Shards(client, config, parts, transport=transport)
+    try:
+        shards.begin_epoch(m, batch, None)
+        grad = np.empty_like(net.theta)
+        ts = []
+        for k in range(n_steps):
+            t0 = time.perf_counter()
+            shards.step(net.theta, k % (m // batch), float(batch), grad)
+            ts.append(time.perf_counter() - t0)
+        return float(np.median(ts[10:]))
+    finally:
+        shards.close()
 
 
 def naive_step_seconds(client, theta, n_steps):
@@ -94,8 +117,9 @@ def main():
                 Xs = da.from_array(rng.normal(size=(m, 256)), chunks=(m // n_workers, 256))
                 ys = rng.integers(0, 2, size=m)
                 net = Network(dims_1mb, seed=0)
-                per_step_seconds(client, net, Xs, ys, 2 * n_workers, 1)  # warm-up
-                overhead.setdefault(n_workers, []).append(per_step_seconds(client, net, Xs, ys, 2 * n_workers, 2))
+                for transport in ("socket", "dask"):
+                    t = step_only_seconds(client, net, Xs, ys, 2 * n_workers, transport)
+                    overhead.setdefault((n_workers, transport), []).append(t)
                 naive.setdefault(n_workers, []).append(naive_step_seconds(client, net.theta, 100))
                 XB = da.from_array(X_B, chunks=(m_B // n_workers, 784))
                 netB = Network([784, 256, 128, 1], seed=0, dtype=np.float32)
@@ -107,17 +131,62 @@ def main():
             netB.fit(X_B, y_B, optimizer="gd", learning_rate=1e-3, epochs=2, batch_size=8192, seed=0)
             thr.setdefault(0, []).append(2 * m_B / (time.perf_counter() - t0))
 
+    local_sgd = _local_sgd_table(rng)
+
     print("\n1. Per-step time, ~1 MB float64 parameters (131,841), 2 rows per worker (ms, median [min, max])")
-    print("| workers | actor step (npdnn.distributed) | naive scatter + task + gather |")
-    print("| --- | --- | --- |")
+    print("| workers | socket channel (default) | Dask actor call | naive scatter + task + gather |")
+    print("| --- | --- | --- | --- |")
     for w in (1, 2):
-        print(f"| {w} | {_cell(overhead[w])} | {_cell(naive[w])} |")
-    print("\n2. Throughput, network B [784, 256, 128, 1] float32, global batch 8,192 (samples/s)")
+        print(f"| {w} | {_cell(overhead[w, 'socket'])} | {_cell(overhead[w, 'dask'])} | {_cell(naive[w])} |")
+    print(f"\n2. Throughput, network B [784, 256, 128, 1] float32, global batch 8,192, {m_B} rows (samples/s)")
     print("| where | samples/s | per step (ms) |")
     print("| --- | --- | --- |")
     for w, name in ((0, "one process, 1 BLAS thread"), (1, "1 worker"), (2, "2 workers")):
         ms = [8192 / r for r in thr[w]]
         print(f"| {name} | {_cell(thr[w], 1, '{:.0f}')} | {_cell(ms)} |")
+
+    print("\n3. Local SGD against synchronous, 2 workers: [20, 32, 1] adam, batch 256, 5 epochs, 16k train rows")
+    print("| mode | held-out accuracy | final training loss | wall s |")
+    print("| --- | --- | --- | --- |")
+    for row in local_sgd:
+        print("| " + " | ".join(row) + " |")
+
+
+def _local_sgd_table(rng):
+    import dask.array as da
+    from distributed import Client, LocalCluster
+
+    from npdnn.distributed import fit
+
+    X = rng.normal(size=(20000, 20))
+    y = ((X[:, 0] * X[:, 1] + np.sin(X[:, 2]) + 0.5 * X[:, 3]) > 0).astype(int)  # nonlinear
+    Xtr, ytr, Xte, yte = X[:16000], y[:16000], X[16000:], y[16000:]
+    rows = []
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None, silence_logs=logging.ERROR) as c,
+        Client(c) as client,
+    ):
+        Xd = da.from_array(Xtr, chunks=(8000, 20))
+        for k in (None, 4, 16):
+            net = Network([20, 32, 1], seed=0)
+            t0 = time.perf_counter()
+            h = fit(
+                net,
+                Xd,
+                ytr,
+                client,
+                optimizer="adam",
+                learning_rate=0.01,
+                epochs=5,
+                batch_size=256,
+                seed=0,
+                sync_every=k,
+            )
+            wall = time.perf_counter() - t0
+            acc = np.mean(net.predict(Xte) == yte)
+            name = "synchronous (exact)" if k is None else f"local SGD, sync_every={k}"
+            rows.append((name, f"{acc:.4f}", f"{h['loss'][-1]:.4f}", f"{wall:.1f}"))
+    return rows
 
 
 if __name__ == "__main__":

@@ -76,7 +76,9 @@ def test_twenty_steps_equal_single_process(client, optimizer, weighted, transpor
     net = Network([6, 5, 4, 1], seed=1)
     if weighted:
         kw["sample_weight"] = da.from_array(w, chunks=(200,))  # chunked unlike X: realigned
-    h2 = fit(net, da.from_array(X, chunks=(CHUNKS, 6)), da.from_array(y, chunks=(100,)), client, transport=transport, **kw)
+    h2 = fit(
+        net, da.from_array(X, chunks=(CHUNKS, 6)), da.from_array(y, chunks=(100,)), client, transport=transport, **kw
+    )
     assert np.abs(local.theta - start).max() > 1e-2  # it did train
     np.testing.assert_allclose(net.theta, local.theta, rtol=0, atol=1e-10)
     np.testing.assert_allclose(h2["loss"], h1["loss"], rtol=1e-12)
@@ -146,7 +148,9 @@ def test_gridsearch_under_joblib_dask_backend(client):
     from npdnn import DNNClassifier
 
     X, y, _ = _data(m=200)
-    search = GridSearchCV(DNNClassifier(hidden_layer_sizes=(4,), learning_rate=0.02, epochs=30, random_state=0), {"l2": [0.0, 1.0]}, cv=2)
+    search = GridSearchCV(
+        DNNClassifier(hidden_layer_sizes=(4,), learning_rate=0.02, epochs=30, random_state=0), {"l2": [0.0, 1.0]}, cv=2
+    )
     with joblib.parallel_backend("dask"):
         search.set_params(n_jobs=-1).fit(X, y)
     ran_on = client.run(lambda dask_worker: len(dask_worker.data) >= 0 and dask_worker.state.executed_count)
@@ -158,7 +162,9 @@ def test_gridsearch_under_joblib_dask_backend(client):
 def test_no_client_is_a_clear_error():
     from npdnn.distributed.driver import _client
 
-    code = "from npdnn.distributed.driver import _client\ntry:\n    _client(None)\nexcept ValueError as e:\n    print(e)"
+    code = (
+        "from npdnn.distributed.driver import _client\ntry:\n    _client(None)\nexcept ValueError as e:\n    print(e)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert "no Dask client" in out.stdout
     assert callable(_client)
@@ -180,7 +186,18 @@ def test_cli_trains_on_parquet_parts_via_scheduler(client, tmp_path):
         df.iloc[i * 100 : (i + 1) * 100].to_parquet(parts / f"part{i}.parquet")
     model = tmp_path / "model.npz"
     cmd = [sys.executable, "-m", "npdnn", "train", "--data", str(parts / "*.parquet"), "--target", "y"]
-    cmd += ["--scheduler", client.scheduler.address, "--epochs", "30", "--learning-rate", "0.02", "--layers", "8", "--out", str(model)]
+    cmd += [
+        "--scheduler",
+        client.scheduler.address,
+        "--epochs",
+        "30",
+        "--learning-rate",
+        "0.02",
+        "--layers",
+        "8",
+        "--out",
+        str(model),
+    ]
     env = dict(os.environ, PYTHONWARNINGS="ignore")
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
     assert out.returncode == 0, out.stderr

@@ -96,7 +96,9 @@ def test_out_of_core_stays_under_the_memory_limit(client, tmp_path):
     assert on_disk > 2 * LIMIT
     before = _peak_rss(client)
     net = Network([n_x, 4, 1], seed=0, dtype=np.float32)
-    h = fit(net, str(tmp_path / "part*.npy"), y, client, optimizer="adam", learning_rate=0.01, epochs=1, batch_size=4096)
+    h = fit(
+        net, str(tmp_path / "part*.npy"), y, client, optimizer="adam", learning_rate=0.01, epochs=1, batch_size=4096
+    )
     after = _peak_rss(client)
     assert h["recoveries"] == 0
     assert sorted(p for p, _ in after.values()) == sorted(p for p, _ in before.values())  # no worker was restarted

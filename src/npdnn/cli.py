@@ -17,7 +17,7 @@ import numpy as np
 from . import __version__
 from .activations import HIDDEN
 from .archive import ModelFileError, atomic_write
-from .cli_options import Parser, add_cluster_options, dropout_rate, fraction, int_list, nonnegative_float, positive_float, positive_int
+from .cli_options import Parser, dropout_rate, fraction, int_list, nonnegative_float, positive_float, positive_int
 from .datasets import DEFAULT_NAME, DEFAULT_TARGET, DataError, check_classes, load_default, read_csv, show_label
 from .optimizers import OPTIMIZERS
 from .report import confusion, metrics, table
@@ -290,6 +290,8 @@ def build_parser():
     t.add_argument("--checkpoint-every", type=positive_int, default=1, metavar="N", help="epochs between checkpoints")
     t.add_argument("--resume", action="store_true", help="continue from --checkpoint (from scratch if absent)")
     t.add_argument("--quiet", action="store_true", help="no progress bar or messages; results only")
+    from .cli_options import add_cluster_options  # --scheduler / --workers (issue 14)
+
     add_cluster_options(t)
     t.set_defaults(run=cmd_train)
 

@@ -47,7 +47,7 @@ class Shards:
         self.actor_futures, self.actors, self.los, self.addrs = [], [], [], []
         for addr, (lo, group) in zip(workers, assign(self.pieces, len(workers)), strict=False):
 
-            def on_worker(parts):
+            def on_worker(parts, addr=addr):
                 if parts and isinstance(parts[0], Delayed):  # computed on the worker that keeps them
                     # loose: after a lost worker the same keys may still carry the dead worker's restriction
                     return client.compute(parts, workers=[addr], allow_other_workers=True)

@@ -69,7 +69,9 @@ def train(args, info):
         )
         workers = len(client.scheduler_info(n_workers=-1)["workers"])
         info(f"data: {args.data} on {client.scheduler.address} ({workers} workers)")
-        model.fit(train_X, train_y, checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every, resume=args.resume)
+        model.fit(
+            train_X, train_y, checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every, resume=args.resume
+        )
         evaluated = {}
         for name, Xs, ys in (("train", train_X, train_y), ("test", test_X, test_y)):
             Xa = Xs.to_dask_array(lengths=True)

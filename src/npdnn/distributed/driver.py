@@ -91,7 +91,9 @@ def fit(
     if sync_every is not None:
         check_positive("sync_every", sync_every, integer=True)
         if not isinstance(optimizer, str):
-            raise ValueError(f"sync_every needs the optimizer as a name (each worker builds its own); got {optimizer!r}")
+            raise ValueError(
+                f"sync_every needs the optimizer as a name (each worker builds its own); got {optimizer!r}"
+            )
     name = optimizer if isinstance(optimizer, str) else None
     lr = learning_rate if learning_rate is not None else DEFAULT_RATES.get(name, 0.01)
     opt = get_optimizer(optimizer, lr)
@@ -113,9 +115,7 @@ def fit(
         if resume:
             start_epoch = saver.restore(net, opt, schedule, rng, history, best)
     config = {"layer_dims": net.layer_dims, "hidden_activation": net.hidden_activation, "dtype": net.dtype.name}
-    shards = Shards(
-        client, config, parts, transport=transport, max_recoveries=max_recoveries, checkpoint=checkpoint
-    )
+    shards = Shards(client, config, parts, transport=transport, max_recoveries=max_recoveries, checkpoint=checkpoint)
     grad = np.empty_like(net.grad)
     try:
         for epoch in range(start_epoch, epochs):

@@ -27,7 +27,9 @@ def fit_estimator(est, X, y, sample_weight=None, *, client=None, checkpoint=None
     Xd = _as_dask_array(X, "X")
     if Xd.ndim != 2:
         raise ValueError(f"X must be 2-D (n_samples, n_features); got shape {Xd.shape}")
-    dtype = np.dtype(est.dtype) if est.dtype is not None else np.dtype(np.float32 if Xd.dtype == np.float32 else np.float64)
+    dtype = (
+        np.dtype(est.dtype) if est.dtype is not None else np.dtype(np.float32 if Xd.dtype == np.float32 else np.float64)
+    )
     Xd = Xd.astype(dtype)
     yd = _as_dask_array(y, "y").reshape(-1) if is_dask(y) else da.from_array(np.asarray(y).reshape(-1))
     yd = yd.rechunk((Xd.chunks[0],))

@@ -74,7 +74,9 @@ class Shard:
         self.pos = np.flatnonzero(mine)  # positions in the epoch, ascending
         self.local = order[self.pos] - lo  # (n_local,) row of this shard at each position
         self.m, self.b = m, b
-        self.bounds = bounds = np.searchsorted(self.pos, np.arange(0, m + b, b))  # share k: local[bounds[k]:bounds[k+1]]
+        self.bounds = bounds = np.searchsorted(
+            self.pos, np.arange(0, m + b, b)
+        )  # share k: local[bounds[k]:bounds[k+1]]
         if self.w is None:
             return None
         wl = self.w[self.local]
