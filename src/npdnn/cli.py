@@ -56,8 +56,8 @@ def _make_parent(path):
 
 
 def _load_model(path):
+    from .loading import load
     from .network import Network
-    from .persistence import load
 
     if os.path.isdir(path):
         raise ModelFileError(f"{path} is a directory; expected an npdnn model file")
@@ -105,7 +105,7 @@ def cmd_train(args):
         from .distributed.command import train
 
         return train(args, lambda message: _info(args, message))
-    if args.resume and args.checkpoint is None:
+    if (args.resume or args.resume_anyway) and args.checkpoint is None:
         raise CLIError("--resume needs --checkpoint PATH (the checkpoint file to continue from)")
     if (args.data is None) != (args.target is None):
         raise CLIError("--data FILE.csv and --target COLUMN go together (without both, the bundled data is used)")
@@ -151,7 +151,13 @@ def cmd_train(args):
     )
     if args.checkpoint is not None:
         _make_parent(args.checkpoint)
-    model.fit(X_train, y_train, checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every, resume=args.resume)
+    model.fit(
+        X_train,
+        y_train,
+        checkpoint=args.checkpoint,
+        checkpoint_every=args.checkpoint_every,
+        resume="force" if args.resume_anyway else args.resume,
+    )
     model.set_params(verbose=False)  # the saved file must not depend on whether stderr was a terminal
     train_metrics, _ = metrics(y_train, model.predict_proba(X_train), model.classes_)
     test_metrics, cm = metrics(y_test, model.predict_proba(X_test), model.classes_)
@@ -170,6 +176,17 @@ def cmd_train(args):
     print(table({"train": train_metrics, "test": test_metrics}))
     print(confusion(cm, model.classes_, "test confusion matrix"))
     return 0
+
+
+def cmd_train_locked(args):
+    """:func:`cmd_train` holding a lock on ``--out`` and ``--checkpoint`` (see
+    :mod:`npdnn.locking`): a second npdnn writing either path refuses at once."""
+    from .locking import exclusive
+
+    for path, option in ((args.out, "--out"), (args.checkpoint, "--checkpoint")):
+        _check_output(path, option)  # a clear message before the lock file is created
+    with exclusive([(args.out, "--out"), (args.checkpoint, "--checkpoint")], "npdnn train"):
+        return cmd_train(args)
 
 
 def _plot(path, model, X, y, final_accuracy):
@@ -289,11 +306,16 @@ def build_parser():
     t.add_argument("--checkpoint", metavar="PATH", help="write the training state here every --checkpoint-every")
     t.add_argument("--checkpoint-every", type=positive_int, default=1, metavar="N", help="epochs between checkpoints")
     t.add_argument("--resume", action="store_true", help="continue from --checkpoint (from scratch if absent)")
+    t.add_argument(
+        "--resume-anyway",
+        action="store_true",
+        help="like --resume, even when the checkpoint was written by a run on other data or options",
+    )
     t.add_argument("--quiet", action="store_true", help="no progress bar or messages; results only")
     from .cli_options import add_cluster_options  # --scheduler / --workers (issue 14)
 
     add_cluster_options(t)
-    t.set_defaults(run=cmd_train)
+    t.set_defaults(run=cmd_train_locked)
 
     pr = sub.add_parser(
         "predict",

@@ -16,10 +16,11 @@ import math
 
 import numpy as np
 
+from ..callbacks import DivergenceError, History, Run, as_callback
 from ..network import param_layout
 from ..optimizers import get_optimizer
+from ..options import default_learning_rate
 from ..schedules import get_schedule
-from ..training import DEFAULT_RATES, DivergenceError
 from ..validation import check_positive
 from .cluster import Shards
 from .sources import pieces as make_pieces
@@ -73,8 +74,10 @@ def fit(
     sync_every : None (synchronous, exact) or k: local SGD, each worker takes k steps
         of its own optimizer on its share of each batch, then the parameters are
         averaged (a different algorithm; ``optimizer`` must be a name)
-    checkpoint, checkpoint_every, resume : as :func:`npdnn.training.fit`
-    callbacks : objects with ``on_epoch_end(epoch, logs) -> bool`` (True stops)
+    checkpoint, checkpoint_every, resume : as :func:`npdnn.training.fit` (the
+        fingerprint holds the data's shape, not a digest: the data is never on the driver)
+    callbacks : :class:`npdnn.callbacks.Callback` objects or functions ``f(epoch, logs)``
+        (True stops); called on the driver once per epoch
     transport : "socket" (default: a direct TCP connection per shard for the steps) or
         "dask" (actor calls through Dask's comms; slower, see docs/distributed.md)
     max_recoveries : lost workers replaced before giving up
@@ -94,8 +97,7 @@ def fit(
             raise ValueError(
                 f"sync_every needs the optimizer as a name (each worker builds its own); got {optimizer!r}"
             )
-    name = optimizer if isinstance(optimizer, str) else None
-    lr = learning_rate if learning_rate is not None else DEFAULT_RATES.get(name, 0.01)
+    lr = learning_rate if learning_rate is not None else default_learning_rate(optimizer)
     opt = get_optimizer(optimizer, lr)
     schedule = get_schedule(None)
     rng = np.random.default_rng(seed) if seed is not None else net.rng
@@ -106,23 +108,42 @@ def fit(
     n_steps = math.ceil(m / b)
     W_slices = [slice(o, o + s[0] * s[1]) for n, s, o in param_layout(net.layer_dims) if n[0] == "W"]
 
-    history, best = {"loss": [], "lr": []}, {"loss": math.inf, "epoch": -1, "theta": None, "wait": 0}
-    start_epoch, saver = 0, None
+    run = Run(net, opt, schedule, rng, epochs, history={"loss": [], "lr": []})
+    run.callbacks = [*(as_callback(cb) for cb in callbacks), History(run.history)]
+    stopped = False
     if checkpoint is not None:
-        from ..checkpoint import Checkpointer
+        from ..checkpoint import ModelCheckpoint
 
-        saver = Checkpointer(checkpoint)
-        if resume:
-            start_epoch = saver.restore(net, opt, schedule, rng, history, best)
+        saver = ModelCheckpoint(checkpoint, every=checkpoint_every)
+        run.callbacks.append(saver)
+        # The data stays on the workers, so no digest of it: its shape and the options only.
+        run.fingerprint = {
+            "data": f"({m}, {n_x}) on a Dask cluster",
+            "optimizer": f"{type(opt).__name__} {opt.hyperparameters()}",
+            "learning_rate": opt.learning_rate,
+            "batch_size": batch_size,
+            "shuffle": bool(shuffle),
+            "seed": seed if isinstance(seed, (int, np.integer)) else None,
+            "l2": float(l2),
+            "sync_every": sync_every,
+        }
+    for cb in run.callbacks:
+        cb.run = run
+    if checkpoint is not None and resume:
+        run.start_epoch, stopped = saver.restore(force=resume == "force")
     config = {"layer_dims": net.layer_dims, "hidden_activation": net.hidden_activation, "dtype": net.dtype.name}
     shards = Shards(client, config, parts, transport=transport, max_recoveries=max_recoveries, checkpoint=checkpoint)
     grad = np.empty_like(net.grad)
     try:
-        for epoch in range(start_epoch, epochs):
+        for cb in run.callbacks:
+            cb.on_train_begin(net)
+        for epoch in range(run.start_epoch, run.start_epoch if stopped else epochs):
+            for cb in run.callbacks:
+                cb.on_epoch_begin(epoch)
             shuffled = shuffle and b < m
             state = rng.bit_generator.state if shuffled else None
             if shuffled:
-                rng.permutation(m)  # the draw training.fit makes; each shard makes it too, from `state`
+                rng.permutation(m)  # the draw npdnn.batching makes; each shard makes it too, from `state`
             S = shards.begin_epoch(m, b, state)  # per-step weight sums, or None
             w_total = None if S is None else float(S.sum())
             snapshot = net.theta.copy()
@@ -142,19 +163,17 @@ def fit(
             else:
                 epoch_loss = _local_round(shards, net, optimizer, lr, l2, n_steps, sync_every)
             logs = {"loss": float(epoch_loss), "lr": opt.learning_rate}
-            for key, value in logs.items():
-                history[key].append(value)
-            stop = False
-            for cb in callbacks:
-                stop = bool(cb.on_epoch_end(epoch, logs)) or stop
-            if saver is not None and ((epoch + 1) % checkpoint_every == 0 or stop or epoch + 1 == epochs):
-                saver.save(epoch + 1, net, opt, schedule, rng, history, best)
-            if stop:
+            if any([bool(cb.on_epoch_end(epoch, logs)) for cb in run.callbacks]):  # a list: every hook runs
+                if checkpoint is not None:
+                    saver.mark_stopped(epoch + 1)
                 break
+        for cb in run.callbacks:
+            cb.on_train_end(net, run.history)
     finally:
-        history["recoveries"] = shards.recoveries
+        recoveries = shards.recoveries
         shards.close()
-    return history
+    run.history["recoveries"] = recoveries
+    return run.history
 
 
 def _sync_step(shards, net, opt, grad, W_slices, k, B, total, l2):
