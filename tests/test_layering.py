@@ -40,6 +40,7 @@ RANKS = {
     "plotting": 7,
     "report": 7,
     "estimator_file": 7,
+    "distributed": 7.5,  # npdnn.distributed (issue 14): uses the edges above, the estimator dispatches to it
     "estimator": 8,
     "loading": 9,
     "cli_options": 9,

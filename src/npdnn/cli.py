@@ -103,8 +103,9 @@ def _align_labels(y, classes, data, target):
 def cmd_train(args):
     if args.scheduler is not None or args.workers is not None:  # on a Dask cluster (npdnn[dask])
         from .distributed.command import train
+        from .estimator import DNNClassifier
 
-        return train(args, lambda message: _info(args, message))
+        return train(args, lambda message: _info(args, message), DNNClassifier)
     if (args.resume or args.resume_anyway) and args.checkpoint is None:
         raise CLIError("--resume needs --checkpoint PATH (the checkpoint file to continue from)")
     if (args.data is None) != (args.target is None):

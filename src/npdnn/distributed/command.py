@@ -30,12 +30,12 @@ def _read(pattern, target):
     return df.drop(columns=target), df[target]
 
 
-def train(args, info):
-    """Run ``npdnn train`` on the cluster; ``info(message)`` prints unless --quiet."""
+def train(args, info, estimator_class):
+    """Run ``npdnn train`` on the cluster; ``info(message)`` prints unless --quiet;
+    ``estimator_class`` is DNNClassifier (passed in: the estimator sits above this package)."""
     from distributed import Client, LocalCluster
 
     from ..datasets import DataError
-    from ..estimator import DNNClassifier
     from ..report import confusion, metrics, table
 
     if args.data is None or args.target is None:
@@ -56,7 +56,7 @@ def train(args, info):
         train_df, test_df = client.persist(parts)
         train_X, train_y = train_df.drop(columns=args.target), train_df[args.target]
         test_X, test_y = test_df.drop(columns=args.target), test_df[args.target]
-        model = DNNClassifier(
+        model = estimator_class(
             hidden_layer_sizes=args.layers,
             activation=args.activation,
             optimizer=args.optimizer,
