@@ -85,8 +85,11 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--quick", action="store_true", help="smaller throughput run")
+    p.add_argument("--sweep", action="store_true", help="only: step time against parameter bytes (the model's o(W))")
     args = p.parse_args()
     rng = np.random.default_rng(0)
+    if args.sweep:
+        return _sweep(rng, args.repeats, Client, LocalCluster, da)
     dims_1mb = [256, 256, 256, 1]  # 131,841 float64 parameters = 1.05 MB
     m_B = 16384 if not args.quick else 8192
     X_B = rng.normal(size=(m_B, 784)).astype(np.float32)
@@ -141,6 +144,30 @@ def main():
     print("| --- | --- | --- | --- |")
     for row in local_sgd:
         print("| " + " | ".join(row) + " |")
+
+
+def _sweep(rng, repeats, Client, LocalCluster, da):
+    """Exact-step time (2 rows per worker) against the parameter bytes P, for 1 and 2 workers:
+    the data for o(W) = o0 + a P + W tau P in docs/distributed.md."""
+    res = {}
+    for _ in range(repeats):
+        for W in (1, 2):
+            with (
+                LocalCluster(
+                    n_workers=W, threads_per_worker=1, dashboard_address=None, silence_logs=logging.ERROR
+                ) as c,
+                Client(c) as client,
+            ):
+                for dims in ([16, 16, 1], [256, 256, 256, 1], [1024, 1024, 1]):
+                    net = Network(dims, seed=0)
+                    m = 2 * W * 100
+                    X = da.from_array(rng.normal(size=(m, dims[0])), chunks=(m // W, dims[0]))
+                    t = step_only_seconds(client, net, X, rng.integers(0, 2, m), 2 * W, "socket", n_steps=100)
+                    res.setdefault((W, net.theta.nbytes), []).append(t)
+    print("| workers | parameter bytes | step ms, median [min, max] |")
+    print("| --- | --- | --- |")
+    for (W, P), ts in sorted(res.items()):
+        print(f"| {W} | {P:,} | {_cell(ts)} |")
 
 
 def _local_sgd_table(rng):
