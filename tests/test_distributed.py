@@ -207,3 +207,21 @@ def test_cli_trains_on_parquet_parts_via_scheduler(client, tmp_path):
     est = DNNClassifier.load(model)
     assert list(est.classes_) == ["no", "yes"]
     assert np.mean(est.predict(df.drop(columns="y")) == df["y"]) > 0.8
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda X, y, w: (X[:, :5], y, None), r"X has 5 features; the network expects 6"),
+        (lambda X, y, w: (X, y + 1, None), r"labels must be class indices in 0\.\.1; a shard holds 2"),
+        (lambda X, y, w: (X, y[:-1], None), r"y has 389 entries; X has 390 rows"),
+        (lambda X, y, w: (X, y, -w), r"sample_weight must hold finite non-negative numbers"),
+    ],
+)
+def test_bad_input_is_a_clear_error(client, change, message):
+    from npdnn.distributed import fit
+
+    X, y, w = _data()
+    X, y, w = change(X, y, w)
+    with pytest.raises(ValueError, match=message):
+        fit(Network([6, 3, 1], seed=0), da.from_array(X, chunks=(CHUNKS, -1)), y, client, sample_weight=w, epochs=1)

@@ -45,6 +45,9 @@ class Shard:
             raise ValueError(f"labels must be class indices in 0..{n_classes - 1}; a shard holds {self.labels.max()}")
         self.Y = self.net.targets(self.labels)  # (n_L, n_local)
         self.w = None if weights is None else np.concatenate([np.asarray(a, np.float64) for a in weights])
+        if self.w is not None and not (np.isfinite(self.w).all() and (self.w >= 0).all()):
+            bad = self.w[~(np.isfinite(self.w) & (self.w >= 0))][0]
+            raise ValueError(f"sample_weight must hold finite non-negative numbers; a shard holds {bad}")
         self.n = self.rows.n
         self.peak_rss = 0
         self.opt = None
