@@ -40,8 +40,8 @@ def train(args, info, estimator_class):
 
     if args.data is None or args.target is None:
         raise DataError("--scheduler/--workers need --data 'PATTERN' and --target COLUMN")
-    if args.dropout or args.early_stopping:
-        raise DataError("--dropout and --early-stopping are not supported with --scheduler/--workers")
+    if args.dropout or args.early_stopping or args.plot:
+        raise DataError("--dropout, --early-stopping and --plot are not supported with --scheduler/--workers")
     if args.scheduler is not None:
         cluster, client = None, Client(args.scheduler, timeout="20s")
     else:
@@ -69,9 +69,8 @@ def train(args, info, estimator_class):
         )
         workers = len(client.scheduler_info(n_workers=-1)["workers"])
         info(f"data: {args.data} on {client.scheduler.address} ({workers} workers)")
-        model.fit(
-            train_X, train_y, checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every, resume=args.resume
-        )
+        resume = "force" if getattr(args, "resume_anyway", False) else args.resume
+        model.fit(train_X, train_y, checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every, resume=resume)
         evaluated = {}
         for name, Xs, ys in (("train", train_X, train_y), ("test", test_X, test_y)):
             Xa = Xs.to_dask_array(lengths=True)
