@@ -1,4 +1,4 @@
-"""npdnn: a deep neural network for binary classification, from scratch in NumPy.
+"""npdnn: a deep neural network for binary and multi-class classification, from scratch in NumPy.
 
 ``import npdnn`` loads only NumPy; the scikit-learn estimator, the command line,
 plots and file formats import their libraries when first used.
@@ -6,6 +6,7 @@ plots and file formats import their libraries when first used.
 
 from . import activations, initializers, losses, optimizers, schedules
 from .archive import ModelFileError
+from .diagnostics import ConvergenceWarning, TrainingWarning
 from .gradcheck import gradcheck
 from .network import Network
 from .persistence import load
@@ -30,6 +31,8 @@ __all__ = [
     "gradcheck",
     "DivergenceError",
     "ModelFileError",
+    "ConvergenceWarning",
+    "TrainingWarning",
     "activations",
     "initializers",
     "losses",

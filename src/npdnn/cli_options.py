@@ -68,3 +68,31 @@ def int_list(text):
     if not sizes or min(sizes) < 1:
         raise argparse.ArgumentTypeError(f"expected comma-separated positive integers such as 64,32; got {text!r}")
     return sizes
+
+
+def test_fraction(text):
+    return _number(text, float, lambda v: 0 <= v < 1, "a fraction in [0, 1) (0: train on every row)")
+
+
+def probability(text):
+    return _number(text, float, lambda v: 0 <= v <= 1, "a probability in [0, 1]")
+
+
+def class_weight(text):
+    """``balanced`` or a JSON object ``{"label": weight}`` (labels as the CSV holds them)."""
+    import json
+
+    if text == "balanced":
+        return text
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict) or not value:
+        raise argparse.ArgumentTypeError(
+            f'expected balanced or a JSON object such as {{"yes": 2, "no": 1}}; got {text!r}'
+        )
+    for label, weight in value.items():
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not np.isfinite(weight) or weight < 0:
+            raise argparse.ArgumentTypeError(f"expected a weight >= 0 for label {label!r}; got {weight!r}")
+    return value

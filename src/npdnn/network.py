@@ -279,8 +279,12 @@ class Network:
     def fit(self, X, y, **kwargs):
         """Train in place; see :func:`npdnn.training.fit` for the options. Returns
         the history dict (``"loss"``: one float per epoch, ...)."""
+        from .diagnostics import FitDiagnostics
         from .training import fit
 
+        # The silent-failure warnings (npdnn.diagnostics) ride along as a callback.
+        check = FitDiagnostics(X, y, kwargs.get("epochs", 100))
+        kwargs["callbacks"] = [*kwargs.get("callbacks", ()), check]
         return fit(self, X, y, **kwargs)
 
     def save(self, path):

@@ -103,6 +103,7 @@ def estimator_section(est):
         "validation_scores": _float_list(est.validation_scores_),
         "n_iter": int(est.n_iter_),
         "best_loss": None if est.best_loss_ is None else float(est.best_loss_),
+        "t": None if getattr(est, "t_", None) is None else int(est.t_),
     }
     return arrays, {"estimator": section}
 
@@ -213,8 +214,13 @@ def restore_estimator(cls, net, arrays, section):
     if names is not None:
         est.feature_names_in_ = np.asarray(names, dtype=object)
     est.network_ = net
-    est._set_history(loss, val_loss, val_scores)
-    if est.best_loss_ != section["best_loss"]:
+    t = section.get("t")  # absent in files written before t_ existed
+    if t is not None and (not isinstance(t, int) or isinstance(t, bool) or t < 0):
+        raise ValueError(f"t must be a non-negative integer or null; got {t!r}")
+    est._set_history(loss, val_loss, val_scores, t=t)
+    # Files written before best_loss_ took MLPClassifier's meaning hold the validation minimum.
+    allowed = (est.best_loss_,) if est.best_validation_loss_ is None else (None, est.best_validation_loss_)
+    if section["best_loss"] not in allowed:
         raise ValueError(f"best_loss={section['best_loss']!r} does not match the loss curves")
     return est
 
