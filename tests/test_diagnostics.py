@@ -134,7 +134,9 @@ def test_one_class_function_directly():
 @pytest.mark.filterwarnings("ignore::npdnn.ConvergenceWarning")
 def test_softmax_too_wide_for_binary_labels(cancer):
     _, y, Xs = cancer
-    with pytest.warns(npdnn.TrainingWarning, match=r"7 units .* only 2 distinct values \[0, 1\].*Network\(\[30, 20, 1\]\)"):
+    with pytest.warns(
+        npdnn.TrainingWarning, match=r"7 units .* only 2 distinct values \[0, 1\].*Network\(\[30, 20, 1\]\)"
+    ):
         npdnn.Network([30, 20, 7], seed=0).fit(Xs, y, optimizer="adam", epochs=100)
     net = npdnn.Network([30, 20, 3], seed=0)
     with no_warnings(npdnn.TrainingWarning):
@@ -145,15 +147,39 @@ def test_softmax_too_wide_for_binary_labels(cancer):
         assert check_output_width(net, y)
 
 
-@pytest.mark.filterwarnings("ignore::npdnn.ConvergenceWarning")
-def test_fit_diagnostics_is_a_callback_and_drops_the_data(cancer):
-    X, y, Xs = cancer
+def test_fit_diagnostics_gives_one_warning_per_run(cancer):
+    X, y, _ = cancer
+    # unfinished (loss still falling) and one class so far: told to train longer, and what it predicts
     check = FitDiagnostics(X, y, epochs=3)
-    with pytest.warns(UserWarning) as record:
+    with pytest.warns(npdnn.ConvergenceWarning, match="so far it predicts class 1 for every training row") as record:
         npdnn.Network([30, 5, 1], seed=0).fit(X, y, epochs=3, callbacks=[check])
-    assert "one_class" in check.warned
-    assert check.X is None and check.labels is None
-    assert any(issubclass(r.category, npdnn.TrainingWarning) for r in record)
+    assert check.warned == ["convergence"]
+    assert not any(issubclass(r.category, npdnn.TrainingWarning) for r in record)
+    assert check.X is None and check.labels is None  # the training data is not kept alive
+    # finished at the prior: the one-class warning
+    check = FitDiagnostics(X, y, epochs=200)
+    with pytest.warns(npdnn.TrainingWarning, match="learned only the class prior"):
+        npdnn.Network([30, 5, 1], seed=0).fit(X, y, epochs=200, callbacks=[check])
+    assert check.warned == ["one_class"]
+    # with class weights one class may be the right answer: no warning
+    check = FitDiagnostics(X, y, epochs=200, weighted=True)
+    with no_warnings(npdnn.TrainingWarning):
+        npdnn.Network([30, 5, 1], seed=0).fit(X, y, epochs=200, class_weight={0: 1.0, 1: 1e-3}, callbacks=[check])
+    assert check.warned == []
+
+
+def test_one_class_is_left_alone_when_the_loss_beats_the_prior():
+    X, y = make_data(40, 3)
+    net = npdnn.Network([3, 1], seed=0)
+    net.params["W1"] = np.zeros((1, 3))
+    net.params["b1"] = np.array([[5.0]])
+    prior = npdnn.diagnostics.prior_loss(y)
+    p = y.mean()
+    assert prior == pytest.approx(-(p * np.log(p) + (1 - p) * np.log(1 - p)))
+    with no_warnings(npdnn.TrainingWarning):
+        assert not check_one_class(net, X, y, loss=prior - 0.01)
+    with pytest.warns(npdnn.TrainingWarning):
+        assert check_one_class(net, X, y, loss=prior)
 
 
 def test_transpose_hint_names_the_fix(cancer):

@@ -61,10 +61,10 @@ def still_falling(curve, tol=DEFAULT_TOL, window=DEFAULT_WINDOW):
     return epoch is not None and epoch >= len(curve) - window
 
 
-def check_convergence(history, epochs, tol=DEFAULT_TOL, window=DEFAULT_WINDOW, category=ConvergenceWarning):
+def check_convergence(history, epochs, tol=DEFAULT_TOL, window=DEFAULT_WINDOW, category=ConvergenceWarning, note=""):
     """Warn (``category``) when a run used all ``epochs`` and its monitored loss
     (``val_loss`` when validating, else ``loss``) is still falling by more than ``tol``
-    (see :func:`still_falling`). Returns True when it warned.
+    (see :func:`still_falling`); ``note`` is added to the message. Returns True when it warned.
     """
     curve = history.get("val_loss") or history.get("loss") or []
     if len(curve) < epochs or not still_falling(curve, tol, window):
@@ -74,7 +74,7 @@ def check_convergence(history, epochs, tol=DEFAULT_TOL, window=DEFAULT_WINDOW, c
     warnings.warn(
         f"training stopped at the epoch limit ({epochs}) while the {name} was still falling "
         f"(epoch {epoch + 1} lowered it by {drop:.3g}, more than tol={tol:g}); "
-        "the model has not converged: raise epochs or the learning rate, or standardize the features",
+        f"the model has not converged{note}: raise epochs or the learning rate, or standardize the features",
         category,
         stacklevel=3,
     )
@@ -117,13 +117,25 @@ def predicted_classes(net, X):
     return seen
 
 
-def check_one_class(net, X, labels, category=TrainingWarning):
+def prior_loss(labels):
+    """Cross-entropy of the best constant prediction (the class shares): ``-sum_k p_k log p_k``."""
+    _, counts = np.unique(np.asarray(labels), return_counts=True)
+    p = counts / counts.sum()
+    return float(-(p * np.log(p)).sum())
+
+
+def check_one_class(net, X, labels, loss=None, tol=DEFAULT_TOL, category=TrainingWarning):
     """Warn when the trained ``net`` predicts the same class for every row of the
-    training data ``X`` (m, n_x) although ``labels`` hold more than one class.
-    Returns True when it warned."""
+    training data ``X`` (m, n_x) although ``labels`` hold more than one class, and
+    its training ``loss`` (when given) is no better than the class prior's
+    (:func:`prior_loss` minus ``tol``): it learned nothing past the class shares.
+    A network that beats the prior and still predicts one class (a weak signal,
+    skewed class weights) is left alone. Returns True when it warned."""
     labels = np.asarray(labels)
     classes, counts = np.unique(labels, return_counts=True)
     if classes.size < 2:
+        return False
+    if loss is not None and loss < prior_loss(labels) - tol:
         return False
     seen = predicted_classes(net, X)
     if len(seen) != 1:
@@ -152,6 +164,8 @@ class FitDiagnostics:
     tol, window : the convergence test of :func:`still_falling`
     convergence_category : the warning class for the convergence check (the
         estimator passes one that scikit-learn's filters also catch)
+    weighted : bool, whether the run had sample or class weights (then the
+        one-class check is skipped: a weighted run may rightly favour one class)
     """
 
     def __init__(
@@ -162,8 +176,9 @@ class FitDiagnostics:
         tol=DEFAULT_TOL,
         window=DEFAULT_WINDOW,
         convergence_category=ConvergenceWarning,
+        weighted=False,
     ):
-        self.X, self.labels, self.epochs = X, labels, epochs
+        self.X, self.labels, self.epochs, self.weighted = X, labels, epochs, weighted
         self.tol, self.window = tol, window
         self.convergence_category = convergence_category
         self.warned = []
@@ -181,8 +196,19 @@ class FitDiagnostics:
         return False
 
     def on_train_end(self, net, history):
-        if check_convergence(history, self.epochs, self.tol, self.window, self.convergence_category):
+        # One warning per run, the most useful one: an unfinished run that predicts one class
+        # is told to train longer (and that it predicts one class so far); a finished one that
+        # predicts one class learned only the prior, and is told why that happens.
+        seen = predicted_classes(net, self.X) if np.unique(self.labels).size > 1 else set()
+        note = f" (so far it predicts class {next(iter(seen))} for every training row)" if len(seen) == 1 else ""
+        if check_convergence(history, self.epochs, self.tol, self.window, self.convergence_category, note):
             self.warned.append("convergence")
-        if check_one_class(net, self.X, self.labels):
+        elif len(seen) == 1 and self.weighted:
+            pass  # sample or class weights may rightly favour one class; the unweighted prior says nothing
+        elif len(seen) == 1 and check_one_class(net, self.X, self.labels, _last(history.get("loss")), self.tol):
             self.warned.append("one_class")
         self.X = self.labels = None  # do not keep the training data alive through the callback
+
+
+def _last(values):
+    return float(values[-1]) if values else None

@@ -194,9 +194,14 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         uninterrupted one with the same ``random_state``. Returns ``self``.
         """
         warm = self._warm_state()
-        self.__dict__.pop("network_", None)  # a refit that fails leaves the estimator unfitted, not stale
-        X, y = validate_data(self, _real(X), y, dtype=self._input_dtype() if warm is None else warm["dtype"])
+        if warm is None:
+            self.__dict__.pop("network_", None)  # a refit that fails leaves the estimator unfitted, not stale
+        dtype = self._input_dtype() if warm is None else warm["dtype"]
+        X, y = validate_data(self, _real(X), y, dtype=dtype, reset=warm is None)  # warm: the same features
         classes, labels = self._encode_labels(y)
+        if warm is not None:
+            _check_warm_classes(warm["classes"], classes)  # refused before anything changes
+            self.__dict__.pop("network_", None)
         w = check_sample_weight(sample_weight, X.shape[0])
         _check_weighted_classes(classes, labels, w)
         dtype = X.dtype
@@ -205,12 +210,17 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             net = self._build_network(X.shape[1], len(classes), dtype)
             opt = self._make_optimizer()
         else:
-            _check_warm_classes(warm["classes"], classes)
             mean, scale, net, opt = warm["mean"], warm["scale"], warm["network"], warm["optimizer"]
         X_in = X if mean is None else (X - mean) / scale
         window = self._window()
         diagnostics = FitDiagnostics(
-            X_in, labels, self.epochs, tol=self.tol, window=window, convergence_category=ConvergenceWarning
+            X_in,
+            labels,
+            self.epochs,
+            tol=self.tol,
+            window=window,
+            convergence_category=ConvergenceWarning,
+            weighted=w is not None or self.class_weight is not None,
         )
         history = train(
             net,

@@ -283,7 +283,8 @@ class Network:
         from .training import fit
 
         # The silent-failure warnings (npdnn.diagnostics) ride along as a callback.
-        check = FitDiagnostics(X, y, kwargs.get("epochs", 100))
+        weighted = kwargs.get("sample_weight") is not None or kwargs.get("class_weight") is not None
+        check = FitDiagnostics(X, y, kwargs.get("epochs", 100), weighted=weighted)
         kwargs["callbacks"] = [*kwargs.get("callbacks", ()), check]
         return fit(self, X, y, **kwargs)
 

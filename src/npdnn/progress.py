@@ -82,9 +82,9 @@ def make_progress(verbose, epochs, file=None):
 
     ``0``/False: None. ``1``/True: a :class:`ProgressBar` when ``file`` (default
     stderr) is a terminal, else an :class:`EpochLog` (so a log file or CI run still
-    sees progress). ``2``: an :class:`EpochLog`, which writes to the ``"npdnn"`` logger
-    when logging is configured for it (a handler, its own or the root's, and INFO
-    enabled), else to ``file``. Anything else raises ValueError.
+    sees progress). ``2``: an :class:`EpochLog`. An EpochLog writes to the ``"npdnn"``
+    logger when logging is configured for it (a handler, its own or the root's, and
+    INFO enabled), else to ``file``. Anything else raises ValueError.
     """
     if verbose is None or (isinstance(verbose, numbers.Integral) and verbose == 0):
         return None
@@ -93,12 +93,11 @@ def make_progress(verbose, epochs, file=None):
     stream = file if file is not None else sys.stderr
     if verbose == 1 and _is_terminal(stream):
         return ProgressBar(epochs, file=stream)
-    if verbose == 2:
-        import logging
+    import logging
 
-        logger = logging.getLogger(LOGGER_NAME)
-        if logger.hasHandlers() and logger.isEnabledFor(logging.INFO):
-            return EpochLog(epochs, logger=logger)
+    logger = logging.getLogger(LOGGER_NAME)
+    if logger.hasHandlers() and logger.isEnabledFor(logging.INFO):
+        return EpochLog(epochs, logger=logger)
     return EpochLog(epochs, file=file)
 
 
