@@ -181,6 +181,11 @@ def test_gradcheck_hidden_means_what_it_means_in_train(tmp_path):
     assert "layer_dims=[5, 4, 3, 1]" in default.stdout
     both = npdnn_cmd("gradcheck", "--hidden", "3", "--layers", "4,3,1", cwd=tmp_path)
     assert both.returncode == 2 and "not both" in both.stderr
+    # and train takes --hidden too, as another name for its --layers
+    train = ["train", "--epochs", "2", "--quiet", "--json"]
+    by_hidden = npdnn_cmd(*train, "--hidden", "3", cwd=tmp_path)
+    by_layers = npdnn_cmd(*train, "--layers", "3", cwd=tmp_path)
+    assert by_hidden.returncode == 0 and by_hidden.stdout == by_layers.stdout
 
 
 def test_gradcheck_through_a_relu_kink_explains_itself(tmp_path):

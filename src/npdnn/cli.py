@@ -9,6 +9,7 @@ Set ``NPDNN_DEBUG=1`` to get the traceback instead.
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 
@@ -421,7 +422,15 @@ def build_parser():
     )
     t.add_argument("--data", metavar="FILE.csv", help="CSV with a header row (default: the bundled breast-cancer data)")
     t.add_argument("--target", metavar="COLUMN", help="the column holding the class labels (with --data)")
-    t.add_argument("--layers", "--hidden", type=int_list, default="64,32", metavar="64,32", help="hidden layer sizes")
+    t.add_argument("--layers", type=int_list, default="64,32", metavar="64,32", help="hidden layer sizes")
+    t.add_argument(
+        "--hidden",
+        type=int_list,
+        dest="layers",
+        default=argparse.SUPPRESS,
+        metavar="64,32",
+        help="the same as --layers",
+    )
     t.add_argument("--activation", choices=sorted(HIDDEN), default="relu", help="hidden-layer activation")
     t.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam", help="update rule")
     t.add_argument("--learning-rate", type=positive_float, metavar="LR", help="step size (default: per optimizer)")
