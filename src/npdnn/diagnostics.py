@@ -18,6 +18,8 @@ import warnings
 
 import numpy as np
 
+from .callbacks import Callback
+
 # MLPClassifier's defaults: an epoch "improves" when the loss drops by more than tol
 # below the best so far; n_iter_no_change epochs without one means converged.
 DEFAULT_TOL = 1e-4
@@ -153,7 +155,7 @@ def check_one_class(net, X, labels, loss=None, tol=DEFAULT_TOL, category=Trainin
     return True
 
 
-class FitDiagnostics:
+class FitDiagnostics(Callback):
     """A training callback running the three checks of this module.
 
     Parameters

@@ -9,17 +9,19 @@ import numbers
 import sys
 import time
 
+from .callbacks import Callback
+
 LOGGER_NAME = "npdnn"
 # Shown in this order when present in an epoch's logs.
 SHOWN = ("loss", "val_loss", "val_accuracy")
 
 
-class ProgressBar:
+class ProgressBar(Callback):
     """One bar tick per epoch, showing the running loss (and validation loss).
 
     ``disable=None`` lets tqdm hide the bar when the output is not a terminal. A run
-    resumed from a checkpoint starts the bar at its first epoch (``initial`` or, when
-    not given, the first epoch reported).
+    resumed from a checkpoint starts the bar at its first epoch (``initial``, the run's
+    ``start_epoch``, or the first epoch reported).
     """
 
     def __init__(self, epochs, initial=0, file=None, disable=None):
@@ -31,8 +33,9 @@ class ProgressBar:
     def on_train_begin(self, net):
         from tqdm.auto import tqdm
 
+        initial = self.initial or (self.run.start_epoch if self.run is not None else 0)  # after a resume
         self.bar = tqdm(
-            total=self.epochs, initial=self.initial, unit="epoch", file=self.file, disable=self.disable, leave=True
+            total=self.epochs, initial=initial, unit="epoch", file=self.file, disable=self.disable, leave=True
         )
 
     def on_epoch_end(self, epoch, logs):
@@ -45,7 +48,7 @@ class ProgressBar:
         self.bar.close()
 
 
-class EpochLog:
+class EpochLog(Callback):
     """One line per epoch, like Keras's ``verbose=2``::
 
         Epoch 3/200 - 0.012s - loss: 0.4123 - val_loss: 0.3990 - val_accuracy: 0.9130
