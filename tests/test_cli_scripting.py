@@ -166,7 +166,7 @@ def test_info_describes_the_model(trained):
     assert options["hidden_layer_sizes"] == [6] and options["epochs"] == 40
     import npdnn
 
-    assert f"npdnn {npdnn.__version__}" in out
+    assert f"file: m.npz, written by npdnn {npdnn.__version__}, read by npdnn {npdnn.__version__}" in out
     r = npdnn_cmd("info", "missing.npz", cwd=trained)
     assert r.returncode == 2 and "missing.npz: no such file" in r.stderr
 

@@ -404,7 +404,11 @@ def cmd_info(args):
     params = {k: json_value(v) for k, v in model.get_params().items()}
     print(model.summary())
     print(f"training options: {json.dumps(params, sort_keys=True)}")
-    print(f"file: {args.model} (read by npdnn {__version__})")
+    from .estimator_file import written_by
+    from .network import network_from_file
+
+    writer = written_by(network_from_file(args.model)[2].get("estimator"))
+    print(f"file: {args.model}, written by npdnn {writer or '(not recorded)'}, read by npdnn {__version__}")
     return 0
 
 

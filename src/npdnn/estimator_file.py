@@ -43,6 +43,7 @@ def estimator_section(est):
         "n_iter": int(est.n_iter_),
         "best_loss": None if est.best_loss_ is None else float(est.best_loss_),
         "t": None if getattr(est, "t_", None) is None else int(est.t_),
+        "npdnn_version": _version(),
     }
     return arrays, {"estimator": section}
 
@@ -171,3 +172,15 @@ def _number_list(section, key, optional=False):
     if not isinstance(values, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
         raise ValueError(f"{key} must be a list of numbers; got {values!r}")
     return [float(v) for v in values]
+
+
+def _version():
+    from . import __version__  # here, not at import time: npdnn/__init__ may still be running
+
+    return __version__
+
+
+def written_by(section):
+    """The npdnn version that wrote an estimator section, or None for files from before it was recorded."""
+    version = section.get("npdnn_version") if isinstance(section, dict) else None
+    return version if isinstance(version, str) else None

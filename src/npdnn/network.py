@@ -21,7 +21,6 @@ estimator, the CLI or anything beyond NumPy.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import MutableMapping
 
 import numpy as np
@@ -366,8 +365,8 @@ class Network:
     # The training loop itself, so that help(Network.fit) shows its keyword arguments and
     # their defaults are written in one place (npdnn.training.fit). Issue 16: until
     # training.fit appends npdnn.diagnostics.FitDiagnostics itself, this thin wrapper (same
-    # signature, via functools.wraps) adds it; then go back to ``fit = training.fit``.
-    @functools.wraps(training.fit)
+    # signature: __wrapped__ is what help() and inspect.signature show) adds it; then go
+    # back to ``fit = training.fit``.
     def fit(self, X, y, **kwargs):
         from .diagnostics import FitDiagnostics
 
@@ -375,6 +374,8 @@ class Network:
         check = FitDiagnostics(X, y, kwargs.get("epochs", 100), weighted=weighted)
         kwargs["callbacks"] = [*kwargs.get("callbacks", ()), check]
         return training.fit(self, X, y, **kwargs)
+
+    fit.__wrapped__, fit.__doc__ = training.fit, training.fit.__doc__
 
     def save(self, path):
         """Write the network to ``path`` (atomic; no pickle); read back with :func:`npdnn.load`."""
