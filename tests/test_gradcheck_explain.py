@@ -90,3 +90,14 @@ def test_gradcheck_checks_labels_the_way_fit_does(y, K):
     with pytest.raises(ValueError) as by_gradcheck:
         npdnn.gradcheck(npdnn.Network([3, 2, K], seed=0), X, y)
     assert str(by_fit.value) == str(by_gradcheck.value)
+
+
+def test_kinks_counts_pre_activations_near_zero_not_only_exact_zeros():
+    """A bias of 1e-7 puts Z2 of the dead samples 1e-7 from the kink: central differences
+    with epsilon 1e-6 still straddle it, and the check still fails."""
+    net, X, y = reported_case()
+    net.params["b2"] = np.full((2, 1), 1e-7)
+    assert npdnn.gradcheck(net, X, y)["total"] > 1e-7
+    assert kinks(net, X) == {2: 2}
+    net.params["b2"] = np.full((2, 1), 0.1)  # far from the kink: nothing counted, the check passes
+    assert kinks(net, X) == {} and npdnn.gradcheck(net, X, y)["total"] < 1e-7
