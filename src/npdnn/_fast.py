@@ -46,9 +46,10 @@ class FastDense(Dense):
         """As :meth:`Dense.forward`; ``reuse=True`` writes Z and A into a buffer kept by
         the layer and overwritten by the next such call (the training pass, which
         consumes A before that); a caller that keeps the result must leave it False."""
-        self._check_input(A_prev)
         W = self.W
-        n_out = W.shape[0]
+        n_out, n_in = W.shape
+        if A_prev.shape[0] != n_in:
+            self._check_input(A_prev)  # raises, naming the shapes
         m = A_prev.shape[1]
         flags = A_prev.flags
         self.sample_major = n_out <= m and flags.f_contiguous and not flags.c_contiguous

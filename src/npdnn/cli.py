@@ -112,7 +112,7 @@ def _align_labels(y, classes, data, target):
 
 # ---------------------------------------------------------------- commands
 def cmd_train(args):
-    if args.resume and args.checkpoint is None:
+    if (args.resume or args.resume_anyway) and args.checkpoint is None:
         raise CLIError("--resume needs --checkpoint PATH (the checkpoint file to continue from)")
     if (args.data is None) != (args.target is None):
         raise CLIError("--data FILE.csv and --target COLUMN go together (without both, the bundled data is used)")
@@ -167,7 +167,11 @@ def cmd_train(args):
         _make_parent(args.checkpoint)
     with _warnings_as_lines(args):
         model.fit(
-            X_train, y_train, checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every, resume=args.resume
+            X_train,
+            y_train,
+            checkpoint=args.checkpoint,
+            checkpoint_every=args.checkpoint_every,
+            resume="force" if args.resume_anyway else args.resume,
         )
     model.set_params(verbose=False)  # the saved file must not depend on whether stderr was a terminal
     scored = (
@@ -458,6 +462,11 @@ def build_parser():
     t.add_argument("--checkpoint", metavar="PATH", help="write the training state here every --checkpoint-every")
     t.add_argument("--checkpoint-every", type=positive_int, default=1, metavar="N", help="epochs between checkpoints")
     t.add_argument("--resume", action="store_true", help="continue from --checkpoint (from scratch if absent)")
+    t.add_argument(
+        "--resume-anyway",
+        action="store_true",
+        help="like --resume, even when the checkpoint was written by a run on other data or options",
+    )
     t.add_argument("--quiet", action="store_true", help="no progress bar or messages; results only")
     t.add_argument(
         "--class-weight",

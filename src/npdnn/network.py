@@ -241,7 +241,7 @@ class Network:
         if "dropout" in state:
             self.set_dropout(state["dropout"])
 
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, memo=None):
         # A plain deepcopy would copy W{l} apart from theta: training the copy would then
         # update theta while the layers read stale W (the bug this method fixes).
         new = type(self).from_config(self.get_config(), fast=self.fast)
@@ -267,9 +267,9 @@ class Network:
         """
         A = A0
         dropout = self.dropout
-        fast = {"reuse": True} if reuse and self.fast else {}
+        fast = self.fast  # FastDense takes the reuse flag; the textbook Dense has no buffers
         for l, dense in enumerate(self.dense):
-            A = dense.forward(A, training, **fast)
+            A = dense.forward(A, training, reuse) if fast else dense.forward(A, training)
             if l < len(dropout) and (dropout[l].D is not None or (training and dropout[l].rate)):
                 A = dropout[l].forward(A, training)
         return A
@@ -279,11 +279,11 @@ class Network:
         dA = dZL
         dropout = self.dropout
         # dA here is always an array this pass allocated, so fast layers may overwrite it
-        fast = {"overwrite_dA": True} if self.fast else {}
+        fast = self.fast
         for l in range(self.L - 1, -1, -1):
             if l < len(dropout) and dropout[l].D is not None:
                 dA = dropout[l].backward(dA, l2_scale)
-            dA = self.dense[l].backward(dA, l2_scale, **fast)
+            dA = self.dense[l].backward(dA, l2_scale, True) if fast else self.dense[l].backward(dA, l2_scale)
 
     def l2_penalty(self):
         """``sum_l ||W{l}||_F^2`` (biases are not regularized)."""

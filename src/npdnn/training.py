@@ -120,14 +120,9 @@ def fit(
     data.hold_out(validation_fraction, validation_data, net, rng)
 
     run = Run(net, opt, schedule, rng, epochs, history=data.empty_history())
-    extra = [EarlyStopping("val_loss", "min", patience, min_delta, restore_best)] if early_stopping else []
-    if verbose:
-        from .progress import ProgressBar  # lazily: tqdm is an optional dependency
-
-        extra.append(ProgressBar(epochs))
+    run.callbacks = _callback_list(run, callbacks, early_stopping, patience, min_delta, restore_best, verbose)
     if checkpoint is not None:
-        extra.append(ModelCheckpoint(checkpoint, every=checkpoint_every))
-    run.callbacks = [History(run.history), *extra, *(as_callback(cb) for cb in callbacks)]
+        run.callbacks.append(ModelCheckpoint(checkpoint, every=checkpoint_every))
     savers = [cb for cb in run.callbacks if isinstance(cb, ModelCheckpoint)]
     if savers:
         run.fingerprint = data.fingerprint(
@@ -150,6 +145,20 @@ def fit(
     batches = Batches(data.X, data.Y, data.w, batch_size, shuffle, data.train_rows)
     _run_epochs(run, guard, batches, float(l2), data, stopped)
     return run.history
+
+
+def _callback_list(run, callbacks, early_stopping, patience, min_delta, restore_best, verbose):
+    """The order hooks run in: early stopping (shorthand), the user's callbacks in their
+    order, the progress bar, History (so it records what earlier hooks added to the
+    logs), and checkpoints last (so they store every other callback's state of the epoch)."""
+    user = [as_callback(cb) for cb in callbacks]
+    first = [EarlyStopping("val_loss", "min", patience, min_delta, restore_best)] if early_stopping else []
+    first += [cb for cb in user if not isinstance(cb, ModelCheckpoint)]
+    if verbose:
+        from .progress import ProgressBar  # lazily: tqdm is an optional dependency
+
+        first.append(ProgressBar(run.epochs))
+    return [*first, History(run.history), *(cb for cb in user if isinstance(cb, ModelCheckpoint))]
 
 
 def _run_epochs(run, guard, batches, l2, data, stopped):
