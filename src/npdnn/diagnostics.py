@@ -25,7 +25,7 @@ from .callbacks import Callback
 DEFAULT_TOL = 1e-4
 DEFAULT_WINDOW = 10
 # Rows predicted per block in the one-class check (bounds the (n_L, block) temporaries).
-_BLOCK = 8192
+_BLOCK = 4096
 
 
 class ConvergenceWarning(UserWarning):
@@ -90,7 +90,7 @@ def check_output_width(net, labels, category=TrainingWarning):
     K = net.layer_dims[-1]
     if K <= 2:
         return False
-    seen = np.unique(np.asarray(labels))
+    seen = np.flatnonzero(_counts(labels))
     if seen.size > 2:
         return False
     hint = (
@@ -121,8 +121,8 @@ def predicted_classes(net, X):
 
 def prior_loss(labels):
     """Cross-entropy of the best constant prediction (the class shares): ``-sum_k p_k log p_k``."""
-    _, counts = np.unique(np.asarray(labels), return_counts=True)
-    p = counts / counts.sum()
+    counts = _counts(labels)
+    p = counts[counts > 0] / counts.sum()
     return float(-(p * np.log(p)).sum())
 
 
@@ -134,7 +134,8 @@ def check_one_class(net, X, labels, loss=None, tol=DEFAULT_TOL, category=Trainin
     A network that beats the prior and still predicts one class (a weak signal,
     skewed class weights) is left alone. Returns True when it warned."""
     labels = np.asarray(labels)
-    classes, counts = np.unique(labels, return_counts=True)
+    counts = _counts(labels)
+    classes, counts = np.flatnonzero(counts), counts[counts > 0]
     if classes.size < 2:
         return False
     if loss is not None and loss < prior_loss(labels) - tol:
@@ -190,7 +191,7 @@ class FitDiagnostics(Callback):
         X, y = self.X, self.labels
         self.X = X.to_numpy() if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray) else np.asarray(X)
         y = y.to_numpy() if hasattr(y, "to_numpy") and not isinstance(y, np.ndarray) else np.asarray(y)
-        self.labels = y.reshape(-1).astype(np.int64)
+        self.labels = y.reshape(-1).astype(np.int64, copy=False)
         if check_output_width(net, self.labels):
             self.warned.append("output_width")
 
@@ -201,7 +202,7 @@ class FitDiagnostics(Callback):
         # One warning per run, the most useful one: an unfinished run that predicts one class
         # is told to train longer (and that it predicts one class so far); a finished one that
         # predicts one class learned only the prior, and is told why that happens.
-        seen = predicted_classes(net, self.X) if np.unique(self.labels).size > 1 else set()
+        seen = predicted_classes(net, self.X) if np.count_nonzero(_counts(self.labels)) > 1 else set()
         note = f" (so far it predicts class {next(iter(seen))} for every training row)" if len(seen) == 1 else ""
         if check_convergence(history, self.epochs, self.tol, self.window, self.convergence_category, note):
             self.warned.append("convergence")
@@ -214,3 +215,8 @@ class FitDiagnostics(Callback):
 
 def _last(values):
     return float(values[-1]) if values else None
+
+
+def _counts(labels):
+    """Rows per class index (``np.bincount``: O(K) memory, where ``np.unique`` sorts a copy of the labels)."""
+    return np.bincount(np.asarray(labels).reshape(-1).astype(np.intp, copy=False))

@@ -319,7 +319,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             sample_weight=w,
             class_weight=self._class_weight_by_index(self.classes_),
         )
-        self._set_history(self.loss_curve_ + history["loss"], None, None, t=self.t_ + X.shape[0])
+        self._set_history(self.loss_curve_ + history["loss"], None, None, t=(self.t_ or 0) + X.shape[0])
         return self
 
     # ------------------------------------------------------------------ prediction
