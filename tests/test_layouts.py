@@ -91,4 +91,7 @@ def test_fit_does_not_copy_X(layout, extra, monkeypatch):
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak < 0.25 * X.nbytes, f"fit allocated {peak / 1e6:.1f} MB over a {X.nbytes / 1e6:.1f} MB X"
+    # O(m) arrays are allowed (labels, targets, permutations, row indices: 8 of 8 bytes per row),
+    # O(m x n_x) ones are not: any copy of X (24 MB) would exceed the bound.
+    bound = 0.1 * X.nbytes + 64 * m
+    assert peak < bound, f"fit allocated {peak / 1e6:.1f} MB over a {X.nbytes / 1e6:.1f} MB X"

@@ -30,6 +30,11 @@ def ckpt(tmp_path):
         (lambda X, y, kw: (X, y, {**kw, "seed": 3}), r"seed: checkpoint 2, this run 3"),
         (lambda X, y, kw: (X, y, {**kw, "l2": 0.1}), r"l2: checkpoint 0.0, this run 0.1"),
         (lambda X, y, kw: (X, y, {**kw, "sample_weight": np.ones(40)}), r"data: checkpoint"),
+        (
+            lambda X, y, kw: (X, y, {**kw, "optimizer": npdnn.optimizers.Adam(0.01, beta1=0.8)}),
+            r"optimizer: checkpoint \"Adam \{'beta1': 0.9.*this run \"Adam \{'beta1': 0.8",
+        ),
+        (lambda X, y, kw: (X, y, {**kw, "lr_schedule": "cosine"}), r"lr_schedule: checkpoint"),
     ],
 )
 def test_a_different_run_is_refused(ckpt, change, match):

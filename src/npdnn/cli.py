@@ -20,18 +20,22 @@ from .activations import HIDDEN
 from .archive import ModelFileError, atomic_write
 from .cli_options import (
     Parser,
+    add_scripting_options,
+    add_threshold_options,
+    check_threshold,
     class_weight,
+    class_weight_for,
     dropout_rate,
     int_list,
     nonnegative_float,
     positive_float,
+    positive_index,
     positive_int,
-    probability,
     test_fraction,
 )
 from .datasets import DEFAULT_NAME, DEFAULT_TARGET, DataError, check_classes, load_default, read_csv, show_label
 from .optimizers import OPTIMIZERS
-from .report import confusion, confusion_json, json_value, metrics, predicted, table
+from .report import confusion, confusion_json, json_text, json_value, metrics, predicted, table, warnings_as_lines
 from .training import DivergenceError
 
 GRADCHECK_TOLERANCE = 1e-7
@@ -125,9 +129,9 @@ def cmd_train(args):
     check_classes(y, source, target)
     n_test = int(np.ceil(args.test_size * len(y)))
     n_classes = np.unique(y).size
-    pos = _positive_index(args, np.unique(y))
-    _check_threshold(args, np.unique(y))
-    weights = _class_weight(args.class_weight, y, source, target)
+    pos = positive_index(args.pos_label, np.unique(y))
+    check_threshold(args.threshold, np.unique(y))
+    weights = class_weight_for(args.class_weight, y, source, target)
     if args.test_size > 0 and (n_test < n_classes or len(y) - n_test < n_classes):
         raise DataError(
             f"{source}: --test-size {args.test_size} of {len(y)} rows gives {n_test} test and {len(y) - n_test} "
@@ -165,7 +169,7 @@ def cmd_train(args):
     )
     if args.checkpoint is not None:
         _make_parent(args.checkpoint)
-    with _warnings_as_lines(args):
+    with warnings_as_lines(lambda line: _info(args, line)):
         model.fit(
             X_train,
             y_train,
@@ -215,77 +219,26 @@ def cmd_train(args):
     return 0
 
 
-# ---------------------------------------------------------------- scripting helpers
-class _warnings_as_lines:
-    """Training warnings (npdnn.ConvergenceWarning, TrainingWarning) as one
-    ``npdnn: warning: ...`` line each on stderr (none with --quiet)."""
+def cmd_train_locked(args):
+    """:func:`cmd_train` holding a lock on ``--out`` and ``--checkpoint`` (see
+    :mod:`npdnn.locking`): a second npdnn writing either path refuses at once."""
+    from .locking import exclusive
 
-    def __init__(self, args):
-        import warnings
-
-        self.args, self.catcher = args, warnings.catch_warnings(record=True)
-
-    def __enter__(self):
-        import warnings
-
-        self.caught = self.catcher.__enter__()
-        warnings.simplefilter("always", UserWarning)
-        return self
-
-    def __exit__(self, *exc):
-        self.catcher.__exit__(*exc)
-        if exc[0] is None:
-            for w in self.caught:
-                _info(self.args, f"npdnn: warning: {' '.join(str(w.message).split())}")
-        return False
+    for path, option in ((args.out, "--out"), (args.checkpoint, "--checkpoint")):
+        _check_output(path, option)  # a clear message before the lock file is created
+    with exclusive([(args.out, "--out"), (args.checkpoint, "--checkpoint")], "npdnn train"):
+        return cmd_train(args)
 
 
 def _write_json(args, report):
     """``report`` as JSON on stdout (``--json`` or ``--json -``) or atomically to the file ``--json PATH``."""
-    import json
-
-    text = json.dumps(report, indent=2, allow_nan=False) + "\n"
+    text = json_text(report)
     if args.json == "-":
         sys.stdout.write(text)
     else:
         _make_parent(args.json)
         atomic_write(args.json, lambda f: f.write(text.encode("utf-8")))
         _info(args, f"metrics written to {args.json}")
-
-
-def _positive_index(args, classes):
-    """Index in ``classes`` of ``--pos-label`` (default: the second sorted class)."""
-    label = getattr(args, "pos_label", None)
-    if label is None:
-        return 1
-    shown = ", ".join(show_label(c) for c in classes)
-    if len(classes) != 2:
-        raise CLIError(f"--pos-label applies to two classes; there are {len(classes)} ({shown})")
-    hits = [k for k, c in enumerate(classes) if str(c) == label]
-    if not hits:
-        raise CLIError(f"--pos-label {label!r} is not one of the classes ({shown})")
-    return hits[0]
-
-
-def _check_threshold(args, classes):
-    if getattr(args, "threshold", None) is not None and len(classes) != 2:
-        raise CLIError(f"--threshold applies to two classes; the model has {len(classes)}")
-
-
-def _class_weight(option, y, source, target):
-    """``--class-weight`` for DNNClassifier: "balanced", or the JSON object's keys
-    matched to the labels as the data holds them."""
-    if option is None or option == "balanced":
-        return option
-    labels = np.unique(y)
-    by_text = {str(c): c for c in labels}
-    weights = {}
-    for key, weight in option.items():
-        if key not in by_text:
-            shown = ", ".join(show_label(c) for c in labels)
-            raise CLIError(f'--class-weight has label {key!r}, which is not in {source}, column "{target}" ({shown})')
-        weights[by_text[key].item() if hasattr(by_text[key], "item") else by_text[key]] = float(weight)
-    return weights
 
 
 def _plot(path, model, X, y, final_accuracy):
@@ -321,8 +274,8 @@ def cmd_predict(args):
     _check_output(args.out, "--out")
     model = _load_model(args.model)
     X, _ = _read_for_model(model, args.model, args.data)
-    pos = _positive_index(args, model.classes_)
-    _check_threshold(args, model.classes_)
+    pos = positive_index(args.pos_label, model.classes_)
+    check_threshold(args.threshold, model.classes_)
     proba = model.predict_proba(X)
     import pandas as pd
 
@@ -344,8 +297,8 @@ def cmd_evaluate(args):
     model = _load_model(args.model)
     X, y = _read_for_model(model, args.model, args.data, target=args.target)
     y = _align_labels(y, model.classes_, args.data, args.target)
-    pos = _positive_index(args, model.classes_)
-    _check_threshold(args, model.classes_)
+    pos = positive_index(args.pos_label, model.classes_)
+    check_threshold(args.threshold, model.classes_)
     scores, cm = metrics(y, model.predict_proba(X), model.classes_, pos, args.threshold)
     if args.json is not None:
         report = {
@@ -474,8 +427,8 @@ def build_parser():
         metavar="balanced|JSON",
         help='weight classes: balanced (n / (k * count)) or a JSON object such as {"yes": 3, "no": 1}',
     )
-    _add_scripting_options(t)
-    t.set_defaults(run=cmd_train)
+    add_scripting_options(t)
+    t.set_defaults(run=cmd_train_locked)
 
     pr = sub.add_parser(
         "predict",
@@ -488,7 +441,7 @@ def build_parser():
     pr.add_argument("--out", metavar="PREDICTIONS.csv", help="output file (default: standard output)")
     pr.add_argument("--proba", action="store_true", help="add a proba_<class> column per class")
     pr.add_argument("--quiet", action="store_true", help="no message on stderr")
-    _add_threshold_options(pr)
+    add_threshold_options(pr)
     pr.set_defaults(run=cmd_predict)
 
     e = sub.add_parser(
@@ -502,7 +455,7 @@ def build_parser():
     e.add_argument("--data", required=True, metavar="FILE.csv", help="CSV with the feature columns and labels")
     e.add_argument("--target", required=True, metavar="COLUMN", help="the column holding the true labels")
     e.add_argument("--quiet", action="store_true", help="print no report (use with --json FILE, or the exit status)")
-    _add_scripting_options(e)
+    add_scripting_options(e)
     e.set_defaults(run=cmd_evaluate)
 
     g = sub.add_parser(
@@ -535,29 +488,6 @@ def build_parser():
     i.add_argument("model", metavar="MODEL", help="a model file from npdnn train --out")
     i.set_defaults(run=cmd_info)
     return p
-
-
-def _add_threshold_options(parser):
-    parser.add_argument(
-        "--threshold",
-        type=probability,
-        metavar="T",
-        help="two classes: predict the positive class when its probability is >= T (default: the more probable)",
-    )
-    parser.add_argument(
-        "--pos-label", metavar="LABEL", help="two classes: the positive class (default: the second sorted label)"
-    )
-
-
-def _add_scripting_options(parser):
-    _add_threshold_options(parser)
-    parser.add_argument(
-        "--json",
-        nargs="?",
-        const="-",
-        metavar="PATH",
-        help="write the metrics as JSON to PATH; without PATH (or with -) to standard output, instead of the tables",
-    )
 
 
 def _fail(message, status):

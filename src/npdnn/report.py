@@ -85,3 +85,35 @@ def json_value(value):
 def confusion_json(cm, classes):
     """``{"labels": [...], "matrix": [[...]]}``: rows are true classes, columns predicted."""
     return {"labels": json_value(list(classes)), "matrix": json_value(np.asarray(cm))}
+
+
+def json_text(report):
+    """``report`` (a dict of JSON values, see :func:`json_value`) as indented JSON text."""
+    import json
+
+    return json.dumps(report, indent=2, allow_nan=False) + "\n"
+
+
+class warnings_as_lines:
+    """A context that records the warnings raised inside it (npdnn.ConvergenceWarning,
+    TrainingWarning, ...) and, on a normal exit, hands each to ``say`` as one line
+    ``npdnn: warning: ...`` (a Python warning would print the file, line and source)."""
+
+    def __init__(self, say):
+        import warnings
+
+        self.say, self.catcher = say, warnings.catch_warnings(record=True)
+
+    def __enter__(self):
+        import warnings
+
+        self.caught = self.catcher.__enter__()
+        warnings.simplefilter("always", UserWarning)
+        return self
+
+    def __exit__(self, *exc):
+        self.catcher.__exit__(*exc)
+        if exc[0] is None:
+            for w in self.caught:
+                self.say(f"npdnn: warning: {' '.join(str(w.message).split())}")
+        return False

@@ -126,7 +126,7 @@ def fit(
     savers = [cb for cb in run.callbacks if isinstance(cb, ModelCheckpoint)]
     if savers:
         run.fingerprint = data.fingerprint(
-            optimizer=repr(opt),
+            optimizer=f"{type(opt).__name__} {opt.hyperparameters()}",
             learning_rate=opt.learning_rate,
             batch_size=batch_size,
             shuffle=bool(shuffle),
@@ -168,7 +168,8 @@ def _run_epochs(run, guard, batches, l2, data, stopped):
         cb.on_train_begin(net)
     loss_and_gradients, step = net.loss_and_gradients, opt.step
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for epoch in range(run.start_epoch, run.epochs if not stopped else run.start_epoch):
+        last = run.start_epoch if stopped else run.epochs  # a run that had stopped trains no more
+        for epoch in range(run.start_epoch, last):
             opt.learning_rate = schedule.rate(epoch)
             for cb in [guard, *callbacks]:
                 cb.on_epoch_begin(epoch)
