@@ -270,6 +270,14 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         except (KeyError, TypeError, ValueError) as e:
             raise ModelFileError(f"{path} has an invalid estimator section ({type(e).__name__}: {e})") from None
 
+    def to_onnx(self, opset=None):
+        """An ``onnx.ModelProto`` computing ``label`` (N,) (values of ``classes_``) and
+        ``probabilities`` (N, n_classes) from ``X`` (N, n_features_in_) of ``dtype_``,
+        standardization included; see :mod:`npdnn.onnx_export` (``onnx`` extra)."""
+        from .onnx_export import classifier_to_onnx
+
+        return classifier_to_onnx(self, opset=opset)
+
     # ------------------------------------------------------------------ helpers
     def __sklearn_is_fitted__(self):
         # Fitted means trained: validate_data sets n_features_in_ before training
