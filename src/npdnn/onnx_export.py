@@ -134,8 +134,9 @@ class Graph:
 
         name = self._name(hint)
         array = np.asarray(array)
-        if array.dtype == object:  # strings: numpy_helper wants bytes or str in an object array
-            tensor = helper.make_tensor(name, TensorProto.STRING, list(array.shape), [s.encode() for s in array.ravel()])
+        if array.dtype == object:  # strings, stored as UTF-8 bytes
+            values = [s.encode() for s in array.ravel()]
+            tensor = helper.make_tensor(name, TensorProto.STRING, list(array.shape), values)
         else:
             tensor = numpy_helper.from_array(array, name)
         self.initializers.append(tensor)

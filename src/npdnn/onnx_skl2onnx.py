@@ -33,8 +33,9 @@ class _Skl2OnnxGraph:
 
         name = self.scope.get_unique_variable_name(hint)
         array = np.asarray(array)
-        if array.dtype == object:  # strings
-            self.container.add_initializer(name, TensorProto.STRING, list(array.shape), [s.encode() for s in array.ravel()])
+        if array.dtype == object:  # strings, stored as UTF-8 bytes (a TensorProto here would lose them)
+            values = [s.encode() for s in array.ravel()]
+            self.container.add_initializer(name, TensorProto.STRING, list(array.shape), values)
         else:
             tensor = numpy_helper.from_array(array, name)
             self.container.add_initializer(name, tensor.data_type, list(array.shape), tensor)
