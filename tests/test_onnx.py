@@ -249,3 +249,49 @@ def test_import_npdnn_stays_without_onnx_and_says_how_to_get_it():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.splitlines() == ["ONNX export needs the onnx package; install it with: pip install 'npdnn[onnx]'", "[]"]
+
+
+# ---------------------------------------------------------------- the 1-row serving fast path
+# predict on a few plain finite rows skips the general input checks (validation.is_ready);
+# it must give the same numbers as the general path and leave every check's error in place.
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fast_path_gives_the_general_paths_results(dtype, n_classes):
+    X, y = problem(3, n_classes, "str", dtype, m=60)
+    model = DNNClassifier((7,), epochs=2, standardize=True, random_state=0).fit(X, y)
+    net = model.network_
+    for rows in (X[:1], X[:5], np.asfortranarray(X[:5])):
+        general = rows.tolist()  # a list goes through validate_data / check_X in full
+        np.testing.assert_array_equal(model.predict_proba(rows), model.predict_proba(general))
+        np.testing.assert_array_equal(model.predict(rows), model.predict(general))
+        np.testing.assert_array_equal(net.predict_proba(rows), net.predict_proba(general))
+    P = model.predict_proba(X[:3])
+    assert P.dtype == dtype and P.shape == (3, n_classes) and P.flags.c_contiguous
+
+
+def test_fast_path_keeps_every_check():
+    from sklearn.exceptions import NotFittedError
+
+    from npdnn.validation import is_ready
+
+    X, y = problem(4, 2, "int", np.float64, m=40, n_x=3)
+    model = DNNClassifier((4,), epochs=1, random_state=0).fit(X, y)
+    bad = X[:1].copy()
+    bad[0, 1] = np.nan
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        model.predict_proba(bad)
+    with pytest.raises(ValueError, match=r"X contains NaN or infinity \(first at row 0, column 1"):
+        model.network_.predict_proba(bad)
+    with pytest.raises(ValueError, match="X has 2 features, but DNNClassifier is expecting 3 features"):
+        model.predict_proba(X[:1, :2])
+    with pytest.raises(NotFittedError):
+        DNNClassifier().predict_proba(X[:1])
+    # float32 rows into a float64 model are converted, not refused
+    np.testing.assert_allclose(model.predict_proba(X[:2].astype(np.float32)), model.predict_proba(X[:2]), atol=1e-6)
+    assert not is_ready(X[:1].astype(np.float32), 3, np.float64) and not is_ready(np.empty((0, 3)), 3, np.float64)
+    assert not is_ready(np.memmap, 3, np.float64) and is_ready(X[:2], 3, np.float64)
+    # a model fitted on named columns still warns about a bare array (the check the fast path must not skip)
+    pd = pytest.importorskip("pandas")
+    named = DNNClassifier((4,), epochs=1, random_state=0).fit(pd.DataFrame(X, columns=["a", "b", "c"]), y)
+    with pytest.warns(UserWarning, match="X does not have valid feature names"):
+        named.predict_proba(X[:1])

@@ -1,0 +1,204 @@
+"""Serving speed: predict_proba latency for 1 row and throughput for 1,000 and 100,000 rows.
+
+    .venv/bin/python benchmarks/serve.py                      # the table in benchmarks/README.md
+    .venv/bin/python benchmarks/serve.py --dtypes float64 --repeats 5
+    .venv/bin/python benchmarks/serve.py --base HEAD~1        # adds npdnn at that revision, interleaved
+
+Implementations, all on the same trained weights and the same rows:
+- ``npdnn Network``: ``net.predict_proba(X)`` on already standardized rows;
+- ``onnxruntime Network``: the session of ``net.to_onnx()`` on the same rows;
+- ``torch``: ``net.to_torch(probabilities=True)`` under ``torch.inference_mode()``,
+  ``torch.from_numpy`` in and ``.numpy()`` out included;
+- ``npdnn DNNClassifier``: ``model.predict_proba(X)`` on raw rows (validation and
+  standardization included);
+- ``onnxruntime DNNClassifier``: the session of ``model.to_onnx()`` (standardization in the graph).
+
+Each library gets ``--threads`` threads (default 1: one worker per core is the usual
+way to serve, and on a shared machine a BLAS that spins on a busy core turns 1 ms
+into 60). Every timed unit calls one implementation repeatedly for about ``--unit-seconds``; the
+implementations take turns in an order rotated every repeat, after a short idle gap
+(thread pools of the previous one stop spinning), and the table shows the median and
+the spread of the repeats. ``--base REV`` imports ``src/npdnn`` at a git revision as
+``npdnn_base`` (as benchmarks/ab.py does) and times its two npdnn rows beside the
+working tree's, in the same rounds: how an input-check change is measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "src"))
+
+SIZES = (1, 1_000, 100_000)
+
+
+def make_problem(n_features, n_classes, dtype, rows, seed=0):
+    rng = np.random.default_rng(seed)
+    X = (rng.standard_normal((rows, n_features)) * 3 + 1).astype(dtype)
+    score = X[:, : max(2, n_features // 2)].sum(axis=1)
+    y = np.digitize(score, np.quantile(score, np.linspace(0, 1, n_classes + 1)[1:-1]))
+    return X, y
+
+
+def build(args, dtype, base=None):
+    """{name: predict_proba callable taking raw rows X (m, n)} and the data."""
+    import onnxruntime as ort
+    import torch
+
+    import npdnn
+
+    torch.set_num_threads(args.threads)
+    X, y = make_problem(args.n_features, args.classes, dtype, max(SIZES))
+    model = npdnn.DNNClassifier(args.layers, epochs=1, standardize=True, random_state=0).fit(X[:5000], y[:5000])
+    net = model.network_
+    standardize = model._standardized
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = args.threads
+    sess_net = ort.InferenceSession(net.to_onnx().SerializeToString(), options, providers=["CPUExecutionProvider"])
+    sess_est = ort.InferenceSession(model.to_onnx().SerializeToString(), options, providers=["CPUExecutionProvider"])
+    module = net.to_torch(probabilities=True).eval()
+
+    def torch_proba(A):
+        with torch.inference_mode():
+            return module(torch.from_numpy(A)).numpy()
+
+    impls = {
+        "npdnn Network": (True, net.predict_proba),
+        "onnxruntime Network": (True, lambda A: sess_net.run(["probabilities"], {"X": A})[0]),
+        "torch Network": (True, torch_proba),
+        "npdnn DNNClassifier": (False, model.predict_proba),
+        "onnxruntime DNNClassifier": (False, lambda A: sess_est.run(["probabilities"], {"X": A})[0]),
+    }
+    if base is not None:
+        # The same weights in the base revision's classes (its own fit would draw other weights).
+        with tempfile.TemporaryDirectory() as folder:
+            model.save(Path(folder) / "model.npz")
+            old = base.load(Path(folder) / "model.npz")
+        impls["npdnn Network @base"] = (True, old.network_.predict_proba)
+        impls["npdnn DNNClassifier @base"] = (False, old.predict_proba)
+    X_std = np.ascontiguousarray(standardize(X))
+    check = X[:50]
+    reference = model.predict_proba(check)
+    for name, (pre, f) in impls.items():
+        P = np.asarray(f(np.ascontiguousarray(standardize(check)) if pre else check))
+        P = np.column_stack([1 - P, P]) if P.ndim == 1 else P
+        P = P if P.shape[1] == reference.shape[1] else np.column_stack([1 - P[:, 0], P[:, 0]])
+        tol = 1e-5 if dtype == np.float32 else 1e-12
+        if not np.allclose(P, reference, rtol=0, atol=tol):
+            raise SystemExit(f"{name} disagrees with DNNClassifier.predict_proba by {np.abs(P - reference).max():.3g}")
+    return impls, X, X_std
+
+
+def time_unit(f, A, seconds):
+    """Seconds per call of ``f(A)``, over about ``seconds`` of calls (at least one)."""
+    start = time.perf_counter()
+    f(A)
+    once = time.perf_counter() - start
+    calls = max(1, int(seconds / max(once, 1e-7)))
+    start = time.perf_counter()
+    for _ in range(calls):
+        f(A)
+    return (time.perf_counter() - start) / calls
+
+
+def measure(impls, X, X_std, args):
+    """{(name, rows): [seconds per call, one per repeat]}"""
+    names = list(impls)
+    times = {(name, m): [] for name in names for m in SIZES}
+    inputs = {m: (np.ascontiguousarray(X[:m]), np.ascontiguousarray(X_std[:m])) for m in SIZES}
+    for m in SIZES:  # warm-up: first calls allocate, and onnxruntime plans its buffers per shape
+        for name in names:
+            pre, f = impls[name]
+            for _ in range(3):
+                f(inputs[m][pre])
+    for r in range(args.repeats):
+        for m in SIZES:
+            order = names[r % len(names) :] + names[: r % len(names)]
+            for name in order:
+                pre, f = impls[name]
+                time.sleep(args.gap)
+                times[name, m].append(time_unit(f, inputs[m][pre], args.unit_seconds))
+    return times
+
+
+def spread(values):
+    med = statistics.median(values)
+    return med, 50 * (max(values) - min(values)) / med
+
+
+def table(times, names, dtype):
+    rows = []
+    ort_one = {kind: statistics.median(times[f"onnxruntime {kind}", 1]) for kind in ("Network", "DNNClassifier")}
+    for name in names:
+        one, one_pm = spread(times[name, 1])
+        kind = "Network" if "Network" in name else "DNNClassifier"
+        row = [dtype, name, f"{one * 1e6:.1f} (±{one_pm:.0f}%)", f"{one / ort_one[kind]:.2f}x"]
+        for m in SIZES[1:]:
+            t, pm = spread(times[name, m])
+            row.append(f"{m / t:,.0f} (±{pm:.0f}%)")
+        rows.append(row)
+    return rows
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--layers", default="64,32", help="hidden layer sizes (default 64,32)")
+    p.add_argument("--n-features", type=int, default=20)
+    p.add_argument("--classes", type=int, default=2)
+    p.add_argument("--dtypes", default="float32,float64")
+    p.add_argument("--repeats", type=int, default=7)
+    p.add_argument("--unit-seconds", type=float, default=0.25, help="length of one timed unit")
+    p.add_argument("--gap", type=float, default=0.1, help="idle seconds before each timed unit")
+    p.add_argument("--base", help="also time npdnn at this git revision (imported as npdnn_base)")
+    p.add_argument("--threads", type=int, default=1, help="threads for NumPy's BLAS, torch and onnxruntime")
+    args = p.parse_args(argv)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(args.threads)  # NumPy's BLAS (and torch's OpenMP) in this process
+    args.layers = tuple(int(n) for n in args.layers.split(","))
+
+    import onnxruntime
+    import torch
+
+    base = None
+    if args.base:
+        sys.path.insert(0, str(HERE))
+        from ab import import_base
+
+        base = import_base(args.base, tempfile.mkdtemp())
+    header = ["dtype", "implementation", "1 row: µs/call", "x ORT 1 row", "1,000 rows: rows/s", "100,000 rows: rows/s"]
+    rows = []
+    for name in args.dtypes.split(","):
+        dtype = np.dtype(name).type
+        impls, X, X_std = build(args, dtype, base)
+        rows += table(measure(impls, X, X_std, args), list(impls), name)
+    print(
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores | numpy {np.__version__}, "
+        f"onnxruntime {onnxruntime.__version__}, torch {torch.__version__} | {args.threads} thread(s) each, "
+        f"Python {platform.python_version()}"
+    )
+    print(
+        f"layers [{args.n_features}, {', '.join(map(str, args.layers))}, {1 if args.classes == 2 else args.classes}], "
+        f"{args.classes} classes; median of {args.repeats} interleaved repeats (± half the spread); "
+        f"'x ORT 1 row': 1-row latency over onnxruntime's on the same model"
+    )
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    fmt = "| " + " | ".join(f"{{:<{w}}}" for w in widths) + " |"
+    print(fmt.format(*header))
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in rows:
+        print(fmt.format(*r))
+
+
+if __name__ == "__main__":
+    main()
