@@ -28,7 +28,10 @@ def _first_bad(mask):
 _BLOCK = 4096
 
 
-def is_ready(X, n_features, dtype, max_size=_BLOCK):
+_READY_MAX = 1 << 16  # values; the finiteness mask of is_ready stays under 64 KiB
+
+
+def is_ready(X, n_features, dtype, max_size=_READY_MAX):
     """True when ``X`` is already what :func:`check_X` would return: a plain ndarray
     (m >= 1, n_features) of ``dtype``, every value finite. Decided only for small X
     (at most ``max_size`` values, whose finiteness mask costs nothing), else False.
