@@ -15,10 +15,12 @@ Implementations, all on the same trained weights and the same rows:
 
 Each library gets ``--threads`` threads (default 1: one worker per core is the usual
 way to serve, and on a shared machine a BLAS that spins on a busy core turns 1 ms
-into 60). Every timed unit calls one implementation repeatedly for about ``--unit-seconds``; the
-implementations take turns in an order rotated every repeat, after a short idle gap
-(thread pools of the previous one stop spinning), and the table shows the median and
-the spread of the repeats. ``--base REV`` imports ``src/npdnn`` at a git revision as
+into 60), and with one thread the clock is the calling thread's CPU time (``--wall``
+for wall time). Every timed unit calls one implementation repeatedly for about ``--unit-seconds``; the
+implementations take turns in an order rotated every repeat (with ``--gap`` idle seconds
+before each unit when thread pools could spin), and the table shows the median and the
+quartiles of the repeats; many short units rather than a few long ones, since on a shared
+machine a burst of load spoils one unit, not the median. ``--base REV`` imports ``src/npdnn`` at a git revision as
 ``npdnn_base`` (as benchmarks/ab.py does) and times its two npdnn rows beside the
 working tree's, in the same rounds: how an input-check change is measured.
 """
@@ -99,16 +101,16 @@ def build(args, dtype, base=None):
     return impls, X, X_std
 
 
-def time_unit(f, A, seconds):
+def time_unit(f, A, seconds, clock):
     """Seconds per call of ``f(A)``, over about ``seconds`` of calls (at least one)."""
-    start = time.perf_counter()
+    start = clock()
     f(A)
-    once = time.perf_counter() - start
+    once = clock() - start
     calls = max(1, int(seconds / max(once, 1e-7)))
-    start = time.perf_counter()
+    start = clock()
     for _ in range(calls):
         f(A)
-    return (time.perf_counter() - start) / calls
+    return (clock() - start) / calls
 
 
 def measure(impls, X, X_std, args):
@@ -127,25 +129,26 @@ def measure(impls, X, X_std, args):
             for name in order:
                 pre, f = impls[name]
                 time.sleep(args.gap)
-                times[name, m].append(time_unit(f, inputs[m][pre], args.unit_seconds))
+                times[name, m].append(time_unit(f, inputs[m][pre], args.unit_seconds, args.clock))
     return times
 
 
-def spread(values):
-    med = statistics.median(values)
-    return med, 50 * (max(values) - min(values)) / med
+def quartiles(values):
+    q1, med, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return q1, med, q3
 
 
 def table(times, names, dtype):
     rows = []
-    ort_one = {kind: statistics.median(times[f"onnxruntime {kind}", 1]) for kind in ("Network", "DNNClassifier")}
     for name in names:
-        one, one_pm = spread(times[name, 1])
         kind = "Network" if "Network" in name else "DNNClassifier"
-        row = [dtype, name, f"{one * 1e6:.1f} (±{one_pm:.0f}%)", f"{one / ort_one[kind]:.2f}x"]
+        q1, one, q3 = (t * 1e6 for t in quartiles(times[name, 1]))
+        # the ratio of each round's two times, then the median: steadier than a ratio of medians
+        ratio = statistics.median(a / b for a, b in zip(times[name, 1], times[f"onnxruntime {kind}", 1], strict=True))
+        row = [dtype, name, f"{one:.1f} [{q1:.0f}-{q3:.0f}]", f"{ratio:.2f}x"]
         for m in SIZES[1:]:
-            t, pm = spread(times[name, m])
-            row.append(f"{m / t:,.0f} (±{pm:.0f}%)")
+            lo, t, hi = quartiles(times[name, m])
+            row.append(f"{m / t:,.0f} [{m / hi / 1e3:,.0f}k-{m / lo / 1e3:,.0f}k]")
         rows.append(row)
     return rows
 
@@ -156,12 +159,18 @@ def main(argv=None):
     p.add_argument("--n-features", type=int, default=20)
     p.add_argument("--classes", type=int, default=2)
     p.add_argument("--dtypes", default="float32,float64")
-    p.add_argument("--repeats", type=int, default=7)
-    p.add_argument("--unit-seconds", type=float, default=0.25, help="length of one timed unit")
-    p.add_argument("--gap", type=float, default=0.1, help="idle seconds before each timed unit")
+    p.add_argument("--repeats", type=int, default=31)
+    p.add_argument("--unit-seconds", type=float, default=0.05, help="length of one timed unit")
+    p.add_argument("--gap", type=float, default=0.0, help="idle seconds before each timed unit (for --threads > 1)")
     p.add_argument("--base", help="also time npdnn at this git revision (imported as npdnn_base)")
     p.add_argument("--threads", type=int, default=1, help="threads for NumPy's BLAS, torch and onnxruntime")
+    p.add_argument("--wall", action="store_true", help="wall-clock time (the default with --threads 1 is CPU time)")
     args = p.parse_args(argv)
+    # With one thread everything runs on the calling thread, so its CPU time is the cost of the
+    # call without the time the shared machine's other processes held the core (wall time
+    # measured 1-row npdnn at 2-5x onnxruntime from one run to the next; CPU time at 1.7-2.2x).
+    args.wall = args.wall or args.threads > 1
+    args.clock = time.perf_counter if args.wall else time.thread_time
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(args.threads)  # NumPy's BLAS (and torch's OpenMP) in this process
@@ -189,8 +198,9 @@ def main(argv=None):
     )
     print(
         f"layers [{args.n_features}, {', '.join(map(str, args.layers))}, {1 if args.classes == 2 else args.classes}], "
-        f"{args.classes} classes; median of {args.repeats} interleaved repeats (± half the spread); "
-        f"'x ORT 1 row': 1-row latency over onnxruntime's on the same model"
+        f"{args.classes} classes; {'wall' if args.wall else 'CPU (thread)'} time, "
+        f"median [quartiles] of {args.repeats} interleaved repeats; "
+        f"'x ORT 1 row': median over repeats of the 1-row latency over onnxruntime's on the same model"
     )
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     fmt = "| " + " | ".join(f"{{:<{w}}}" for w in widths) + " |"
