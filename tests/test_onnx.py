@@ -295,3 +295,24 @@ def test_fast_path_keeps_every_check():
     named = DNNClassifier((4,), epochs=1, random_state=0).fit(pd.DataFrame(X, columns=["a", "b", "c"]), y)
     with pytest.warns(UserWarning, match="X does not have valid feature names"):
         named.predict_proba(X[:1])
+
+
+def test_skl2onnx_converts_the_estimator_alone_on_integer_rows():
+    # Integer rows (an Int64 input): the converter casts them to the network's dtype, and the
+    # probabilities keep that dtype.
+    skl2onnx = pytest.importorskip("skl2onnx")
+    from skl2onnx.common.data_types import Int64TensorType
+
+    from npdnn.onnx_skl2onnx import register
+
+    register()
+    X, y = problem(6, 3, "int", np.float64, m=60, n_x=3)
+    X = np.round(X).astype(np.int64)
+    model = DNNClassifier((5,), epochs=2, standardize=True, random_state=0).fit(X, y)
+    onx = skl2onnx.to_onnx(
+        model, initial_types=[("X", Int64TensorType([None, 3]))], options={DNNClassifier: {"zipmap": False}}
+    )
+    label, proba = session(onx).run(None, {"X": X})
+    assert proba.dtype == np.float64
+    np.testing.assert_array_equal(label, model.predict(X))
+    np.testing.assert_allclose(proba, model.predict_proba(X), rtol=0, atol=1e-12)

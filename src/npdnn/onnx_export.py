@@ -28,7 +28,7 @@ import numpy as np
 from .activations import LEAKY_SLOPE
 
 DEFAULT_OPSET = 17
-MIN_OPSET = 13  # Softmax over one axis and Squeeze/Reshape with tensor inputs date from opset 13
+MIN_OPSET = 13  # Softmax(axis=1) normalizes over that one axis only since opset 13
 
 # hidden_activation -> ONNX operator; leaky_relu is written out below.
 HIDDEN_OPS = {"relu": "Relu", "tanh": "Tanh", "sigmoid": "Sigmoid"}

@@ -56,8 +56,8 @@ def _labels(scope, model):
 
 def shape_calculator(operator):
     """Outputs: ``label`` (N,) int64 or string, ``probabilities`` (N, n_classes) of the
-    pipeline's float type."""
-    from skl2onnx.common.data_types import Int64TensorType, StringTensorType
+    pipeline's float type (the network's dtype when the input is not float)."""
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType, Int64TensorType, StringTensorType
 
     model = operator.raw_operator
     N = operator.inputs[0].get_first_dimension()
@@ -65,6 +65,8 @@ def shape_calculator(operator):
     label_type = StringTensorType if labels.dtype == object else Int64TensorType
     operator.outputs[0].type = label_type(shape=[N])
     proba_type = operator.inputs[0].type.__class__
+    if proba_type not in (FloatTensorType, DoubleTensorType):
+        proba_type = FloatTensorType if model.network_.dtype == np.float32 else DoubleTensorType
     operator.outputs[1].type = proba_type(shape=[N, len(model.classes_)])
 
 
@@ -79,13 +81,14 @@ def converter(scope, operator, container):
     label, proba = operator.outputs[0].full_name, operator.outputs[1].full_name
     net_type = helper.np_dtype_to_tensor_dtype(net.dtype)
     in_type = operator.inputs[0].type.to_onnx_type().tensor_type.elem_type
+    out_type = operator.outputs[1].type.to_onnx_type().tensor_type.elem_type
     if in_type != net_type:
         X = g.node("Cast", [X], "X_cast", to=net_type)
-    proba_net = proba if in_type == net_type else scope.get_unique_variable_name("probabilities_net")
+    proba_net = proba if out_type == net_type else scope.get_unique_variable_name("probabilities_net")
     labels = _labels(scope, model)
     emit_classifier(g, X, net, labels, model.mean_, model.scale_, None, label=label, probabilities=proba_net)
     if proba_net != proba:
-        g.node("Cast", [proba_net], "probabilities", output=proba, to=in_type)
+        g.node("Cast", [proba_net], "probabilities", output=proba, to=out_type)
 
 
 def register():
