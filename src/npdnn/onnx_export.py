@@ -182,8 +182,6 @@ def to_onnx(net, classes=None, mean=None, scale=None, opset=None, threshold=0.5,
     onnx = import_onnx()
     from onnx import helper
 
-    from . import __version__
-
     opset = check_opset(opset)
     n_classes = max(net.layer_dims[-1], 2)
     classes = np.arange(n_classes, dtype=np.int64) if classes is None else np.asarray(classes)
@@ -211,11 +209,21 @@ def to_onnx(net, classes=None, mean=None, scale=None, opset=None, threshold=0.5,
         opset_imports=opsets,
         ir_version=helper.find_min_ir_version_for(opsets),
         producer_name="npdnn",
-        producer_version=__version__,
+        producer_version=_version(),
         doc_string=f"{net!r}: label (N,) and probabilities (N, {n_classes}) from X (N, {net.layer_dims[0]})",
     )
     onnx.checker.check_model(model, full_check=True)
     return model
+
+
+def _version():
+    # From the installed metadata: importing npdnn.__version__ would point up the layering.
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("npdnn")
+    except PackageNotFoundError:
+        return ""
 
 
 def classifier_to_onnx(model, opset=None):

@@ -83,8 +83,10 @@ def _activation_name(module, nn, where):
     return None
 
 
-def from_torch(module):
-    """A :class:`~npdnn.Network` with the weights of ``module``, copied bit for bit.
+def from_torch(module, cls):
+    """A network of class ``cls`` (:meth:`npdnn.Network.from_torch` passes its own, so
+    this module imports nothing above the activations) with the weights of ``module``,
+    copied bit for bit.
 
     ``module`` is an ``nn.Sequential`` (nested ones are flattened) of ``Linear``
     layers with the same hidden activation between each two (``ReLU``,
@@ -95,8 +97,6 @@ def from_torch(module):
     """
     torch = _torch()
     nn = torch.nn
-    from .network import Network
-
     if not isinstance(module, nn.Sequential):
         raise ValueError(
             f"from_torch expects a torch.nn.Sequential of Linear layers and activations; got {type(module).__name__}"
@@ -142,7 +142,7 @@ def from_torch(module):
     if not dtypes <= {torch.float32, torch.float64} or len(dtypes) != 1:
         raise ValueError(f"parameters must all be float32 or all float64; got {sorted(str(d) for d in dtypes)}")
     dtype = np.float32 if dtypes == {torch.float32} else np.float64
-    net = Network(dims, activations[0] if activations else "relu", seed=0, dtype=dtype)
+    net = cls(dims, activations[0] if activations else "relu", seed=0, dtype=dtype)
     for l, linear in enumerate(linears, start=1):
         W = linear.weight.detach().cpu().numpy()
         b = np.zeros(W.shape[0], dtype) if linear.bias is None else linear.bias.detach().cpu().numpy()
