@@ -18,6 +18,8 @@ RANKS = {
     "validation": 0,
     "summary": 0,
     "archive": 0,
+    "locking": 0,  # one writer per output path (stdlib fcntl)
+    "limits": 1,  # what an untrusted model file may declare (uses archive's ModelFileError)
     # layers, then their fast path
     "layers": 1,
     "_fast": 2,
@@ -51,7 +53,7 @@ RANKS = {
 CORE = {
     "activations", "initializers", "losses", "validation", "summary", "archive", "layers", "_fast",
     "optimizers", "schedules", "batching", "callbacks", "options", "gradcheck", "checkpoint",
-    "persistence", "training", "network",
+    "persistence", "training", "network", "limits", "locking",
 }  # fmt: skip
 CORE_MAY_IMPORT_LAZILY = {
     ("training", "progress"),  # fit(verbose=True): the bar's module, loaded on demand

@@ -174,6 +174,17 @@ def cmd_train(args):
     return 0
 
 
+def cmd_train_locked(args):
+    """:func:`cmd_train` holding a lock on ``--out`` and ``--checkpoint`` (see
+    :mod:`npdnn.locking`): a second npdnn writing either path refuses at once."""
+    from .locking import exclusive
+
+    for path, option in ((args.out, "--out"), (args.checkpoint, "--checkpoint")):
+        _check_output(path, option)  # a clear message before the lock file is created
+    with exclusive([(args.out, "--out"), (args.checkpoint, "--checkpoint")], "npdnn train"):
+        return cmd_train(args)
+
+
 def _plot(path, model, X, y, final_accuracy):
     from .plotting import plot_training
 
@@ -314,7 +325,7 @@ def build_parser():
         help="like --resume, even when the checkpoint was written by a run on other data or options",
     )
     t.add_argument("--quiet", action="store_true", help="no progress bar or messages; results only")
-    t.set_defaults(run=cmd_train)
+    t.set_defaults(run=cmd_train_locked)
 
     pr = sub.add_parser(
         "predict",

@@ -257,10 +257,11 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         save_model(path, self.network_.get_config(), self.network_.theta, arrays=arrays, meta=meta)
 
     @classmethod
-    def load(cls, path):
+    def load(cls, path, *, max_parameters=None):
         """Read a file written by :meth:`save`; a file holding a bare network (or
-        anything else) raises :class:`~npdnn.ModelFileError`."""
-        net, arrays, meta = network_from_file(path)
+        anything else) raises :class:`~npdnn.ModelFileError`. ``max_parameters``: as
+        for :func:`npdnn.load`."""
+        net, arrays, meta = network_from_file(path, max_parameters=max_parameters)
         if "estimator" not in meta:
             raise ModelFileError(
                 f"{path} holds a bare npdnn Network, not a DNNClassifier; load it with npdnn.load(path)"

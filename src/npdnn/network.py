@@ -415,14 +415,19 @@ def _rebuild(cls, config, state, fast):
     return net
 
 
-def network_from_file(path, cls=Network):
+def network_from_file(path, cls=Network, max_parameters=None):
     """``(net, arrays, meta)`` from a model file: the network it describes, and the
     extra arrays and JSON sections stored beside it (e.g. an estimator's).
-    Raises :class:`ModelFileError` naming ``path``."""
-    config, theta, arrays, meta = read_model(path)
-    try:
-        net = cls.from_config(config)
-        net.load_state_dict({"theta": theta})
-    except (TypeError, ValueError) as e:
-        raise ModelFileError(f"{path} has an invalid network description {config!r} ({e})") from None
-    return net, arrays, meta
+    Raises :class:`ModelFileError` naming ``path``; ``max_parameters``: see
+    :mod:`npdnn.limits`."""
+    built = []
+
+    def build(config):  # once the file's declarations are checked: theta is then read into net.theta
+        try:
+            built.append(cls.from_config(config))
+        except (TypeError, ValueError) as e:
+            raise ModelFileError(f"{path} has an invalid network description {config!r} ({e})") from None
+        return built[0].theta
+
+    _, _, arrays, meta = read_model(path, max_parameters, into=build)
+    return built[0], arrays, meta
