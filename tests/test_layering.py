@@ -33,6 +33,7 @@ RANKS = {
     "checkpoint": 4,
     "persistence": 4,
     "progress": 4,  # a callback; imports tqdm lazily, only when a bar is shown
+    "diagnostics": 4,  # the training warnings, a callback (issue 16)
     "training": 5,
     "onnx_export": 5,  # exchange formats: reached lazily from Network.to_onnx / to_torch / from_torch
     "torch_bridge": 5,
@@ -53,7 +54,7 @@ RANKS = {
 CORE = {
     "activations", "initializers", "losses", "validation", "summary", "archive", "layers", "_fast",
     "optimizers", "schedules", "batching", "callbacks", "options", "gradcheck", "checkpoint",
-    "persistence", "training", "network", "limits", "locking",
+    "persistence", "training", "network", "limits", "locking", "diagnostics",
 }  # fmt: skip
 CORE_MAY_IMPORT_LAZILY = {
     ("training", "progress"),  # fit(verbose=True): the bar's module, loaded on demand

@@ -19,6 +19,13 @@ ort = pytest.importorskip("onnxruntime")
 ACTIVATIONS = ["relu", "leaky_relu", "tanh", "sigmoid"]
 TOL = {np.float32: 1e-6, np.float64: 1e-12}
 
+# The models here train for a few epochs only: whatever they learned, the export must compute
+# the same thing, so fit's diagnostics (one predicted class, a loss still falling) are beside the point.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::npdnn.diagnostics.TrainingWarning"),
+    pytest.mark.filterwarnings("ignore::npdnn.diagnostics.ConvergenceWarning"),
+]
+
 
 def session(model):
     return ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
