@@ -82,10 +82,11 @@ def build(args, dtype, base=None):
         "onnxruntime DNNClassifier": (False, lambda A: sess_est.run(["probabilities"], {"X": A})[0]),
     }
     if base is not None:
-        # The same weights in the base revision's classes (its own fit would draw other weights).
-        with tempfile.TemporaryDirectory() as folder:
-            model.save(Path(folder) / "model.npz")
-            old = base.load(Path(folder) / "model.npz")
+        # The base revision's own estimator, given the same weights and standardization (its fit
+        # may draw other weights, and its loader may not read this revision's files).
+        old = base.DNNClassifier(args.layers, epochs=1, standardize=True, random_state=0).fit(X[:5000], y[:5000])
+        np.copyto(old.network_.theta, net.theta)
+        old.mean_, old.scale_ = model.mean_, model.scale_
         impls["npdnn Network @base"] = (True, old.network_.predict_proba)
         impls["npdnn DNNClassifier @base"] = (False, old.predict_proba)
     X_std = np.ascontiguousarray(standardize(X))
