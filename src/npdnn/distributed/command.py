@@ -40,8 +40,12 @@ def train(args, info, estimator_class):
 
     if args.data is None or args.target is None:
         raise DataError("--scheduler/--workers need --data 'PATTERN' and --target COLUMN")
-    if args.dropout or args.early_stopping or args.plot:
-        raise DataError("--dropout, --early-stopping and --plot are not supported with --scheduler/--workers")
+    if args.dropout or args.early_stopping or args.plot or getattr(args, "class_weight", None):
+        raise DataError(
+            "--dropout, --early-stopping, --class-weight and --plot are not supported with --scheduler/--workers"
+        )
+    if not args.test_size:
+        raise DataError("--test-size must be above 0 with --scheduler/--workers (the metrics are held-out ones)")
     if args.scheduler is not None:
         cluster, client = None, Client(args.scheduler, timeout="20s")
     else:
