@@ -30,6 +30,11 @@ def test_softmax_probabilities_at_plus_minus_1000(dtype):
     np.testing.assert_array_equal(P, [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
     assert P.dtype == dtype
     np.testing.assert_array_equal(net.predict(X), [0, 2])
+    # the shift is per column (per sample): a sample with logits (0, 0, 0) beside one with a max
+    # of 1000 must not be shifted by 1000 too (exp(-1000) = 0 in every class: 0 / 0)
+    with np.errstate(all="ignore"):
+        P = net.predict_proba(np.array([[1.0], [0.0]]))
+    np.testing.assert_allclose(P, [[1.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3]], rtol=1e-6, atol=0)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -43,6 +48,9 @@ def test_categorical_cost_at_plus_minus_1000(dtype):
     rel = 1e-6 if dtype == np.float32 else 1e-12
     assert middle == pytest.approx(1000.0, rel=rel)
     assert wrong == pytest.approx(2000.0, rel=rel)
+    with np.errstate(all="ignore"):  # per-sample shift, as for the probabilities
+        mixed = net.cost(np.array([[1.0], [0.0]]), np.array([0, 1]))
+    assert mixed == pytest.approx(np.log(3) / 2, rel=rel)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
