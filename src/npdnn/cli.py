@@ -56,8 +56,8 @@ def _make_parent(path):
 
 
 def _load_model(path):
+    from .loading import load
     from .network import Network
-    from .persistence import load
 
     if os.path.isdir(path):
         raise ModelFileError(f"{path} is a directory; expected an npdnn model file")
@@ -101,7 +101,7 @@ def _align_labels(y, classes, data, target):
 
 # ---------------------------------------------------------------- commands
 def cmd_train(args):
-    if args.resume and args.checkpoint is None:
+    if (args.resume or args.resume_anyway) and args.checkpoint is None:
         raise CLIError("--resume needs --checkpoint PATH (the checkpoint file to continue from)")
     if (args.data is None) != (args.target is None):
         raise CLIError("--data FILE.csv and --target COLUMN go together (without both, the bundled data is used)")
@@ -147,7 +147,13 @@ def cmd_train(args):
     )
     if args.checkpoint is not None:
         _make_parent(args.checkpoint)
-    model.fit(X_train, y_train, checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every, resume=args.resume)
+    model.fit(
+        X_train,
+        y_train,
+        checkpoint=args.checkpoint,
+        checkpoint_every=args.checkpoint_every,
+        resume="force" if args.resume_anyway else args.resume,
+    )
     model.set_params(verbose=False)  # the saved file must not depend on whether stderr was a terminal
     train_metrics, _ = metrics(y_train, model.predict_proba(X_train), model.classes_)
     test_metrics, cm = metrics(y_test, model.predict_proba(X_test), model.classes_)
@@ -285,6 +291,11 @@ def build_parser():
     t.add_argument("--checkpoint", metavar="PATH", help="write the training state here every --checkpoint-every")
     t.add_argument("--checkpoint-every", type=positive_int, default=1, metavar="N", help="epochs between checkpoints")
     t.add_argument("--resume", action="store_true", help="continue from --checkpoint (from scratch if absent)")
+    t.add_argument(
+        "--resume-anyway",
+        action="store_true",
+        help="like --resume, even when the checkpoint was written by a run on other data or options",
+    )
     t.add_argument("--quiet", action="store_true", help="no progress bar or messages; results only")
     t.set_defaults(run=cmd_train)
 
