@@ -62,6 +62,17 @@ def test_validation_split_partitions_the_rows(n, fraction):
     np.testing.assert_array_equal(val, np.sort(val))
 
 
+@pytest.mark.parametrize(("n", "fraction"), [(2, 0.9), (5, 0.99), (1, 0.5)])
+def test_validation_split_refuses_an_empty_training_set(n, fraction):
+    msg = rf"^validation_fraction={fraction} of {n} samples leaves an empty training or validation set$"
+    with pytest.raises(ValueError, match=msg):
+        split_indices(n, fraction, np.random.default_rng(0))
+    if n >= 2:  # a training set needs both classes
+        X, y = make_data(n, 2)
+        with pytest.raises(ValueError, match=msg):
+            npdnn.Network([2, 1], seed=0).fit(X, y, validation_fraction=fraction)
+
+
 def test_fit_trains_on_the_training_rows_and_validates_on_the_rest():
     # Full batch: epoch 1's loss is the cost of the initial parameters on the training rows,
     # and with a learning rate of ~0 the validation loss is their cost on the held-out rows.
