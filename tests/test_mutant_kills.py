@@ -39,3 +39,40 @@ def test_optimizer_coefficients_may_be_zero_but_not_negative(make, name):
     assert make(0.0) is not None  # zero is a valid coefficient: plain gradient scaling / no momentum
     with pytest.raises(ValueError, match=rf"^{name} must be a number >= 0; got -0\.1$"):
         make(-0.1)
+
+
+# ---------------------------------------------------------------- batching
+def test_unshuffled_fit_on_a_c_ordered_x_reads_it_in_place():
+    # No shuffle, no split, C order: the batches are views of X, so nothing of X's size is
+    # allocated (a gather buffer or a gathered copy would be 24 MB).
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    m, n = 100_000, 30
+    X = rng.standard_normal((m, n))
+    y = (X[:, 0] > 0).astype(np.int64)
+    net = npdnn.Network([n, 4, 1], seed=0)
+    tracemalloc.start()
+    try:
+        net.fit(X, y, epochs=1, optimizer="adam", batch_size=4096, shuffle=False)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.1 * X.nbytes + 64 * m, f"fit allocated {peak / 1e6:.1f} MB over a {X.nbytes / 1e6:.1f} MB X"
+
+
+def test_windows_of_whole_batches_train_like_one_window(monkeypatch):
+    # A gather budget of 100 rows with batches of 4: windows of 100 rows (25 whole batches);
+    # training must be bit-identical to one window holding the whole epoch.
+    from npdnn import batching
+
+    rng = np.random.default_rng(1)
+    X, y = rng.standard_normal((250, 3)), rng.integers(0, 2, 250)
+    kw = dict(optimizer="adam", learning_rate=0.01, epochs=2, batch_size=4, seed=3)
+    one = npdnn.Network([3, 4, 1], seed=0)
+    h1 = one.fit(X, y, **kw)
+    monkeypatch.setattr(batching, "WHOLE_EPOCH_GATHER_BYTES", 100 * 3 * 8)
+    windowed = npdnn.Network([3, 4, 1], seed=0)
+    h2 = windowed.fit(X, y, **kw)
+    np.testing.assert_array_equal(h1["loss"], h2["loss"])
+    np.testing.assert_array_equal(one.theta, windowed.theta)
