@@ -86,17 +86,20 @@ def test_fit_trains_on_the_training_rows_and_validates_on_the_rest():
     assert history["loss"][0] != pytest.approx(before.cost(X, y), rel=1e-6)  # the split changes it
 
 
-def test_weighted_epoch_loss_is_the_weighted_cost():
+@pytest.mark.parametrize("shuffle", [False, True])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_weighted_epoch_loss_is_the_weighted_cost(shuffle, order):
     # Learning rate ~0: every batch sees the initial parameters, so the epoch loss (batch costs
-    # weighted by each batch's share of the total weight) must equal the weighted cost over all rows.
+    # weighted by each batch's share of the total weight) must equal the weighted cost over all
+    # rows, in any batch order, whether the batches are views of X or gathered copies.
     X, y = make_data(10, 3, seed=4)
+    X = np.asarray(X, order=order)
     w = np.array([5.0, 0.1, 0.1, 3.0, 0.2, 0.2, 4.0, 0.1, 1.0, 0.1])
     net = npdnn.Network([3, 4, 1], seed=4)
     expected = net.cost(X, y, sample_weight=w)
     unweighted = net.cost(X, y)
-    history = net.fit(
-        X, y, optimizer="gd", learning_rate=1e-300, epochs=1, batch_size=3, shuffle=False, sample_weight=w
-    )
+    kw = dict(optimizer="gd", learning_rate=1e-300, epochs=1, batch_size=3, shuffle=shuffle, seed=0)
+    history = net.fit(X, y, sample_weight=w, **kw)
     assert history["loss"][0] == pytest.approx(expected, rel=1e-12)
     assert expected != pytest.approx(unweighted, rel=1e-3)  # the weights matter in this problem
 
