@@ -104,6 +104,19 @@ def test_weighted_epoch_loss_is_the_weighted_cost(shuffle, order):
     assert expected != pytest.approx(unweighted, rel=1e-3)  # the weights matter in this problem
 
 
+def test_a_batch_of_zero_weights_contributes_nothing():
+    # The first batch (rows 0-2) has weight 0: it adds 0 to the epoch loss and moves nothing,
+    # instead of dividing 0 by 0.
+    X, y = make_data(9, 3, seed=6)
+    w = np.array([0.0, 0.0, 0.0, 1.0, 2.0, 1.0, 3.0, 1.0, 1.0])
+    net = npdnn.Network([3, 4, 1], seed=6)
+    expected = net.cost(X, y, sample_weight=w)
+    history = net.fit(
+        X, y, sample_weight=w, optimizer="gd", learning_rate=1e-300, epochs=1, batch_size=3, shuffle=False
+    )
+    assert history["loss"][0] == pytest.approx(expected, rel=1e-12)
+
+
 class _Interrupt(Exception):
     pass
 
