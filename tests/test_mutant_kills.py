@@ -76,3 +76,57 @@ def test_windows_of_whole_batches_train_like_one_window(monkeypatch):
     h2 = windowed.fit(X, y, **kw)
     np.testing.assert_array_equal(h1["loss"], h2["loss"])
     np.testing.assert_array_equal(one.theta, windowed.theta)
+
+
+def test_a_batch_of_zero_weights_moves_nothing():
+    # Rows 0-2 weigh 0: with plain gradient descent their batch's gradient is 0, so training is
+    # bit-identical to training on the other rows alone.
+    rng = np.random.default_rng(2)
+    X, y = rng.standard_normal((9, 3)), np.array([0, 1, 0, 1, 0, 1, 1, 0, 1])
+    w = np.array([0.0, 0.0, 0.0, 1.0, 2.0, 1.0, 3.0, 1.0, 1.0])
+    kw = dict(optimizer="gd", learning_rate=0.1, epochs=3, batch_size=3, shuffle=False)
+    full, rest = npdnn.Network([3, 4, 1], seed=0), npdnn.Network([3, 4, 1], seed=0)
+    h_full = full.fit(X, y, sample_weight=w, **kw)
+    h_rest = rest.fit(X[3:], y[3:], sample_weight=w[3:], **kw)
+    np.testing.assert_array_equal(full.theta, rest.theta)
+    np.testing.assert_allclose(h_full["loss"], h_rest["loss"], rtol=1e-15)
+
+
+@pytest.mark.parametrize("budget_rows", [None, 2])
+def test_divergence_names_the_batch_start_in_the_epoch(budget_rows, monkeypatch):
+    # z = 1e200 x: rows 0-3 (x = +-1) give a finite cost, row 4 on (x = 1e200) overflows, so the
+    # third batch of 2 fails, whether the epoch is gathered in one window or in windows of 2 rows.
+    from npdnn import batching
+
+    if budget_rows is not None:
+        monkeypatch.setattr(batching, "WHOLE_EPOCH_GATHER_BYTES", budget_rows * 2 * 8)
+    net = npdnn.Network([2, 1], seed=0)
+    net.params["W1"], net.params["b1"] = [[1e200, 0.0]], [[0.0]]
+    x = np.array([1.0, -1.0, 1.0, -1.0, 1e200, -1e200])
+    X = np.asfortranarray(np.stack([x, np.zeros(6)], axis=1))  # F order, 2 columns: gathered, never viewed
+    y = np.array([1, 0, 1, 0, 1, 0])
+    with pytest.raises(npdnn.DivergenceError, match=r"epoch 1 \(batch starting at sample 4\): the cost is"):
+        net.fit(X, y, optimizer="gd", learning_rate=1e-300, epochs=1, batch_size=2, shuffle=False)
+
+
+# ---------------------------------------------------------------- training
+def test_validation_accuracy_is_the_share_of_correct_predictions():
+    rng = np.random.default_rng(4)
+    X, y = rng.standard_normal((30, 3)), rng.integers(0, 2, 30)
+    Xv, yv = rng.standard_normal((7, 3)), np.array([0, 1, 1, 0, 1, 0, 0])
+    net = npdnn.Network([3, 4, 1], seed=1)
+    history = net.fit(X, y, optimizer="adam", learning_rate=0.01, epochs=3, validation_data=(Xv, yv))
+    assert history["val_accuracy"][-1] == np.mean(net.predict(Xv) == yv)
+    assert history["val_loss"][-1] == pytest.approx(net.cost(Xv, yv), rel=1e-12)
+
+
+def test_resume_with_other_validation_data_is_refused(tmp_path):
+    rng = np.random.default_rng(5)
+    X, y = rng.standard_normal((20, 3)), np.arange(20) % 2
+    Xv, yv = rng.standard_normal((6, 3)), np.arange(6) % 2
+    path = tmp_path / "run.npz"
+    kw = dict(optimizer="adam", learning_rate=0.01, epochs=2, checkpoint=path)
+    npdnn.Network([3, 4, 1], seed=0).fit(X, y, validation_data=(Xv, yv), **kw)
+    for other in ((Xv + 1e-9, yv), (Xv, 1 - yv)):
+        with pytest.raises(npdnn.ModelFileError, match=r"belongs to a different run \(.*validation_data: checkpoint"):
+            npdnn.Network([3, 4, 1], seed=0).fit(X, y, validation_data=other, resume=True, **{**kw, "epochs": 4})
