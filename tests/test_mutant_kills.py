@@ -130,3 +130,16 @@ def test_resume_with_other_validation_data_is_refused(tmp_path):
     for other in ((Xv + 1e-9, yv), (Xv, 1 - yv)):
         with pytest.raises(npdnn.ModelFileError, match=r"belongs to a different run \(.*validation_data: checkpoint"):
             npdnn.Network([3, 4, 1], seed=0).fit(X, y, validation_data=other, resume=True, **{**kw, "epochs": 4})
+
+
+def test_resume_with_other_validation_rows_is_refused(tmp_path):
+    # seed=None: the split is drawn from the network's own generator, so another network seed
+    # holds out other rows under the same options; the checkpoint must see that.
+    rng = np.random.default_rng(5)
+    X, y = rng.standard_normal((20, 3)), np.arange(20) % 2
+    kw = dict(optimizer="adam", learning_rate=0.01, epochs=2, checkpoint=tmp_path / "run.npz", validation_fraction=0.25)
+    npdnn.Network([3, 4, 1], seed=0).fit(X, y, **kw)
+    with pytest.raises(
+        npdnn.ModelFileError, match=r"belongs to a different run \(validation_rows: checkpoint '[0-9a-f]+'"
+    ):
+        npdnn.Network([3, 4, 1], seed=1).fit(X, y, resume=True, **{**kw, "epochs": 4})
