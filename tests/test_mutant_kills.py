@@ -61,6 +61,21 @@ def test_unshuffled_fit_on_a_c_ordered_x_reads_it_in_place():
     assert peak < 0.1 * X.nbytes + 64 * m, f"fit allocated {peak / 1e6:.1f} MB over a {X.nbytes / 1e6:.1f} MB X"
 
 
+def test_a_small_shuffled_x_gets_a_buffer_of_its_size_not_the_gather_budget():
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((1000, 10)), rng.integers(0, 2, 1000)  # 80 kB; the budget is 64 MiB
+    net = npdnn.Network([10, 4, 1], seed=0)
+    tracemalloc.start()
+    try:
+        net.fit(X, y, epochs=1, optimizer="adam", batch_size=32, seed=0)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1e6, f"fit allocated {peak / 1e6:.1f} MB over a {X.nbytes / 1e6:.2f} MB X"
+
+
 def test_windows_of_whole_batches_train_like_one_window(monkeypatch):
     # A gather budget of 100 rows with batches of 4: windows of 100 rows (25 whole batches);
     # training must be bit-identical to one window holding the whole epoch.
