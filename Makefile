@@ -17,7 +17,7 @@ $(VENV)/.all: $(VENV)/.created pyproject.toml
 	$(PIP) install --quiet -e '.[all]'
 	touch $@
 
-# plus the test-only dependencies (torch==2.13.0, pytest, ruff, hypothesis, nbclient)
+# plus the test-only dependencies (torch==2.13.0, the onnx extra, pytest, ruff, hypothesis, nbclient)
 $(VENV)/.test: $(VENV)/.all pyproject.toml
 	$(PIP) install --quiet -e '.[test]'
 	touch $@

@@ -66,9 +66,12 @@ def test_softmax_extremes_raise_no_warning_and_give_finite_gradients(dtype):
 
 
 def test_softmax_training_step_at_extremes_is_exact():
-    # The training step's fused cost and dZ_L: one gd step on the "wrong" labels moves W by
-    # mean((A - Y) x) = [1, 0, -1] exactly (A is one-hot of the wrong class).
+    # The training step's fused cost and dZ_L on the "wrong" labels of the two extreme samples
+    # (plus x = 0, logits (0, 0, 0), so that every class occurs): A - Y is (1, 0, -1) times x for
+    # both extremes and the third sample adds nothing to dW, so one step with lr = 1.5 moves W by
+    # 1.5 * (2/3) * (1, 0, -1) = (1, 0, -1).
     net = _net(np.float64)
-    history = net.fit(X, np.array([2, 0]), optimizer="gd", learning_rate=1.0, epochs=1)
-    assert history["loss"][0] == pytest.approx(2000.0, rel=1e-12)
+    X3, y3 = np.array([[1.0], [-1.0], [0.0]]), np.array([2, 0, 1])
+    history = net.fit(X3, y3, optimizer="gd", learning_rate=1.5, epochs=1)
+    assert history["loss"][0] == pytest.approx((4000.0 + np.log(3)) / 3, rel=1e-12)
     np.testing.assert_allclose(net.params["W1"][:, 0], [999.0, 0.0, -999.0], rtol=0, atol=1e-12)
