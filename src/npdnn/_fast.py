@@ -52,8 +52,9 @@ class FastDense(Dense):
             self._check_input(A_prev)  # raises, naming the shapes
         m = A_prev.shape[1]
         flags = A_prev.flags
-        self.sample_major = n_out <= m and flags.f_contiguous and not flags.c_contiguous
-        if self.sample_major:
+        # A local first: the attribute is what backward reads, the branch must not see another thread's
+        sample_major = self.sample_major = n_out <= m and flags.f_contiguous and not flags.c_contiguous
+        if sample_major:
             Z = np.matmul(A_prev.T, W.T, out=self._buffer("ZT", m, n_out, reuse)).T  # (m, n_l).T
         else:
             Z = np.matmul(W, A_prev, out=self._buffer("Z", n_out, m, reuse))  # (n_l, n_{l-1}) @ (n_{l-1}, m)

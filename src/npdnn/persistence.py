@@ -20,12 +20,7 @@ from .limits import check_model_members
 from .limits import max_parameters as max_parameters_limit
 
 KIND, VERSION = "model", 1
-__all__ = ["ModelFileError", "save_model", "read_model", "param_count"]
-
-
-def param_count(layer_dims):
-    """Number of parameters ``sum_l n_l (n_{l-1} + 1)`` of a network ``layer_dims``."""
-    return sum(n_out * (n_in + 1) for n_in, n_out in zip(layer_dims[:-1], layer_dims[1:], strict=False))
+__all__ = ["ModelFileError", "save_model", "read_model"]
 
 
 def save_model(path, config, theta, arrays=None, meta=None):
