@@ -1,0 +1,115 @@
+"""Prediction in row chunks: memory bounded whatever m, bits as in one pass.
+
+``predict``, ``predict_proba``, ``decision_function`` and ``cost`` push X through
+the network ``rows`` samples at a time, so their activations (every layer keeps
+``Z`` and ``A`` of shape ``(n_l, rows)``) stay near :data:`CHUNK_BYTES` per array
+however many rows X has, and X itself is never copied: a chunk is a view of X,
+converted to the network's dtype (and standardized, for the estimator) one
+chunk at a time.
+
+Bit-identical to one pass over all of X: every operation of the forward pass
+acts on columns independently, and BLAS computes each column of ``W @ A`` with
+the same sequence of multiply-adds as long as the column is handled by the same
+kernel. Two things change kernels (measured on OpenBLAS 0.3.31, Haswell): a
+column's position modulo the kernel's unroll (so chunks start at multiples of
+:data:`CHUNK_ALIGN`), and a chunk so short that BLAS takes its small-matrix path
+or that :class:`~npdnn.layers.Dense` switches memory order (``n_l > m``); so no
+chunk is shorter than twice the widest layer or half a chunk (a short tail joins
+the chunk before it). A test pins the equality on sizes above the threshold.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .losses import PER_SAMPLE, weighted_sum
+from .validation import check_X
+
+#: Bytes of one activation array (the widest layer's, or the converted input chunk) per chunk.
+CHUNK_BYTES = 64 * 2**20
+#: Chunk lengths are multiples of this (OpenBLAS gemv works in blocks of 4096 columns; see above).
+CHUNK_ALIGN = 4096
+
+
+def chunk_rows(layer_dims, itemsize):
+    """Rows per chunk: the widest array of a chunk within :data:`CHUNK_BYTES`, a
+    multiple of :data:`CHUNK_ALIGN`, and at least twice the widest layer."""
+    width = max(layer_dims)
+    rows = CHUNK_BYTES // (itemsize * width) // CHUNK_ALIGN * CHUNK_ALIGN
+    floor = -(-2 * width // CHUNK_ALIGN) * CHUNK_ALIGN  # 2 * width rounded up to the alignment
+    return max(rows, floor, CHUNK_ALIGN)
+
+
+def row_slices(m, rows):
+    """Slices covering ``range(m)``: ``rows`` long from multiples of ``rows``; a last
+    piece shorter than ``rows // 2`` joins the one before it."""
+    starts = list(range(0, m, rows))
+    if len(starts) > 1 and m - starts[-1] < rows // 2:
+        starts.pop()
+    bounds = [*starts, m]
+    return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def as_rows(X):
+    """X as an ndarray (m, n) without copying what need not be copied (a
+    single-dtype DataFrame gives a view of its block)."""
+    if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray):
+        X = X.to_numpy()
+    return np.asarray(X)
+
+
+def checked_rows(X, n_features, dtype):
+    """X as rows (m, n_features), its shape and kind checked without converting it."""
+    X = as_rows(X)
+    if X.ndim != 2 or X.dtype.kind not in "biuf" or X.shape[0] == 0 or X.shape[1] != n_features:
+        check_X(X, n_features, dtype)  # raises, before any conversion
+    return X
+
+
+def forward_chunks(net, X, prepare=None):
+    """Yield ``(rows, Z_L)``: a slice of rows of X (m, n_x) and their logits
+    ``Z_L`` (n_L, len(rows)).
+
+    Each chunk of X is converted to the network's dtype (a view when X has it),
+    then ``prepare(block)`` (rows, n_x) -> (rows, n_x) if given (the estimator's
+    standardization). Errors are those of :func:`npdnn.validation.check_X` on the
+    whole X, row numbers included: only a chunk that is not finite sends the whole
+    X through it (and only then is X copied).
+    """
+    dtype = net.dtype
+    X = checked_rows(X, net.n_features, dtype)
+    for piece in row_slices(X.shape[0], chunk_rows(net.layer_dims, dtype.itemsize)):
+        with np.errstate(over="ignore", invalid="ignore"):  # inf - inf in the sum is NaN, checked below
+            block = X[piece].astype(dtype, copy=False)  # (rows, n_x)
+            finite = np.isfinite(block.sum())  # a sum allocates nothing; inf and NaN propagate
+        if not finite and not np.isfinite(block).all():
+            check_X(X, net.n_features, dtype)  # the exact error, with the row and column in X
+        if prepare is not None:
+            block = prepare(block)
+        yield piece, net.forward(block.T)  # A0 = block.T (n_x, rows), a view
+
+
+def map_rows(net, X, fn, prepare=None):
+    """``fn(Z_L)`` (n_L, chunk) -> (chunk,) or (chunk, k) for every chunk of X,
+    gathered into one array (m,) or (m, k) allocated once."""
+    X = as_rows(X)
+    m, out = X.shape[0] if X.ndim else 0, None
+    for piece, ZL in forward_chunks(net, X, prepare):
+        part = fn(ZL)
+        if out is None:
+            out = np.empty((m, *part.shape[1:]), dtype=part.dtype)
+        out[piece] = part
+    return out
+
+
+def chunked_cost(net, X, labels, weights):
+    """``J`` (float) of the network on X (m, n_x) with integer ``labels`` (m,) and
+    ``weights`` (``1/m`` or (1, m) summing to 1): each chunk's per-sample costs
+    land in one (1, m) array, reduced once as the unchunked cost reduces them."""
+    per_sample, losses = PER_SAMPLE[net.output.name], None
+    for piece, ZL in forward_chunks(net, X):
+        part = per_sample(ZL, net.targets(labels[piece]))  # (1, rows)
+        if losses is None:
+            losses = np.empty((1, labels.shape[0]), dtype=part.dtype)
+        losses[:, piece] = part
+    return float(weighted_sum(losses, weights))
