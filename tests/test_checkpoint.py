@@ -14,12 +14,19 @@ from conftest import make_data
 KW = dict(optimizer="adam", learning_rate=0.01, batch_size=7, dropout=0.2, seed=5, lr_schedule="plateau")
 
 
-class StopAfter:
+class Killed(Exception):
+    pass
+
+
+class KillAfter:
+    """Interrupts the run after epoch n, like a kill (a stop asked by a callback would be final)."""
+
     def __init__(self, n):
         self.n = n
 
     def on_epoch_end(self, epoch, logs):
-        return epoch + 1 >= self.n
+        if epoch + 1 >= self.n:
+            raise Killed
 
 
 @pytest.mark.parametrize("validation", [False, True])
@@ -31,7 +38,8 @@ def test_resume_is_bit_identical(tmp_path, validation):
 
     path = tmp_path / "run.ckpt"
     first = npdnn.Network([4, 6, 5, 1], seed=1)
-    first.fit(X, y, epochs=12, checkpoint=path, callbacks=[StopAfter(5)], **KW, **extra)  # "killed" at 5
+    with pytest.raises(Killed):
+        first.fit(X, y, epochs=12, checkpoint=path, callbacks=[KillAfter(5)], **KW, **extra)  # "killed" at 5
     resumed = npdnn.Network([4, 6, 5, 1], seed=1)
     h_resumed = resumed.fit(X, y, epochs=12, checkpoint=path, resume=True, **KW, **extra)
     np.testing.assert_array_equal(resumed.theta, full.theta)

@@ -14,7 +14,7 @@ import pytest
 import npdnn
 from npdnn.archive import write_archive
 from npdnn.estimator import DNNClassifier
-from npdnn.persistence import read_model, save_network
+from npdnn.persistence import read_model, save_model
 
 from conftest import make_data
 
@@ -337,10 +337,10 @@ def _section(est, monkeypatch):
     import npdnn.estimator
 
     captured = {}
-    monkeypatch.setattr(npdnn.estimator, "save_network", lambda p, net, arrays, meta: captured.update(locals()))
+    monkeypatch.setattr(npdnn.estimator, "save_model", lambda p, config, theta, arrays, meta: captured.update(locals()))
     est.save("never-written.npz")
     monkeypatch.undo()
-    return captured["net"], dict(captured["arrays"]), json.loads(json.dumps(captured["meta"]))
+    return (captured["config"], captured["theta"]), dict(captured["arrays"]), json.loads(json.dumps(captured["meta"]))
 
 
 @pytest.mark.parametrize(
@@ -374,7 +374,7 @@ def test_invalid_estimator_section(tmp_path, monkeypatch, tamper, match):
     net, arrays, meta = _section(est, monkeypatch)
     tamper(arrays, meta)
     path = tmp_path / "tampered.npz"
-    save_network(path, net, arrays=arrays, meta=meta)
+    save_model(path, *net, arrays=arrays, meta=meta)
     read_model(path)  # still a readable model file: only the estimator section is wrong
     _refused(path, "has an invalid estimator section .*" + match)
 

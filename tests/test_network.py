@@ -201,36 +201,6 @@ def test_non_finite_value_past_the_first_check_block_is_located_exactly():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_relu_matches_maximum_for_every_memory_layout(dtype):
-    # relu compares against a cached zero vector laid along Z's contiguous axis (faster
-    # than a scalar); every layout, the growth of that cache and its size cap must agree
-    # with the plain definition, keep the dtype, and leave the cache read-only.
-    from npdnn import activations
-
-    rng = np.random.default_rng(0)
-    cases = [
-        rng.standard_normal((5, 7)),  # C order, (1, m) zeros
-        rng.standard_normal((7, 5)).T,  # F order, (n, 1) zeros
-        rng.standard_normal((4, 9))[:, ::2],  # neither: scalar zero
-        rng.standard_normal(6),  # 1-D
-        rng.standard_normal((2, 300)),  # grows the cached vector
-        rng.standard_normal((2, activations._ZEROS_MAX + 1)),  # above the cap: scalar zero
-        np.array([[np.nan, -0.0, 0.0, -np.inf, np.inf]]),
-    ]
-    for Z in cases:
-        Z = Z.astype(dtype)
-        expected = np.maximum(Z, 0)
-        A = activations.relu(Z)
-        assert A.dtype == dtype and A.shape == Z.shape
-        np.testing.assert_array_equal(A, expected)
-        out = Z.copy(order="K")
-        assert activations.relu(out, out=out) is out
-        np.testing.assert_array_equal(out, expected)
-    zeros = activations._ZEROS[np.dtype(dtype)]
-    assert not zeros.flags.writeable and not zeros.any()
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_finiteness_check_is_exact_when_block_sums_overflow_or_cancel(dtype):
     # check_X proves a block finite by its sum and looks closer only when the sum is not
     # finite: finite values whose sum overflows must pass, +inf and -inf in one block
@@ -251,7 +221,7 @@ def test_finiteness_check_is_exact_when_block_sums_overflow_or_cancel(dtype):
 
 
 def test_max_row_norm_handles_squares_beyond_the_dtype():
-    from npdnn.training import _max_row_norm
+    from npdnn.callbacks import max_row_norm as _max_row_norm
 
     X = np.ones((5000, 4), dtype=np.float32)
     X[4321] = [3e19, -3e19, 0, 1]  # squares overflow float32: that block is redone in float64
@@ -261,7 +231,7 @@ def test_max_row_norm_handles_squares_beyond_the_dtype():
 
 
 def test_max_row_norm_is_infinite_for_non_finite_input():
-    from npdnn.training import _max_row_norm
+    from npdnn.callbacks import max_row_norm as _max_row_norm
 
     for bad in (np.nan, np.inf, -np.inf):
         X = np.ones((9000, 3), dtype=np.float32)

@@ -276,7 +276,7 @@ def test_whole_epoch_gather_is_bit_identical_to_per_batch_gather(K, monkeypatch)
     # Small X is shuffled once per epoch into a copy and cut into consecutive batches;
     # large X is gathered batch by batch. Same rows, same order, same memory layout:
     # parameters and history must agree bit for bit (weights, dropout, partial last batch).
-    from npdnn import training
+    from npdnn import batching
 
     rng = np.random.default_rng(3)
     X = rng.standard_normal((101, 4)).astype(np.float32)
@@ -284,7 +284,7 @@ def test_whole_epoch_gather_is_bit_identical_to_per_batch_gather(K, monkeypatch)
     w = rng.uniform(0.1, 2.0, 101)
     results = []
     for limit in (1 << 30, 0):
-        monkeypatch.setattr(training, "WHOLE_EPOCH_GATHER_BYTES", limit)
+        monkeypatch.setattr(batching, "WHOLE_EPOCH_GATHER_BYTES", limit)
         net = npdnn.Network([4, 6, 5, K], seed=3, dtype=np.float32)
         history = net.fit(X, y, optimizer="adam", epochs=4, batch_size=16, seed=9, dropout=0.2, sample_weight=w, l2=0.1)
         results.append((net.theta.copy(), history["loss"]))

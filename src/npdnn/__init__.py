@@ -4,12 +4,13 @@
 plots and file formats import their libraries when first used.
 """
 
-from . import activations, initializers, losses, optimizers, schedules
+from . import activations, callbacks, initializers, losses, optimizers, schedules
 from .archive import ModelFileError
+from .callbacks import Callback, DivergenceError, EarlyStopping, LambdaCallback
+from .checkpoint import ModelCheckpoint
 from .gradcheck import gradcheck
+from .loading import load
 from .network import Network
-from .persistence import load
-from .training import DivergenceError
 
 __version__ = "0.1.0"
 
@@ -29,6 +30,11 @@ __all__ = [
     "load",
     "gradcheck",
     "DivergenceError",
+    "Callback",
+    "EarlyStopping",
+    "LambdaCallback",
+    "ModelCheckpoint",
+    "callbacks",
     "ModelFileError",
     "activations",
     "initializers",

@@ -57,8 +57,8 @@ def _make_parent(path):
 
 
 def _load_model(path):
+    from .loading import load
     from .network import Network
-    from .persistence import load
 
     if os.path.isdir(path):
         raise ModelFileError(f"{path} is a directory; expected an npdnn model file")

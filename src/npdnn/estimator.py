@@ -25,10 +25,11 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .activations import sigmoid
 from .archive import ModelFileError
 from .chunking import chunk_rows, map_rows, row_slices
-from .network import Network
+from .estimator_file import estimator_section, restore_estimator
+from .network import Network, network_from_file
 from .optimizers import get_optimizer
-from .persistence import estimator_section, read_model, restore_estimator, save_network
-from .training import DEFAULT_RATES
+from .options import default_learning_rate
+from .persistence import save_model
 from .training import fit as train
 from .validation import check_dtype, check_sample_weight
 
@@ -47,7 +48,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         Weight initialization; None picks He for ReLU-like activations, else Glorot.
     optimizer : {"gd", "sgd", "momentum", "nesterov", "rmsprop", "adam"}, default "adam"
     learning_rate : float or None
-        None uses the optimizer's default (``npdnn.training.DEFAULT_RATES``).
+        None uses the optimizer's default (``npdnn.options.DEFAULT_RATES``).
     epochs : int, default 200
         Passes over the training data (an upper bound with ``early_stopping``).
     batch_size : int or None, default 64
@@ -251,13 +252,13 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         """Write the fitted estimator to ``path`` as one model file (atomic, no pickle)."""
         check_is_fitted(self)
         arrays, meta = estimator_section(self)
-        save_network(path, self.network_, arrays=arrays, meta=meta)
+        save_model(path, self.network_.get_config(), self.network_.theta, arrays=arrays, meta=meta)
 
     @classmethod
     def load(cls, path):
         """Read a file written by :meth:`save`; a file holding a bare network (or
         anything else) raises :class:`~npdnn.ModelFileError`."""
-        net, arrays, meta = read_model(path)
+        net, arrays, meta = network_from_file(path)
         if "estimator" not in meta:
             raise ModelFileError(
                 f"{path} holds a bare npdnn Network, not a DNNClassifier; load it with npdnn.load(path)"
@@ -266,7 +267,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
 
     @classmethod
     def _from_file(cls, path, net, arrays, meta):
-        """Rebuild a fitted estimator from what :func:`npdnn.persistence.read_model`
+        """Rebuild a fitted estimator from what :func:`npdnn.network.network_from_file`
         returned; every inconsistency raises :class:`ModelFileError` naming ``path``."""
         try:
             return restore_estimator(cls, net, dict(arrays), meta["estimator"])
@@ -307,10 +308,8 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
 
     def _class_weight_by_index(self, classes):
         cw = self.class_weight
-        if cw is None or (isinstance(cw, str) and cw == "balanced"):
+        if not isinstance(cw, dict):  # None, "balanced", or a bad value that fit's check names
             return cw
-        if not isinstance(cw, dict):
-            raise ValueError(f"class_weight must be None, 'balanced' or a dict {{label: weight}}; got {cw!r}")
         by_index = {}
         for label, weight in cw.items():
             hits = np.flatnonzero(classes == label)
@@ -341,11 +340,8 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         return int(check_random_state(rs).randint(np.iinfo(np.int32).max))
 
     def _make_optimizer(self):
-        name = self.optimizer
         rate = self.learning_rate
-        if rate is None:
-            rate = DEFAULT_RATES.get(name, 0.01) if isinstance(name, str) else 0.01
-        return get_optimizer(name, rate)
+        return get_optimizer(self.optimizer, default_learning_rate(self.optimizer) if rate is None else rate)
 
     def _set_history(self, loss, val_loss, val_accuracy):
         self.loss_curve_ = list(loss)
@@ -363,33 +359,6 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         holds floats: the chunks are converted to ``dtype_`` one at a time."""
         check_is_fitted(self)
         return validate_data(self, _real(X), reset=False, dtype=[self.dtype_, np.float64, np.float32])
-
-    # ------------------------------------------------------------------ pickling
-    def __getstate__(self):
-        # The network's W/b are views into one flat theta; a plain pickle would copy
-        # them apart. Store the architecture and theta, and rebuild on unpickling.
-        state = dict(super().__getstate__())  # a copy: object.__getstate__ returns __dict__ itself
-        net = state.pop("network_", None)
-        if net is not None:
-            state["_network_state"] = (
-                net.layer_dims,
-                net.hidden_activation,
-                net.init,
-                net.dtype.str,
-                net.theta,
-                net.rng,
-            )
-        return state
-
-    def __setstate__(self, state):
-        spec = state.pop("_network_state", None)
-        if spec is not None:
-            dims, activation, init, dtype, theta, rng = spec
-            net = Network(dims, activation, init=init, seed=0, dtype=np.dtype(dtype))
-            np.copyto(net.theta, theta)
-            net.rng = rng
-            state["network_"] = net
-        super().__setstate__(state)
 
 
 def _check_weighted_classes(classes, labels, w):

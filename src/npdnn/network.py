@@ -8,6 +8,15 @@ All parameters live in one contiguous vector ``theta`` and all gradients in one
 vector ``grad`` of the same layout; ``W{l}`` / ``dW{l}`` are reshaped views into
 them. An optimizer step is then a handful of whole-array operations, and copying
 the best parameters for early stopping is a single copy.
+
+The network owns its state: :meth:`Network.get_config` (the architecture, JSON) and
+:meth:`Network.state_dict` (parameters, random generator, dropout rates) are the one
+description that model files, checkpoints, copies and pickles are made from, and
+every copy rebuilds the views into a fresh ``theta``.
+
+Owns: Network, Params, param_layout. Imports: the core below it (layers, _fast,
+activations, initializers, losses, validation, training, persistence); never the
+estimator, the CLI or anything beyond NumPy.
 """
 
 from __future__ import annotations
@@ -16,11 +25,14 @@ from collections.abc import MutableMapping
 
 import numpy as np
 
+from . import training
+from ._fast import FastDense
 from .activations import get_hidden
 from .chunking import checked_rows, chunked_cost, map_rows
 from .initializers import get_initializer
 from .layers import Dense, Dropout
 from .losses import OUTPUTS, normalized_weights
+from .persistence import ModelFileError, read_model, save_model
 from .validation import check_dtype, check_labels, check_rate, check_sample_weight, check_X
 
 
@@ -102,9 +114,13 @@ class Network:
         and dropout masks in :meth:`fit`).
     dtype : float32 or float64
         Parameters, activations, gradients and outputs all keep this dtype.
+    fast : bool, default True
+        Build the layers of :mod:`npdnn._fast` (reused buffers, sample-major GEMMs);
+        False builds the textbook :class:`npdnn.layers.Dense`. Same results up to
+        rounding (a test pins them to 1e-12); not part of the saved model.
     """
 
-    def __init__(self, layer_dims, hidden_activation="relu", init=None, seed=None, dtype=np.float64):
+    def __init__(self, layer_dims, hidden_activation="relu", init=None, seed=None, dtype=np.float64, fast=True):
         dims = list(layer_dims) if not isinstance(layer_dims, (str, bytes)) else None
         if (
             dims is None
@@ -131,13 +147,17 @@ class Network:
         views, gviews = _views(self.theta, layout), _views(self.grad, layout, "d")
         self.params = Params(views, self.layer_dims)
         self.grads = gviews
+        self.fast = bool(fast)
+        layer_class = FastDense if self.fast else Dense
         self.dense, self.dropout = [], []
         L = self.L
         act = get_hidden(self.hidden_activation)
         for l in range(1, L + 1):
             W = views[f"W{l}"]
             W[...] = initializer(self.rng, self.layer_dims[l], self.layer_dims[l - 1])
-            self.dense.append(Dense(l, W, views[f"b{l}"], gviews[f"dW{l}"], gviews[f"db{l}"], act if l < L else None))
+            self.dense.append(
+                layer_class(l, W, views[f"b{l}"], gviews[f"dW{l}"], gviews[f"db{l}"], act if l < L else None)
+            )
             if l < L:
                 self.dropout.append(Dropout(after=l))
 
@@ -175,17 +195,82 @@ class Network:
         for layer, rate in zip(self.dropout, rates, strict=True):
             layer.rate = check_rate("dropout", rate)
 
+    # ------------------------------------------------------------------ state
+    def get_config(self):
+        """The architecture as JSON-able values: ``Network.from_config(net.get_config())``
+        builds the same network (with fresh parameters)."""
+        return {
+            "layer_dims": list(self.layer_dims),
+            "hidden_activation": self.hidden_activation,
+            "init": self.init,
+            "dtype": self.dtype.name,
+        }
+
+    @classmethod
+    def from_config(cls, config, seed=None, fast=True):
+        """A new network from :meth:`get_config`'s dict (ValueError on anything else)."""
+        if not isinstance(config, dict):
+            raise ValueError(f"a network config must be a dict; got {type(config).__name__}")
+        expected = {"layer_dims", "hidden_activation", "init", "dtype"}
+        if set(config) != expected:
+            raise ValueError(f"a network config has the keys {sorted(expected)}; got {sorted(config)}")
+        return cls(**config, seed=seed, fast=fast)
+
+    def state_dict(self):
+        """A snapshot of everything that changes while training: ``theta`` (a copy),
+        the random generator's state and the dropout rates."""
+        return {
+            "theta": self.theta.copy(),
+            "rng": self.rng.bit_generator.state,
+            "dropout": [layer.rate for layer in self.dropout],
+        }
+
+    def load_state_dict(self, state):
+        """Copy a :meth:`state_dict` into this network (the views stay valid)."""
+        theta = np.asarray(state["theta"])
+        if theta.shape != self.theta.shape or theta.dtype.kind != "f" or not np.isfinite(theta).all():
+            raise ValueError(
+                f"theta must be {self.theta.size} finite floats for the network {self.layer_dims}; "
+                f"got shape {theta.shape}, dtype {theta.dtype}"
+            )
+        np.copyto(self.theta, theta, casting="same_kind")
+        if "rng" in state:
+            name = state["rng"]["bit_generator"]
+            if type(self.rng.bit_generator).__name__ != name:  # else set in place: others may hold self.rng
+                self.rng = np.random.Generator(getattr(np.random, name)())
+            self.rng.bit_generator.state = state["rng"]
+        if "dropout" in state:
+            self.set_dropout(state["dropout"])
+
+    def __deepcopy__(self, memo):
+        # A plain deepcopy would copy W{l} apart from theta: training the copy would then
+        # update theta while the layers read stale W (the bug this method fixes).
+        new = type(self).from_config(self.get_config(), fast=self.fast)
+        new.load_state_dict(self.state_dict())
+        return new
+
+    __copy__ = __deepcopy__  # a network has no part a shallow copy could share safely
+
+    def __reduce__(self):
+        return (_rebuild, (type(self), self.get_config(), self.state_dict(), self.fast))
+
+    @classmethod
+    def load(cls, path):
+        """Read a bare network written by :meth:`save` (extras of an estimator file are ignored)."""
+        return network_from_file(path, cls)[0]
+
     # ------------------------------------------------------------------ numerics
     def forward(self, A0, training=False, reuse=False):
         """Propagate ``A0`` (n_x, m) through every layer; return the logits ``Z_L`` (n_L, m).
 
-        ``reuse=True`` (the training pass) lets layers write into buffers kept across
-        batches, so the result is overwritten by the next such call.
+        ``reuse=True`` (the training pass) lets fast layers write into buffers kept
+        across batches, so the result is overwritten by the next such call.
         """
         A = A0
         dropout = self.dropout
+        fast = {"reuse": True} if reuse and self.fast else {}
         for l, dense in enumerate(self.dense):
-            A = dense.forward(A, training, reuse)
+            A = dense.forward(A, training, **fast)
             if l < len(dropout) and (dropout[l].D is not None or (training and dropout[l].rate)):
                 A = dropout[l].forward(A, training)
         return A
@@ -194,11 +279,12 @@ class Network:
         """Back-propagate ``dZ_L`` (n_L, m) through the caches; fills :attr:`grads`."""
         dA = dZL
         dropout = self.dropout
+        # dA here is always an array this pass allocated, so fast layers may overwrite it
+        fast = {"overwrite_dA": True} if self.fast else {}
         for l in range(self.L - 1, -1, -1):
             if l < len(dropout) and dropout[l].D is not None:
                 dA = dropout[l].backward(dA, l2_scale)
-            # dA here is always an array this pass allocated, so layers may overwrite it
-            dA = self.dense[l].backward(dA, l2_scale, overwrite_dA=True)
+            dA = self.dense[l].backward(dA, l2_scale, **fast)
 
     def l2_penalty(self):
         """``sum_l ||W{l}||_F^2`` (biases are not regularized)."""
@@ -288,18 +374,13 @@ class Network:
         self.loss_and_gradients(A0, Y, weights, l2)
         return {k: v.copy() for k, v in self.grads.items()}
 
-    def fit(self, X, y, **kwargs):
-        """Train in place; see :func:`npdnn.training.fit` for the options. Returns
-        the history dict (``"loss"``: one float per epoch, ...)."""
-        from .training import fit
-
-        return fit(self, X, y, **kwargs)
+    # The training loop itself, so that help(Network.fit) shows its keyword arguments and
+    # their defaults are written in one place (npdnn.training.fit).
+    fit = training.fit
 
     def save(self, path):
         """Write the network to ``path`` (atomic; no pickle); read back with :func:`npdnn.load`."""
-        from .persistence import save_network
-
-        save_network(path, self)
+        save_model(path, self.get_config(), self.theta)
 
     def summary(self):
         """A table of layers with W, b, Z/A shapes (m = batch), activation and
@@ -314,3 +395,23 @@ class Network:
             f"output={self.output.name!r}, init={self.init!r}, dtype={self.dtype.name}, "
             f"params={self.theta.size})"
         )
+
+
+def _rebuild(cls, config, state, fast):
+    """Unpickling: a fresh network (new views into a new theta) holding ``state``."""
+    net = cls.from_config(config, fast=fast)
+    net.load_state_dict(state)
+    return net
+
+
+def network_from_file(path, cls=Network):
+    """``(net, arrays, meta)`` from a model file: the network it describes, and the
+    extra arrays and JSON sections stored beside it (e.g. an estimator's).
+    Raises :class:`ModelFileError` naming ``path``."""
+    config, theta, arrays, meta = read_model(path)
+    try:
+        net = cls.from_config(config)
+        net.load_state_dict({"theta": theta})
+    except (TypeError, ValueError) as e:
+        raise ModelFileError(f"{path} has an invalid network description {config!r} ({e})") from None
+    return net, arrays, meta

@@ -1,228 +1,61 @@
 """Model files: one ``.npz`` holding a network and what travels with it.
 
-A model file stores the flat parameter vector ``theta``, the architecture
-(``layer_dims``, hidden activation, init, dtype) and, for the estimator and the
-command line, extra arrays (class labels, the standardization's mean and scale)
-and JSON metadata (hyperparameters, feature names; see :func:`estimator_section`).
-Loading never runs code (see :mod:`npdnn.archive`), and the round trip is
-bit-exact: ``theta`` is stored in its own dtype and copied back unchanged.
+A model file stores the flat parameter vector ``theta``, the network's config
+(``Network.get_config()``: layer_dims, hidden activation, init, dtype) and, for
+whatever owns the network (the estimator, see :mod:`npdnn.estimator_file`), extra
+arrays and JSON sections. Loading never runs code (see :mod:`npdnn.archive`), and
+the round trip is bit-exact: ``theta`` is stored in its own dtype and read back
+unchanged.
+
+Owns: the model-file format. Imports: archive only; it knows nothing of Network
+(it takes and returns the config) nor of the estimator (its section is opaque here).
 """
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from .activations import get_hidden
 from .archive import ModelFileError, read_archive, write_archive
-from .validation import check_dtype
 
 KIND, VERSION = "model", 1
+__all__ = ["ModelFileError", "save_model", "read_model", "param_count"]
 
 
-def save_network(path, net, arrays=None, meta=None):
-    """Write ``net`` (and optional extra ``arrays`` / JSON ``meta``) to ``path`` atomically."""
+def param_count(layer_dims):
+    """Number of parameters ``sum_l n_l (n_{l-1} + 1)`` of a network ``layer_dims``."""
+    return sum(n_out * (n_in + 1) for n_in, n_out in zip(layer_dims[:-1], layer_dims[1:], strict=False))
+
+
+def save_model(path, config, theta, arrays=None, meta=None):
+    """Write a network (its ``config`` and parameters ``theta``) and optional extra
+    ``arrays`` / JSON ``meta`` sections to ``path``, atomically."""
     arrays = dict(arrays or {})
-    if "theta" in arrays:
-        raise ValueError("'theta' is reserved for the network's parameters")
-    network_meta = {
-        "layer_dims": net.layer_dims,
-        "hidden_activation": net.hidden_activation,
-        "init": net.init,
-        "dtype": net.dtype.name,
-    }
-    write_archive(path, {"theta": net.theta, **arrays}, {"network": network_meta, **(meta or {})}, KIND, VERSION)
+    if "theta" in arrays or "network" in (meta or {}):
+        raise ValueError("'theta' and 'network' are reserved for the network itself")
+    write_archive(path, {"theta": theta, **arrays}, {"network": config, **(meta or {})}, KIND, VERSION)
 
 
 def read_model(path):
-    """Return ``(net, arrays, meta)`` from a model file; ``arrays`` and ``meta`` are
-    the extras passed to :func:`save_network`. Raises :class:`ModelFileError`."""
-    from .network import Network
-
+    """Return ``(config, theta, arrays, meta)`` from a model file: the network's
+    config, its parameters (checked against the config's size and for finiteness)
+    and the extras passed to :func:`save_model`. Raises :class:`ModelFileError`."""
     arrays, meta = read_archive(path, KIND, VERSION)
-    spec = meta.get("network")
+    config = meta.pop("network", None)
     theta = arrays.pop("theta", None)
-    try:
-        net = Network(
-            spec["layer_dims"], spec["hidden_activation"], init=spec["init"], seed=0, dtype=np.dtype(spec["dtype"])
-        )
-    except (TypeError, KeyError, ValueError) as e:
-        raise ModelFileError(f"{path} has an invalid network description {spec!r} ({e})") from None
-    if theta is None or theta.shape != net.theta.shape or theta.dtype != net.theta.dtype:
+    dims = config.get("layer_dims") if isinstance(config, dict) else None
+    if not (
+        isinstance(dims, list)
+        and len(dims) >= 2
+        and all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in dims)
+    ):
+        raise ModelFileError(f"{path} has an invalid network description {config!r}")
+    size = param_count(dims)
+    if theta is None or theta.shape != (size,) or theta.dtype.name != config.get("dtype"):
         found = None if theta is None else f"{theta.shape} {theta.dtype}"
         raise ModelFileError(
             f"{path} is corrupted: parameters {found} do not match the network "
-            f"{net.layer_dims} ({net.theta.size} {net.dtype.name} values)"
+            f"{dims} ({size} {config.get('dtype')} values)"
         )
     if not np.isfinite(theta).all():
         raise ModelFileError(f"{path} is corrupted: its parameters hold NaN or infinity")
-    np.copyto(net.theta, theta)
-    del meta["network"]
-    return net, arrays, meta
-
-
-def load(path):
-    """Load a model file written by ``Network.save`` or ``DNNClassifier.save``:
-    returns a :class:`~npdnn.Network` or a fitted :class:`~npdnn.DNNClassifier`."""
-    net, arrays, meta = read_model(path)
-    if "estimator" in meta:
-        from .estimator import DNNClassifier
-
-        return DNNClassifier._from_file(path, net, arrays, meta)
-    return net
-
-
-# ---------------------------------------------------------------------- the estimator section
-# A DNNClassifier file is a model file with arrays "classes" (numeric or unicode,
-# never object) and, with standardize=True, "mean" and "scale", plus a JSON
-# "estimator" section. Everything in it is deterministic, so equal models give equal bytes.
-ESTIMATOR_KEYS = (
-    "params",
-    "feature_names_in",
-    "n_features_in",
-    "loss_curve",
-    "validation_loss_curve",
-    "n_iter",
-    "best_loss",
-)
-
-
-def estimator_section(est):
-    """``(arrays, meta)`` to pass to :func:`save_network` for a fitted DNNClassifier."""
-    arrays = {"classes": est.classes_}
-    if est.mean_ is not None:
-        arrays.update(mean=est.mean_, scale=est.scale_)
-    names = getattr(est, "feature_names_in_", None)
-    section = {
-        "params": {k: _json_param(k, v) for k, v in est.get_params().items()},
-        "feature_names_in": None if names is None else [str(n) for n in names],
-        "n_features_in": int(est.n_features_in_),
-        "loss_curve": _float_list(est.loss_curve_),
-        "validation_loss_curve": _float_list(est.validation_loss_curve_),
-        "validation_scores": _float_list(est.validation_scores_),
-        "n_iter": int(est.n_iter_),
-        "best_loss": None if est.best_loss_ is None else float(est.best_loss_),
-    }
-    return arrays, {"estimator": section}
-
-
-def _float_list(values):
-    return None if values is None else [float(v) for v in values]
-
-
-def _json_param(name, value):
-    """A hyperparameter as JSON: tuples as lists, NumPy scalars as Python numbers,
-    dtypes by name, lists tagged ``{"list": [...]}``, a class_weight dict as [label, weight] pairs (JSON object keys
-    would turn labels into strings); a random generator object becomes None."""
-    if name == "dtype":
-        return None if value is None else np.dtype(value).name
-    if name == "random_state" and not (value is None or isinstance(value, numbers.Integral)):
-        return None
-    if name == "class_weight" and isinstance(value, dict):
-        return {"pairs": [[_json_scalar(k), _json_scalar(v)] for k, v in value.items()]}
-    if isinstance(value, tuple):
-        return [_json_scalar(v) for v in value]
-    if isinstance(value, (list, np.ndarray)):  # tagged, so that a list comes back a list, a tuple a tuple
-        return {"list": [_json_scalar(v) for v in value]}
-    return _json_scalar(value)
-
-
-def _param_from_json(name, value):
-    """Inverse of :func:`_json_param`."""
-    if isinstance(value, list):
-        return tuple(value)
-    if isinstance(value, dict) and set(value) == {"list"} and isinstance(value["list"], list):
-        return list(value["list"])
-    if name == "class_weight" and isinstance(value, dict):
-        return {k: v for k, v in value["pairs"]}
-    return value
-
-
-def _json_scalar(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    raise TypeError(f"cannot store hyperparameter value {value!r} ({type(value).__name__}) in a model file")
-
-
-def restore_estimator(cls, net, arrays, section):
-    """The fitted ``cls`` (DNNClassifier) described by a model file's ``estimator``
-    ``section`` and extra ``arrays``, around ``net``; raises KeyError / TypeError /
-    ValueError on anything missing or inconsistent."""
-    if not isinstance(section, dict):
-        raise TypeError(f"expected a JSON object, got {type(section).__name__}")
-    missing = [k for k in ESTIMATOR_KEYS if k not in section]
-    if missing:
-        raise KeyError(f"missing {missing}")
-    params = section["params"]
-    if not isinstance(params, dict):
-        raise TypeError(f"params must be a JSON object, got {type(params).__name__}")
-    unknown = sorted(set(params) - set(cls().get_params()))
-    if unknown:
-        raise ValueError(f"unknown hyperparameters {unknown}")
-    est = cls(**{k: _param_from_json(k, v) for k, v in params.items()})
-
-    dims = net.layer_dims
-    classes = arrays.pop("classes")
-    if classes.ndim != 1 or classes.shape[0] < 2 or not np.array_equal(np.unique(classes), classes):
-        raise ValueError(f"classes must be at least two sorted distinct labels; got {classes!r}")
-    if dims[-1] != (1 if classes.shape[0] == 2 else classes.shape[0]):
-        raise ValueError(f"{classes.shape[0]} classes do not fit a network with {dims[-1]} output units")
-    sizes = est.hidden_layer_sizes
-    sizes = [sizes] if isinstance(sizes, numbers.Integral) else list(sizes)
-    if dims[1:-1] != sizes:
-        raise ValueError(f"hidden_layer_sizes={est.hidden_layer_sizes!r} does not match the network {dims}")
-    if get_hidden(est.activation).name != net.hidden_activation or est.init not in (None, net.init):
-        raise ValueError(
-            f"activation={est.activation!r}, init={est.init!r} do not match the network's "
-            f"{net.hidden_activation!r}, {net.init!r}"
-        )
-    if est.dtype is not None and check_dtype(est.dtype) != net.dtype:
-        raise ValueError(f"dtype={est.dtype!r} does not match the network's {net.dtype.name}")
-    n_features = section["n_features_in"]
-    if not isinstance(n_features, int) or n_features != dims[0]:
-        raise ValueError(f"n_features_in={n_features!r} does not match the network's {dims[0]} inputs")
-    names = section["feature_names_in"]
-    if names is not None and (
-        not isinstance(names, list) or len(names) != n_features or not all(isinstance(n, str) for n in names)
-    ):
-        raise ValueError(f"feature_names_in must be None or {n_features} strings; got {names!r}")
-
-    mean, scale = arrays.pop("mean", None), arrays.pop("scale", None)
-    if est.standardize:
-        for name, a in (("mean", mean), ("scale", scale)):
-            if a is None or a.shape != (n_features,) or a.dtype != net.dtype or not np.isfinite(a).all():
-                found = None if a is None else f"{a.shape} {a.dtype}"
-                raise ValueError(f"{name} must be {n_features} finite {net.dtype.name} values; got {found}")
-        if not (scale > 0).all():
-            raise ValueError("scale must be positive")
-    elif mean is not None or scale is not None:
-        raise ValueError("holds a standardization but standardize is False")
-    if arrays:
-        raise ValueError(f"unexpected arrays {sorted(arrays)}")
-
-    loss = _number_list(section, "loss_curve")
-    val_loss = _number_list(section, "validation_loss_curve", optional=True)
-    val_scores = _number_list(section, "validation_scores", optional=True)
-    if section["n_iter"] != len(loss):
-        raise ValueError(f"n_iter={section['n_iter']!r} but the loss curve has {len(loss)} epochs")
-    est.classes_, est.dtype_, est.mean_, est.scale_ = classes, net.dtype, mean, scale
-    est.n_features_in_ = n_features
-    if names is not None:
-        est.feature_names_in_ = np.asarray(names, dtype=object)
-    est.network_ = net
-    est._set_history(loss, val_loss, val_scores)
-    if est.best_loss_ != section["best_loss"]:
-        raise ValueError(f"best_loss={section['best_loss']!r} does not match the loss curves")
-    return est
-
-
-def _number_list(section, key, optional=False):
-    values = section.get(key)
-    if values is None and optional:
-        return None
-    if not isinstance(values, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-        raise ValueError(f"{key} must be a list of numbers; got {values!r}")
-    return [float(v) for v in values]
+    return config, theta, arrays, meta

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sys
 
+from .callbacks import Callback
 
-class ProgressBar:
+
+class ProgressBar(Callback):
     """One bar tick per epoch, showing the running loss (and validation loss).
 
     ``disable=None`` lets tqdm hide the bar when the output is not a terminal.
@@ -20,8 +22,9 @@ class ProgressBar:
     def on_train_begin(self, net):
         from tqdm.auto import tqdm
 
+        initial = self.initial or (self.run.start_epoch if self.run is not None else 0)  # after a resume
         self.bar = tqdm(
-            total=self.epochs, initial=self.initial, unit="epoch", file=self.file, disable=self.disable, leave=True
+            total=self.epochs, initial=initial, unit="epoch", file=self.file, disable=self.disable, leave=True
         )
 
     def on_epoch_end(self, epoch, logs):

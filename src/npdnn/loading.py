@@ -1,0 +1,20 @@
+"""``npdnn.load``: read any npdnn model file, whoever wrote it.
+
+Owns: load. Sits above the estimator: it imports it (lazily, only for a file that
+holds an estimator section), so that nothing below has to.
+"""
+
+from __future__ import annotations
+
+from .network import Network, network_from_file
+
+
+def load(path):
+    """Load a model file written by ``Network.save`` or ``DNNClassifier.save``:
+    returns a :class:`~npdnn.Network` or a fitted :class:`~npdnn.DNNClassifier`."""
+    net, arrays, meta = network_from_file(path, Network)
+    if "estimator" in meta:
+        from .estimator import DNNClassifier  # scikit-learn, loaded only for an estimator file
+
+        return DNNClassifier._from_file(path, net, arrays, meta)
+    return net

@@ -1,0 +1,83 @@
+"""The fast path (npdnn._fast.FastDense) computes what the textbook layers compute."""
+
+import copy
+
+import numpy as np
+import pytest
+
+import npdnn
+from npdnn import _fast
+from npdnn.activations import HIDDEN
+
+
+def _layouts(rng, n, m):
+    A = rng.standard_normal((n, m))
+    return {
+        "C": np.ascontiguousarray(A),
+        "F": np.asfortranarray(A),  # what a shuffled batch looks like: Xb.T with Xb C-ordered
+        "strided": np.ascontiguousarray(np.repeat(A, 2, axis=1))[:, ::2],
+    }
+
+
+@pytest.mark.parametrize("activation", sorted(HIDDEN))
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
+@pytest.mark.parametrize("K", [1, 3])
+def test_fast_gradients_equal_textbook(activation, layout, K):
+    rng = np.random.default_rng(0)
+    fast = npdnn.Network([6, 8, 5, K], activation, seed=1)
+    slow = npdnn.Network([6, 8, 5, K], activation, seed=1, fast=False)
+    assert isinstance(fast.dense[0], _fast.FastDense) and type(slow.dense[0]) is npdnn.layers.Dense
+    A0 = _layouts(rng, 6, 11)[layout]
+    Y = fast.targets(rng.integers(0, max(K, 2), 11))
+    w = rng.uniform(0.1, 1, (1, 11))
+    w /= w.sum()
+    for weights in (1 / 11, w):
+        J_fast = fast.loss_and_gradients(A0, Y, weights, l2=0.3, training=True)
+        J_slow = slow.loss_and_gradients(A0, Y, weights, l2=0.3, training=True)
+        assert J_fast == pytest.approx(J_slow, rel=1e-12, abs=0)
+        np.testing.assert_allclose(fast.grad, slow.grad, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(fast.forward(A0), slow.forward(A0), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fast_training_tracks_textbook_training(dtype):
+    # A few epochs of Adam with dropout and L2: the two paths stay together (to rounding).
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((90, 5)).astype(dtype)
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    nets = [npdnn.Network([5, 7, 4, 1], seed=2, dtype=dtype, fast=f) for f in (True, False)]
+    for net in nets:
+        net.fit(X, y, optimizer="adam", learning_rate=0.01, epochs=5, batch_size=16, seed=3, dropout=0.2, l2=0.1)
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(nets[0].theta, nets[1].theta, rtol=tol, atol=tol)
+    assert nets[0].theta.dtype == nets[1].theta.dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fast_relu_zero_vector_for_every_layout(dtype):
+    # FastDense compares against a zero vector laid along Z's contiguous axis (faster than a
+    # scalar); every layout, the vector's growth and its size cap must agree with max(Z, 0),
+    # keep the dtype, and leave the cached vector read-only.
+    rng = np.random.default_rng(0)
+    net = npdnn.Network([3, 4, 1], seed=0, dtype=dtype)
+    layer = net.dense[0]
+    cases = [
+        rng.standard_normal((5, 7)),  # C order, (1, m) zeros
+        rng.standard_normal((7, 5)).T,  # F order, (n, 1) zeros
+        rng.standard_normal((4, 9))[:, ::2],  # neither: scalar zero
+        rng.standard_normal((2, 300)),  # grows the cached vector
+        rng.standard_normal((2, _fast._ZEROS_MAX + 1)),  # above the cap: scalar zero
+        np.array([[np.nan, -0.0, 0.0, -np.inf, np.inf]]),
+    ]
+    for Z in cases:
+        Z = Z.astype(dtype)
+        zeros = layer._zeros_along_contiguous_axis(Z)
+        A = np.maximum(Z, zeros)
+        assert A.dtype == dtype and A.shape == Z.shape
+        np.testing.assert_array_equal(A, np.maximum(Z, 0))
+    assert not layer._zeros.flags.writeable and not layer._zeros.any()
+
+
+def test_copies_keep_the_path():
+    slow = npdnn.Network([3, 2, 1], seed=0, fast=False)
+    assert type(copy.deepcopy(slow).dense[0]) is npdnn.layers.Dense
