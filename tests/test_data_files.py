@@ -177,30 +177,50 @@ class Trickle(io.RawIOBase):
 
 
 @pytest.mark.parametrize(
-    "text, lines",
+    "text, separators",
     [
-        (b"a,b,c\n1,2,3\n\n4,5,6\n", 3),
-        (b"a,b,c\r\n1,2,3\r\n\r\n4,5,6", 3),
-        (b"a,b,c\n1,2,3\n4,5\n", None),
-        (b"a,b,c\n1,2,3,4\n", None),
+        (b"a,b,c\n1,2,3\n\n4,5,6\n", 6),
+        (b"a,b,c\r\n1,2,3\r\n\r\n4,5,6", 6),
         (b"a,b,c\n1,2,3\r4,5,6\n", None),
+        (b"a,b,c\n1,2,3\n\r", None),
         (b'a,b,c\n1,"2",3\n', None),
-        (b"a,b,c\n1,\xc3\xa9,3\n", 2),
+        (b"a,b,c\n1,\xc3\xa9,3\n", 4),
         (b"a,b,c\n1,\xc3,3\n", None),
+        (b"a,b,c\n1,\x00,3\n", None),
     ],
 )
-def test_field_counter_at_any_block_edge(text, lines):
+def test_field_counter_at_any_block_edge(text, separators):
     for seed in range(20):
         rng = np.random.default_rng(seed)
         sizes = iter(rng.integers(1, 4, 10_000).tolist())
-        counter = FieldCounter(Trickle(text, sizes), ",", 3)
+        counter = FieldCounter(Trickle(text, sizes), ",")
         try:
             while counter.read(7):
                 pass
-            counted = counter.lines
+            counted = counter.separators
         except Unsafe:
             counted = None
-        assert counted == lines, (seed, text)
+        assert counted == separators, (seed, text)
+
+
+@pytest.mark.parametrize(
+    "rows, line",
+    [
+        (["1,2,0", "3,4", "5,6,1"], 3),  # short: pandas pads it
+        (["1,2,0", "3,4,1,9", "5,6,1"], 3),  # long: pandas reading some columns drops the extra field
+        (["1,2,0", "3,4,1,9", "5,6"], 3),  # one long and one short: the separators add up
+        (["1,2,0", "3,4,1,", "5,6,1"], 3),
+    ],
+)
+@pytest.mark.parametrize("columns", [None, ["b"]])
+def test_ragged_rows_are_caught_whatever_columns_are_read(rows, line, columns, tmp_path):
+    path = tmp_path / "r.csv.gz"
+    import gzip
+
+    with gzip.open(path, "wt") as f:
+        f.write("a,b,y\n" + "\n".join(rows) + "\n")
+    with pytest.raises(DataError, match=rf"line {line}: \d fields; expected 3 as in the header"):
+        read_data(path, None if columns else "y", features=columns)
 
 
 # ---------------------------------------------------------------- the real command

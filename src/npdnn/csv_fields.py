@@ -1,17 +1,19 @@
-"""A CSV file's bytes on their way to pandas, with each line's fields counted.
+"""A CSV file's separators counted, block by block, for pandas' fast path.
 
-``pandas.read_csv`` pads a short (ragged) row with empty cells, so the fast path
-of :mod:`npdnn.datasets` must count the fields of every line itself. Reading the
+``pandas.read_csv`` pads a short (ragged) row with empty cells and, reading only
+some columns, drops a long row's extra fields, so the fast path of
+:mod:`npdnn.datasets` must check every line's field count itself. Reading the
 whole file into memory to count them (as this reader once did) costs the file's
 size plus a byte mask and an index of every separator, 4-5 times the numeric
-data; :class:`FieldCounter` instead counts block by block as pandas reads, in
-memory that does not grow with the file, and stops the read (``Unsafe``) at the
+data; :class:`FieldCounter` instead counts block by block, in memory that does
+not grow with the file (a pass before pandas' own: pandas parses a path 1.5 times
+faster than a Python stream), and stops (``Unsafe``) at the
 first thing the count cannot vouch for: a quote, a bare carriage return, a NUL
-byte, bytes that are not UTF-8, or a line whose field count differs from the
-header's. The careful csv-module path then finds and reports the problem.
+byte, bytes that are not UTF-8. The careful csv-module path then finds and
+reports the problem.
 
 Compressed files (``.gz``, ``.bz2``, ``.xz``, ``.zst``) are decompressed as a
-stream here, so pandas sees the same plain bytes.
+stream here (and by pandas, from the same suffix, for its parse).
 """
 
 from __future__ import annotations
@@ -57,23 +59,37 @@ def open_text(path):
     return io.TextIOWrapper(open_binary(path), encoding="utf-8-sig", newline="")
 
 
-class FieldCounter(io.RawIOBase):
-    """A readable stream over ``raw`` (bytes) that checks every non-blank line has
-    ``n_fields`` fields separated by ``sep`` (one byte), counting as it is read.
+def count_separators(path, sep, block=1 << 20):
+    """The number of ``sep`` bytes in the (decompressed) file, read block by block
+    through :class:`FieldCounter` (which raises :class:`Unsafe`)."""
+    with open_binary(path) as raw:
+        counter = FieldCounter(raw, sep)
+        while data := raw.read(block):
+            counter._count(data)
+        counter.readinto(bytearray(0))  # the end: a trailing bare \r
+    return counter.separators
 
-    After the last read, :attr:`lines` is the number of non-blank lines (the
-    header included). Any line pandas would parse differently from the csv
-    module raises :class:`Unsafe` from ``read``.
+
+class FieldCounter(io.RawIOBase):
+    """A readable stream over ``raw`` (bytes) that counts the separators ``sep``
+    (one byte) in it as it is read, and raises :class:`Unsafe` from ``read`` at a
+    quote, a NUL byte, a bare carriage return or bytes that are not UTF-8.
+
+    Why counting is enough: the reader parses the file's last column, which is
+    missing (NaN) on every line with too few fields, so none has fewer than
+    ``n - 1`` separators; if the total is ``(n - 1)`` times the number of
+    non-blank lines, none has more either. Counting runs at C speed
+    (``bytes.count``), unlike a per-line count in NumPy, which doubled the time
+    of pandas' own parse.
     """
 
-    def __init__(self, raw, sep, n_fields):
+    def __init__(self, raw, sep):
         super().__init__()
-        self._raw, self._sep, self._n = raw, ord(sep), n_fields
+        self._raw, self._sep = raw, ord(sep)
         self._utf8 = codecs.getincrementaldecoder("utf-8")()
         self._decoding = False  # a multi-byte character may straddle two blocks
-        self._carry_seps = self._carry_len = 0  # of the line not yet ended
-        self._last = -1  # the previous block's last byte
-        self.lines = 0
+        self._cr_pending = False  # the previous block ended in \r
+        self.separators = 0
 
     def readable(self):
         return True
@@ -84,54 +100,27 @@ class FieldCounter(io.RawIOBase):
         buffer[:n] = data
         if n:
             self._count(data)
-        else:
-            self._end()
+        elif self._cr_pending:
+            raise Unsafe("a bare carriage return at the end")
         return n
 
     def _count(self, data):
         if b'"' in data or b"\x00" in data:
             raise Unsafe("quotes or NUL bytes: the csv module reads this file")
-        buf = np.frombuffer(data, dtype=np.uint8)
-        if self._decoding or buf.max() >= 0x80:
+        if self._decoding or not data.isascii():
             try:
                 self._utf8.decode(data)
             except UnicodeDecodeError:
                 raise Unsafe("not UTF-8") from None
             self._decoding = bool(self._utf8.getstate()[0])
-        newlines = np.flatnonzero(buf == 10)
-        seps = np.flatnonzero(buf == self._sep)
-        cr = np.flatnonzero(buf == 13)
-        if cr.size and not np.isin(cr + 1, newlines).all():
-            if cr[-1] != buf.size - 1 or not np.isin(cr[:-1] + 1, newlines).all():
-                raise Unsafe("a bare carriage return")
-        if self._last == 13 and buf[0] != 10:
+        if self._cr_pending and data[:1] != b"\n":
             raise Unsafe("a bare carriage return")
-        if newlines.size:
-            before = np.searchsorted(seps, newlines)  # separators before each newline
-            line_seps = np.diff(before, prepend=0)
-            line_seps[0] += self._carry_seps
-            starts = np.r_[0, newlines[:-1] + 1]
-            lengths = newlines - starts
-            lengths[0] += self._carry_len
-            # a line ending in \r\n: the \r is not content (a blank line stays blank)
-            previous = np.where(newlines > 0, buf[np.maximum(newlines - 1, 0)], self._last)
-            lengths -= previous == 13
-            self._check(line_seps[lengths > 0] + 1)
-            self._carry_seps = seps.size - int(before[-1])
-            self._carry_len = buf.size - int(newlines[-1]) - 1
+        cr = data.count(b"\r") if b"\r" in data else 0  # `in` is a memchr, a count is not
+        if cr:
+            self._cr_pending = data.endswith(b"\r")
+            if cr - self._cr_pending != data.count(b"\r\n"):
+                raise Unsafe("a bare carriage return")
         else:
-            self._carry_seps += seps.size
-            self._carry_len += buf.size
-        self._last = int(buf[-1])
-
-    def _end(self):
-        if self._last == 13:
-            raise Unsafe("a bare carriage return at the end")
-        if self._carry_len:
-            self._check(np.array([self._carry_seps + 1]))
-            self._carry_len = 0
-
-    def _check(self, fields):
-        if (fields != self._n).any():
-            raise Unsafe("a line with another number of fields than the header")
-        self.lines += fields.size
+            self._cr_pending = False
+        # NumPy's == and count_nonzero: 9x faster than bytes.count (0.24 against 2.2 ms per MB)
+        self.separators += int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == self._sep))
