@@ -189,9 +189,12 @@ def test_prediction_does_not_copy_X(layout, dtype, tmp_path, monkeypatch):
     assert peak < 32e6 / 3, f"{peak / 1e6:.1f} MB traced for a 32 MB X"
 
 
-@pytest.mark.parametrize("layout", ["C", "F", "DataFrame", "memmap"])
-def test_estimator_prediction_does_not_copy_X(layout, tmp_path, monkeypatch):
-    model = _fitted_estimator()
+@pytest.mark.parametrize(
+    "layout, dtype", [("C", None), ("F", None), ("DataFrame", None), ("memmap", None), ("F", "float32")]
+)
+def test_estimator_prediction_does_not_copy_X(layout, dtype, tmp_path, monkeypatch):
+    """float64 X for a float32 model is converted a chunk at a time, too."""
+    model = _fitted_estimator(dtype)
     rng = np.random.default_rng(5)
     X = layouts(rng.standard_normal((100_000, 40)), tmp_path)[layout]  # 32 MB
     if layout == "DataFrame":

@@ -7,15 +7,22 @@ however many rows X has, and X itself is never copied: a chunk is a view of X,
 converted to the network's dtype (and standardized, for the estimator) one
 chunk at a time.
 
-Bit-identical to one pass over all of X: every operation of the forward pass
-acts on columns independently, and BLAS computes each column of ``W @ A`` with
-the same sequence of multiply-adds as long as the column is handled by the same
-kernel. Two things change kernels (measured on OpenBLAS 0.3.31, Haswell): a
-column's position modulo the kernel's unroll (so chunks start at multiples of
-:data:`CHUNK_ALIGN`), and a chunk so short that BLAS takes its small-matrix path
-or that :class:`~npdnn.layers.Dense` switches memory order (``n_l > m``); so no
-chunk is shorter than twice the widest layer or half a chunk (a short tail joins
-the chunk before it). A test pins the equality on sizes above the threshold.
+Bit-identical to one pass over all of X, as far as BLAS allows: every
+operation of the forward pass acts on columns independently, and BLAS computes
+a column of ``W @ A`` with the same multiply-adds as long as the same kernel
+handles it. What moved columns between kernels on OpenBLAS 0.3.31 (SkylakeX,
+measured for this module): the column's offset in the product (the matrix-vector
+kernel of a one-unit output layer works in blocks of 4096 columns, hence chunks
+that start at multiples of :data:`CHUNK_ALIGN`); a chunk so short that another
+kernel takes over, or that the layer switches memory order (``n_l > m``), hence
+no chunk shorter than half a chunk or twice the widest layer (a short tail joins
+the chunk before it); and BLAS threads, which split a product at width-dependent
+places. With one BLAS thread, ``tests/test_chunked_prediction.py`` pins the
+equality for C, F, DataFrame, memory-mapped and strided X above the threshold;
+at the default threshold the issue's networks ([784, 256, 128, 1] on 60,000 rows,
+[50, 64, 32, 1] on 600,000) also matched on two threads. One case still differed
+with one thread: a softmax network [20, 300, 5] in float64 on C-ordered X (the
+last rows of a chunk, in the last bit: OpenBLAS's edge kernel for K = 20).
 """
 
 from __future__ import annotations
