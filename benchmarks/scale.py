@@ -35,7 +35,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 NETS = {"B": ([784, 256, 128, 1], 128), "narrow": ([50, 64, 32, 1], 64)}
 LAYOUTS = ("C", "F", "DataFrame", "memmap")
-SIZES = (10_000, 100_000, 1_000_000, 10_000_000)
+SIZES = (10_000, 100_000, 300_000, 1_000_000, 3_000_000, 10_000_000)
 BLOCK = 100_000  # rows generated at a time (no float64 temporary of the whole X)
 
 

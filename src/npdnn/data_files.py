@@ -84,7 +84,15 @@ def read_data(path, target=None, features=None, drop=(), sep=None, id_column=Non
     if kind in ("CSV", "TSV"):
         sep = _separator(sep, "," if kind == "CSV" else "\t")
         header = csv_header(path, sep)
-        features = _select(path, kind, header, target, features, drop, id_column, needed_by)
+        if features is not None or drop or id_column is not None:  # else: every column but the target
+            # the CSV reader names a missing target, id or feature in its own words: only --drop is checked here
+            _select(path, kind, header, None, None, drop, None, needed_by)
+            rest = [c for c in (header if features is None else features) if c not in (target, id_column, *drop)]
+            if target in (features or ()):
+                raise DataError(f'{path}: the target column "{target}" is also among the features')
+            if not rest:
+                raise DataError(f"{path} ({kind}) has no feature columns left; its columns are {header}")
+            features = rest
         return read_csv_columns(path, target, features, needed_by, sep, id_column)
     if sep is not None:
         raise DataError(f"--sep applies to CSV and TSV files; {path} is a {kind} file")
