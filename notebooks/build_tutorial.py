@@ -29,6 +29,7 @@ See [docs/how-it-works.md](../docs/how-it-works.md) for the map from each equati
     (
         "code",
         """import time
+import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -46,17 +47,25 @@ np.set_printoptions(precision=4, suppress=True)""",
         "md",
         r"""## 1. Load and standardize
 
-Breast-cancer data: 569 tumours, 30 features, label 1 = benign. Gradient descent converges much faster
-when every feature has mean 0 and standard deviation 1, so we standardize with the **training** statistics
-(the test set must not leak into them): $x \leftarrow (x - \mu) / \sigma$.""",
+Breast-cancer data: 569 tumours, 30 features, label 1 = benign. We hold out a **test** set (30%), touched
+once at the very end, and split a **validation** set (20% of the rest) off the training rows: every
+comparison below (regularization, optimizers) is made on the validation set, so the test accuracy stays an
+honest estimate.
+
+Gradient descent needs every feature at mean 0 and standard deviation 1: on the raw features (areas in the
+thousands) its first steps are so large that every first-layer ReLU dies and the network predicts the
+majority class for every row (npdnn warns when that happens). We standardize with the **training**
+statistics (the validation and test sets must not leak into them): $x \leftarrow (x - \mu) / \sigma$.""",
     ),
     (
         "code",
         """X, y = load_breast_cancer(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
+X_train, X_val, y_train, y_val = train_test_split(X_train, y_train, test_size=0.2, random_state=0, stratify=y_train)
 mu, sigma = X_train.mean(axis=0), X_train.std(axis=0)
-X_train, X_test = (X_train - mu) / sigma, (X_test - mu) / sigma
-print("X_train", X_train.shape, " X_test", X_test.shape, " share of class 1:", y_train.mean().round(3))""",
+X_train, X_val, X_test = (X_train - mu) / sigma, (X_val - mu) / sigma, (X_test - mu) / sigma
+print("X_train", X_train.shape, " X_val", X_val.shape, " X_test", X_test.shape)
+print("share of class 1 in the training rows:", y_train.mean().round(3))""",
     ),
     (
         "md",
@@ -205,8 +214,7 @@ passes per parameter).
 One caveat: ReLU has a kink at $z = 0$. If a sample sits exactly on it (for instance a sample for which every
 unit of a narrow layer is inactive, so the next layer's $Z$ equals its bias, still 0 at initialization), the
 two one-sided slopes differ and the check reports a large difference for that bias although the
-backward pass is right. With `Network([30, 5, 3, 1], seed=0)` below you can see it
-happen on `b2`; the wider network here avoids it.""",
+backward pass is right. The network below is wide enough to avoid it; the next cells show it happen.""",
     ),
     (
         "code",
@@ -214,6 +222,47 @@ happen on `b2`; the wider network here avoids it.""",
 report = npdnn.gradcheck(small, X_train[:40], y_train[:40], l2=0.1)
 for name, rel in report.items():
     print(f"{name:>5}: {rel:.2e}")
+assert report["total"] < 1e-7""",
+    ),
+    (
+        "md",
+        r"""Now the kink. The command `npdnn gradcheck --layers 10,3,2,1 --samples 40 --seed 0` builds a narrow ReLU
+network (biases 0) and 40 random samples; on two of them all three units of layer 1 are inactive, so
+$Z^{[2]} = W^{[2]} \cdot 0 + b^{[2]} = 0$ exactly, on the kink. The check fails on `b2`, and the command
+says why and what to try.""",
+    ),
+    (
+        "code",
+        """import subprocess
+import sys
+
+run = subprocess.run(
+    [sys.executable, "-m", "npdnn", "gradcheck", "--layers", "10,3,2,1", "--samples", "40", "--seed", "0"],
+    capture_output=True,
+    text=True,
+)
+print(run.stdout)
+assert run.returncode == 1 and "likely cause: a kink of relu at 0" in run.stdout""",
+    ),
+    (
+        "md",
+        r"""The same case in Python, then one of the suggested fixes: non-zero biases move $Z^{[2]}$ off 0 and the
+same backward pass passes the check (`npdnn.gradcheck.kinks` counts the pre-activations near 0).""",
+    ),
+    (
+        "code",
+        """from npdnn.gradcheck import explain, kinks
+
+rng = np.random.default_rng(0)  # as the command builds it
+kinked = Network([10, 3, 2, 1], "relu", seed=rng)
+X_rand, y_rand = rng.standard_normal((40, 10)), rng.integers(0, 2, size=40)
+report = npdnn.gradcheck(kinked, X_rand, y_rand)
+print(f"b2: {report['b2']:.2e}, total: {report['total']:.2e}; pre-activations on the kink: {kinks(kinked, X_rand)}")
+print("\\n".join(explain(kinked, X_rand, report)))
+for l in range(1, kinked.L + 1):
+    kinked.params[f"b{l}"] = np.full(kinked.params[f"b{l}"].shape, 0.1)
+report = npdnn.gradcheck(kinked, X_rand, y_rand)
+print(f"with biases 0.1: total {report['total']:.2e}; on the kink: {kinks(kinked, X_rand)}")
 assert report["total"] < 1e-7""",
     ),
     (
@@ -232,8 +281,8 @@ cost of every epoch.""",
         """net = Network([30, 16, 8, 1], seed=0)
 history = net.fit(X_train, y_train, optimizer="gd", learning_rate=0.1, epochs=300, seed=0)
 print(f"cost: {history['loss'][0]:.4f} -> {history['loss'][-1]:.4f}")
-train_accuracy, test_accuracy = np.mean(net.predict(X_train) == y_train), np.mean(net.predict(X_test) == y_test)
-print(f"train accuracy {train_accuracy:.3f}, test accuracy {test_accuracy:.3f}")
+train_accuracy, val_accuracy = np.mean(net.predict(X_train) == y_train), np.mean(net.predict(X_val) == y_val)
+print(f"train accuracy {train_accuracy:.3f}, validation accuracy {val_accuracy:.3f}")
 fig, ax = plt.subplots(figsize=(5, 3))
 ax.plot(history["loss"])
 ax.set(xlabel="epoch", ylabel="cost J", title="learning curve (gradient descent, alpha = 0.1)")
@@ -257,7 +306,11 @@ architectures = [[2, 1], [2, 4, 1], [2, 16, 16, 1], [2, 32, 32, 32, 1]]
 fig, axes = plt.subplots(1, len(architectures), figsize=(16, 3.6), sharey=True)
 for ax, dims in zip(axes, architectures, strict=True):
     moons_net = Network(dims, seed=0)
-    moons_net.fit(X2, y2, optimizer="adam", learning_rate=0.02, epochs=400, seed=0)
+    with warnings.catch_warnings():
+        # the deep networks keep fitting the noise as long as they run (npdnn.ConvergenceWarning says
+        # so); 400 epochs are enough to show the boundaries
+        warnings.simplefilter("ignore", npdnn.ConvergenceWarning)
+        moons_net.fit(X2, y2, optimizer="adam", learning_rate=0.02, epochs=400, seed=0)
     P = moons_net.predict_proba(grid).reshape(g0.shape)
     ax.contourf(g0, g1, P, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.6)
     ax.contour(g0, g1, P, levels=[0.5], colors="k", linewidths=1)
@@ -311,13 +364,13 @@ for ax, (label, options) in zip(axes, settings.items(), strict=True):
         learning_rate=0.003,
         epochs=150,
         seed=0,
-        validation_data=(X_test, y_test),
+        validation_data=(X_val, y_val),
         callbacks=[train_cost],
         **options,
     )
     ax.plot(train_cost.values, label="training")
     ax.plot(history["val_loss"], label="validation")
-    accuracy = np.mean(big.predict(X_test) == y_test)
+    accuracy = np.mean(big.predict(X_val) == y_val)
     ax.set(title=f"{label}\\nvalidation accuracy {accuracy:.3f}", xlabel="epoch", ylabel="cost J", ylim=(0, 0.5))
     ax.grid(alpha=0.3)
     ax.legend()
@@ -355,10 +408,13 @@ gradients $g$:
 fig, ax = plt.subplots(figsize=(6, 3.6))
 for name, rate in rates.items():
     opt_net = Network([30, 16, 8, 1], seed=0)
-    history = opt_net.fit(X_train, y_train, optimizer=name, learning_rate=rate, epochs=40, batch_size=64, seed=0)
+    with warnings.catch_warnings():
+        # 40 epochs on purpose: the curves compare speed, so the runs stop before converging
+        warnings.simplefilter("ignore", npdnn.ConvergenceWarning)
+        history = opt_net.fit(X_train, y_train, optimizer=name, learning_rate=rate, epochs=40, batch_size=64, seed=0)
     ax.plot(history["loss"], label=f"{name} (alpha = {rate})")
-    accuracy = np.mean(opt_net.predict(X_test) == y_test)
-    print(f"{name:>8}: final cost {history['loss'][-1]:.4f}, test accuracy {accuracy:.3f}")
+    accuracy = np.mean(opt_net.predict(X_val) == y_val)
+    print(f"{name:>8}: final cost {history['loss'][-1]:.4f}, validation accuracy {accuracy:.3f}")
 ax.set(xlabel="epoch", ylabel="mini-batch cost", yscale="log", title="optimizers, mini-batches of 64")
 ax.grid(alpha=0.3)
 ax.legend()
@@ -378,15 +434,18 @@ compare the curves with other values of `rates`.""",
         r"""## 11. The three-line version
 
 Everything above, wrapped as a scikit-learn estimator (`npdnn.DNNClassifier`): it standardizes if asked,
-builds the network from `hidden_layer_sizes`, trains it with Adam on mini-batches and exposes
-`fit` / `predict` / `predict_proba` / `score`, so it works with pipelines and cross-validation.""",
+builds the network from `hidden_layer_sizes`, trains it with Adam on mini-batches (here with early stopping
+on a validation split of its own) and exposes
+`fit` / `predict` / `predict_proba` / `score`, so it works with pipelines and cross-validation. With the
+choices made on the validation set, the test set is used once, here.""",
     ),
     (
         "code",
         """X_raw, y_raw = load_breast_cancer(return_X_y=True)
 Xr_train, Xr_test, yr_train, yr_test = train_test_split(X_raw, y_raw, test_size=0.3, random_state=0, stratify=y_raw)
-clf = npdnn.DNNClassifier(hidden_layer_sizes=(16, 8), epochs=100, standardize=True, random_state=0)
+clf = npdnn.DNNClassifier(hidden_layer_sizes=(16, 8), epochs=300, early_stopping=True, standardize=True, random_state=0)
 clf.fit(Xr_train, yr_train)
+print(f"stopped after {clf.n_iter_} epochs, best validation accuracy {clf.best_validation_score_:.3f}")
 print(f"test accuracy: {clf.score(Xr_test, yr_test):.3f}")""",
     ),
     ("code", 'print(f"notebook ran in {time.perf_counter() - t_start:.1f} s")'),

@@ -358,7 +358,7 @@ def test_bad_evaluation_input(tmp_path, trained, content, fragment):
         (["--layers", "0"], "argument --layers: expected comma-separated positive integers"),
         (["--learning-rate", "nan"], "argument --learning-rate: expected a positive number; got 'nan'"),
         (["--l2", "-0.1"], "argument --l2: expected a number >= 0"),
-        (["--test-size", "1"], "argument --test-size: expected a fraction in (0, 1)"),
+        (["--test-size", "1"], "argument --test-size: expected a fraction in [0, 1) (0: train on every row)"),
         (["--resume"], "--resume needs --checkpoint PATH"),
         (["--target", "y"], "--data FILE.csv and --target COLUMN go together"),
         (["--out", "."], "--out . is a directory; expected a file path"),

@@ -332,7 +332,9 @@ def test_early_stopping_records_validation_curves():
     ).fit(X, y)
     assert est.n_iter_ < 300
     assert len(est.validation_loss_curve_) == len(est.validation_scores_) == est.n_iter_
-    assert est.best_loss_ == min(est.validation_loss_curve_)
+    # MLPClassifier's meanings: best_loss_ is None when validating; the validation minima have their own names
+    assert est.best_loss_ is None and est.best_validation_loss_ == min(est.validation_loss_curve_)
+    assert est.best_validation_score_ == max(est.validation_scores_)
     plain = DNNClassifier(hidden_layer_sizes=(8,), epochs=5, random_state=0).fit(X, y)
     assert plain.validation_loss_curve_ is None and plain.best_loss_ == min(plain.loss_curve_)
 

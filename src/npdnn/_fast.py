@@ -46,13 +46,15 @@ class FastDense(Dense):
         """As :meth:`Dense.forward`; ``reuse=True`` writes Z and A into a buffer kept by
         the layer and overwritten by the next such call (the training pass, which
         consumes A before that); a caller that keeps the result must leave it False."""
-        self._check_input(A_prev)
         W = self.W
-        n_out = W.shape[0]
+        n_out, n_in = W.shape
+        if A_prev.shape[0] != n_in:
+            self._check_input(A_prev)  # raises, naming the shapes
         m = A_prev.shape[1]
         flags = A_prev.flags
-        self.sample_major = n_out <= m and flags.f_contiguous and not flags.c_contiguous
-        if self.sample_major:
+        # A local first: the attribute is what backward reads, the branch must not see another thread's
+        sample_major = self.sample_major = n_out <= m and flags.f_contiguous and not flags.c_contiguous
+        if sample_major:
             Z = np.matmul(A_prev.T, W.T, out=self._buffer("ZT", m, n_out, reuse)).T  # (m, n_l).T
         else:
             Z = np.matmul(W, A_prev, out=self._buffer("Z", n_out, m, reuse))  # (n_l, n_{l-1}) @ (n_{l-1}, m)

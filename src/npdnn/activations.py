@@ -6,6 +6,8 @@ with what the forward pass cached, and return ``dZ = dA * g'(Z)``.
 
 Registry: :data:`HIDDEN` maps the names accepted by ``hidden_activation=`` to an
 :class:`Activation` record.
+
+Owns: the hidden activations and sigmoid/softmax. Imports: NumPy only (the bottom of the house).
 """
 
 from __future__ import annotations

@@ -6,18 +6,21 @@ layout X has: C or F order, a DataFrame's array, a memory map, a strided view. T
 same seed then gives the same batches, the same arithmetic and bit-identical
 parameters for every layout.
 
-How rows are gathered:
+How rows are gathered: a window of consecutive batches of the epoch's order at a
+time, into a reused buffer of at most :data:`WHOLE_EPOCH_GATHER_BYTES`; batches are
+then consecutive views of it. A training set that fits is gathered whole once per epoch
+(fewer, larger gathers: 7% faster per epoch on benchmark workload A); a larger one
+window by window, so memory stays at X plus a constant. ``take(mode="clip")`` skips the
+bounds check (the indices are a permutation): 25-35% faster on B and C. ``np.take``
+copies a non-C-contiguous source whole before gathering, so an F-ordered X (what a
+DataFrame holds) is gathered through its C-ordered transpose, and any other layout by
+fancy indexing, which reads only the rows asked for. Gathering rows of an F-ordered X
+touches one cache line per value instead of one per few values: above the threshold it
+costs more than in C order (see benchmarks/README.md); a C-ordered copy, where memory
+allows, is the fastest input.
 
-- X (the training rows) of up to :data:`WHOLE_EPOCH_GATHER_BYTES`: gathered once per
-  epoch, in the shuffled order, into a reused buffer; batches are consecutive views of
-  it (fewer, larger gathers: 7% faster per epoch on benchmark workload A).
-- Larger X: one batch at a time into a reused (b, n_x) buffer, so memory stays at X
-  plus O(batch x width). ``take(mode="clip")`` skips the bounds check (the indices are
-  a permutation): 25-35% faster on B and C. ``np.take`` copies a non-C-contiguous
-  source whole before gathering, so an F-ordered X is gathered through its C-ordered
-  transpose, and any other layout by fancy indexing, which reads only the rows asked for.
-- Without shuffling, C-ordered X is cut into views; other layouts are copied a batch at
-  a time, or once for good when all the training rows fit the buffer.
+Without shuffling, C-ordered X is cut into views; other layouts are gathered the same way
+(once for good when all the training rows fit the buffer).
 
 Owns: split_indices, Batches. Imports: NumPy and :mod:`npdnn.losses` only.
 """
@@ -60,26 +63,23 @@ class Batches:
     def __init__(self, X, Y, w, batch_size, shuffle=True, rows=None):
         self.X, self.Y, self.w, self.rows = X, Y, w, rows
         self.m = m = Y.shape[1]
-        self.b = m if batch_size is None else min(int(batch_size), m)
-        self.shuffle = shuffle and self.b < m  # one full batch: a reordered sum would change only the rounding
+        self.b = b = m if batch_size is None else min(int(batch_size), m)
+        self.shuffle = shuffle and b < m  # one full batch: a reordered sum would change only the rounding
         self.w_total = None if w is None else float(w.sum())
         n_x = X.shape[1]
-        self.whole_epoch = m * n_x * X.dtype.itemsize <= WHOLE_EPOCH_GATHER_BYTES
+        # Rows per window: all of them when they fit the budget, else whole batches that do (at least one).
+        fit_rows = WHOLE_EPOCH_GATHER_BYTES // max(1, n_x * X.dtype.itemsize)
+        self.window = m if m <= fit_rows or b == m else max(b, fit_rows // b * b)
         self.views = rows is None and X.flags.c_contiguous and not self.shuffle
-        self.fixed = None  # without shuffling: the training rows, gathered once (if they fit)
-        self._T = None  # (n_x, b) scratch for gathering an F-ordered X
-        if self.views:
-            self.Xbuf = None
-        elif self.whole_epoch or self.b == m:
-            self.Xbuf = np.empty((m, n_x), dtype=X.dtype)
-            if not self.shuffle:
-                self.fixed = self._gather(self._all_rows(), self.Xbuf)
-        else:
-            self.Xbuf = np.empty((self.b, n_x), dtype=X.dtype)
-        self.Ybuf = np.empty_like(Y) if self.shuffle and self.whole_epoch else None
+        self.Xbuf = None if self.views else np.empty((self.window, n_x), dtype=X.dtype)
+        self.Ybuf = np.empty((Y.shape[0], self.window), dtype=Y.dtype)
+        self._T = None  # (n_x, window) scratch for gathering an F-ordered X
+        self.fixed = None  # without shuffling: the training rows, gathered once (when they fit)
+        if not self.views and not self.shuffle and self.window == m:
+            self.fixed = self._gather(self._rows(np.arange(m)), self.Xbuf)
 
-    def _all_rows(self):
-        return np.arange(self.m) if self.rows is None else self.rows
+    def _rows(self, local):
+        return local if self.rows is None else self.rows[local]
 
     def _gather(self, idx, out):
         """Rows ``idx`` of X into the C-ordered ``out`` (len(idx), n_x), reading only those rows."""
@@ -96,45 +96,47 @@ class Batches:
         np.copyto(out, X[idx])  # strided: advanced indexing reads only these rows
         return out
 
+    def _windows(self, order):
+        """``(Xw, Yw, ww)`` for consecutive windows of the epoch: rows in batch order."""
+        m, Y, w = self.m, self.Y, self.w
+        if order is None and (self.views or self.fixed is not None):
+            yield (self.X if self.views else self.fixed), Y, w
+            return
+        for start in range(0, m, self.window):
+            local = (
+                order[start : start + self.window]
+                if order is not None
+                else np.arange(start, min(start + self.window, m))
+            )
+            k = local.shape[0]
+            Xw = self._gather(self._rows(local), self.Xbuf[:k])
+            Yw = Y.take(local, axis=1, out=self.Ybuf[:, :k], mode="clip")
+            yield Xw, Yw, None if w is None else w[local]
+
     def epoch(self, rng):
         """Yield ``(A0, Yb, weights, share, start)`` for one pass over the training rows.
 
         ``A0`` (n_x, b) and ``Yb`` (n_L, b) are the batch; ``weights`` is ``1/b`` or the
         batch's sample weights normalized to sum 1 (a (1, b) array; 0.0 when they sum
         to 0); ``share`` is the batch's part of the epoch (b/m, or its share of the total
-        weight), so that the epoch loss is ``sum(share * J_batch)``. The permutation is
-        drawn from ``rng`` once per epoch when shuffling.
+        weight), so that the epoch loss is ``sum(share * J_batch)``; ``start`` is the
+        batch's first position in the epoch. The permutation is drawn from ``rng`` once
+        per epoch when shuffling.
         """
-        m, b, Y, w = self.m, self.b, self.Y, self.w
+        m, b = self.m, self.b
         order = rng.permutation(m) if self.shuffle else None
-        Xe = Ye = we = None  # the epoch's rows in batch order, when held whole
-        if order is None:
-            Ye, we = Y, w
-            if self.views:
-                Xe = self.X
-            elif self.fixed is not None:
-                Xe = self.fixed
-        elif self.whole_epoch:
-            rows = order if self.rows is None else self.rows[order]
-            Xe = self._gather(rows, self.Xbuf)
-            Ye = Y.take(order, axis=1, out=self.Ybuf, mode="clip")
-            we = None if w is None else w[order]
-        for start in range(0, m, b):
-            end = min(start + b, m)
-            if Xe is not None:
-                A0 = Xe[start:end].T  # (n_x, b), a view
-                Yb = Ye[:, start:end]
-                wb = None if we is None else we[start:end]
-            else:
-                local = np.arange(start, end) if order is None else order[start:end]
-                rows = local if self.rows is None else self.rows[local]
-                A0 = self._gather(rows, self.Xbuf[: end - start]).T
-                Yb = Y[:, local]
-                wb = None if w is None else w[local]
-            if wb is None:
-                weights, share = 1.0 / (end - start), (end - start) / m
-            else:
-                wb_sum = wb.sum()
-                share = wb_sum / self.w_total
-                weights = normalized_weights(wb, self.X.dtype) if wb_sum > 0 else 0.0
-            yield A0, Yb, weights, share, start
+        offset = 0
+        for Xw, Yw, ww in self._windows(order):
+            k = Yw.shape[1]
+            for start in range(0, k, b):
+                end = min(start + b, k)
+                A0 = Xw[start:end].T  # (n_x, b), a view
+                if ww is None:
+                    weights, share = 1.0 / (end - start), (end - start) / m
+                else:
+                    wb = ww[start:end]
+                    wb_sum = wb.sum()
+                    share = wb_sum / self.w_total
+                    weights = normalized_weights(wb, self.X.dtype) if wb_sum > 0 else 0.0
+                yield A0, Yw[:, start:end], weights, share, offset + start
+            offset += k

@@ -61,7 +61,7 @@ class ModelCheckpoint(Callback):
         self.every, self.save_best_only, self.monitor = int(every), bool(save_best_only), monitor
         self.sign = -1.0 if any(s in monitor for s in ("accuracy", "auc")) else 1.0
         self.best = math.inf
-        self.stopped = False
+        self.stopped_at = None  # epochs done when a callback stopped the run
 
     # ------------------------------------------------------------------ saving
     def on_epoch_end(self, epoch, logs):
@@ -77,13 +77,13 @@ class ModelCheckpoint(Callback):
             self.save(epoch + 1)
         return False
 
+    def on_train_begin(self, net):
+        self.stopped_at = None
+
     def on_train_end(self, net, history):
         # A run that stopped early records it, so a resume does not train on.
         if self.stopped_at is not None and not self.save_best_only:
             self.save(self.stopped_at, stopped=True)
-
-    def on_train_begin(self, net):
-        self.stopped_at = None
 
     def mark_stopped(self, epochs_done):
         """The loop stopped after ``epochs_done`` epochs (a callback asked it to)."""

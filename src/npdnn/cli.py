@@ -9,6 +9,7 @@ Set ``NPDNN_DEBUG=1`` to get the traceback instead.
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 
@@ -17,11 +18,25 @@ import numpy as np
 from . import __version__
 from .activations import HIDDEN
 from .archive import ModelFileError, atomic_write
-from .cli_options import Parser, dropout_rate, fraction, int_list, nonnegative_float, positive_float, positive_int
+from .cli_options import (
+    Parser,
+    add_scripting_options,
+    add_threshold_options,
+    check_threshold,
+    class_weight,
+    class_weight_for,
+    dropout_rate,
+    int_list,
+    nonnegative_float,
+    positive_float,
+    positive_index,
+    positive_int,
+    test_fraction,
+)
 from .data_files import SUPPORTED, read_data
 from .datasets import DEFAULT_NAME, DEFAULT_TARGET, DataError, check_classes, load_default, show_label
 from .optimizers import OPTIMIZERS
-from .report import confusion, metrics, table
+from .report import confusion, confusion_json, json_text, json_value, metrics, predicted, table, warnings_as_lines
 from .training import DivergenceError
 
 GRADCHECK_TOLERANCE = 1e-7
@@ -120,7 +135,7 @@ def _align_labels(y, classes, data, target):
 
 # ---------------------------------------------------------------- commands
 def cmd_train(args):
-    if args.resume and args.checkpoint is None:
+    if (args.resume or args.resume_anyway) and args.checkpoint is None:
         raise CLIError("--resume needs --checkpoint PATH (the checkpoint file to continue from)")
     if (args.data is None) != (args.target is None):
         raise CLIError("--data FILE.csv and --target COLUMN go together (without both, the bundled data is used)")
@@ -134,7 +149,10 @@ def cmd_train(args):
     check_classes(y, source, target)
     n_test = int(np.ceil(args.test_size * len(y)))
     n_classes = np.unique(y).size
-    if n_test < n_classes or len(y) - n_test < n_classes:
+    pos = positive_index(args.pos_label, np.unique(y))
+    check_threshold(args.threshold, np.unique(y))
+    weights = class_weight_for(args.class_weight, y, source, target)
+    if args.test_size > 0 and (n_test < n_classes or len(y) - n_test < n_classes):
         raise DataError(
             f"{source}: --test-size {args.test_size} of {len(y)} rows gives {n_test} test and {len(y) - n_test} "
             f"training rows; expected at least one row per class ({n_classes}) in each"
@@ -143,9 +161,12 @@ def cmd_train(args):
 
     from .estimator import DNNClassifier
 
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=args.test_size, random_state=args.seed, stratify=y
-    )
+    if args.test_size > 0:
+        X_train, X_test, y_train, y_test = train_test_split(
+            X, y, test_size=args.test_size, random_state=args.seed, stratify=y
+        )
+    else:  # --test-size 0: train on every row; only training metrics can be reported
+        X_train, X_test, y_train, y_test = X, None, y, np.empty(0, dtype=y.dtype)
     model = DNNClassifier(
         hidden_layer_sizes=args.layers,
         activation=args.activation,
@@ -156,6 +177,7 @@ def cmd_train(args):
         l2=args.l2,
         dropout=args.dropout,
         early_stopping=args.early_stopping,
+        class_weight=weights,
         standardize=True,
         random_state=args.seed,
         verbose=not args.quiet and sys.stderr.isatty(),
@@ -167,10 +189,24 @@ def cmd_train(args):
     )
     if args.checkpoint is not None:
         _make_parent(args.checkpoint)
-    model.fit(X_train, y_train, checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every, resume=args.resume)
+    with warnings_as_lines(lambda line: _info(args, line)):
+        model.fit(
+            X_train,
+            y_train,
+            checkpoint=args.checkpoint,
+            checkpoint_every=args.checkpoint_every,
+            resume="force" if args.resume_anyway else args.resume,
+        )
     model.set_params(verbose=False)  # the saved file must not depend on whether stderr was a terminal
-    train_metrics, _ = metrics(y_train, model.predict_proba(X_train), model.classes_)
-    test_metrics, cm = metrics(y_test, model.predict_proba(X_test), model.classes_)
+    scored = (
+        {"train": (y_train, X_train)} if X_test is None else {"train": (y_train, X_train), "test": (y_test, X_test)}
+    )
+    results = {
+        k: metrics(yk, model.predict_proba(Xk), model.classes_, pos, args.threshold) for k, (yk, Xk) in scored.items()
+    }
+    columns = {k: r[0] for k, r in results.items()}
+    held_out = "test" if "test" in results else "train"
+    cm = results[held_out][1]
     # Files first: a closed stdout (`npdnn train | head`) must not lose the trained model.
     if args.out is not None:
         _make_parent(args.out)
@@ -179,13 +215,50 @@ def cmd_train(args):
     else:
         _info(args, "model not saved (pass --out FILE to keep it)")
     if args.plot is not None:
-        final = {"train": train_metrics["accuracy"], "test": test_metrics["accuracy"]}
+        final = {k: m["accuracy"] for k, m in columns.items()}
         _plot(args.plot, model, X, y, final)
         _info(args, f"plot written to {args.plot}")
-    print(f"epochs run: {model.n_iter_} of {args.epochs}")
-    print(table({"train": train_metrics, "test": test_metrics}))
-    print(confusion(cm, model.classes_, "test confusion matrix"))
+    if args.json is not None:
+        report = {
+            "command": "train",
+            "data": source,
+            "rows": {"train": len(y_train), "test": len(y_test)},
+            "epochs_run": model.n_iter_,
+            "epochs": args.epochs,
+            "positive_class": json_value(model.classes_[pos]) if len(model.classes_) == 2 else None,
+            "threshold": args.threshold,
+            "metrics": json_value(columns),
+            "confusion_matrix": {held_out: confusion_json(cm, model.classes_)},
+            "model": args.out,
+        }
+        _write_json(args, report)
+    if args.json != "-":
+        print(f"epochs run: {model.n_iter_} of {args.epochs}")
+        print(table(columns))
+        print(confusion(cm, model.classes_, f"{held_out} confusion matrix"))
     return 0
+
+
+def cmd_train_locked(args):
+    """:func:`cmd_train` holding a lock on ``--out`` and ``--checkpoint`` (see
+    :mod:`npdnn.locking`): a second npdnn writing either path refuses at once."""
+    from .locking import exclusive
+
+    for path, option in ((args.out, "--out"), (args.checkpoint, "--checkpoint")):
+        _check_output(path, option)  # a clear message before the lock file is created
+    with exclusive([(args.out, "--out"), (args.checkpoint, "--checkpoint")], "npdnn train"):
+        return cmd_train(args)
+
+
+def _write_json(args, report):
+    """``report`` as JSON on stdout (``--json`` or ``--json -``) or atomically to the file ``--json PATH``."""
+    text = json_text(report)
+    if args.json == "-":
+        sys.stdout.write(text)
+    else:
+        _make_parent(args.json)
+        atomic_write(args.json, lambda f: f.write(text.encode("utf-8")))
+        _info(args, f"metrics written to {args.json}")
 
 
 def _plot(path, model, X, y, final_accuracy):
@@ -222,10 +295,12 @@ def cmd_predict(args):
     _check_output(args.out, "--out")
     model = _load_model(args.model)
     X, _, ids = _read_for_model(model, args.model, args.data, args=args)
+    pos = positive_index(args.pos_label, model.classes_)
+    check_threshold(args.threshold, model.classes_)
     proba = model.predict_proba(X)
     import pandas as pd
 
-    out = pd.DataFrame({"prediction": np.asarray(model.classes_)[proba.argmax(axis=1)]})
+    out = pd.DataFrame({"prediction": predicted(proba, model.classes_, pos, args.threshold)})
     if ids is not None:
         out.insert(0, args.id, ids)
     if args.proba:
@@ -245,8 +320,26 @@ def cmd_evaluate(args):
     model = _load_model(args.model)
     X, y, _ = _read_for_model(model, args.model, args.data, target=args.target, args=args)
     y = _align_labels(y, model.classes_, args.data, args.target)
-    scores, cm = metrics(y, model.predict_proba(X), model.classes_)
-    kind = f"binary, positive class {show_label(model.classes_[1])}" if len(model.classes_) == 2 else "macro averages"
+    pos = positive_index(args.pos_label, model.classes_)
+    check_threshold(args.threshold, model.classes_)
+    scores, cm = metrics(y, model.predict_proba(X), model.classes_, pos, args.threshold)
+    if args.json is not None:
+        report = {
+            "command": "evaluate",
+            "model": args.model,
+            "data": args.data,
+            "rows": len(y),
+            "positive_class": json_value(model.classes_[pos]) if len(model.classes_) == 2 else None,
+            "threshold": args.threshold,
+            "metrics": json_value(scores),
+            "confusion_matrix": confusion_json(cm, model.classes_),
+        }
+        _write_json(args, report)
+    if args.quiet or args.json == "-":
+        return 0
+    kind = f"binary, positive class {show_label(model.classes_[pos])}" if len(model.classes_) == 2 else "macro averages"
+    if args.threshold is not None:
+        kind += f", threshold {args.threshold:g}"
     print(f"{args.data}: {len(y)} rows ({kind})")
     for name, value in scores.items():
         print(f"{name:<10}{value:>10.6f}")
@@ -255,10 +348,16 @@ def cmd_evaluate(args):
 
 
 def cmd_gradcheck(args):
-    from .gradcheck import gradcheck
+    from .gradcheck import explain, gradcheck
     from .network import Network
 
-    dims = list(args.layers)
+    if args.layers is not None:
+        if args.hidden is not None:
+            raise CLIError("give --hidden (with --features, --outputs) or --layers (every size), not both")
+        dims = list(args.layers)
+    else:
+        hidden = (4, 3) if args.hidden is None else args.hidden
+        dims = [args.features, *hidden, args.outputs]
     if len(dims) < 2:
         raise CLIError(f"--layers needs at least two sizes, n_x,...,n_L (input to output); got {args.layers}")
     rng = np.random.default_rng(args.seed)
@@ -273,7 +372,24 @@ def cmd_gradcheck(args):
     total = result["total"]
     ok = total < GRADCHECK_TOLERANCE
     print(f"{'total':<10}{'':>12}{total:>22.3e}  {'ok' if ok else 'FAILED'} (tolerance {GRADCHECK_TOLERANCE:g})")
+    for line in explain(net, X, result, GRADCHECK_TOLERANCE):
+        print(line)
     return 0 if ok else 1
+
+
+def cmd_info(args):
+    import json
+
+    model = _load_model(args.model)
+    params = {k: json_value(v) for k, v in model.get_params().items()}
+    print(model.summary())
+    print(f"training options: {json.dumps(params, sort_keys=True)}")
+    from .estimator_file import written_by
+    from .network import network_from_file
+
+    writer = written_by(network_from_file(args.model)[2].get("estimator"))
+    print(f"file: {args.model}, written by npdnn {writer or '(not recorded)'}, read by npdnn {__version__}")
+    return 0
 
 
 # ---------------------------------------------------------------- parser
@@ -291,6 +407,14 @@ def build_parser():
     t.add_argument("--data", metavar="FILE", help="data file (default: the bundled breast-cancer data); " + DATA_HELP)
     t.add_argument("--target", metavar="COLUMN", help="the column holding the class labels (with --data)")
     t.add_argument("--layers", type=int_list, default="64,32", metavar="64,32", help="hidden layer sizes")
+    t.add_argument(
+        "--hidden",
+        type=int_list,
+        dest="layers",
+        default=argparse.SUPPRESS,
+        metavar="64,32",
+        help="the same as --layers",
+    )
     t.add_argument("--activation", choices=sorted(HIDDEN), default="relu", help="hidden-layer activation")
     t.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam", help="update rule")
     t.add_argument("--learning-rate", type=positive_float, metavar="LR", help="step size (default: per optimizer)")
@@ -301,16 +425,34 @@ def build_parser():
     t.add_argument(
         "--early-stopping", action="store_true", help="hold out 10%% of the training rows; stop when their loss stalls"
     )
-    t.add_argument("--test-size", type=fraction, default=0.2, metavar="F", help="held-out fraction (stratified)")
+    t.add_argument(
+        "--test-size",
+        type=test_fraction,
+        default=0.2,
+        metavar="F",
+        help="held-out fraction (stratified); 0 trains on every row and reports training metrics only",
+    )
     t.add_argument("--seed", type=int, default=0, metavar="S", help="seeds the split and the training")
     t.add_argument("--out", metavar="MODEL", help="write the model file here (.npz); without it the model is not saved")
     t.add_argument("--plot", metavar="PNG", help="write learning curves (and a 2-feature decision boundary)")
     t.add_argument("--checkpoint", metavar="PATH", help="write the training state here every --checkpoint-every")
     t.add_argument("--checkpoint-every", type=positive_int, default=1, metavar="N", help="epochs between checkpoints")
     t.add_argument("--resume", action="store_true", help="continue from --checkpoint (from scratch if absent)")
+    t.add_argument(
+        "--resume-anyway",
+        action="store_true",
+        help="like --resume, even when the checkpoint was written by a run on other data or options",
+    )
     t.add_argument("--quiet", action="store_true", help="no progress bar or messages; results only")
+    t.add_argument(
+        "--class-weight",
+        type=class_weight,
+        metavar="balanced|JSON",
+        help='weight classes: balanced (n / (k * count)) or a JSON object such as {"yes": 3, "no": 1}',
+    )
+    add_scripting_options(t)
     _add_data_options(t)
-    t.set_defaults(run=cmd_train)
+    t.set_defaults(run=cmd_train_locked)
 
     pr = sub.add_parser(
         "predict",
@@ -325,6 +467,7 @@ def build_parser():
     pr.add_argument("--quiet", action="store_true", help="no message on stderr")
     _add_data_options(pr)
     pr.add_argument("--id", metavar="COLUMN", help="copy this column (e.g. a row id) into the predictions file")
+    add_threshold_options(pr)
     pr.set_defaults(run=cmd_predict)
 
     e = sub.add_parser(
@@ -337,6 +480,8 @@ def build_parser():
     e.add_argument("--model", required=True, metavar="MODEL", help="a model file from npdnn train --out")
     e.add_argument("--data", required=True, metavar="FILE", help="feature columns and labels; " + DATA_HELP)
     e.add_argument("--target", required=True, metavar="COLUMN", help="the column holding the true labels")
+    e.add_argument("--quiet", action="store_true", help="print no report (use with --json FILE, or the exit status)")
+    add_scripting_options(e)
     _add_data_options(e)
     e.set_defaults(run=cmd_evaluate)
 
@@ -346,12 +491,29 @@ def build_parser():
         description="Build a random float64 network and data, compare backpropagation with central "
         f"differences per parameter; exit 0 when the total relative difference is below {GRADCHECK_TOLERANCE:g}.",
     )
-    g.add_argument("--layers", type=int_list, default="5,4,3,1", metavar="5,4,3,1", help="all sizes, n_x,...,n_L")
+    g.add_argument("--hidden", type=int_list, metavar="4,3", help="hidden layer sizes, as in train (default: 4,3)")
+    g.add_argument("--features", type=positive_int, default=5, metavar="N", help="input size n_x (with --hidden)")
+    g.add_argument("--outputs", type=positive_int, default=1, metavar="K", help="output units n_L (with --hidden)")
+    g.add_argument(
+        "--layers",
+        type=int_list,
+        metavar="5,4,3,1",
+        help="every size n_x,...,n_L at once (unlike train's --layers, which gives the hidden sizes only); "
+        "--layers 5,4,3,1 is --features 5 --hidden 4,3 --outputs 1",
+    )
     g.add_argument("--activation", choices=sorted(HIDDEN), default="relu", help="hidden-layer activation")
     g.add_argument("--samples", type=positive_int, default=8, metavar="M", help="random samples")
     g.add_argument("--l2", type=nonnegative_float, default=0.0, metavar="L", help="L2 penalty lambda")
     g.add_argument("--seed", type=int, default=0, metavar="S", help="seeds the network and the data")
     g.set_defaults(run=cmd_gradcheck)
+
+    i = sub.add_parser(
+        "info",
+        help="describe a model file",
+        description="Print a model's layers, classes, features, training options and state, and the npdnn version.",
+    )
+    i.add_argument("model", metavar="MODEL", help="a model file from npdnn train --out")
+    i.set_defaults(run=cmd_info)
     return p
 
 

@@ -69,3 +69,96 @@ def int_list(text):
     if not sizes or min(sizes) < 1:
         raise argparse.ArgumentTypeError(f"expected comma-separated positive integers such as 64,32; got {text!r}")
     return sizes
+
+
+def test_fraction(text):
+    return _number(text, float, lambda v: 0 <= v < 1, "a fraction in [0, 1) (0: train on every row)")
+
+
+def probability(text):
+    return _number(text, float, lambda v: 0 <= v <= 1, "a probability in [0, 1]")
+
+
+def class_weight(text):
+    """``balanced`` or a JSON object ``{"label": weight}`` (labels as the CSV holds them)."""
+    import json
+
+    if text == "balanced":
+        return text
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict) or not value:
+        raise argparse.ArgumentTypeError(
+            f'expected balanced or a JSON object such as {{"yes": 2, "no": 1}}; got {text!r}'
+        )
+    for label, weight in value.items():
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not np.isfinite(weight) or weight < 0:
+            raise argparse.ArgumentTypeError(f"expected a weight >= 0 for label {label!r}; got {weight!r}")
+    return value
+
+
+# ---------------------------------------------------------------- options for scripts (issue 16)
+def add_threshold_options(parser):
+    parser.add_argument(
+        "--threshold",
+        type=probability,
+        metavar="T",
+        help="two classes: predict the positive class when its probability is >= T (default: the more probable)",
+    )
+    parser.add_argument(
+        "--pos-label", metavar="LABEL", help="two classes: the positive class (default: the second sorted label)"
+    )
+
+
+def add_scripting_options(parser):
+    add_threshold_options(parser)
+    parser.add_argument(
+        "--json",
+        nargs="?",
+        const="-",
+        metavar="PATH",
+        help="write the metrics as JSON to PATH; without PATH (or with -) to standard output, instead of the tables",
+    )
+
+
+def _shown(labels):
+    from .datasets import show_label
+
+    return ", ".join(show_label(c) for c in labels)
+
+
+def positive_index(pos_label, classes):
+    """Index in ``classes`` of ``--pos-label`` (None: the second sorted class)."""
+    if pos_label is None:
+        return 1
+    if len(classes) != 2:
+        raise ValueError(f"--pos-label applies to two classes; there are {len(classes)} ({_shown(classes)})")
+    hits = [k for k, c in enumerate(classes) if str(c) == pos_label]
+    if not hits:
+        raise ValueError(f"--pos-label {pos_label!r} is not one of the classes ({_shown(classes)})")
+    return hits[0]
+
+
+def check_threshold(threshold, classes):
+    if threshold is not None and len(classes) != 2:
+        raise ValueError(f"--threshold applies to two classes; there are {len(classes)} ({_shown(classes)})")
+
+
+def class_weight_for(option, y, source, target):
+    """``--class-weight`` for DNNClassifier: "balanced", or the JSON object's keys
+    matched to the labels as the data holds them (a CSV's "1" is the label 1)."""
+    if option is None or option == "balanced":
+        return option
+    labels = np.unique(y)
+    by_text = {str(c): c for c in labels}
+    weights = {}
+    for key, weight in option.items():
+        if key not in by_text:
+            raise ValueError(
+                f'--class-weight has label {key!r}, which is not in {source}, column "{target}" ({_shown(labels)})'
+            )
+        label = by_text[key]
+        weights[label.item() if isinstance(label, np.generic) else label] = float(weight)
+    return weights

@@ -14,10 +14,12 @@ only when ``npdnn.DNNClassifier`` is first used.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -25,13 +27,22 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .activations import sigmoid
 from .archive import ModelFileError
 from .chunking import chunk_rows, map_rows, row_slices
+from .diagnostics import DEFAULT_TOL, FitDiagnostics
+from .diagnostics import ConvergenceWarning as NpdnnConvergenceWarning
 from .estimator_file import estimator_section, restore_estimator
 from .network import Network, network_from_file
 from .optimizers import get_optimizer
 from .options import default_learning_rate
 from .persistence import save_model
+from .progress import make_progress
 from .training import fit as train
 from .validation import check_dtype, check_sample_weight
+
+
+class ConvergenceWarning(NpdnnConvergenceWarning, SklearnConvergenceWarning):
+    """What the estimator emits when ``fit`` ends at ``epochs`` with the loss still
+    falling by more than ``tol``: both ``npdnn.ConvergenceWarning`` and
+    ``sklearn.exceptions.ConvergenceWarning`` filters catch it."""
 
 
 class DNNClassifier(ClassifierMixin, BaseEstimator):
@@ -72,8 +83,21 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
     dtype : {None, "float32", "float64"}
         None keeps float32 input in float32 (parameters and outputs) and uses
         float64 for anything else.
-    verbose : bool, default False
-        Show a tqdm progress bar per epoch.
+    verbose : bool or int, default False
+        0/False: silent. 1/True: a tqdm progress bar when stderr is a terminal, else
+        one line per epoch. 2: one line per epoch (loss, validation metrics, time)
+        on stderr, or to the ``"npdnn"`` logger when logging is configured.
+    tol : float, default 1e-4
+        As MLPClassifier's: the loss must drop by more than ``tol`` to count as an
+        improvement. It sets the :class:`ConvergenceWarning` test and, with
+        ``early_stopping``, the validation loss's ``min_delta``.
+    n_iter_no_change : int or None, default None
+        MLPClassifier's name for ``patience``: when given it replaces ``patience``
+        (early stopping) and is the window of the convergence test.
+    warm_start : bool, default False
+        ``fit`` continues from the current network and optimizer state (same
+        classes, features and layers) instead of starting anew; the curves, ``n_iter_``
+        and ``t_`` keep counting, and the standardization of the first fit is kept.
 
     Attributes
     ----------
@@ -92,7 +116,26 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
     n_iter_ : int
         Epochs run (over all ``fit`` / ``partial_fit`` calls since the last ``fit``).
     best_loss_ : float or None
-        Lowest validation loss when validating, else lowest training loss.
+        As MLPClassifier's: the lowest training loss, or None with ``early_stopping``
+        (then see ``best_validation_score_`` and ``best_validation_loss_``).
+    best_validation_score_ : float or None
+        Highest validation accuracy with ``early_stopping``, else None (as MLPClassifier).
+    best_validation_loss_ : float or None
+        Lowest validation loss with ``early_stopping``, else None (npdnn only).
+    t_ : int
+        Training samples seen by the optimizer: ``n_iter_`` times the training rows
+        (those left after the validation split), as MLPClassifier's.
+    coefs_ : list of ndarray, ``coefs_[l - 1]`` of shape (n_{l-1}, n_l)
+        MLPClassifier's layout: ``W{l}.T``. Read-write *views* into
+        ``network_.theta``, made on each access (writing into them changes the network).
+    intercepts_ : list of ndarray, ``intercepts_[l - 1]`` of shape (n_l,)
+        ``b{l}[:, 0]``, views like ``coefs_``.
+    n_layers_ : int
+        Layers including input and output: ``len(hidden_layer_sizes) + 2``.
+    out_activation_ : {"logistic", "softmax"}
+        MLPClassifier's name for the output activation.
+    n_outputs_ : int
+        Output units ``n_L``: 1 for two classes, else the number of classes.
     mean_, scale_ : ndarray (n_features_in_,) of ``dtype_``, or None
         The standardization (constant features get scale 1); None unless
         ``standardize=True``.
@@ -119,6 +162,9 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         random_state=None,
         dtype=None,
         verbose=False,
+        tol=DEFAULT_TOL,
+        n_iter_no_change=None,
+        warm_start=False,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -137,6 +183,9 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.dtype = dtype
         self.verbose = verbose
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
 
     # ------------------------------------------------------------------ training
     def fit(self, X, y, sample_weight=None, *, checkpoint=None, checkpoint_every=1, resume=False):
@@ -146,16 +195,35 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         :func:`npdnn.training.fit`: a resumed run ends bit-identical to an
         uninterrupted one with the same ``random_state``. Returns ``self``.
         """
-        self.__dict__.pop("network_", None)  # a refit that fails leaves the estimator unfitted, not stale
-        X, y = validate_data(self, _real(X), y, dtype=self._input_dtype())
+        warm = self._warm_state()
+        if warm is None:
+            self.__dict__.pop("network_", None)  # a refit that fails leaves the estimator unfitted, not stale
+        dtype = self._input_dtype() if warm is None else warm["dtype"]
+        X, y = validate_data(self, _real(X), y, dtype=dtype, reset=warm is None)  # warm: the same features
         classes, labels = self._encode_labels(y)
+        if warm is not None:
+            _check_warm_classes(warm["classes"], classes)  # refused before anything changes
+            self.__dict__.pop("network_", None)
         w = check_sample_weight(sample_weight, X.shape[0])
         _check_weighted_classes(classes, labels, w)
         dtype = X.dtype
-        mean, scale = _fit_standardization(X, w) if self.standardize else (None, None)
-        net = self._build_network(X.shape[1], len(classes), dtype)
-        opt = self._make_optimizer()
+        if warm is None:
+            mean, scale = _fit_standardization(X, w) if self.standardize else (None, None)
+            net = self._build_network(X.shape[1], len(classes), dtype)
+            opt = self._make_optimizer()
+        else:
+            mean, scale, net, opt = warm["mean"], warm["scale"], warm["network"], warm["optimizer"]
         X_in = X if mean is None else (X - mean) / scale
+        window = self._window()
+        diagnostics = FitDiagnostics(
+            X_in,
+            labels,
+            self.epochs,
+            tol=self.tol,
+            window=window,
+            convergence_category=ConvergenceWarning,
+            weighted=w is not None or self.class_weight is not None,
+        )
         history = train(
             net,
             X_in,
@@ -169,16 +237,49 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             class_weight=self._class_weight_by_index(classes),
             validation_fraction=self.validation_fraction if self.early_stopping else 0.0,
             early_stopping=bool(self.early_stopping),
-            patience=self.patience,
-            verbose=bool(self.verbose),
+            patience=window,
+            min_delta=self.tol if self.early_stopping else 0.0,
+            callbacks=[c for c in (make_progress(self.verbose, self.epochs), diagnostics) if c is not None],
             checkpoint=checkpoint,
             checkpoint_every=checkpoint_every,
             resume=resume,
         )
         self.classes_, self.dtype_, self.mean_, self.scale_ = classes, dtype, mean, scale
         self.network_, self._optimizer = net, opt
-        self._set_history(history["loss"], history.get("val_loss"), history.get("val_accuracy"))
+        n_train = X.shape[0] - (math.ceil(self.validation_fraction * X.shape[0]) if self.early_stopping else 0)
+        curves = [history["loss"], history.get("val_loss"), history.get("val_accuracy")]
+        if warm is not None:  # the curves keep counting, as MLPClassifier's with warm_start
+            curves = [None if new is None else old + new for old, new in zip(warm["curves"], curves, strict=True)]
+        t0 = 0 if warm is None else warm["t"]
+        self._set_history(*curves, t=t0 + n_train * len(history["loss"]))
         return self
+
+    def _window(self):
+        """Epochs without an improvement of ``tol`` that count as converged (early stopping's patience)."""
+        return self.patience if self.n_iter_no_change is None else self.n_iter_no_change
+
+    def _warm_state(self):
+        """What a ``warm_start`` fit continues from, or None for a fresh start."""
+        if not (self.warm_start and hasattr(self, "network_")):
+            return None
+        net = self.network_
+        sizes = self.hidden_layer_sizes
+        sizes = [sizes] if isinstance(sizes, numbers.Integral) else list(sizes)
+        if net.layer_dims[1:-1] != sizes:
+            raise ValueError(
+                f"warm_start=True, but hidden_layer_sizes={self.hidden_layer_sizes!r} differ from the fitted "
+                f"network {net.layer_dims}; set warm_start=False to train a new network"
+            )
+        return {
+            "dtype": self.dtype_,
+            "classes": self.classes_,
+            "mean": self.mean_,
+            "scale": self.scale_,
+            "network": net,
+            "optimizer": getattr(self, "_optimizer", None) or self._make_optimizer(),
+            "curves": [self.loss_curve_, self.validation_loss_curve_, self.validation_scores_],
+            "t": self.t_ or 0,
+        }
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch over ``(X, y)``, continuing from the current parameters and
@@ -198,7 +299,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             self.mean_, self.scale_ = _fit_standardization(X, w) if self.standardize else (None, None)
             self.network_ = self._build_network(X.shape[1], len(all_classes), X.dtype)
             self._optimizer = self._make_optimizer()
-            self._set_history([], None, None)
+            self._set_history([], None, None, t=0)
         elif classes is not None and not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
             raise ValueError(
                 f"classes={np.asarray(classes).tolist()} differ from the classes of the first call "
@@ -219,7 +320,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             sample_weight=w,
             class_weight=self._class_weight_by_index(self.classes_),
         )
-        self._set_history(self.loss_curve_ + history["loss"], None, None)
+        self._set_history(self.loss_curve_ + history["loss"], None, None, t=(self.t_ or 0) + X.shape[0])
         return self
 
     # ------------------------------------------------------------------ prediction
@@ -255,10 +356,11 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         save_model(path, self.network_.get_config(), self.network_.theta, arrays=arrays, meta=meta)
 
     @classmethod
-    def load(cls, path):
+    def load(cls, path, *, max_parameters=None):
         """Read a file written by :meth:`save`; a file holding a bare network (or
-        anything else) raises :class:`~npdnn.ModelFileError`."""
-        net, arrays, meta = network_from_file(path)
+        anything else) raises :class:`~npdnn.ModelFileError`. ``max_parameters``: as
+        for :func:`npdnn.load`."""
+        net, arrays, meta = network_from_file(path, max_parameters=max_parameters)
         if "estimator" not in meta:
             raise ModelFileError(
                 f"{path} holds a bare npdnn Network, not a DNNClassifier; load it with npdnn.load(path)"
@@ -343,13 +445,17 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         rate = self.learning_rate
         return get_optimizer(self.optimizer, default_learning_rate(self.optimizer) if rate is None else rate)
 
-    def _set_history(self, loss, val_loss, val_accuracy):
+    def _set_history(self, loss, val_loss, val_accuracy, t=None):
         self.loss_curve_ = list(loss)
         self.validation_loss_curve_ = None if val_loss is None else list(val_loss)
         self.validation_scores_ = None if val_accuracy is None else list(val_accuracy)
         self.n_iter_ = len(self.loss_curve_)
-        curve = self.validation_loss_curve_ if self.validation_loss_curve_ else self.loss_curve_
-        self.best_loss_ = min(curve) if curve else None
+        # MLPClassifier's meanings: best_loss_ is the training loss's minimum, None when validating
+        validating = bool(self.validation_loss_curve_)
+        self.best_loss_ = None if validating or not self.loss_curve_ else min(self.loss_curve_)
+        self.best_validation_loss_ = min(self.validation_loss_curve_) if validating else None
+        self.best_validation_score_ = max(self.validation_scores_) if self.validation_scores_ else None
+        self.t_ = t
 
     def _standardized(self, X):
         return X if self.mean_ is None else (X - self.mean_) / self.scale_
@@ -359,6 +465,45 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         holds floats: the chunks are converted to ``dtype_`` one at a time."""
         check_is_fitted(self)
         return validate_data(self, _real(X), reset=False, dtype=[self.dtype_, np.float64, np.float32])
+
+    # ------------------------------------------------------------------ MLPClassifier's attributes
+    @property
+    def coefs_(self):
+        """``[W1.T, W2.T, ...]``: views (n_{l-1}, n_l) into the network's parameters."""
+        return [d.W.T for d in self.network_.dense]
+
+    @property
+    def intercepts_(self):
+        """``[b1[:, 0], b2[:, 0], ...]``: views (n_l,) into the network's parameters."""
+        return [d.b[:, 0] for d in self.network_.dense]
+
+    @property
+    def n_layers_(self):
+        return len(self.network_.layer_dims)
+
+    @property
+    def n_outputs_(self):
+        return self.network_.layer_dims[-1]
+
+    @property
+    def out_activation_(self):
+        return "logistic" if self.network_.layer_dims[-1] == 1 else "softmax"
+
+    def summary(self):
+        """The network's layer table plus the classes, features, standardization and
+        training state (an object whose ``repr`` and ``str`` are the text)."""
+        from .summary import estimator_summary
+
+        check_is_fitted(self)
+        return estimator_summary(self)
+
+
+def _check_warm_classes(old, new):
+    if not np.array_equal(old, new):
+        raise ValueError(
+            f"warm_start=True needs y to hold the classes of the previous fit {old.tolist()}; got {new.tolist()} "
+            "(set warm_start=False to train a new network)"
+        )
 
 
 def _check_weighted_classes(classes, labels, w):

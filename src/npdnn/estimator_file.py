@@ -42,6 +42,8 @@ def estimator_section(est):
         "validation_scores": _float_list(est.validation_scores_),
         "n_iter": int(est.n_iter_),
         "best_loss": None if est.best_loss_ is None else float(est.best_loss_),
+        "t": None if getattr(est, "t_", None) is None else int(est.t_),
+        "npdnn_version": _version(),
     }
     return arrays, {"estimator": section}
 
@@ -152,8 +154,13 @@ def restore_estimator(cls, net, arrays, section):
     if names is not None:
         est.feature_names_in_ = np.asarray(names, dtype=object)
     est.network_ = net
-    est._set_history(loss, val_loss, val_scores)
-    if est.best_loss_ != section["best_loss"]:
+    t = section.get("t")  # absent in files written before t_ existed
+    if t is not None and (not isinstance(t, int) or isinstance(t, bool) or t < 0):
+        raise ValueError(f"t must be a non-negative integer or null; got {t!r}")
+    est._set_history(loss, val_loss, val_scores, t=t)
+    # Files written before best_loss_ took MLPClassifier's meaning hold the validation minimum.
+    allowed = (est.best_loss_,) if est.best_validation_loss_ is None else (None, est.best_validation_loss_)
+    if section["best_loss"] not in allowed:
         raise ValueError(f"best_loss={section['best_loss']!r} does not match the loss curves")
     return est
 
@@ -165,3 +172,15 @@ def _number_list(section, key, optional=False):
     if not isinstance(values, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
         raise ValueError(f"{key} must be a list of numbers; got {values!r}")
     return [float(v) for v in values]
+
+
+def _version():
+    from . import __version__  # here, not at import time: npdnn/__init__ may still be running
+
+    return __version__
+
+
+def written_by(section):
+    """The npdnn version that wrote an estimator section, or None for files from before it was recorded."""
+    version = section.get("npdnn_version") if isinstance(section, dict) else None
+    return version if isinstance(version, str) else None

@@ -3,6 +3,8 @@
 Each initializer draws from the ``np.random.Generator`` it is given, in float64,
 and the caller casts to the network's dtype, so one seed gives the same weights
 (up to rounding) in float32 and float64.
+
+Owns: the weight initializers. Imports: NumPy only.
 """
 
 from __future__ import annotations

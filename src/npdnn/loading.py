@@ -9,10 +9,14 @@ from __future__ import annotations
 from .network import Network, network_from_file
 
 
-def load(path):
+def load(path, *, max_parameters=None):
     """Load a model file written by ``Network.save`` or ``DNNClassifier.save``:
-    returns a :class:`~npdnn.Network` or a fitted :class:`~npdnn.DNNClassifier`."""
-    net, arrays, meta = network_from_file(path, Network)
+    returns a :class:`~npdnn.Network` or a fitted :class:`~npdnn.DNNClassifier`.
+
+    ``max_parameters`` (default ``$NPDNN_MAX_PARAMETERS`` or
+    :data:`npdnn.limits.MAX_PARAMETERS`) refuses larger architectures before
+    anything is allocated."""
+    net, arrays, meta = network_from_file(path, Network, max_parameters)
     if "estimator" in meta:
         from .estimator import DNNClassifier  # scikit-learn, loaded only for an estimator file
 

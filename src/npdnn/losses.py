@@ -13,6 +13,8 @@ Why ``dZ_L = A_L - Y``: for sigmoid + binary cross-entropy (and softmax +
 categorical cross-entropy) the derivative of the loss of one sample with respect to
 its logit simplifies to ``a - y``; the cost J is a weighted mean, so
 ``dZ_L = w * (A_L - Y)`` with ``w = 1/m`` unweighted.
+
+Owns: the output layers with their costs. Imports: NumPy and :mod:`npdnn.activations` only.
 """
 
 from __future__ import annotations

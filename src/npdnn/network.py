@@ -242,7 +242,7 @@ class Network:
         if "dropout" in state:
             self.set_dropout(state["dropout"])
 
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, memo=None):
         # A plain deepcopy would copy W{l} apart from theta: training the copy would then
         # update theta while the layers read stale W (the bug this method fixes).
         new = type(self).from_config(self.get_config(), fast=self.fast)
@@ -268,9 +268,9 @@ class Network:
         """
         A = A0
         dropout = self.dropout
-        fast = {"reuse": True} if reuse and self.fast else {}
+        fast = self.fast  # FastDense takes the reuse flag; the textbook Dense has no buffers
         for l, dense in enumerate(self.dense):
-            A = dense.forward(A, training, **fast)
+            A = dense.forward(A, training, reuse) if fast else dense.forward(A, training)
             if l < len(dropout) and (dropout[l].D is not None or (training and dropout[l].rate)):
                 A = dropout[l].forward(A, training)
         return A
@@ -280,11 +280,11 @@ class Network:
         dA = dZL
         dropout = self.dropout
         # dA here is always an array this pass allocated, so fast layers may overwrite it
-        fast = {"overwrite_dA": True} if self.fast else {}
+        fast = self.fast
         for l in range(self.L - 1, -1, -1):
             if l < len(dropout) and dropout[l].D is not None:
                 dA = dropout[l].backward(dA, l2_scale)
-            dA = self.dense[l].backward(dA, l2_scale, **fast)
+            dA = self.dense[l].backward(dA, l2_scale, True) if fast else self.dense[l].backward(dA, l2_scale)
 
     def l2_penalty(self):
         """``sum_l ||W{l}||_F^2`` (biases are not regularized)."""
@@ -375,8 +375,19 @@ class Network:
         return {k: v.copy() for k, v in self.grads.items()}
 
     # The training loop itself, so that help(Network.fit) shows its keyword arguments and
-    # their defaults are written in one place (npdnn.training.fit).
-    fit = training.fit
+    # their defaults are written in one place (npdnn.training.fit). Issue 16: until
+    # training.fit appends npdnn.diagnostics.FitDiagnostics itself, this thin wrapper (same
+    # signature: __wrapped__ is what help() and inspect.signature show) adds it; then go
+    # back to ``fit = training.fit``.
+    def fit(self, X, y, **kwargs):
+        from .diagnostics import FitDiagnostics
+
+        weighted = kwargs.get("sample_weight") is not None or kwargs.get("class_weight") is not None
+        check = FitDiagnostics(X, y, kwargs.get("epochs", 100), weighted=weighted)
+        kwargs["callbacks"] = [*kwargs.get("callbacks", ()), check]
+        return training.fit(self, X, y, **kwargs)
+
+    fit.__wrapped__, fit.__doc__ = training.fit, training.fit.__doc__
 
     def save(self, path):
         """Write the network to ``path`` (atomic; no pickle); read back with :func:`npdnn.load`."""
@@ -404,14 +415,19 @@ def _rebuild(cls, config, state, fast):
     return net
 
 
-def network_from_file(path, cls=Network):
+def network_from_file(path, cls=Network, max_parameters=None):
     """``(net, arrays, meta)`` from a model file: the network it describes, and the
     extra arrays and JSON sections stored beside it (e.g. an estimator's).
-    Raises :class:`ModelFileError` naming ``path``."""
-    config, theta, arrays, meta = read_model(path)
-    try:
-        net = cls.from_config(config)
-        net.load_state_dict({"theta": theta})
-    except (TypeError, ValueError) as e:
-        raise ModelFileError(f"{path} has an invalid network description {config!r} ({e})") from None
-    return net, arrays, meta
+    Raises :class:`ModelFileError` naming ``path``; ``max_parameters``: see
+    :mod:`npdnn.limits`."""
+    built = []
+
+    def build(config):  # once the file's declarations are checked: theta is then read into net.theta
+        try:
+            built.append(cls.from_config(config))
+        except (TypeError, ValueError) as e:
+            raise ModelFileError(f"{path} has an invalid network description {config!r} ({e})") from None
+        return built[0].theta
+
+    _, _, arrays, meta = read_model(path, max_parameters, into=build)
+    return built[0], arrays, meta

@@ -13,6 +13,9 @@ first step with the parameters' shape and dtype. The update rules are those of
 
 Updates use preallocated buffers and ``out=`` so a step allocates nothing, and run
 over chunks of :data:`CHUNK` elements (see there).
+
+Owns: the optimizers (element-wise updates only, so chunking stays exact).
+Imports: NumPy and :mod:`npdnn.validation` only.
 """
 
 from __future__ import annotations
@@ -79,11 +82,22 @@ class Optimizer:
         return state
 
     def load_state_dict(self, state):
+        unknown = sorted(set(state) - {"t", "learning_rate", *self._state_names})
+        if unknown:
+            raise ValueError(
+                f"{type(self).__name__} state has unknown entries {unknown}; expected t, learning_rate and "
+                f"{list(self._state_names)}"
+            )
         self.t = int(state["t"])
         self.learning_rate = float(state["learning_rate"])
         self._tmp = None
         for name in self._state_names:
             setattr(self, name, np.array(state[name]) if name in state else None)
+
+    def hyperparameters(self):
+        """The constructor's numbers (momentum, betas, epsilon, ...) besides the learning rate."""
+        skip = {"t", "learning_rate", "_tmp", *self._state_names}
+        return {k: v for k, v in vars(self).items() if k not in skip and isinstance(v, (bool, int, float))}
 
     def __repr__(self):
         return f"{type(self).__name__}(learning_rate={self.learning_rate})"
@@ -190,15 +204,6 @@ class Adam(Optimizer):
         np.divide(m_sum, tmp, out=tmp)
         tmp *= self.learning_rate * k * (1.0 - b1) / (1.0 - b1**self.t)
         theta -= tmp
-
-    def load_state_dict(self, state):
-        state = dict(state)
-        # A checkpoint written before the sums (npdnn 0.1.0 until 2026-11-29) holds torch's averages
-        # "m" and "v": resuming from it is exact up to the rounding of this one division.
-        for avg, total, b in (("m", "m_sum", self.beta1), ("v", "v_sum", self.beta2)):
-            if avg in state and total not in state:
-                state[total] = np.asarray(state.pop(avg)) / (1.0 - b)
-        super().load_state_dict(state)
 
 
 OPTIMIZERS = {

@@ -16,14 +16,11 @@ from __future__ import annotations
 import numpy as np
 
 from .archive import ModelFileError, read_archive, write_archive
+from .limits import check_model_members
+from .limits import max_parameters as max_parameters_limit
 
 KIND, VERSION = "model", 1
-__all__ = ["ModelFileError", "save_model", "read_model", "param_count"]
-
-
-def param_count(layer_dims):
-    """Number of parameters ``sum_l n_l (n_{l-1} + 1)`` of a network ``layer_dims``."""
-    return sum(n_out * (n_in + 1) for n_in, n_out in zip(layer_dims[:-1], layer_dims[1:], strict=False))
+__all__ = ["ModelFileError", "save_model", "read_model"]
 
 
 def save_model(path, config, theta, arrays=None, meta=None):
@@ -35,27 +32,27 @@ def save_model(path, config, theta, arrays=None, meta=None):
     write_archive(path, {"theta": theta, **arrays}, {"network": config, **(meta or {})}, KIND, VERSION)
 
 
-def read_model(path):
+def read_model(path, max_parameters=None, into=None):
     """Return ``(config, theta, arrays, meta)`` from a model file: the network's
     config, its parameters (checked against the config's size and for finiteness)
-    and the extras passed to :func:`save_model`. Raises :class:`ModelFileError`."""
-    arrays, meta = read_archive(path, KIND, VERSION)
-    config = meta.pop("network", None)
-    theta = arrays.pop("theta", None)
-    dims = config.get("layer_dims") if isinstance(config, dict) else None
-    if not (
-        isinstance(dims, list)
-        and len(dims) >= 2
-        and all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in dims)
-    ):
-        raise ModelFileError(f"{path} has an invalid network description {config!r}")
-    size = param_count(dims)
-    if theta is None or theta.shape != (size,) or theta.dtype.name != config.get("dtype"):
-        found = None if theta is None else f"{theta.shape} {theta.dtype}"
-        raise ModelFileError(
-            f"{path} is corrupted: parameters {found} do not match the network "
-            f"{dims} ({size} {config.get('dtype')} values)"
-        )
+    and the extras passed to :func:`save_model`. Raises :class:`ModelFileError`.
+
+    The config and every member's declared shape are checked (see
+    :func:`npdnn.limits.check_model_members`; ``max_parameters`` bounds the
+    architecture) before any array is read, so a file cannot make loading allocate
+    more than the model it describes. ``into(config)``, called once they are, may
+    return the array to read ``theta`` into (a new network's own ``theta``), so the
+    parameters are never held twice."""
+    limit = max_parameters_limit(max_parameters)
+
+    def plan(meta, headers):
+        config = meta.get("network")
+        check_model_members(path, config, headers, limit)
+        return {"theta": into(config)} if into is not None else None
+
+    arrays, meta = read_archive(path, KIND, VERSION, plan=plan)
+    config = meta.pop("network")
+    theta = arrays.pop("theta")
     if not np.isfinite(theta).all():
         raise ModelFileError(f"{path} is corrupted: its parameters hold NaN or infinity")
     return config, theta, arrays, meta

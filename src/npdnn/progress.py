@@ -1,16 +1,27 @@
-"""A tqdm progress bar as a training callback (tqdm is imported only when used)."""
+"""Progress reports as training callbacks: a tqdm bar on a terminal, one log line per
+epoch elsewhere (a file, a CI log, a notebook's captured stderr), as Keras's
+``verbose=1`` / ``verbose=2``. tqdm and logging are imported only when used.
+"""
 
 from __future__ import annotations
 
+import numbers
 import sys
+import time
 
 from .callbacks import Callback
+
+LOGGER_NAME = "npdnn"
+# Shown in this order when present in an epoch's logs.
+SHOWN = ("loss", "val_loss", "val_accuracy")
 
 
 class ProgressBar(Callback):
     """One bar tick per epoch, showing the running loss (and validation loss).
 
-    ``disable=None`` lets tqdm hide the bar when the output is not a terminal.
+    ``disable=None`` lets tqdm hide the bar when the output is not a terminal. A run
+    resumed from a checkpoint starts the bar at its first epoch (``initial``, the run's
+    ``start_epoch``, or the first epoch reported).
     """
 
     def __init__(self, epochs, initial=0, file=None, disable=None):
@@ -28,10 +39,73 @@ class ProgressBar(Callback):
         )
 
     def on_epoch_end(self, epoch, logs):
-        shown = {k: f"{v:.4g}" for k, v in logs.items() if k in ("loss", "val_loss", "val_accuracy")}
+        shown = {k: f"{v:.4g}" for k, v in logs.items() if k in SHOWN}
         self.bar.set_postfix(shown, refresh=False)
-        self.bar.update(1)
+        self.bar.update(max(1, epoch + 1 - self.bar.n))  # catches up to a resumed run's first epoch
         return False
 
     def on_train_end(self, net, history):
         self.bar.close()
+
+
+class EpochLog(Callback):
+    """One line per epoch, like Keras's ``verbose=2``::
+
+        Epoch 3/200 - 0.012s - loss: 0.4123 - val_loss: 0.3990 - val_accuracy: 0.9130
+
+    written to ``file`` (default: stderr at the time of writing), or with
+    ``logger.info`` when a :class:`logging.Logger` is given.
+    """
+
+    def __init__(self, epochs, file=None, logger=None, clock=time.perf_counter):
+        self.epochs, self.file, self.logger, self.clock = epochs, file, logger, clock
+        self.started = None
+
+    def on_train_begin(self, net):
+        self.started = self.clock()
+
+    def on_epoch_end(self, epoch, logs):
+        now = self.clock()
+        parts = [f"Epoch {epoch + 1}/{self.epochs}", f"{now - self.started:.3g}s"]
+        parts += [f"{k}: {logs[k]:.4f}" for k in SHOWN if k in logs]
+        self.started = now
+        line = " - ".join(parts)
+        if self.logger is not None:
+            self.logger.info(line)
+        else:
+            print(line, file=self.file if self.file is not None else sys.stderr, flush=True)
+        return False
+
+    def on_train_end(self, net, history):
+        pass
+
+
+def make_progress(verbose, epochs, file=None):
+    """The progress callback for ``verbose``, or None.
+
+    ``0``/False: None. ``1``/True: a :class:`ProgressBar` when ``file`` (default
+    stderr) is a terminal, else an :class:`EpochLog` (so a log file or CI run still
+    sees progress). ``2``: an :class:`EpochLog`. An EpochLog writes to the ``"npdnn"``
+    logger when logging is configured for it (a handler, its own or the root's, and
+    INFO enabled), else to ``file``. Anything else raises ValueError.
+    """
+    if verbose is None or (isinstance(verbose, numbers.Integral) and verbose == 0):
+        return None
+    if not isinstance(verbose, numbers.Integral) or verbose not in (1, 2):
+        raise ValueError(f"verbose must be 0/False, 1/True (progress bar) or 2 (one line per epoch); got {verbose!r}")
+    stream = file if file is not None else sys.stderr
+    if verbose == 1 and _is_terminal(stream):
+        return ProgressBar(epochs, file=stream)
+    import logging
+
+    logger = logging.getLogger(LOGGER_NAME)
+    if logger.hasHandlers() and logger.isEnabledFor(logging.INFO):
+        return EpochLog(epochs, logger=logger)
+    return EpochLog(epochs, file=file)
+
+
+def _is_terminal(stream):
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False

@@ -6,9 +6,12 @@ from __future__ import annotations
 import numpy as np
 
 
-def metrics(y, proba, classes):
+def metrics(y, proba, classes, pos=1, threshold=None):
     """Held-out metrics from scikit-learn: binary for two classes (positive =
-    ``classes[1]``), macro averages and one-vs-rest ROC AUC for more."""
+    ``classes[pos]``), macro averages and one-vs-rest ROC AUC for more.
+
+    ``threshold`` (binary only): predict the positive class when its probability is
+    at least ``threshold``; None takes the more probable class."""
     from sklearn import metrics as skm
 
     classes = np.asarray(classes)
@@ -16,12 +19,12 @@ def metrics(y, proba, classes):
     if proba.dtype != np.float64:  # float32 rows sum to 1 only to ~1e-7; log_loss warns about that
         proba = proba.astype(np.float64)
         proba /= proba.sum(axis=1, keepdims=True)
-    pred = classes[proba.argmax(axis=1)]
+    pred = predicted(proba, classes, pos, threshold)
     binary = classes.size == 2
-    avg = {"pos_label": classes[1], "average": "binary"} if binary else {"labels": classes, "average": "macro"}
+    avg = {"pos_label": classes[pos], "average": "binary"} if binary else {"labels": classes, "average": "macro"}
     present = np.unique(y).size
     if binary:
-        auc = skm.roc_auc_score(y == classes[1], proba[:, 1]) if present == 2 else float("nan")
+        auc = skm.roc_auc_score(y == classes[pos], proba[:, pos]) if present == 2 else float("nan")
     else:
         auc = (
             skm.roc_auc_score(y, proba, multi_class="ovr", labels=classes) if present == classes.size else float("nan")
@@ -55,3 +58,62 @@ def confusion(cm, classes, title="confusion matrix"):
     for s, row in zip(labels, cm, strict=True):
         lines.append(f"{s:<{w}}" + "".join(f"{v:>{w}d}" for v in row))
     return "\n".join(lines)
+
+
+def predicted(proba, classes, pos=1, threshold=None):
+    """Labels (m,) from ``proba`` (m, n_classes): the positive class ``classes[pos]``
+    where its probability is ``>= threshold`` (two classes), else the argmax."""
+    classes = np.asarray(classes)
+    if threshold is None or classes.size != 2:
+        return classes[proba.argmax(axis=1)]
+    return np.where(proba[:, pos] >= threshold, classes[pos], classes[1 - pos])
+
+
+def json_value(value):
+    """Metrics and labels as JSON values: NumPy scalars as Python numbers, NaN as null."""
+    if isinstance(value, dict):
+        return {str(k): json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [json_value(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def confusion_json(cm, classes):
+    """``{"labels": [...], "matrix": [[...]]}``: rows are true classes, columns predicted."""
+    return {"labels": json_value(list(classes)), "matrix": json_value(np.asarray(cm))}
+
+
+def json_text(report):
+    """``report`` (a dict of JSON values, see :func:`json_value`) as indented JSON text."""
+    import json
+
+    return json.dumps(report, indent=2, allow_nan=False) + "\n"
+
+
+class warnings_as_lines:
+    """A context that records the warnings raised inside it (npdnn.ConvergenceWarning,
+    TrainingWarning, ...) and, on a normal exit, hands each to ``say`` as one line
+    ``npdnn: warning: ...`` (a Python warning would print the file, line and source)."""
+
+    def __init__(self, say):
+        import warnings
+
+        self.say, self.catcher = say, warnings.catch_warnings(record=True)
+
+    def __enter__(self):
+        import warnings
+
+        self.caught = self.catcher.__enter__()
+        warnings.simplefilter("always", UserWarning)
+        return self
+
+    def __exit__(self, *exc):
+        self.catcher.__exit__(*exc)
+        if exc[0] is None:
+            for w in self.caught:
+                self.say(f"npdnn: warning: {' '.join(str(w.message).split())}")
+        return False

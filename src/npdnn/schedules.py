@@ -4,6 +4,8 @@ A schedule is told the base rate and the number of epochs by ``start``, gives th
 rate for epoch ``e`` (0-based) by ``rate(e)``, and may look at the monitored loss
 after each epoch through ``observe`` (only :class:`ReduceOnPlateau` does). State
 that changes during training is returned by ``state_dict`` for checkpoints.
+
+Owns: the learning-rate schedules. Imports: NumPy and :mod:`npdnn.validation` only.
 """
 
 from __future__ import annotations

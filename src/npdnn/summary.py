@@ -9,6 +9,19 @@ rate after it when non-zero, and the parameter count ``n_l * n_{l-1} + n_l``.
 from __future__ import annotations
 
 
+class Summary(str):
+    """The summary text: a ``str`` (``print`` it, split it, compare it) whose ``repr``
+    is the text itself, so that ``net.summary()`` at the REPL shows the table."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return str(self)
+
+    def _repr_pretty_(self, printer, cycle):  # IPython / Jupyter
+        printer.text(str(self))
+
+
 def describe(net):
     """One line: ``Network: 30 -> 16 -> 8 -> 1, hidden relu, output sigmoid, float64``."""
     dims = " -> ".join(str(n) for n in net.layer_dims)
@@ -16,7 +29,7 @@ def describe(net):
 
 
 def summary(net):
-    """Return the layer table of ``net`` as a string (``print`` it).
+    """Return the layer table of ``net`` as a :class:`Summary` (a ``str``).
 
     Columns: layer, ``W`` shape, ``b`` shape, ``Z, A`` shape (m = batch size),
     activation, dropout (only when some rate is non-zero) and parameter count; the
@@ -46,4 +59,25 @@ def summary(net):
         ).rstrip()
 
     input_line = f"input  A0 = X.T: ({dims[0]}, m)"
-    return "\n".join([describe(net), line(header), *[line(r) for r in rows], line(total), input_line])
+    return Summary("\n".join([describe(net), line(header), *[line(r) for r in rows], line(total), input_line]))
+
+
+def estimator_summary(est):
+    """A fitted DNNClassifier's :func:`summary`, followed by its classes, features,
+    standardization and training state."""
+    names = getattr(est, "feature_names_in_", None)
+    features = f"{est.n_features_in_}" + ("" if names is None else ": " + ", ".join(str(n) for n in names))
+    classes = ", ".join(repr(c.item() if hasattr(c, "item") else c) for c in est.classes_)
+    best = (
+        f"best validation loss {est.best_validation_loss_:.6g}, accuracy {est.best_validation_score_:.6g}"
+        if est.best_validation_loss_ is not None
+        else ("" if est.best_loss_ is None else f"best training loss {est.best_loss_:.6g}")
+    )
+    lines = [
+        summary(est.network_),
+        f"classes  ({len(est.classes_)}): {classes}",
+        f"features {features}",
+        "standardized: " + ("yes (mean_, scale_ stored)" if est.mean_ is not None else "no"),
+        f"trained: {est.n_iter_} epochs" + (f", {best}" if best else ""),
+    ]
+    return Summary("\n".join(lines))

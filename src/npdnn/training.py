@@ -120,18 +120,13 @@ def fit(
     data.hold_out(validation_fraction, validation_data, net, rng)
 
     run = Run(net, opt, schedule, rng, epochs, history=data.empty_history())
-    extra = [EarlyStopping("val_loss", "min", patience, min_delta, restore_best)] if early_stopping else []
-    if verbose:
-        from .progress import ProgressBar  # lazily: tqdm is an optional dependency
-
-        extra.append(ProgressBar(epochs))
+    run.callbacks = _callback_list(run, callbacks, early_stopping, patience, min_delta, restore_best, verbose)
     if checkpoint is not None:
-        extra.append(ModelCheckpoint(checkpoint, every=checkpoint_every))
-    run.callbacks = [History(run.history), *extra, *(as_callback(cb) for cb in callbacks)]
+        run.callbacks.append(ModelCheckpoint(checkpoint, every=checkpoint_every))
     savers = [cb for cb in run.callbacks if isinstance(cb, ModelCheckpoint)]
     if savers:
         run.fingerprint = data.fingerprint(
-            optimizer=repr(opt),
+            optimizer=f"{type(opt).__name__} {opt.hyperparameters()}",
             learning_rate=opt.learning_rate,
             batch_size=batch_size,
             shuffle=bool(shuffle),
@@ -152,6 +147,20 @@ def fit(
     return run.history
 
 
+def _callback_list(run, callbacks, early_stopping, patience, min_delta, restore_best, verbose):
+    """The order hooks run in: early stopping (shorthand), the user's callbacks in their
+    order, the progress bar, History (so it records what earlier hooks added to the
+    logs), and checkpoints last (so they store every other callback's state of the epoch)."""
+    user = [as_callback(cb) for cb in callbacks]
+    first = [EarlyStopping("val_loss", "min", patience, min_delta, restore_best)] if early_stopping else []
+    first += [cb for cb in user if not isinstance(cb, ModelCheckpoint)]
+    if verbose:
+        from .progress import ProgressBar  # lazily: tqdm is an optional dependency
+
+        first.append(ProgressBar(run.epochs))
+    return [*first, History(run.history), *(cb for cb in user if isinstance(cb, ModelCheckpoint))]
+
+
 def _run_epochs(run, guard, batches, l2, data, stopped):
     """The epochs from ``run.start_epoch``: batches, steps, then the epoch's callbacks."""
     net, opt, schedule, callbacks = run.net, run.optimizer, run.schedule, run.callbacks
@@ -159,7 +168,8 @@ def _run_epochs(run, guard, batches, l2, data, stopped):
         cb.on_train_begin(net)
     loss_and_gradients, step = net.loss_and_gradients, opt.step
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for epoch in range(run.start_epoch, run.epochs if not stopped else run.start_epoch):
+        last = run.start_epoch if stopped else run.epochs  # a run that had stopped trains no more
+        for epoch in range(run.start_epoch, last):
             opt.learning_rate = schedule.rate(epoch)
             for cb in [guard, *callbacks]:
                 cb.on_epoch_begin(epoch)

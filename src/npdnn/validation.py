@@ -51,6 +51,7 @@ def check_X(X, n_features, dtype, name="X", finite=True):
         raise ValueError(
             f"layer 1 expects A0 of shape ({n_features}, m) but got ({X.shape[1]}, m): "
             f"{name} has {X.shape[1]} features, the network was built for n_x = {n_features}"
+            + transpose_hint(X.shape, n_features, name)
         )
     raw = X
     # A float64 value past float32's range becomes inf in the cast; report it as too large, not as a warning.
@@ -82,6 +83,17 @@ def check_X(X, n_features, dtype, name="X", finite=True):
     raise ValueError(
         f"{name} contains NaN or infinity (first at row {row}, column {col}: {X[row, col]}); expected finite values"
     )
+
+
+def transpose_hint(shape, n_features, name="X"):
+    """``"; ... pass X.T ..."`` when an (a, b) array with ``a == n_features != b`` looks like
+    the article's (n_features, m) layout, else ``""``."""
+    if len(shape) == 2 and shape[0] == n_features and shape[1] != n_features:
+        return (
+            f"; {name} looks transposed: shape {tuple(shape)} is the (n_features, m) layout of A0, "
+            f"but {name} is (n_samples, n_features), one row per sample: pass {name}.T"
+        )
+    return ""
 
 
 def check_labels(y, m, n_classes=2, name="y"):

@@ -1,0 +1,203 @@
+"""The command line for scripts, through the real ``npdnn`` command in a subprocess:
+--json, evaluate --quiet, --threshold, --pos-label, --class-weight, --test-size 0,
+``npdnn info``, gradcheck --hidden (and --layers), training warnings as one line."""
+
+import json
+
+import numpy as np
+import pytest
+from sklearn import metrics as skm
+
+from test_cli import npdnn_cmd, write_csv
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A model on a home-made CSV with string labels, and a labelled test CSV."""
+    folder = tmp_path_factory.mktemp("scripting")
+    write_csv(folder / "train.csv", n=160, seed=0)
+    write_csv(folder / "test.csv", n=60, seed=1)
+    r = npdnn_cmd(
+        "train", "--data", "train.csv", "--target", "label", "--layers", "6", "--epochs", "40",
+        "--out", "m.npz", "--quiet", cwd=folder,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    return folder
+
+
+def read_proba(folder, *extra):
+    r = npdnn_cmd("predict", "--model", "m.npz", "--data", "test.csv", "--proba", *extra, cwd=folder)
+    assert r.returncode == 0, r.stderr
+    rows = [line.split(",") for line in r.stdout.splitlines()]
+    header, body = rows[0], rows[1:]
+    assert header == ["prediction", "proba_no", "proba_yes"]
+    return np.array([b[0] for b in body]), np.array([[float(v) for v in b[1:]] for b in body])
+
+
+def true_labels(folder):
+    lines = (folder / "test.csv").read_text().splitlines()
+    col = lines[0].split(",").index("label")
+    return np.array([line.split(",")[col] for line in lines[1:]])
+
+
+def test_evaluate_json_to_stdout_matches_sklearn(trained):
+    r = npdnn_cmd("evaluate", "--model", "m.npz", "--data", "test.csv", "--target", "label", "--json", cwd=trained)
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)  # stdout is the JSON document only
+    y = true_labels(trained)
+    pred, proba = read_proba(trained)
+    assert report["rows"] == len(y) and report["positive_class"] == "yes" and report["threshold"] is None
+    m = report["metrics"]
+    assert m["accuracy"] == pytest.approx(skm.accuracy_score(y, pred))
+    assert m["recall"] == pytest.approx(skm.recall_score(y, pred, pos_label="yes"))
+    assert m["roc_auc"] == pytest.approx(skm.roc_auc_score(y == "yes", proba[:, 1]))
+    cm = report["confusion_matrix"]
+    assert cm["labels"] == ["no", "yes"]
+    assert cm["matrix"] == skm.confusion_matrix(y, pred, labels=["no", "yes"]).tolist()
+
+
+def test_evaluate_quiet_with_json_file(trained):
+    r = npdnn_cmd(
+        "evaluate", "--model", "m.npz", "--data", "test.csv", "--target", "label", "--quiet",
+        "--json", "out/metrics.json", cwd=trained,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "" and r.stderr == ""
+    report = json.loads((trained / "out" / "metrics.json").read_text())
+    assert set(report["metrics"]) == {"accuracy", "precision", "recall", "f1", "roc_auc", "log_loss"}
+    r = npdnn_cmd("evaluate", "--model", "m.npz", "--data", "test.csv", "--target", "label", "--quiet", cwd=trained)
+    assert r.returncode == 0 and r.stdout == ""
+
+
+def test_threshold_and_pos_label(trained):
+    y = true_labels(trained)
+    _, proba = read_proba(trained)
+    pred, _ = read_proba(trained, "--threshold", "0.9")
+    np.testing.assert_array_equal(pred, np.where(proba[:, 1] >= 0.9, "yes", "no"))
+    pred, _ = read_proba(trained, "--threshold", "0.9", "--pos-label", "no")
+    np.testing.assert_array_equal(pred, np.where(proba[:, 0] >= 0.9, "no", "yes"))
+    r = npdnn_cmd(
+        "evaluate", "--model", "m.npz", "--data", "test.csv", "--target", "label", "--json",
+        "--threshold", "0.9", "--pos-label", "no", cwd=trained,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    expected = np.where(proba[:, 0] >= 0.9, "no", "yes")
+    assert report["positive_class"] == "no" and report["threshold"] == 0.9
+    assert report["metrics"]["precision"] == pytest.approx(
+        skm.precision_score(y, expected, pos_label="no", zero_division=0)
+    )
+    assert report["metrics"]["roc_auc"] == pytest.approx(skm.roc_auc_score(y == "no", proba[:, 0]))
+    r = npdnn_cmd("evaluate", "--model", "m.npz", "--data", "test.csv", "--target", "label", cwd=trained)
+    assert 'positive class "yes"' in r.stdout.splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--pos-label", "maybe"], '--pos-label \'maybe\' is not one of the classes ("no", "yes")'),
+        (["--threshold", "1.5"], "argument --threshold: expected a probability in [0, 1]; got '1.5'"),
+    ],
+)
+def test_bad_threshold_or_label_is_one_line(trained, args, fragment):
+    r = npdnn_cmd("evaluate", "--model", "m.npz", "--data", "test.csv", "--target", "label", *args, cwd=trained)
+    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1 and fragment in r.stderr, r.stderr
+
+
+def test_train_json_test_size_zero_and_class_weight(tmp_path):
+    write_csv(tmp_path / "d.csv", n=120, seed=2)
+    common = ["train", "--data", "d.csv", "--target", "label", "--layers", "4", "--epochs", "30", "--quiet"]
+    r = npdnn_cmd(*common, "--json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert report["rows"] == {"train": 96, "test": 24}
+    assert set(report["metrics"]) == {"train", "test"} and list(report["confusion_matrix"]) == ["test"]
+    # --test-size 0: every row trains, only training metrics
+    r = npdnn_cmd(*common, "--test-size", "0", "--json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    all_rows = json.loads(r.stdout)
+    assert all_rows["rows"] == {"train": 120, "test": 0}
+    assert list(all_rows["metrics"]) == ["train"] and list(all_rows["confusion_matrix"]) == ["train"]
+    assert sum(map(sum, all_rows["confusion_matrix"]["train"]["matrix"])) == 120
+    r = npdnn_cmd(*common, "--test-size", "0", cwd=tmp_path)
+    assert "train confusion matrix" in r.stdout and "test" not in r.stdout.split("metric")[1].splitlines()[0]
+    # --class-weight: a heavy weight on a class raises its recall
+    recall = {}
+    for heavy in ("yes", "no"):
+        weights = json.dumps({heavy: 20, "yes" if heavy == "no" else "no": 1})
+        r = npdnn_cmd(
+            *common, "--test-size", "0", "--json", "--learning-rate", "0.01", "--class-weight", weights, cwd=tmp_path
+        )
+        assert r.returncode == 0, r.stderr
+        recall[heavy] = json.loads(r.stdout)["metrics"]["train"]["recall"]  # of the positive class, "yes"
+    assert recall["yes"] > 0.9 > 0.1 > recall["no"]
+    balanced = npdnn_cmd(*common, "--test-size", "0", "--json", "--class-weight", "balanced", cwd=tmp_path)
+    assert balanced.returncode == 0, balanced.stderr
+    for bad, fragment in [
+        ('{"maybe": 2}', "--class-weight has label 'maybe', which is not in d.csv"),
+        ("heavy", "expected balanced or a JSON object"),
+        ('{"yes": -1}', "expected a weight >= 0 for label 'yes'"),
+    ]:
+        r = npdnn_cmd(*common, "--class-weight", bad, cwd=tmp_path)
+        assert r.returncode == 2 and len(r.stderr.splitlines()) == 1 and fragment in r.stderr, r.stderr
+
+
+def test_train_warnings_are_one_line_each(tmp_path):
+    write_csv(tmp_path / "d.csv", n=60, seed=3)
+    args = ["train", "--data", "d.csv", "--target", "label", "--layers", "4", "--epochs", "2"]
+    r = npdnn_cmd(*args, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    warned = [line for line in r.stderr.splitlines() if "warning" in line]
+    assert len(warned) == 1 and warned[0].startswith("npdnn: warning: training stopped at the epoch limit (2)")
+    assert "Traceback" not in r.stderr and "ConvergenceWarning" not in r.stderr
+    r = npdnn_cmd(*args, "--quiet", cwd=tmp_path)
+    assert r.returncode == 0 and r.stderr == ""
+
+
+def test_info_describes_the_model(trained):
+    r = npdnn_cmd("info", "m.npz", cwd=trained)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert out.startswith("Network: 3 -> 6 -> 1, hidden relu, output sigmoid, float64")
+    assert "classes  (2): 'no', 'yes'" in out
+    assert "features 3: x1, x2, x3" in out
+    assert "standardized: yes" in out and "trained: 40 epochs" in out
+    options = json.loads(out.split("training options: ")[1].splitlines()[0])
+    assert options["hidden_layer_sizes"] == [6] and options["epochs"] == 40
+    import npdnn
+
+    assert f"file: m.npz, written by npdnn {npdnn.__version__}, read by npdnn {npdnn.__version__}" in out
+    r = npdnn_cmd("info", "missing.npz", cwd=trained)
+    assert r.returncode == 2 and "missing.npz: no such file" in r.stderr
+
+
+def test_gradcheck_hidden_means_what_it_means_in_train(tmp_path):
+    by_hidden = npdnn_cmd("gradcheck", "--hidden", "5,3", "--features", "4", "--activation", "tanh", cwd=tmp_path)
+    by_layers = npdnn_cmd("gradcheck", "--layers", "4,5,3,1", "--activation", "tanh", cwd=tmp_path)
+    assert by_hidden.returncode == by_layers.returncode == 0, by_hidden.stderr
+    assert by_hidden.stdout == by_layers.stdout
+    assert "layer_dims=[4, 5, 3, 1]" in by_hidden.stdout
+    default = npdnn_cmd("gradcheck", cwd=tmp_path)
+    assert "layer_dims=[5, 4, 3, 1]" in default.stdout
+    both = npdnn_cmd("gradcheck", "--hidden", "3", "--layers", "4,3,1", cwd=tmp_path)
+    assert both.returncode == 2 and "not both" in both.stderr
+    # and train takes --hidden too, as another name for its --layers
+    train = ["train", "--epochs", "2", "--quiet", "--json"]
+    by_hidden = npdnn_cmd(*train, "--hidden", "3", cwd=tmp_path)
+    by_layers = npdnn_cmd(*train, "--layers", "3", cwd=tmp_path)
+    assert by_hidden.returncode == 0 and by_hidden.stdout == by_layers.stdout
+
+
+def test_gradcheck_through_a_relu_kink_explains_itself(tmp_path):
+    r = npdnn_cmd("gradcheck", "--layers", "10,3,2,1", "--samples", "40", "--seed", "0", cwd=tmp_path)
+    assert r.returncode == 1
+    lines = r.stdout.splitlines()
+    assert "FAILED" in lines[-3]
+    assert lines[-2].startswith("likely cause: a kink of relu at 0, not a wrong backprop")
+    assert "in Z2" in lines[-2]
+    assert lines[-1].startswith("try: a smooth activation (tanh), non-zero biases") and "fewer samples" in lines[-1]
+    # what it suggests works: tanh passes on the same case
+    r = npdnn_cmd(
+        "gradcheck", "--layers", "10,3,2,1", "--samples", "40", "--seed", "0", "--activation", "tanh", cwd=tmp_path
+    )
+    assert r.returncode == 0 and "likely cause" not in r.stdout

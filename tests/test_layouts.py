@@ -1,0 +1,97 @@
+"""Training gives the same parameters, bit for bit, whatever memory layout X has (C or F
+order, a DataFrame, a memory map, a strided view), below and above the whole-epoch
+gather threshold, and it never copies X (validation split and weights included)."""
+
+import tracemalloc
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import npdnn
+from npdnn import batching
+
+from conftest import make_data
+
+
+def _layouts(X, tmp_path):
+    path = tmp_path / "X.npy"
+    np.save(path, X)
+    wide = np.zeros((X.shape[0], 2 * X.shape[1]), dtype=X.dtype)
+    wide[:, ::2] = X
+    return {
+        "C": X,
+        "F": np.asfortranarray(X),
+        "DataFrame": pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])]),
+        "memmap": np.load(path, mmap_mode="r"),
+        "strided": wide[:, ::2],
+    }
+
+
+CASES = {
+    "shuffled mini-batches": dict(optimizer="adam", batch_size=16, dropout=0.1),
+    "validation split, weights": dict(
+        optimizer="adam", batch_size=16, validation_fraction=0.2, class_weight="balanced"
+    ),
+    "unshuffled": dict(optimizer="momentum", batch_size=32, shuffle=False),
+    "full batch": dict(optimizer="gd"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("whole_epoch", [True, False])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_every_layout_trains_bit_identically(tmp_path, monkeypatch, case, whole_epoch, dtype):
+    if not whole_epoch:
+        monkeypatch.setattr(batching, "WHOLE_EPOCH_GATHER_BYTES", 0)
+    X, y = make_data(101, 5, dtype=dtype)
+    results = {}
+    for name, Xl in _layouts(X, tmp_path).items():
+        net = npdnn.Network([5, 6, 4, 1], seed=0, dtype=dtype)
+        history = net.fit(Xl, y, epochs=3, seed=1, **CASES[case])
+        results[name] = (net.theta.copy(), history)
+    theta, history = results["C"]
+    for name, (theta_l, history_l) in results.items():
+        np.testing.assert_array_equal(theta_l, theta, err_msg=name)
+        assert history_l == history, name
+
+
+def test_integer_input_to_a_float32_network_is_one_converted_copy():
+    X, y = make_data(50, 3)
+    Xi = np.round(X * 10).astype(np.int64)
+    a, b = npdnn.Network([3, 4, 1], seed=0, dtype=np.float32), npdnn.Network([3, 4, 1], seed=0, dtype=np.float32)
+    a.fit(Xi, y, epochs=3, batch_size=8, seed=0)
+    b.fit(Xi.astype(np.float32), y, epochs=3, batch_size=8, seed=0)
+    np.testing.assert_array_equal(a.theta, b.theta)
+    assert a.theta.dtype == np.float32
+
+
+@pytest.mark.parametrize("layout", ["C", "F"])
+@pytest.mark.parametrize("extra", [{}, {"early_stopping": True}, {"validation_fraction": 0.3, "sample_weight": True}])
+def test_fit_does_not_copy_X(layout, extra, monkeypatch):
+    # X of 24 MB above the whole-epoch threshold and the validation block (both lowered to 1 MB):
+    # what fit allocates beyond X must stay a small fraction of it (batch buffers, Y, indices),
+    # also with a validation split and weights.
+    from npdnn import training
+
+    rng = np.random.default_rng(0)
+    m, n = 100_000, 30
+    X = rng.standard_normal((m, n))
+    X = X if layout == "C" else np.asfortranarray(X)
+    y = (X[:, 0] > 0).astype(np.int64)
+    kw = dict(extra)
+    if kw.pop("sample_weight", False):
+        kw["sample_weight"] = rng.uniform(0.5, 1.5, m)
+    net = npdnn.Network([n, 8, 1], seed=0)
+    monkeypatch.setattr(batching, "WHOLE_EPOCH_GATHER_BYTES", 1 << 20)
+    monkeypatch.setattr(training, "VALIDATION_BLOCK_BYTES", 1 << 20)
+    tracemalloc.start()
+    try:
+        net.fit(X, y, epochs=1, optimizer="adam", batch_size=256, seed=0, **kw)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # O(m) arrays are allowed (labels, targets, permutations, row indices: 8 of 8 bytes per row),
+    # O(m x n_x) ones are not: any copy of X (24 MB) would exceed the bound.
+    bound = 0.1 * X.nbytes + 64 * m
+    assert peak < bound, f"fit allocated {peak / 1e6:.1f} MB over a {X.nbytes / 1e6:.1f} MB X"
