@@ -240,6 +240,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             patience=window,
             min_delta=self.tol if self.early_stopping else 0.0,
             callbacks=[c for c in (make_progress(self.verbose, self.epochs), diagnostics) if c is not None],
+            diagnostics=False,  # the estimator's own FitDiagnostics above warns with scikit-learn's class
             checkpoint=checkpoint,
             checkpoint_every=checkpoint_every,
             resume=resume,
@@ -319,6 +320,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             dropout=self.dropout,
             sample_weight=w,
             class_weight=self._class_weight_by_index(self.classes_),
+            diagnostics=False,  # one epoch of a stream: nothing to conclude (MLPClassifier is silent too)
         )
         self._set_history(self.loss_curve_ + history["loss"], None, None, t=(self.t_ or 0) + X.shape[0])
         return self

@@ -375,19 +375,8 @@ class Network:
         return {k: v.copy() for k, v in self.grads.items()}
 
     # The training loop itself, so that help(Network.fit) shows its keyword arguments and
-    # their defaults are written in one place (npdnn.training.fit). Issue 16: until
-    # training.fit appends npdnn.diagnostics.FitDiagnostics itself, this thin wrapper (same
-    # signature: __wrapped__ is what help() and inspect.signature show) adds it; then go
-    # back to ``fit = training.fit``.
-    def fit(self, X, y, **kwargs):
-        from .diagnostics import FitDiagnostics
-
-        weighted = kwargs.get("sample_weight") is not None or kwargs.get("class_weight") is not None
-        check = FitDiagnostics(X, y, kwargs.get("epochs", 100), weighted=weighted)
-        kwargs["callbacks"] = [*kwargs.get("callbacks", ()), check]
-        return training.fit(self, X, y, **kwargs)
-
-    fit.__wrapped__, fit.__doc__ = training.fit, training.fit.__doc__
+    # their defaults are written in one place (npdnn.training.fit).
+    fit = training.fit
 
     def save(self, path):
         """Write the network to ``path`` (atomic; no pickle); read back with :func:`npdnn.load`."""

@@ -24,6 +24,7 @@ import numpy as np
 from .batching import Batches, split_indices
 from .callbacks import DivergenceError, DivergenceGuard, EarlyStopping, History, Run, as_callback, max_row_norm
 from .checkpoint import ModelCheckpoint, data_digest
+from .diagnostics import FitDiagnostics
 from .optimizers import get_optimizer
 from .options import check_fit_options, class_weights, default_learning_rate
 from .schedules import get_schedule
@@ -61,6 +62,7 @@ def fit(
     checkpoint=None,
     checkpoint_every=1,
     resume=False,
+    diagnostics=True,
 ):
     """Train ``net`` in place and return its history.
 
@@ -85,12 +87,17 @@ def fit(
     lr_schedule : None, name or :class:`npdnn.schedules.Schedule`
     callbacks : :class:`~npdnn.callbacks.Callback` objects or functions ``f(epoch, logs)``
         (return True to stop)
-    verbose : show a tqdm progress bar
+    verbose : 0/False; 1/True a progress bar on a terminal (else one log line per
+        epoch); 2 one log line per epoch (see :func:`npdnn.progress.make_progress`)
     checkpoint, checkpoint_every : shorthand for a :class:`~npdnn.checkpoint.ModelCheckpoint`
         writing the full training state atomically every N epochs
     resume : True continues from the checkpoint (or starts afresh if there is none);
         a checkpoint of a different run (data, architecture or options) is refused
         unless ``resume="force"``
+    diagnostics : warn (:mod:`npdnn.diagnostics`) when the run ends at the epoch limit
+        while the loss still falls by more than 1e-4 in the last ``patience`` epochs,
+        when it predicts one class for every training row, or when the output layer is
+        wider than the labels need
 
     Returns
     -------
@@ -121,6 +128,8 @@ def fit(
 
     run = Run(net, opt, schedule, rng, epochs, history=data.empty_history())
     run.callbacks = _callback_list(run, callbacks, early_stopping, patience, min_delta, restore_best, verbose)
+    if diagnostics:
+        run.callbacks.append(FitDiagnostics(data.X, data.labels, epochs, window=patience, weighted=data.w is not None))
     if checkpoint is not None:
         run.callbacks.append(ModelCheckpoint(checkpoint, every=checkpoint_every))
     savers = [cb for cb in run.callbacks if isinstance(cb, ModelCheckpoint)]
@@ -155,9 +164,9 @@ def _callback_list(run, callbacks, early_stopping, patience, min_delta, restore_
     first = [EarlyStopping("val_loss", "min", patience, min_delta, restore_best)] if early_stopping else []
     first += [cb for cb in user if not isinstance(cb, ModelCheckpoint)]
     if verbose:
-        from .progress import ProgressBar  # lazily: tqdm is an optional dependency
+        from .progress import make_progress  # lazily: a bar needs tqdm, an optional dependency
 
-        first.append(ProgressBar(run.epochs))
+        first.append(make_progress(verbose, run.epochs))
     return [*first, History(run.history), *(cb for cb in user if isinstance(cb, ModelCheckpoint))]
 
 
