@@ -253,7 +253,7 @@ def test_each_format_through_the_command(name, tmp_path):
     assert list(preds.columns) == [o["id"], "prediction"]
     expected_ids = [str(i) for i in range(N)] if name.endswith(".npy") else df.id.tolist()
     assert [str(int(float(v))) if name.endswith(".npy") else v for v in preds[o["id"]]] == expected_ids
-    if name in ("d.csv.gz", "d.npz", "d.parquet"):
+    if name in ("d.csv.bz2", "d.npz", "d.parquet"):
         r = npdnn("evaluate", "--model", "m.npz", "--data", path, "--target", o["target"], *drop, cwd=tmp_path)
         assert r.returncode == 0, r.stderr
         assert "accuracy" in r.stdout
