@@ -37,6 +37,9 @@ NETS = {"B": ([784, 256, 128, 1], 128), "narrow": ([50, 64, 32, 1], 64)}
 LAYOUTS = ("C", "F", "DataFrame", "memmap")
 SIZES = (10_000, 100_000, 300_000, 1_000_000, 3_000_000, 10_000_000)
 BLOCK = 100_000  # rows generated at a time (no float64 temporary of the whole X)
+# A fixed mmap threshold: glibc otherwise raises it after the first large free, and the
+# freed memory of fit then stays resident and hides predict's allocations from VmHWM.
+CHILD_ENV = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "131072"}
 
 
 def _rss_kb(field):
@@ -134,7 +137,7 @@ def run(args):
                         del y
                     cmd = [sys.executable, __file__, "--child", net_name, layout, str(m), data_path or ""]
                     try:
-                        p = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
+                        p = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout, env=CHILD_ENV)
                     except subprocess.TimeoutExpired:
                         skipped.append(f"{net_name} {layout} m={m:.0e}: over {args.timeout} s")
                         continue

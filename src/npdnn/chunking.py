@@ -2,7 +2,7 @@
 
 ``predict``, ``predict_proba``, ``decision_function`` and ``cost`` push X through
 the network ``rows`` samples at a time, so their activations (every layer keeps
-``Z`` and ``A`` of shape ``(n_l, rows)``) stay near :data:`CHUNK_BYTES` per array
+``Z`` and ``A`` of shape ``(n_l, rows)``) stay within :data:`CHUNK_BYTES` in all
 however many rows X has, and X itself is never copied: a chunk is a view of X,
 converted to the network's dtype (and standardized, for the estimator) one
 chunk at a time.
@@ -32,18 +32,19 @@ import numpy as np
 from .losses import PER_SAMPLE, weighted_sum
 from .validation import check_X
 
-#: Bytes of one activation array (the widest layer's, or the converted input chunk) per chunk.
+#: Bytes of a chunk's arrays: the converted input chunk plus Z and A of every layer.
 CHUNK_BYTES = 64 * 2**20
 #: Chunk lengths are multiples of this (OpenBLAS gemv works in blocks of 4096 columns; see above).
 CHUNK_ALIGN = 4096
 
 
 def chunk_rows(layer_dims, itemsize):
-    """Rows per chunk: the widest array of a chunk within :data:`CHUNK_BYTES`, a
-    multiple of :data:`CHUNK_ALIGN`, and at least twice the widest layer."""
-    width = max(layer_dims)
-    rows = CHUNK_BYTES // (itemsize * width) // CHUNK_ALIGN * CHUNK_ALIGN
-    floor = -(-2 * width // CHUNK_ALIGN) * CHUNK_ALIGN  # 2 * width rounded up to the alignment
+    """Rows per chunk: all of a chunk's arrays (the converted input, ``Z`` and ``A``
+    of every layer) within :data:`CHUNK_BYTES`, a multiple of :data:`CHUNK_ALIGN`,
+    and at least twice the widest layer."""
+    row_bytes = itemsize * (layer_dims[0] + 2 * sum(layer_dims[1:]))
+    rows = CHUNK_BYTES // row_bytes // CHUNK_ALIGN * CHUNK_ALIGN
+    floor = -(-2 * max(layer_dims) // CHUNK_ALIGN) * CHUNK_ALIGN  # 2 * width rounded up to the alignment
     return max(rows, floor, CHUNK_ALIGN)
 
 
