@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean mutate
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ $(VENV)/.all: $(VENV)/.created pyproject.toml
 	$(PIP) install --quiet -e '.[all]'
 	touch $@
 
-# plus the test-only dependencies (torch==2.13.0, pytest, ruff, hypothesis, nbclient)
+# plus the test-only dependencies (torch==2.13.0, the onnx extra, pytest, ruff, hypothesis, nbclient)
 $(VENV)/.test: $(VENV)/.all pyproject.toml
 	$(PIP) install --quiet -e '.[test]'
 	touch $@
@@ -36,5 +36,15 @@ test: lint
 bench: $(VENV)/.test
 	$(PY) benchmarks/bench.py
 
+# mutation testing of the model core, the estimator and the CSV reader (by hand, not in CI; see
+# docs/testing.md for its last score and how long it takes). Incremental: a rerun retests only what changed; delete
+# mutants/ for a fresh score. One BLAS/OpenMP thread: forked workers must not inherit thread pools.
+# `make mutate MUTANTS='npdnn.losses.* npdnn.training.*'` runs only those modules' mutants.
+MUTATE_ENV := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+MUTANTS ?=
+mutate: $(VENV)/.test
+	$(MUTATE_ENV) nice -n 15 $(VENV)/bin/mutmut run --max-children 2 $(foreach m,$(MUTANTS),'$(m)')
+	$(VENV)/bin/mutmut results
+
 clean:
-	rm -rf $(VENV) demo .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) demo .pytest_cache .ruff_cache .hypothesis mutants

@@ -7,6 +7,7 @@ model loader. See docs/guarantees.md.
 
 import os
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -184,12 +185,32 @@ def test_csv_rejects_directory_and_missing(tmp_path):
         read_csv(tmp_path / "nope.csv", target="y")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode, so chmod 000 cannot be tested")
+# Files the kernel refuses to read even to root: write-only sysctls (mode 0200).
+ROOT_UNREADABLE = ("/proc/sys/vm/drop_caches", "/proc/sys/vm/compact_memory")
+
+
+def _unreadable_file(tmp_path):
+    """A path that exists, is not a directory, and whose open() for reading raises
+    PermissionError for this process: a chmod 000 file, or as root (CI runs as root,
+    and root reads files whatever their mode) a write-only sysctl."""
+    if os.geteuid() != 0:
+        path = tmp_path / "d.csv"
+        path.write_bytes(b"a,y\n1,0\n2,1\n")
+        path.chmod(0)
+        return path
+    for path in ROOT_UNREADABLE:
+        try:
+            open(path).close()
+        except PermissionError:
+            return path
+        except OSError:
+            continue
+    pytest.fail(f"running as root and none of {ROOT_UNREADABLE} refuses reads; add a path that does")
+
+
 def test_csv_rejects_unreadable(tmp_path):
-    path = tmp_path / "d.csv"
-    path.write_bytes(b"a,y\n1,0\n2,1\n")
-    path.chmod(0)
-    with pytest.raises(DataError, match=r"permission denied"):
+    path = _unreadable_file(tmp_path)
+    with pytest.raises(DataError, match=rf"^{re.escape(str(path))}: permission denied; expected a readable CSV file$"):
         read_csv(path, target="y")
 
 

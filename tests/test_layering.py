@@ -35,14 +35,18 @@ RANKS = {
     "progress": 4,  # a callback; imports tqdm lazily, only when a bar is shown
     "diagnostics": 4,  # the training warnings, a callback (issue 16)
     "training": 5,
+    "onnx_export": 5,  # exchange formats: reached lazily from Network.to_onnx / to_torch / from_torch
+    "torch_bridge": 5,
     "network": 6,
     # edges: files, plots, data, the estimator, exchange formats, the command line
     "datasets": 7,
     "plotting": 7,
     "report": 7,
     "estimator_file": 7,
+    "distributed": 7.5,  # npdnn.distributed (issue 14): uses the edges above, the estimator dispatches to it
     "estimator": 8,
     "loading": 9,
+    "onnx_skl2onnx": 9,  # registers DNNClassifier's converter with skl2onnx
     "cli_options": 9,
     "cli": 10,
     "__main__": 11,
@@ -53,7 +57,11 @@ CORE = {
     "optimizers", "schedules", "batching", "callbacks", "options", "gradcheck", "checkpoint",
     "persistence", "training", "network", "limits", "locking", "diagnostics",
 }  # fmt: skip
-CORE_MAY_IMPORT_LAZILY = {("training", "progress")}  # fit(verbose=True): the bar's module, loaded on demand
+CORE_MAY_IMPORT_LAZILY = {
+    ("training", "progress"),  # fit(verbose=True): the bar's module, loaded on demand
+    ("network", "onnx_export"),  # Network.to_onnx: the onnx extra, loaded on demand
+    ("network", "torch_bridge"),  # Network.to_torch / from_torch: torch, loaded on demand
+}
 
 SRC = pathlib.Path(npdnn.__file__).parent
 

@@ -219,6 +219,7 @@ def test_bad_arguments_raise_value_error(kwargs, match):
     X, y = make_data(20, 4, seed=13)
     net = npdnn.Network([4, 5, 1], seed=13)
     before = net.theta.copy()
+    kwargs = dict(kwargs)  # the parametrized dict is shared: popping from it broke a second run
     with pytest.raises(ValueError, match=match):
         net.fit(X, y, epochs=kwargs.pop("epochs", 3), **kwargs)
     np.testing.assert_array_equal(net.theta, before)

@@ -10,7 +10,8 @@ How rows are gathered: a window of consecutive batches of the epoch's order at a
 time, into a reused buffer of at most :data:`WHOLE_EPOCH_GATHER_BYTES`; batches are
 then consecutive views of it. A training set that fits is gathered whole once per epoch
 (fewer, larger gathers: 7% faster per epoch on benchmark workload A); a larger one
-window by window, so memory stays at X plus a constant. ``take(mode="clip")`` skips the
+batch by batch (or, in F order, in windows of whole batches), so memory stays at X plus
+a constant. ``take(mode="clip")`` skips the
 bounds check (the indices are a permutation): 25-35% faster on B and C. ``np.take``
 copies a non-C-contiguous source whole before gathering, so an F-ordered X (what a
 DataFrame holds) is gathered through its C-ordered transpose, and any other layout by
@@ -67,9 +68,16 @@ class Batches:
         self.shuffle = shuffle and b < m  # one full batch: a reordered sum would change only the rounding
         self.w_total = None if w is None else float(w.sum())
         n_x = X.shape[1]
-        # Rows per window: all of them when they fit the budget, else whole batches that do (at least one).
+        # Rows per window: all of them when they fit the budget. Else one batch, gathered right before
+        # the GEMMs read it, while it is in cache (a 64 MB window costs B 10% per epoch) -- except for
+        # an F-ordered X, whose gather costs far more per row than that: whole batches up to the budget.
         fit_rows = WHOLE_EPOCH_GATHER_BYTES // max(1, n_x * X.dtype.itemsize)
-        self.window = m if m <= fit_rows or b == m else max(b, fit_rows // b * b)
+        if m <= fit_rows or b == m:
+            self.window = m
+        elif X.flags.f_contiguous and not X.flags.c_contiguous:
+            self.window = max(b, fit_rows // b * b)
+        else:
+            self.window = b
         self.views = rows is None and X.flags.c_contiguous and not self.shuffle
         self.Xbuf = None if self.views else np.empty((self.window, n_x), dtype=X.dtype)
         self.Ybuf = np.empty((Y.shape[0], self.window), dtype=Y.dtype)

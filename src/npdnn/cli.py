@@ -135,6 +135,11 @@ def _align_labels(y, classes, data, target):
 
 # ---------------------------------------------------------------- commands
 def cmd_train(args):
+    if args.scheduler is not None or args.workers is not None:  # on a Dask cluster (npdnn[dask])
+        from .distributed.command import train
+        from .estimator import DNNClassifier
+
+        return train(args, lambda message: _info(args, message), DNNClassifier)
     if (args.resume or args.resume_anyway) and args.checkpoint is None:
         raise CLIError("--resume needs --checkpoint PATH (the checkpoint file to continue from)")
     if (args.data is None) != (args.target is None):
@@ -377,6 +382,23 @@ def cmd_gradcheck(args):
     return 0 if ok else 1
 
 
+def cmd_export(args):
+    from .loading import load
+
+    _check_output(args.onnx, "--onnx")
+    if os.path.isdir(args.model) or not os.path.exists(args.model):
+        raise ModelFileError(f"{args.model}: no such file; expected an npdnn model file (from npdnn train --out)")
+    model = load(args.model)  # a DNNClassifier or a bare Network: both export
+    try:
+        proto = model.to_onnx(opset=args.opset)
+    except ImportError as e:
+        raise CLIError(str(e)) from None
+    _make_parent(args.onnx)
+    atomic_write(args.onnx, lambda f: f.write(proto.SerializeToString()))
+    _info(args, f"ONNX model (opset {proto.opset_import[0].version}, IR {proto.ir_version}) written to {args.onnx}")
+    return 0
+
+
 def cmd_info(args):
     import json
 
@@ -451,6 +473,9 @@ def build_parser():
         help='weight classes: balanced (n / (k * count)) or a JSON object such as {"yes": 3, "no": 1}',
     )
     add_scripting_options(t)
+    from .cli_options import add_cluster_options  # --scheduler / --workers (issue 14)
+
+    add_cluster_options(t)
     _add_data_options(t)
     t.set_defaults(run=cmd_train_locked)
 
@@ -506,6 +531,19 @@ def build_parser():
     g.add_argument("--l2", type=nonnegative_float, default=0.0, metavar="L", help="L2 penalty lambda")
     g.add_argument("--seed", type=int, default=0, metavar="S", help="seeds the network and the data")
     g.set_defaults(run=cmd_gradcheck)
+
+    x = sub.add_parser(
+        "export",
+        help="write a model as ONNX (for onnxruntime and other runtimes)",
+        description="Write the model as an ONNX graph with input X (N, n_features) and outputs label (N,) and "
+        "probabilities (N, n_classes), standardization included; see docs/deploy.md. Needs the onnx package "
+        "(pip install 'npdnn[onnx]').",
+    )
+    x.add_argument("model", metavar="MODEL", help="a model file from npdnn train --out (or Network.save)")
+    x.add_argument("--onnx", required=True, metavar="OUT.onnx", help="the ONNX file to write")
+    x.add_argument("--opset", type=positive_int, metavar="N", help="ONNX opset (default: 17)")
+    x.add_argument("--quiet", action="store_true", help="no message on stderr")
+    x.set_defaults(run=cmd_export)
 
     i = sub.add_parser(
         "info",

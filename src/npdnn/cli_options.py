@@ -162,3 +162,14 @@ def class_weight_for(option, y, source, target):
         label = by_text[key]
         weights[label.item() if isinstance(label, np.generic) else label] = float(weight)
     return weights
+
+
+def add_cluster_options(parser):
+    """``--scheduler`` / ``--workers``: train on a Dask cluster (needs npdnn[dask])."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:8786",
+        help="train on this Dask cluster; --data may then be a glob of Parquet or CSV parts ('parts/*.parquet')",
+    )
+    group.add_argument("--workers", type=positive_int, metavar="N", help="train on a local Dask cluster of N processes")

@@ -396,6 +396,29 @@ class Network:
             f"params={self.theta.size})"
         )
 
+    # ------------------------------------------------------------------ exchange (optional extras, lazy)
+    def to_onnx(self, classes=None, opset=None):
+        """An ``onnx.ModelProto``: input ``X`` (N, n_x), outputs ``label`` (N,) and
+        ``probabilities`` (N, max(n_L, 2)); see :mod:`npdnn.onnx_export` (``onnx`` extra)."""
+        from .onnx_export import to_onnx
+
+        return to_onnx(self, classes=classes, opset=opset)
+
+    def to_torch(self, probabilities=False):
+        """A ``torch.nn.Sequential`` (Linear, activation, ..., Linear) with these weights;
+        see :mod:`npdnn.torch_bridge` (needs torch)."""
+        from .torch_bridge import to_torch
+
+        return to_torch(self, probabilities=probabilities)
+
+    @classmethod
+    def from_torch(cls, module):
+        """A Network with the weights of a ``torch.nn.Sequential`` of Linear layers and one
+        hidden activation (ReLU, LeakyReLU(0.01), Tanh, Sigmoid); see :mod:`npdnn.torch_bridge`."""
+        from .torch_bridge import from_torch
+
+        return from_torch(module, cls)
+
 
 def _rebuild(cls, config, state, fast):
     """Unpickling: a fresh network (new views into a new theta) holding ``state``."""

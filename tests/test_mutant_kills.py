@@ -1,0 +1,160 @@
+"""Tests written for mutants that survived `make mutate` (docs/testing.md lists each
+mutant and its test). Each pins a value through the public API."""
+
+import numpy as np
+import pytest
+import torch
+
+import npdnn
+from npdnn import optimizers
+
+
+# ---------------------------------------------------------------- losses
+@pytest.mark.parametrize("K", [3, 4])
+def test_weighted_softmax_cost_is_the_weighted_mean_of_torch_cross_entropies(K):
+    # The per-sample sum runs over the classes (axis 0) before the weights: summing over
+    # everything, or over the samples, gives the same number with weights 1/m but not here.
+    rng = np.random.default_rng(K)
+    X, y = rng.standard_normal((7, 3)), np.arange(7) % K
+    w = np.array([4.0, 0.5, 1.0, 3.0, 0.25, 2.0, 1.0])
+    net = npdnn.Network([3, 5, K], seed=K)
+    logits = torch.tensor(net.decision_function(X))
+    per_sample = torch.nn.functional.cross_entropy(logits, torch.tensor(y), reduction="none").numpy()
+    expected = float(np.sum(w * per_sample) / w.sum())
+    assert net.cost(X, y, sample_weight=w) == pytest.approx(expected, rel=1e-12)
+    # the training step's fused cost: the epoch loss of one full batch at a learning rate of ~0
+    history = net.fit(X, y, optimizer="gd", learning_rate=1e-300, epochs=1, sample_weight=w)
+    assert history["loss"][0] == pytest.approx(expected, rel=1e-12)
+
+
+# ---------------------------------------------------------------- optimizers
+@pytest.mark.parametrize(
+    ("make", "name"),
+    [
+        (lambda v: optimizers.RMSProp(0.01, rho=v), "rho"),
+        (lambda v: optimizers.Momentum(0.01, momentum=v), "momentum"),
+    ],
+)
+def test_optimizer_coefficients_may_be_zero_but_not_negative(make, name):
+    assert make(0.0) is not None  # zero is a valid coefficient: plain gradient scaling / no momentum
+    with pytest.raises(ValueError, match=rf"^{name} must be a number >= 0; got -0\.1$"):
+        make(-0.1)
+
+
+# ---------------------------------------------------------------- batching
+def test_unshuffled_fit_on_a_c_ordered_x_reads_it_in_place():
+    # No shuffle, no split, C order: the batches are views of X, so nothing of X's size is
+    # allocated (a gather buffer or a gathered copy would be 24 MB).
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    m, n = 100_000, 30
+    X = rng.standard_normal((m, n))
+    y = (X[:, 0] > 0).astype(np.int64)
+    net = npdnn.Network([n, 4, 1], seed=0)
+    tracemalloc.start()
+    try:
+        net.fit(X, y, epochs=1, optimizer="adam", batch_size=4096, shuffle=False)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.1 * X.nbytes + 64 * m, f"fit allocated {peak / 1e6:.1f} MB over a {X.nbytes / 1e6:.1f} MB X"
+
+
+def test_a_small_shuffled_x_gets_a_buffer_of_its_size_not_the_gather_budget():
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((1000, 10)), rng.integers(0, 2, 1000)  # 80 kB; the budget is 64 MiB
+    net = npdnn.Network([10, 4, 1], seed=0)
+    tracemalloc.start()
+    try:
+        net.fit(X, y, epochs=1, optimizer="adam", batch_size=32, seed=0)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1e6, f"fit allocated {peak / 1e6:.1f} MB over a {X.nbytes / 1e6:.2f} MB X"
+
+
+def test_windows_of_whole_batches_train_like_one_window(monkeypatch):
+    # A gather budget of 100 rows with batches of 4: windows of 100 rows (25 whole batches);
+    # training must be bit-identical to one window holding the whole epoch.
+    from npdnn import batching
+
+    rng = np.random.default_rng(1)
+    X, y = rng.standard_normal((250, 3)), rng.integers(0, 2, 250)
+    kw = dict(optimizer="adam", learning_rate=0.01, epochs=2, batch_size=4, seed=3)
+    one = npdnn.Network([3, 4, 1], seed=0)
+    h1 = one.fit(X, y, **kw)
+    monkeypatch.setattr(batching, "WHOLE_EPOCH_GATHER_BYTES", 100 * 3 * 8)
+    windowed = npdnn.Network([3, 4, 1], seed=0)
+    h2 = windowed.fit(X, y, **kw)
+    np.testing.assert_array_equal(h1["loss"], h2["loss"])
+    np.testing.assert_array_equal(one.theta, windowed.theta)
+
+
+def test_a_batch_of_zero_weights_moves_nothing():
+    # Rows 0-2 weigh 0: with plain gradient descent their batch's gradient is 0, so training is
+    # bit-identical to training on the other rows alone.
+    rng = np.random.default_rng(2)
+    X, y = rng.standard_normal((9, 3)), np.array([0, 1, 0, 1, 0, 1, 1, 0, 1])
+    w = np.array([0.0, 0.0, 0.0, 1.0, 2.0, 1.0, 3.0, 1.0, 1.0])
+    kw = dict(optimizer="gd", learning_rate=0.1, epochs=3, batch_size=3, shuffle=False)
+    full, rest = npdnn.Network([3, 4, 1], seed=0), npdnn.Network([3, 4, 1], seed=0)
+    h_full = full.fit(X, y, sample_weight=w, **kw)
+    h_rest = rest.fit(X[3:], y[3:], sample_weight=w[3:], **kw)
+    np.testing.assert_array_equal(full.theta, rest.theta)
+    np.testing.assert_allclose(h_full["loss"], h_rest["loss"], rtol=1e-15)
+
+
+@pytest.mark.parametrize("budget_rows", [None, 2])
+def test_divergence_names_the_batch_start_in_the_epoch(budget_rows, monkeypatch):
+    # z = 1e200 x: rows 0-3 (x = +-1) give a finite cost, row 4 on (x = 1e200) overflows, so the
+    # third batch of 2 fails, whether the epoch is gathered in one window or in windows of 2 rows.
+    from npdnn import batching
+
+    if budget_rows is not None:
+        monkeypatch.setattr(batching, "WHOLE_EPOCH_GATHER_BYTES", budget_rows * 2 * 8)
+    net = npdnn.Network([2, 1], seed=0)
+    net.params["W1"], net.params["b1"] = [[1e200, 0.0]], [[0.0]]
+    x = np.array([1.0, -1.0, 1.0, -1.0, 1e200, -1e200])
+    X = np.asfortranarray(np.stack([x, np.zeros(6)], axis=1))  # F order, 2 columns: gathered, never viewed
+    y = np.array([1, 0, 1, 0, 1, 0])
+    with pytest.raises(npdnn.DivergenceError, match=r"epoch 1 \(batch starting at sample 4\): the cost is"):
+        net.fit(X, y, optimizer="gd", learning_rate=1e-300, epochs=1, batch_size=2, shuffle=False)
+
+
+# ---------------------------------------------------------------- training
+def test_validation_accuracy_is_the_share_of_correct_predictions():
+    rng = np.random.default_rng(4)
+    X, y = rng.standard_normal((30, 3)), rng.integers(0, 2, 30)
+    Xv, yv = rng.standard_normal((7, 3)), np.array([0, 1, 1, 0, 1, 0, 0])
+    net = npdnn.Network([3, 4, 1], seed=1)
+    history = net.fit(X, y, optimizer="adam", learning_rate=0.01, epochs=3, validation_data=(Xv, yv))
+    assert history["val_accuracy"][-1] == np.mean(net.predict(Xv) == yv)
+    assert history["val_loss"][-1] == pytest.approx(net.cost(Xv, yv), rel=1e-12)
+
+
+def test_resume_with_other_validation_data_is_refused(tmp_path):
+    rng = np.random.default_rng(5)
+    X, y = rng.standard_normal((20, 3)), np.arange(20) % 2
+    Xv, yv = rng.standard_normal((6, 3)), np.arange(6) % 2
+    path = tmp_path / "run.npz"
+    kw = dict(optimizer="adam", learning_rate=0.01, epochs=2, checkpoint=path)
+    npdnn.Network([3, 4, 1], seed=0).fit(X, y, validation_data=(Xv, yv), **kw)
+    for other in ((Xv + 1e-9, yv), (Xv, 1 - yv)):
+        with pytest.raises(npdnn.ModelFileError, match=r"belongs to a different run \(.*validation_data: checkpoint"):
+            npdnn.Network([3, 4, 1], seed=0).fit(X, y, validation_data=other, resume=True, **{**kw, "epochs": 4})
+
+
+def test_resume_with_other_validation_rows_is_refused(tmp_path):
+    # seed=None: the split is drawn from the network's own generator, so another network seed
+    # holds out other rows under the same options; the checkpoint must see that.
+    rng = np.random.default_rng(5)
+    X, y = rng.standard_normal((20, 3)), rng.integers(0, 2, 20)  # labels alone do not tell the rows apart
+    kw = dict(optimizer="adam", learning_rate=0.01, epochs=2, checkpoint=tmp_path / "run.npz", validation_fraction=0.25)
+    npdnn.Network([3, 4, 1], seed=0).fit(X, y, **kw)
+    with pytest.raises(
+        npdnn.ModelFileError, match=r"belongs to a different run \(validation_rows: checkpoint '[0-9a-f]+'"
+    ):
+        npdnn.Network([3, 4, 1], seed=1).fit(X, y, resume=True, **{**kw, "epochs": 4})
