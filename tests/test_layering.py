@@ -22,6 +22,7 @@ RANKS = {
     "limits": 1,  # what an untrusted model file may declare (uses archive's ModelFileError)
     # layers, then their fast path
     "layers": 1,
+    "chunking": 2,  # prediction in row chunks (issue 13): losses' per-sample costs, check_X
     "_fast": 2,
     # what the training loop is made of
     "optimizers": 3,
@@ -39,7 +40,9 @@ RANKS = {
     "torch_bridge": 5,
     "network": 6,
     # edges: files, plots, data, the estimator, exchange formats, the command line
+    "csv_fields": 6.5,  # a CSV file's separators counted block by block (issue 13)
     "datasets": 7,
+    "data_files": 7.2,  # every --data format (issue 13): CSV through datasets, Parquet, .npy, .npz
     "plotting": 7,
     "report": 7,
     "profiling": 7,  # times a network's fit from outside (wraps instance methods); imports optimizers, options
@@ -56,7 +59,7 @@ RANKS = {
 CORE = {
     "activations", "initializers", "losses", "validation", "summary", "archive", "layers", "_fast",
     "optimizers", "schedules", "batching", "callbacks", "options", "gradcheck", "checkpoint",
-    "persistence", "training", "network", "limits", "locking", "diagnostics",
+    "persistence", "training", "network", "limits", "locking", "diagnostics", "chunking",
 }  # fmt: skip
 CORE_MAY_IMPORT_LAZILY = {
     ("training", "progress"),  # fit(verbose=True): the bar's module, loaded on demand

@@ -33,7 +33,8 @@ from .cli_options import (
     positive_int,
     test_fraction,
 )
-from .datasets import DEFAULT_NAME, DEFAULT_TARGET, DataError, check_classes, load_default, read_csv, show_label
+from .data_files import SUPPORTED, read_data
+from .datasets import DEFAULT_NAME, DEFAULT_TARGET, DataError, check_classes, load_default, show_label
 from .optimizers import OPTIMIZERS
 from .report import confusion, confusion_json, json_text, json_value, metrics, predicted, table, warnings_as_lines
 from .training import DivergenceError
@@ -87,17 +88,35 @@ def _load_model(path):
     return model
 
 
-def _read_for_model(model, model_path, data, target=None):
-    """Read the model's feature columns (by name, in the model's order) from ``data``."""
+def _read_for_model(model, model_path, data, target=None, args=None):
+    """Read the model's feature columns (by name, in the model's order) from ``data``;
+    returns ``(X, y, ids)``."""
     names = getattr(model, "feature_names_in_", None)
     features = None if names is None else [str(c) for c in names]
-    X, y = read_csv(data, target=target, features=features, needed_by=f"model {model_path}")
+    chosen, drop = getattr(args, "features", None), list(getattr(args, "drop", None) or [])
+    if features is not None:
+        for name in features:
+            if name in drop or (chosen is not None and name not in chosen):
+                raise CLIError(
+                    f'{model_path} needs feature column "{name}", which --features/--drop leave out '
+                    "(a model with column names finds its features by name)"
+                )
+        chosen, drop = features, []
+    X, y, ids = read_data(
+        data,
+        target=target,
+        features=chosen,
+        drop=drop,
+        sep=getattr(args, "sep", None),
+        id_column=getattr(args, "id", None),
+        needed_by=f"model {model_path}",
+    )
     if features is None and X.shape[1] != model.n_features_in_:
         raise DataError(
             f"{data} has {X.shape[1]} feature columns; {model_path} expects {model.n_features_in_} "
             "(it was trained without column names, so columns are taken in order)"
         )
-    return X, y
+    return X, y, ids
 
 
 def _align_labels(y, classes, data, target):
@@ -130,7 +149,8 @@ def cmd_train(args):
     if args.data is None:
         (X, y), source, target = load_default(), DEFAULT_NAME, DEFAULT_TARGET
     else:
-        (X, y), source, target = read_csv(args.data, args.target), args.data, args.target
+        X, y, _ = read_data(args.data, args.target, features=args.features, drop=args.drop or (), sep=args.sep)
+        source, target = args.data, args.target
     check_classes(y, source, target)
     n_test = int(np.ceil(args.test_size * len(y)))
     n_classes = np.unique(y).size
@@ -257,16 +277,17 @@ def _plot(path, model, X, y, final_accuracy):
     }
     boundary = None
     if X.shape[1] == 2:
-        columns = list(X.columns)
+        named = hasattr(X, "columns")  # arrays (.npy, .npz) have no column names
+        columns = list(X.columns) if named else ["0", "1"]
 
         def predict_proba(grid):
             import pandas as pd
 
-            return model.predict_proba(pd.DataFrame(grid, columns=columns))
+            return model.predict_proba(pd.DataFrame(grid, columns=columns) if named else grid)
 
         boundary = {
             "predict_proba": predict_proba,
-            "X": X.to_numpy(),
+            "X": np.asarray(X),
             "y": y,
             "classes": model.classes_,
             "feature_names": columns,
@@ -278,13 +299,15 @@ def _plot(path, model, X, y, final_accuracy):
 def cmd_predict(args):
     _check_output(args.out, "--out")
     model = _load_model(args.model)
-    X, _ = _read_for_model(model, args.model, args.data)
+    X, _, ids = _read_for_model(model, args.model, args.data, args=args)
     pos = positive_index(args.pos_label, model.classes_)
     check_threshold(args.threshold, model.classes_)
     proba = model.predict_proba(X)
     import pandas as pd
 
     out = pd.DataFrame({"prediction": predicted(proba, model.classes_, pos, args.threshold)})
+    if ids is not None:
+        out.insert(0, args.id, ids)
     if args.proba:
         for k, c in enumerate(model.classes_):
             out[f"proba_{c}"] = proba[:, k]
@@ -300,7 +323,7 @@ def cmd_predict(args):
 
 def cmd_evaluate(args):
     model = _load_model(args.model)
-    X, y = _read_for_model(model, args.model, args.data, target=args.target)
+    X, y, _ = _read_for_model(model, args.model, args.data, target=args.target, args=args)
     y = _align_labels(y, model.classes_, args.data, args.target)
     pos = positive_index(args.pos_label, model.classes_)
     check_threshold(args.threshold, model.classes_)
@@ -403,7 +426,7 @@ def build_parser():
         description="Train a classifier (features standardized, stratified train/test split) and print the "
         "held-out metrics. Feature columns must hold finite numbers; labels can be any values.",
     )
-    t.add_argument("--data", metavar="FILE.csv", help="CSV with a header row (default: the bundled breast-cancer data)")
+    t.add_argument("--data", metavar="FILE", help="data file (default: the bundled breast-cancer data); " + DATA_HELP)
     t.add_argument("--target", metavar="COLUMN", help="the column holding the class labels (with --data)")
     t.add_argument("--layers", type=int_list, default="64,32", metavar="64,32", help="hidden layer sizes")
     t.add_argument(
@@ -453,6 +476,7 @@ def build_parser():
     from .cli_options import add_cluster_options  # --scheduler / --workers (issue 14)
 
     add_cluster_options(t)
+    _add_data_options(t)
     t.set_defaults(run=cmd_train_locked)
 
     pr = sub.add_parser(
@@ -462,10 +486,12 @@ def build_parser():
         "Feature columns are found by name; other columns (an id, the target) are ignored.",
     )
     pr.add_argument("--model", required=True, metavar="MODEL", help="a model file from npdnn train --out")
-    pr.add_argument("--data", required=True, metavar="FILE.csv", help="CSV with the model's feature columns")
+    pr.add_argument("--data", required=True, metavar="FILE", help="the model's feature columns; " + DATA_HELP)
     pr.add_argument("--out", metavar="PREDICTIONS.csv", help="output file (default: standard output)")
     pr.add_argument("--proba", action="store_true", help="add a proba_<class> column per class")
     pr.add_argument("--quiet", action="store_true", help="no message on stderr")
+    _add_data_options(pr)
+    pr.add_argument("--id", metavar="COLUMN", help="copy this column (e.g. a row id) into the predictions file")
     add_threshold_options(pr)
     pr.set_defaults(run=cmd_predict)
 
@@ -477,10 +503,11 @@ def build_parser():
         "averages and one-vs-rest ROC AUC.",
     )
     e.add_argument("--model", required=True, metavar="MODEL", help="a model file from npdnn train --out")
-    e.add_argument("--data", required=True, metavar="FILE.csv", help="CSV with the feature columns and labels")
+    e.add_argument("--data", required=True, metavar="FILE", help="feature columns and labels; " + DATA_HELP)
     e.add_argument("--target", required=True, metavar="COLUMN", help="the column holding the true labels")
     e.add_argument("--quiet", action="store_true", help="print no report (use with --json FILE, or the exit status)")
     add_scripting_options(e)
+    _add_data_options(e)
     e.set_defaults(run=cmd_evaluate)
 
     g = sub.add_parser(
@@ -526,6 +553,16 @@ def build_parser():
     i.add_argument("model", metavar="MODEL", help="a model file from npdnn train --out")
     i.set_defaults(run=cmd_info)
     return p
+
+
+DATA_HELP = f"{SUPPORTED}; arrays name their columns by index (see README)"
+
+
+def _add_data_options(parser):
+    """--sep, --features and --drop, shared by train, predict and evaluate."""
+    parser.add_argument("--sep", metavar="CHAR", help="field separator of a CSV file (default: , and tab for .tsv)")
+    parser.add_argument("--features", nargs="+", metavar="COL", help="the feature columns, in this order")
+    parser.add_argument("--drop", nargs="+", metavar="COL", help="columns that are not features (e.g. an id)")
 
 
 def _fail(message, status):

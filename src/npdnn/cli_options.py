@@ -22,6 +22,7 @@ class Help(argparse.HelpFormatter):
 class Parser(argparse.ArgumentParser):
     def __init__(self, **kwargs):
         kwargs.setdefault("formatter_class", Help)
+        kwargs.setdefault("allow_abbrev", False)  # else --drop is silently taken for --dropout
         super().__init__(**kwargs)
 
     def error(self, message):

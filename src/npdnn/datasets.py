@@ -21,10 +21,11 @@ cell, quoted fields) is read again, slowly, with the standard library's
 from __future__ import annotations
 
 import csv
-import io
 import os
 
 import numpy as np
+
+from .csv_fields import count_separators, open_text
 
 DEFAULT_NAME = "breast cancer Wisconsin diagnostic (bundled with scikit-learn)"
 DEFAULT_TARGET = "diagnosis"
@@ -34,7 +35,7 @@ class DataError(ValueError):
     """Bad data: one line naming the file, line and column and what was expected."""
 
 
-def _read_rows(path, header_only=False):
+def _read_rows(path, header_only=False, sep=","):
     """Return ``(header, rows, lines)``: the header cells, the data rows (lists of
     strings, all as long as the header) and each row's line number; with
     ``header_only``, stop after the header (``rows`` and ``lines`` are empty)."""
@@ -43,11 +44,11 @@ def _read_rows(path, header_only=False):
         raise DataError(f"{path} is a directory; expected a CSV file")
     if not os.path.exists(path):
         raise DataError(f"{path}: no such file; expected a CSV file")
-    header, rows, lines = None, [], []
+    header, rows, lines, reader = None, [], [], None
     try:
         # utf-8-sig: a byte-order mark (as spreadsheet programs write) is not part of the first name.
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            reader = csv.reader(f, strict=True)
+        with open_text(path) as f:
+            reader = csv.reader(f, delimiter=sep, strict=True)
             for cells in reader:
                 if not cells:  # a blank line
                     continue
@@ -72,6 +73,10 @@ def _read_rows(path, header_only=False):
         raise DataError(f"{path}: permission denied; expected a readable CSV file") from None
     except OSError as e:
         raise DataError(f"{path}: cannot be read ({e.strerror or e}); expected a CSV file") from None
+    except DataError:
+        raise
+    except Exception as e:  # a damaged compressed stream (EOFError, lzma.LZMAError, zstd errors)
+        raise DataError(f"{path}: cannot be decompressed ({type(e).__name__}: {e}); expected a CSV file") from None
     if header is None:
         raise DataError(f"{path} is empty; expected a header row naming the columns, then data rows")
     _check_header(path, header)
@@ -94,11 +99,11 @@ def _check_header(path, header):
         seen[name] = j
 
 
-def _columns_error(path, missing, header, what, needed_by=None):
+def _columns_error(path, missing, header, what, needed_by=None, sep=","):
     shown = ", ".join(f'"{c}"' for c in header)
     hint = ""
-    if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
-        hint = " (is the file comma-separated?)"
+    if len(header) == 1 and any(other in header[0] for other in ";\t|,".replace(sep, "")):
+        hint = " (is the file comma-separated?)" if sep == "," else f" (is the file separated by {sep!r}?)"
     names = ", ".join(f'"{c}"' for c in missing)
     needed = f" (needed by {needed_by})" if needed_by else ""
     return DataError(f"{path} has no {what} {names}{needed}; its columns are {shown}{hint}")
@@ -147,12 +152,13 @@ def parse_labels(cells):
         return np.array(labels, dtype=object)
 
 
-def read_csv(path, target=None, features=None, needed_by=None):
+def read_csv(path, target=None, features=None, needed_by=None, sep=","):
     """Read a CSV file into features, labels and feature names.
 
     Parameters
     ----------
     path : str or path-like
+        ``.csv`` or ``.tsv``, or either compressed: ``.gz``, ``.bz2``, ``.xz``, ``.zst``.
     target : str or None
         Name of the label column; None when the file has no labels to read.
     features : list of str or None
@@ -161,17 +167,31 @@ def read_csv(path, target=None, features=None, needed_by=None):
     needed_by : str or None
         Who asks for ``features`` (e.g. ``"model model.npz"``), named in the
         error when a column is missing.
+    sep : str
+        The one-character field separator.
 
     Returns
     -------
     X : pandas.DataFrame (m, n_features) of float64, columns named as in the file
     y : ndarray (m,) of labels (int64 or str objects), or None without ``target``
     """
-    import pandas as pd
+    X, y, _ = read_csv_columns(path, target, features, needed_by, sep)
+    return X, y
 
-    header, _, _ = _read_rows(path, header_only=True)
+
+def csv_header(path, sep=","):
+    """The checked header row (list of str) of a CSV file."""
+    return _read_rows(path, header_only=True, sep=sep)[0]
+
+
+def read_csv_columns(path, target=None, features=None, needed_by=None, sep=",", id_column=None):
+    """:func:`read_csv`, plus the cells of ``id_column`` (an ndarray of str, or
+    None without it): ``(X, y, ids)``."""
+    header = csv_header(path, sep)
     if target is not None and target not in header:
-        raise _columns_error(path, [target], header, "target column")
+        raise _columns_error(path, [target], header, "target column", sep=sep)
+    if id_column is not None and id_column not in header:
+        raise _columns_error(path, [id_column], header, "id column", sep=sep)
     if features is None:
         features = [c for c in header if c != target]
         if not features:
@@ -179,14 +199,16 @@ def read_csv(path, target=None, features=None, needed_by=None):
     else:
         missing = [c for c in features if c not in header]
         if missing:
-            raise _columns_error(path, missing, header, "column" + ("s" if len(missing) > 1 else ""), needed_by)
-    fast = _read_fast(path, len(header), list(features), target)
+            what = "column" + ("s" if len(missing) > 1 else "")
+            raise _columns_error(path, missing, header, what, needed_by, sep=sep)
+    features = list(features)
+    fast = _read_fast(path, header, features, target, sep, id_column)
     if fast is not None:
         return fast
-    header, rows, lines = _read_rows(path)
+    header, rows, lines = _read_rows(path, sep=sep)
     index = {name: j for j, name in enumerate(header)}
     grid = np.array(rows, dtype=object)  # (m, n_columns) strings
-    X = _to_numbers(path, grid[:, [index[c] for c in features]], list(features), lines)
+    X = _to_numbers(path, grid[:, [index[c] for c in features]], features, lines)
     y = None
     if target is not None:
         cells = grid[:, index[target]]
@@ -194,7 +216,10 @@ def read_csv(path, target=None, features=None, needed_by=None):
         if empty:
             raise DataError(f'{path}, line {lines[empty[0]]}, column "{target}" is empty; expected a class label')
         y = parse_labels(cells)
-    return pd.DataFrame(X, columns=list(features)), y
+    ids = None if id_column is None else grid[:, index[id_column]].astype(str)
+    import pandas as pd
+
+    return pd.DataFrame(X, columns=features), y, ids
 
 
 def show_label(value):
@@ -202,56 +227,78 @@ def show_label(value):
     return f'"{value}"' if isinstance(value, (str, np.str_)) else str(value)
 
 
-def _read_fast(path, n_columns, features, target):
-    """``(X, y)`` as :func:`read_csv` returns them, read by pandas' C parser (about
-    20 times faster than the csv module), or None when this path cannot vouch for
-    the file: quoted fields or bare carriage returns (the csv module then handles
-    them), or any problem at all, which the slow path then diagnoses exactly.
-    The header is already checked."""
+def _read_fast(path, header, features, target, sep, id_column):
+    """``(X, y, ids)`` as :func:`read_csv_columns` returns them, read by pandas' C
+    parser (about 20 times faster than the csv module) while
+    :class:`~npdnn.csv_fields.FieldCounter` checks every line's field count (pandas
+    would pad a short row), or None when this path cannot vouch for the file:
+    quoted fields, bare carriage returns, or any problem at all, which the slow
+    path then diagnoses exactly. The header is already checked.
+
+    Memory: pandas' columns, then one float64 block of the features (a copy only
+    when they must be reordered); the file itself is streamed, never held."""
     import pandas as pd
 
-    with open(path, "rb") as f:
-        raw = f.read()
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    raw = raw.replace(b"\r\n", b"\n")
-    if b'"' in raw or b"\r" in raw:
-        return None
+    last = header[-1]  # missing (NaN) on every line with too few fields
+    labels = [c for c in dict.fromkeys([target, id_column, last]) if c is not None and c not in features]
     try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    # Fields per line from comma counts, so a short row is caught (pandas would pad it).
-    buf = np.frombuffer(raw, dtype=np.uint8)
-    newlines = np.flatnonzero(buf == ord("\n"))
-    starts, ends = np.r_[0, newlines + 1], np.r_[newlines, buf.size]
-    commas = np.flatnonzero(buf == ord(","))
-    fields = np.searchsorted(commas, ends) - np.searchsorted(commas, starts) + 1
-    fields = fields[ends > starts]  # blank lines are skipped, as the csv module does
-    if fields.size < 2 or (fields != n_columns).any():
-        return None
-    columns = features + ([] if target is None else [target])
-    try:
+        separators = count_separators(path, sep)  # a pass of its own: pandas reads a path 1.5x faster than a stream
+        columns = features + labels
         frame = pd.read_csv(
-            io.BytesIO(raw),
-            usecols=columns,
-            dtype={**dict.fromkeys(features, np.float64), **({} if target is None else {target: str})},
-            keep_default_na=False,
-            na_values=dict.fromkeys(features, [""]),
+            path,
+            sep=sep,
+            usecols=None if len(columns) == len(header) else columns,  # usecols costs ~10% when not needed
+            # Labels as object, not str (pandas 3's str converts every cell to an Arrow string);
+            # features inferred: naming float64 makes pandas' parse 25% slower. A column that is not
+            # all numbers comes back as text and goes to the slow path below.
+            dtype=dict.fromkeys(labels, object),
+            keep_default_na=False,  # an empty feature cell fails the parse (the slow path names it)
             engine="c",
+            encoding="utf-8-sig",
+            compression="infer",
         )
-    except (ValueError, pd.errors.ParserError):
+    except Exception:  # Unsafe, a parse error, a damaged stream: the slow path says exactly what
         return None
-    X = frame[features].to_numpy(dtype=np.float64)
-    if len(frame) != fields.size - 1 or not np.isfinite(X).all():
+    # No line is short (the last column is there) and the separators add up: every line has n fields.
+    # pandas fills a missing last field with "" here (NaN for a feature); an empty last cell
+    # looks the same, so it too goes to the careful path.
+    tail = frame[last]
+    if tail.isna().any() or (tail.dtype.kind != "f" and (tail == "").any()):
         return None
-    y = None
+    if len(frame) == 0 or separators != (len(header) - 1) * (len(frame) + 1):
+        return None
+    if any(frame[name].dtype.kind not in "iuf" for name in features):
+        return None
+    if last not in features and last not in (target, id_column):
+        del frame[last]
+    y = ids = None
+    if id_column is not None:
+        ids = frame[id_column].to_numpy().astype(str)
     if target is not None:
-        cells = frame[target].to_numpy(dtype=object)
-        if any(not c.strip() for c in cells):
+        y = parse_labels(frame[target].to_numpy(dtype=object))
+        if y.dtype == object and (y == "").any():  # an empty label: the slow path names its line
             return None
-        y = parse_labels(cells)
-    return pd.DataFrame(X, columns=features), y
+    # One F-ordered float64 block, filled column by column while pandas' columns are
+    # released: a frame of separate columns would be copied whole by every to_numpy().
+    X = np.empty((len(frame), len(features)), dtype=np.float64, order="F")
+    for j, name in enumerate(features):
+        X[:, j] = frame[name].to_numpy()
+        if name not in (target, id_column):
+            del frame[name]
+    del frame
+    if not _all_finite(X):
+        return None
+    return pd.DataFrame(X, columns=features, copy=False), y, ids
+
+
+def _all_finite(X, block=65536):
+    """Every entry of X finite, checked in row blocks (no mask as large as X)."""
+    for start in range(0, X.shape[0], block):
+        part = X[start : start + block]
+        with np.errstate(over="ignore", invalid="ignore"):
+            if not np.isfinite(part.sum()) and not np.isfinite(part).all():
+                return False
+    return True
 
 
 def check_classes(y, source, target, minimum=2):

@@ -26,6 +26,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .activations import sigmoid
 from .archive import ModelFileError
+from .chunking import chunk_rows, map_rows, row_slices
 from .diagnostics import DEFAULT_TOL, FitDiagnostics
 from .diagnostics import ConvergenceWarning as NpdnnConvergenceWarning
 from .estimator_file import estimator_section, restore_estimator
@@ -333,10 +334,12 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ prediction
     def decision_function(self, X):
         """Logits ``Z_L``: (m,) for two classes (positive means ``classes_[1]``),
-        (m, n_classes) otherwise."""
-        A0 = self._predict_input(X).T  # (m, n_x) -> (n_x, m), a view
-        ZL = self.network_.forward(A0)  # (n_L, m)
-        return ZL[0] if ZL.shape[0] == 1 else np.ascontiguousarray(ZL.T)
+        (m, n_classes) otherwise.
+
+        In row chunks (:mod:`npdnn.chunking`): each chunk of X is converted to
+        ``dtype_`` and standardized on its own, so X is never copied whole."""
+        X = self._predict_rows(X)
+        return map_rows(self.network_, X, lambda ZL: ZL[0] if ZL.shape[0] == 1 else ZL.T, self._standardized)
 
     def predict_proba(self, X):
         """Class probabilities (m, n_classes), columns in the order of ``classes_``
@@ -478,14 +481,16 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
     def _standardized(self, X):
         return X if self.mean_ is None else (X - self.mean_) / self.scale_
 
-    def _predict_input(self, X):
+    def _predict_rows(self, X):
+        """X validated (feature names, shape, finiteness) but not converted when it
+        holds floats: the chunks are converted to ``dtype_`` one at a time."""
         if "network_" not in self.__dict__:  # scikit-learn's check (1.7 us) only to raise its error
             check_is_fitted(self)
         # A few finite rows of the right dtype and width, without column names (which
         # validate_data would compare), need none of validate_data's checks (71 us of CPU at 1 row).
-        if not (is_ready(X, self.n_features_in_, self.dtype_) and not hasattr(self, "feature_names_in_")):
-            X = validate_data(self, _real(X), reset=False, dtype=self.dtype_)
-        return self._standardized(X)
+        if is_ready(X, self.n_features_in_, self.dtype_) and not hasattr(self, "feature_names_in_"):
+            return X
+        return validate_data(self, _real(X), reset=False, dtype=[self.dtype_, np.float64, np.float32])
 
     # ------------------------------------------------------------------ MLPClassifier's attributes
     @property
@@ -545,11 +550,32 @@ def _py(value):
 
 def _fit_standardization(X, w):
     """Per-feature ``mean`` and ``scale`` (n_features,) in X's dtype, weighted by
-    ``w`` when given; a constant feature gets scale 1 so nothing is divided by 0."""
-    X64 = X.astype(np.float64, copy=False)
-    mean = np.average(X64, axis=0, weights=w)
-    scale = np.sqrt(np.average((X64 - mean) ** 2, axis=0, weights=w))
-    constant = (np.ptp(X64, axis=0) == 0) | ~(scale > 0)
+    ``w`` when given; a constant feature gets scale 1 so nothing is divided by 0.
+
+    Two passes over X in row chunks, each chunk converted to float64 on its own:
+    no float64 copy of the whole X (scikit-learn's StandardScaler makes one)."""
+    m, n = X.shape
+    pieces = row_slices(m, chunk_rows([n], 8))
+    W = float(m) if w is None else float(w.sum())
+
+    def weighted_sum(values, piece):  # sum_i w_i values_i over the chunk's rows, (n,)
+        return values.sum(axis=0) if w is None else w[piece] @ values
+
+    total, low, high = np.zeros(n), np.full(n, np.inf), np.full(n, -np.inf)
+    for piece in pieces:
+        B = X[piece].astype(np.float64)  # (rows, n)
+        total += weighted_sum(B, piece)
+        np.minimum(low, B.min(axis=0), out=low)
+        np.maximum(high, B.max(axis=0), out=high)
+    mean = total / W
+    squares = np.zeros(n)
+    for piece in pieces:
+        B = X[piece].astype(np.float64)
+        B -= mean
+        B *= B
+        squares += weighted_sum(B, piece)
+    scale = np.sqrt(squares / W)
+    constant = (high == low) | ~(scale > 0)
     scale[constant] = 1.0
     return mean.astype(X.dtype), scale.astype(X.dtype)
 

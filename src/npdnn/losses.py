@@ -29,8 +29,12 @@ from .activations import sigmoid, softmax
 
 def binary_cross_entropy(Z, Y, weights):
     """``J = sum_i w_i [max(z_i, 0) - z_i y_i + log1p(exp(-|z_i|))]``; Z, Y: (1, m)."""
-    per_sample = np.maximum(Z, 0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))
-    return _weighted_sum(per_sample, weights)
+    return _weighted_sum(binary_cross_entropy_per_sample(Z, Y), weights)
+
+
+def binary_cross_entropy_per_sample(Z, Y):
+    """Each sample's ``max(z, 0) - z y + log1p(exp(-|z|))`` (1, m); Z, Y: (1, m)."""
+    return np.maximum(Z, 0) - Z * Y + np.log1p(np.exp(-np.abs(Z)))
 
 
 def categorical_cross_entropy(Z, Y, weights):
@@ -39,9 +43,18 @@ def categorical_cross_entropy(Z, Y, weights):
     ``log softmax = (Z - max) - log(sum exp(Z - max))``: the shift keeps ``exp`` from
     overflowing and the log is never taken of a rounded-to-zero probability.
     """
+    return -_weighted_sum(_log_likelihood(Z, Y), weights)
+
+
+def categorical_cross_entropy_per_sample(Z, Y):
+    """Each sample's ``-sum_k y_k log softmax(z)_k`` (1, m); Z, Y: (K, m)."""
+    return -_log_likelihood(Z, Y)
+
+
+def _log_likelihood(Z, Y):
     shifted = Z - Z.max(axis=0, keepdims=True)
     log_p = shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))
-    return -_weighted_sum((Y * log_p).sum(axis=0, keepdims=True), weights)
+    return (Y * log_p).sum(axis=0, keepdims=True)  # (1, m)
 
 
 def cross_entropy_backward(A, Y, weights):
@@ -106,3 +119,9 @@ OUTPUTS = {
     "sigmoid": Output("sigmoid", sigmoid, binary_cross_entropy, binary_cross_entropy_and_dZ),
     "softmax": Output("softmax", softmax, categorical_cross_entropy, _cost_and_dZ(softmax, categorical_cross_entropy)),
 }
+
+
+# Each output's per-sample cost (1, m), such that ``output.cost(Z, Y, w)`` equals
+# ``weighted_sum(PER_SAMPLE[name](Z, Y), w)`` bit for bit (the chunked cost relies on it).
+PER_SAMPLE = {"sigmoid": binary_cross_entropy_per_sample, "softmax": categorical_cross_entropy_per_sample}
+weighted_sum = _weighted_sum

@@ -28,6 +28,7 @@ import numpy as np
 from . import training
 from ._fast import FastDense
 from .activations import get_hidden
+from .chunking import checked_rows, chunked_cost, map_rows
 from .initializers import get_initializer
 from .layers import Dense, Dropout
 from .losses import OUTPUTS, normalized_weights
@@ -335,15 +336,18 @@ class Network:
         return Y
 
     def predict_proba(self, X):
-        """Probabilities: (m,) of class 1 for a binary network, (m, K) for softmax."""
-        A0 = self._check(X)
-        P = self.output.forward(self.forward(A0))
-        return P[0] if self.layer_dims[-1] == 1 else np.ascontiguousarray(P.T)
+        """Probabilities: (m,) of class 1 for a binary network, (m, K) for softmax.
+
+        Computed in row chunks (:mod:`npdnn.chunking`): memory bounded whatever m,
+        X never copied, the same bits as one pass."""
+        forward = self.output.forward
+        if self.layer_dims[-1] == 1:
+            return map_rows(self, X, lambda ZL: forward(ZL)[0])
+        return map_rows(self, X, lambda ZL: forward(ZL).T)
 
     def decision_function(self, X):
-        """Logits ``Z_L``: (m,) for binary, (m, K) for softmax."""
-        ZL = self.forward(self._check(X))
-        return ZL[0] if self.layer_dims[-1] == 1 else np.ascontiguousarray(ZL.T)
+        """Logits ``Z_L``: (m,) for binary, (m, K) for softmax (in row chunks)."""
+        return map_rows(self, X, lambda ZL: ZL[0] if ZL.shape[0] == 1 else ZL.T)
 
     def predict(self, X, threshold=0.5):
         """Labels (m,) as int64: ``proba >= threshold`` for binary, argmax for softmax."""
@@ -353,8 +357,16 @@ class Network:
         return P.argmax(axis=1)
 
     def cost(self, X, y, l2=0.0, sample_weight=None):
-        """``J`` (float): mean (or weighted mean) cross-entropy plus ``l2/(2m) sum ||W||^2``."""
-        return self.objective(*self._check(X, y, sample_weight), l2)
+        """``J`` (float): mean (or weighted mean) cross-entropy plus ``l2/(2m) sum ||W||^2``
+        (forward pass in row chunks, the same bits as one pass)."""
+        X = checked_rows(X, self.n_features, self.dtype)
+        m = X.shape[0]
+        labels = check_labels(y, m, n_classes=max(self.layer_dims[-1], 2))
+        w = check_sample_weight(sample_weight, m)
+        J = chunked_cost(self, X, labels, 1.0 / m if w is None else normalized_weights(w, self.dtype))
+        if l2:
+            J += l2 / (2 * m) * self.l2_penalty()
+        return J
 
     def gradients(self, X, y, l2=0.0, sample_weight=None):
         """``{"dW1": ..., "db1": ..., ...}`` of J at the current parameters (copies)."""

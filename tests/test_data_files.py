@@ -1,0 +1,290 @@
+"""The data files people have: CSV (compressed, other separators, TSV), Parquet,
+.npy and .npz, through read_data and through the real ``npdnn`` command."""
+
+import io
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from npdnn.csv_fields import FieldCounter, Unsafe
+from npdnn.data_files import read_data
+from npdnn.datasets import DataError, _read_fast
+
+N = 120
+
+
+def frame():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((N, 3))
+    label = np.where(X[:, 0] - X[:, 1] > 0, "yes", "no")
+    return pd.DataFrame(
+        {"id": [f"r{i:03d}" for i in range(N)], "a": X[:, 0], "b": X[:, 1], "c": X[:, 2], "label": label}
+    )
+
+
+def write(df, folder, name):
+    """``df`` written as ``name``; returns (path, options for --target/--id/--drop)."""
+    path = str(folder / name)
+    opts = {"target": "label", "id": "id", "drop": ["id"], "sep": None}
+    if name.endswith(".npy"):
+        numbers = df.assign(id=np.arange(N), label=(df.label == "yes").astype(int))
+        np.save(path, numbers.to_numpy(dtype=np.float64))  # columns 0=id, 1-3 = a b c, 4 = label
+        return path, {"target": "-1", "id": "0", "drop": ["0"], "sep": None}
+    if name.endswith(".npz"):
+        np.savez(path, X=df[["a", "b", "c"]].to_numpy(), y=df.label.to_numpy(dtype=str), id=df.id.to_numpy(dtype=str))
+        return path, {"target": "y", "id": "id", "drop": [], "sep": None}
+    if ".parquet" in name:
+        df.to_parquet(path, index=False)
+    elif name.startswith("semicolon"):
+        df.to_csv(path, index=False, sep=";")
+        opts["sep"] = ";"
+    else:
+        df.to_csv(path, index=False, sep="\t" if ".tsv" in name else ",")  # compression from the suffix
+    return path, opts
+
+
+FILES = [
+    "d.csv",
+    "d.csv.gz",
+    "d.csv.bz2",
+    "d.csv.xz",
+    "d.csv.zst",
+    "d.tsv",
+    "d.tsv.gz",
+    "semicolon.csv",
+    "d.parquet",
+    "d.npy",
+    "d.npz",
+]
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_read_data_gives_the_same_rows_for_every_format(name, tmp_path):
+    df = frame()
+    path, o = write(df, tmp_path, name)
+    X, y, ids = read_data(path, o["target"], drop=o["drop"], sep=o["sep"], id_column=o["id"])
+    np.testing.assert_array_equal(np.asarray(X, dtype=np.float64), df[["a", "b", "c"]].to_numpy())
+    if name.endswith(".npy"):
+        assert y.dtype == np.int64 and y.tolist() == (df.label == "yes").astype(int).tolist()
+        assert np.asarray(ids).tolist() == list(range(N))
+    else:
+        assert y.tolist() == df.label.tolist() and np.asarray(ids).tolist() == df.id.tolist()
+    if hasattr(X, "columns"):
+        assert list(X.columns) == ["a", "b", "c"]
+
+
+def test_features_and_drop_choose_columns(tmp_path):
+    path, _ = write(frame(), tmp_path, "d.csv")
+    X, _, _ = read_data(path, "label", features=["c", "a"])
+    assert list(X.columns) == ["c", "a"]
+    X, _, _ = read_data(path, "label", drop=["id", "b"])
+    assert list(X.columns) == ["a", "c"]
+    X, _, _ = read_data(path, "label", features=["c", "a", "b"], drop=["a"])
+    assert list(X.columns) == ["c", "b"]
+    npy, _ = write(frame(), tmp_path, "d.npy")
+    X, y, _ = read_data(npy, "4", features=["3", "1"])
+    np.testing.assert_array_equal(X, frame()[["c", "a"]].to_numpy())
+    X, _, _ = read_data(npy, "-1", drop=["0"])
+    assert isinstance(X, np.memmap) or isinstance(X.base, np.memmap)  # a contiguous range stays a view of the file
+
+
+@pytest.mark.parametrize("name", ["d.csv", "d.parquet", "d.npy", "d.npz"])
+def test_a_missing_column_names_the_file_its_format_and_its_columns(name, tmp_path):
+    path, o = write(frame(), tmp_path, name)
+    with pytest.raises(DataError, match=r'has no (target )?column "zz"; its columns are "'):
+        read_data(path, "zz", drop=o["drop"])
+    with pytest.raises(DataError, match=r'has no column "zz"'):
+        read_data(path, o["target"], features=["zz"])
+    if not name.endswith(".csv"):
+        kind = {"d.parquet": "(Parquet)", "d.npy": "(NumPy .npy)", "d.npz": "(NumPy .npz)"}[name]
+        with pytest.raises(DataError, match=re.escape(f"{kind} has no column")):
+            read_data(path, "zz")
+
+
+@pytest.mark.parametrize("name", ["data.xlsx", "data.json", "data", "data.parquet.gz", "data.npy.xz"])
+def test_unsupported_formats_are_named(name, tmp_path):
+    (tmp_path / name).write_text("x")
+    with pytest.raises(DataError, match=r"unsupported data format \(.*\); expected one of \.csv, \.tsv"):
+        read_data(tmp_path / name, "y")
+
+
+def test_bad_cells_in_parquet_and_arrays(tmp_path):
+    df = frame()
+    df.loc[7, "b"] = np.nan
+    path, _ = write(df, tmp_path, "d.parquet")
+    with pytest.raises(DataError, match=r'\(Parquet\), row 7, column "b"'):
+        read_data(path, "label", drop=["id"])
+    df.to_parquet(path)
+    X = np.ones((5, 3))
+    X[3, 1] = np.inf
+    np.save(tmp_path / "x.npy", X)
+    with pytest.raises(DataError, match=r"\(NumPy \.npy\), row 3, column 1: inf is not finite"):
+        read_data(tmp_path / "x.npy", "-1")
+    text = frame().assign(a="x")
+    text.to_parquet(path, index=False)
+    with pytest.raises(DataError, match=r'column "a" holds (string|large_string); expected numbers'):
+        read_data(path, "label", drop=["id"])
+
+
+def test_csv_errors_keep_the_line_and_column_when_compressed(tmp_path):
+    import gzip
+
+    path = tmp_path / "bad.csv.gz"
+    with gzip.open(path, "wt") as f:
+        f.write("a,b,y\n1,2,0\n3,abc,1\n")
+    with pytest.raises(DataError, match=r'bad\.csv\.gz, line 3, column "b": "abc" is not a number'):
+        read_data(path, "y")
+    with gzip.open(path, "wt") as f:
+        f.write("a,b,y\n1,2,0\n3,4\n")
+    with pytest.raises(DataError, match=r"line 3: 2 fields; expected 3 as in the header"):
+        read_data(path, "y")
+
+
+def test_the_fast_path_reads_plain_compressed_and_tab_separated_files(tmp_path):
+    """pandas' C parser reads them (the csv module only gets files it cannot vouch for)."""
+    df = frame()
+    header = list(df.columns)
+    for name, sep in [("d.csv", ","), ("d.csv.gz", ","), ("d.tsv.xz", "\t")]:
+        path, _ = write(df, tmp_path, name)
+        fast = _read_fast(path, header, ["a", "b", "c"], "label", sep, "id")
+        assert fast is not None, name
+    quoted = tmp_path / "q.csv"
+    df.to_csv(quoted, index=False, quoting=1)  # every field quoted
+    assert _read_fast(str(quoted), header, ["a", "b", "c"], "label", ",", None) is None
+    X, y, _ = read_data(quoted, "label", drop=["id"])  # ... and the careful path reads it
+    np.testing.assert_array_equal(X.to_numpy(), df[["a", "b", "c"]].to_numpy())
+
+
+class Trickle(io.RawIOBase):
+    """A stream that returns at most a few bytes per read, to put block edges everywhere."""
+
+    def __init__(self, data, sizes):
+        self.data, self.sizes, self.pos = data, sizes, 0
+
+    def readable(self):
+        return True
+
+    def read(self, n=-1):
+        k = min(n if n >= 0 else len(self.data), next(self.sizes))
+        out = self.data[self.pos : self.pos + k]
+        self.pos += len(out)
+        return out
+
+
+@pytest.mark.parametrize(
+    "text, separators",
+    [
+        (b"a,b,c\n1,2,3\n\n4,5,6\n", 6),
+        (b"a,b,c\r\n1,2,3\r\n\r\n4,5,6", 6),
+        (b"a,b,c\n1,2,3\r4,5,6\n", None),
+        (b"a,b,c\n1,2,3\n\r", None),
+        (b'a,b,c\n1,"2",3\n', None),
+        (b"a,b,c\n1,\xc3\xa9,3\n", 4),
+        (b"a,b,c\n1,\xc3,3\n", None),
+        (b"a,b,c\n1,\x00,3\n", None),
+    ],
+)
+def test_field_counter_at_any_block_edge(text, separators):
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        sizes = iter(rng.integers(1, 4, 10_000).tolist())
+        counter = FieldCounter(Trickle(text, sizes), ",")
+        try:
+            while counter.read(7):
+                pass
+            counted = counter.separators
+        except Unsafe:
+            counted = None
+        assert counted == separators, (seed, text)
+
+
+@pytest.mark.parametrize(
+    "rows, line",
+    [
+        (["1,2,0", "3,4", "5,6,1"], 3),  # short: pandas pads it
+        (["1,2,0", "3,4,1,9", "5,6,1"], 3),  # long: pandas reading some columns drops the extra field
+        (["1,2,0", "3,4,1,9", "5,6"], 3),  # one long and one short: the separators add up
+        (["1,2,0", "3,4,1,", "5,6,1"], 3),
+    ],
+)
+@pytest.mark.parametrize("columns", [None, ["b"]])
+def test_ragged_rows_are_caught_whatever_columns_are_read(rows, line, columns, tmp_path):
+    path = tmp_path / "r.csv.gz"
+    import gzip
+
+    with gzip.open(path, "wt") as f:
+        f.write("a,b,y\n" + "\n".join(rows) + "\n")
+    with pytest.raises(DataError, match=rf"line {line}: \d fields; expected 3 as in the header"):
+        read_data(path, None if columns else "y", features=columns)
+
+
+# ---------------------------------------------------------------- the real command
+def npdnn(*args, cwd):
+    env = {**os.environ, "PYTHONWARNINGS": "error"}
+    return subprocess.run([sys.executable, "-m", "npdnn", *args], capture_output=True, text=True, cwd=cwd, env=env)
+
+
+# one file per format family (the compressions differ only in the decompressor, read_data tests each)
+CLI_FILES = ["d.csv", "d.csv.bz2", "d.tsv.gz", "semicolon.csv", "d.parquet", "d.npy", "d.npz"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", CLI_FILES)
+def test_each_format_through_the_command(name, tmp_path):
+    df = frame()
+    path, o = write(df, tmp_path, name)
+    sep = ["--sep", o["sep"]] if o["sep"] else []
+    drop = ["--drop", *o["drop"]] if o["drop"] else []
+    r = npdnn("train", "--data", path, "--target", o["target"], *drop, *sep, "--epochs", "3", "--quiet",
+              "--out", "m.npz", cwd=tmp_path)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "test" in r.stdout
+    if name.endswith(".npy"):  # a model without column names: the label column must not count as a feature
+        drop = ["--drop", "-1"]
+    r = npdnn("predict", "--model", "m.npz", "--data", path, "--id", o["id"], *drop, *sep, "--out", "p.csv",
+              cwd=tmp_path)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    preds = pd.read_csv(tmp_path / "p.csv", dtype=str)
+    assert list(preds.columns) == [o["id"], "prediction"]
+    expected_ids = [str(i) for i in range(N)] if name.endswith(".npy") else df.id.tolist()
+    assert [str(int(float(v))) if name.endswith(".npy") else v for v in preds[o["id"]]] == expected_ids
+    if name in ("d.csv.bz2", "d.npz", "d.parquet"):
+        r = npdnn("evaluate", "--model", "m.npz", "--data", path, "--target", o["target"], *drop, cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert "accuracy" in r.stdout
+
+
+@pytest.mark.slow
+def test_features_through_the_command(tmp_path):
+    path, _ = write(frame(), tmp_path, "d.csv")
+    r = npdnn("train", "--data", path, "--target", "label", "--features", "b", "a", "--epochs", "2", "--quiet",
+              "--out", "m.npz", cwd=tmp_path)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    r = npdnn("predict", "--model", "m.npz", "--data", path, "--drop", "a", cwd=tmp_path)
+    assert r.returncode == 2
+    assert 'needs feature column "a", which --features/--drop leave out' in r.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--data", "{tmp}/d.xlsx", "--target", "y"], r"d.xlsx: unsupported data format (.xlsx)"),
+        (["--data", "{tmp}/d.parquet", "--target", "zz"], '(Parquet) has no column "zz"'),
+        (["--data", "{tmp}/d.csv", "--target", "label", "--drop", "zz"], 'has no column "zz"'),
+        (["--dropo", "0.1"], "unrecognized arguments: --dropo 0.1"),
+        (["--data", "{tmp}/d.npz", "--target", "y", "--sep", ";"], "--sep applies to CSV and TSV files"),
+    ],
+)
+def test_command_errors_are_one_line_and_exit_2(args, message, tmp_path):
+    for name in ("d.csv", "d.parquet", "d.npz"):
+        write(frame(), tmp_path, name)
+    (tmp_path / "d.xlsx").write_bytes(b"PK")
+    r = npdnn("train", *[a.format(tmp=tmp_path) for a in args], "--epochs", "1", "--quiet", cwd=tmp_path)
+    assert r.returncode == 2
+    assert message in r.stderr and r.stderr.count("\n") == 1, r.stderr
