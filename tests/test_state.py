@@ -66,3 +66,22 @@ def test_estimator_pickle_and_clone_keep_working():
     assert np.shares_memory(back.network_.dense[0].W, back.network_.theta)
     refit = clone(est).fit(X, y)
     np.testing.assert_array_equal(refit.network_.theta, est.network_.theta)
+
+
+def test_cli_train_defaults_are_the_estimators():
+    # One place for the estimator's defaults (npdnn.options.ESTIMATOR_DEFAULTS): the CLI cannot drift.
+    from npdnn import DNNClassifier
+    from npdnn.cli import build_parser
+
+    args = build_parser().parse_args(["train"])
+    params = DNNClassifier().get_params()
+    cli = {
+        "hidden_layer_sizes": tuple(args.layers),
+        "activation": args.activation,
+        "optimizer": args.optimizer,
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "l2": args.l2,
+        "dropout": args.dropout,
+    }
+    assert cli == {k: params[k] for k in cli}

@@ -36,6 +36,7 @@ from .cli_options import (
 from .data_files import SUPPORTED, read_data
 from .datasets import DEFAULT_NAME, DEFAULT_TARGET, DataError, check_classes, load_default, show_label
 from .optimizers import OPTIMIZERS
+from .options import ESTIMATOR_DEFAULTS
 from .report import confusion, confusion_json, json_text, json_value, metrics, predicted, table, warnings_as_lines
 from .training import DivergenceError
 
@@ -428,7 +429,13 @@ def build_parser():
     )
     t.add_argument("--data", metavar="FILE", help="data file (default: the bundled breast-cancer data); " + DATA_HELP)
     t.add_argument("--target", metavar="COLUMN", help="the column holding the class labels (with --data)")
-    t.add_argument("--layers", type=int_list, default="64,32", metavar="64,32", help="hidden layer sizes")
+    t.add_argument(
+        "--layers",
+        type=int_list,
+        default=",".join(map(str, ESTIMATOR_DEFAULTS["hidden_layer_sizes"])),
+        metavar="64,32",
+        help="hidden layer sizes",
+    )
     t.add_argument(
         "--hidden",
         type=int_list,
@@ -437,13 +444,37 @@ def build_parser():
         metavar="64,32",
         help="the same as --layers",
     )
-    t.add_argument("--activation", choices=sorted(HIDDEN), default="relu", help="hidden-layer activation")
-    t.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam", help="update rule")
+    t.add_argument(
+        "--activation", choices=sorted(HIDDEN), default=ESTIMATOR_DEFAULTS["activation"], help="hidden-layer activation"
+    )
+    t.add_argument(
+        "--optimizer", choices=sorted(OPTIMIZERS), default=ESTIMATOR_DEFAULTS["optimizer"], help="update rule"
+    )
     t.add_argument("--learning-rate", type=positive_float, metavar="LR", help="step size (default: per optimizer)")
-    t.add_argument("--epochs", type=positive_int, default=200, metavar="N", help="passes over the training rows")
-    t.add_argument("--batch-size", type=positive_int, default=64, metavar="B", help="rows per mini-batch")
-    t.add_argument("--l2", type=nonnegative_float, default=0.0, metavar="L", help="L2 penalty lambda")
-    t.add_argument("--dropout", type=dropout_rate, default=0.0, metavar="P", help="drop rate after hidden layers")
+    t.add_argument(
+        "--epochs",
+        type=positive_int,
+        default=ESTIMATOR_DEFAULTS["epochs"],
+        metavar="N",
+        help="passes over the training rows",
+    )
+    t.add_argument(
+        "--batch-size",
+        type=positive_int,
+        default=ESTIMATOR_DEFAULTS["batch_size"],
+        metavar="B",
+        help="rows per mini-batch",
+    )
+    t.add_argument(
+        "--l2", type=nonnegative_float, default=ESTIMATOR_DEFAULTS["l2"], metavar="L", help="L2 penalty lambda"
+    )
+    t.add_argument(
+        "--dropout",
+        type=dropout_rate,
+        default=ESTIMATOR_DEFAULTS["dropout"],
+        metavar="P",
+        help="drop rate after hidden layers",
+    )
     t.add_argument(
         "--early-stopping", action="store_true", help="hold out 10%% of the training rows; stop when their loss stalls"
     )

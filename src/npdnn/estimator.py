@@ -32,7 +32,7 @@ from .diagnostics import ConvergenceWarning as NpdnnConvergenceWarning
 from .estimator_file import estimator_section, restore_estimator
 from .network import Network, network_from_file
 from .optimizers import get_optimizer
-from .options import default_learning_rate
+from .options import ESTIMATOR_DEFAULTS, default_learning_rate
 from .persistence import save_model
 from .progress import make_progress
 from .training import fit as train
@@ -145,15 +145,15 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        hidden_layer_sizes=(64, 32),
-        activation="relu",
+        hidden_layer_sizes=ESTIMATOR_DEFAULTS["hidden_layer_sizes"],
+        activation=ESTIMATOR_DEFAULTS["activation"],
         init=None,
-        optimizer="adam",
+        optimizer=ESTIMATOR_DEFAULTS["optimizer"],
         learning_rate=None,
-        epochs=200,
-        batch_size=64,
-        l2=0.0,
-        dropout=0.0,
+        epochs=ESTIMATOR_DEFAULTS["epochs"],
+        batch_size=ESTIMATOR_DEFAULTS["batch_size"],
+        l2=ESTIMATOR_DEFAULTS["l2"],
+        dropout=ESTIMATOR_DEFAULTS["dropout"],
         early_stopping=False,
         validation_fraction=0.1,
         patience=10,

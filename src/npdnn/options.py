@@ -3,7 +3,7 @@ once, before any work, and the estimator and the command line pass theirs throug
 the same ``fit`` (their own defaults differ, as scikit-learn's MLPClassifier's do,
 and are written once each: the estimator's ``__init__``, the CLI reads them from it).
 
-Owns: DEFAULT_RATES, default_learning_rate, check_fit_options, class_weights.
+Owns: DEFAULT_RATES, ESTIMATOR_DEFAULTS, default_learning_rate, check_fit_options, class_weights.
 Imports: NumPy and :mod:`npdnn.validation`.
 """
 
@@ -15,6 +15,19 @@ from .validation import check_positive, check_rate
 
 # Learning rate per optimizer name when none is given (the article's 0.0075 for gradient descent).
 DEFAULT_RATES = {"gd": 0.0075, "sgd": 0.0075, "momentum": 0.01, "nesterov": 0.01, "rmsprop": 0.001, "adam": 0.001}
+
+
+# DNNClassifier's defaults (MLPClassifier-like: Adam on mini-batches of 64), read by its signature and
+# by the command line's train options, so the two cannot drift apart.
+ESTIMATOR_DEFAULTS = {
+    "hidden_layer_sizes": (64, 32),
+    "activation": "relu",
+    "optimizer": "adam",
+    "epochs": 200,
+    "batch_size": 64,
+    "l2": 0.0,
+    "dropout": 0.0,
+}
 
 
 def default_learning_rate(optimizer):
