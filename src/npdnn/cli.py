@@ -27,6 +27,7 @@ from .cli_options import (
     class_weight_for,
     dropout_rate,
     int_list,
+    model_params,
     nonnegative_float,
     positive_float,
     positive_index,
@@ -140,7 +141,7 @@ def cmd_train(args):
         from .distributed.command import train
         from .estimator import DNNClassifier
 
-        return train(args, lambda message: _info(args, message), DNNClassifier)
+        return train(args, lambda message: _info(args, message), lambda: DNNClassifier(**model_params(args)))
     if (args.resume or args.resume_anyway) and args.checkpoint is None:
         raise CLIError("--resume needs --checkpoint PATH (the checkpoint file to continue from)")
     if (args.data is None) != (args.target is None):
@@ -174,18 +175,10 @@ def cmd_train(args):
     else:  # --test-size 0: train on every row; only training metrics can be reported
         X_train, X_test, y_train, y_test = X, None, y, np.empty(0, dtype=y.dtype)
     model = DNNClassifier(
-        hidden_layer_sizes=args.layers,
-        activation=args.activation,
-        optimizer=args.optimizer,
-        learning_rate=args.learning_rate,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        l2=args.l2,
+        **model_params(args),
         dropout=args.dropout,
         early_stopping=args.early_stopping,
         class_weight=weights,
-        standardize=True,
-        random_state=args.seed,
         verbose=not args.quiet and sys.stderr.isatty(),
     )
     _info(

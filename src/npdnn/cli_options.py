@@ -164,6 +164,22 @@ def class_weight_for(option, y, source, target):
     return weights
 
 
+def model_params(args):
+    """The DNNClassifier hyperparameters every ``npdnn train`` sets from its options
+    (local and distributed runs alike); features are always standardized."""
+    return dict(
+        hidden_layer_sizes=args.layers,
+        activation=args.activation,
+        optimizer=args.optimizer,
+        learning_rate=args.learning_rate,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        l2=args.l2,
+        standardize=True,
+        random_state=args.seed,
+    )
+
+
 def add_cluster_options(parser):
     """``--scheduler`` / ``--workers``: train on a Dask cluster (needs npdnn[dask])."""
     group = parser.add_mutually_exclusive_group()

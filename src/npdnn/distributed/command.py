@@ -30,9 +30,10 @@ def _read(pattern, target):
     return df.drop(columns=target), df[target]
 
 
-def train(args, info, estimator_class):
+def train(args, info, make_model):
     """Run ``npdnn train`` on the cluster; ``info(message)`` prints unless --quiet;
-    ``estimator_class`` is DNNClassifier (passed in: the estimator sits above this package)."""
+    ``make_model()`` returns the DNNClassifier to train, built from the options as a local
+    run builds it (passed in: the estimator and the CLI sit above this package)."""
     from distributed import Client, LocalCluster
 
     from ..datasets import DataError
@@ -60,17 +61,7 @@ def train(args, info, estimator_class):
         train_df, test_df = client.persist(parts)
         train_X, train_y = train_df.drop(columns=args.target), train_df[args.target]
         test_X, test_y = test_df.drop(columns=args.target), test_df[args.target]
-        model = estimator_class(
-            hidden_layer_sizes=args.layers,
-            activation=args.activation,
-            optimizer=args.optimizer,
-            learning_rate=args.learning_rate,
-            epochs=args.epochs,
-            batch_size=args.batch_size,
-            l2=args.l2,
-            standardize=True,
-            random_state=args.seed,
-        )
+        model = make_model()
         workers = len(client.scheduler_info(n_workers=-1)["workers"])
         info(f"data: {args.data} on {client.scheduler.address} ({workers} workers)")
         resume = "force" if getattr(args, "resume_anyway", False) else args.resume
