@@ -261,7 +261,7 @@ class _TrainingData:
         cost, correct = 0.0, 0
         for i in range(0, m, block):
             part = slice(i, min(i + block, m))
-            Xb = X[part] if rows is None else X.take(rows[part], axis=0) if X.flags.c_contiguous else X[rows[part]]
+            Xb = X[part] if rows is None else X[rows[part]]  # fancy indexing reads only these rows, any layout
             ZL = net.forward(Xb.T)  # (n_L, b)
             cost += float(net.output.cost(ZL, net.targets(labels[part]), 1.0 / m))
             P = net.output.forward(ZL)
