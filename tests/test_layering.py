@@ -44,6 +44,7 @@ RANKS = {
     "datasets": 7,
     "data_files": 7.2,  # every --data format (issue 13): CSV through datasets, Parquet, .npy, .npz
     "plotting": 7,
+    "holdout": 7,  # npdnn train's stratified train/test split, rows moved in place (issue 13)
     "report": 7,
     "profiling": 7,  # times a network's fit from outside (wraps instance methods); imports optimizers, options
     "estimator_file": 7,

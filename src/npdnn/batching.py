@@ -36,6 +36,8 @@ from .losses import normalized_weights
 
 # Largest training set (bytes) gathered whole once per epoch instead of batch by batch.
 WHOLE_EPOCH_GATHER_BYTES = 1 << 26
+# Rows of an F-ordered X gathered and transposed at a time: a scratch that stays in L2 cache.
+TRANSPOSE_BLOCK_BYTES = 1 << 18
 
 
 def split_indices(n, fraction, rng):
@@ -68,22 +70,28 @@ class Batches:
         self.shuffle = shuffle and b < m  # one full batch: a reordered sum would change only the rounding
         self.w_total = None if w is None else float(w.sum())
         n_x = X.shape[1]
+        # An F-ordered X (what a DataFrame holds) is read by columns: see _sorted_windows.
+        self.by_columns = X.flags.f_contiguous and not X.flags.c_contiguous
         # Rows per window: all of them when they fit the budget. Else one batch, gathered right before
         # the GEMMs read it, while it is in cache (a 64 MB window costs B 10% per epoch) -- except for
         # an F-ordered X, whose gather costs far more per row than that: whole batches up to the budget.
         fit_rows = WHOLE_EPOCH_GATHER_BYTES // max(1, n_x * X.dtype.itemsize)
         if m <= fit_rows or b == m:
             self.window = m
-        elif X.flags.f_contiguous and not X.flags.c_contiguous:
+        elif self.by_columns:
             self.window = max(b, fit_rows // b * b)
         else:
             self.window = b
         self.views = rows is None and X.flags.c_contiguous and not self.shuffle
         self.Xbuf = None if self.views else np.empty((self.window, n_x), dtype=X.dtype)
-        self.Ybuf = np.empty((Y.shape[0], self.window), dtype=Y.dtype)
-        self._T = None  # (n_x, window) scratch for gathering an F-ordered X
-        self.fixed = None  # without shuffling: the training rows, gathered once (when they fit)
-        if not self.views and not self.shuffle and self.window == m:
+        # F order, shuffled: each batch is gathered from the window's C-ordered copy into Bbuf.
+        sorted_batches = self.by_columns and self.shuffle
+        self.Bbuf = np.empty((b, n_x), dtype=X.dtype) if sorted_batches else None
+        self.Ybuf = np.empty((Y.shape[0], b if sorted_batches else self.window), dtype=Y.dtype)
+        self._T = None  # flat scratch for gathering an F-ordered X in blocks of rows (see _gather)
+        self._mask = self._inv = None  # (m_all,) scratch of _sorted_rows
+        self.fixed = None  # the training rows, gathered once when they fit (unshuffled, or F-ordered)
+        if not self.views and self.window == m and (not self.shuffle or self.by_columns):
             self.fixed = self._gather(self._rows(np.arange(m)), self.Xbuf)
 
     def _rows(self, local):
@@ -94,15 +102,59 @@ class Batches:
         X = self.X
         if X.flags.c_contiguous:
             return X.take(idx, axis=0, out=out, mode="clip")
-        if X.flags.f_contiguous:  # X.T is C-ordered: gather its columns, then transpose into out
+        if X.flags.f_contiguous:
+            # X.T is C-ordered: gather its columns for a block of rows into a small scratch T
+            # (n_x, block) that stays in cache, then transpose it into out. In increasing row
+            # order (_sorted_windows) each column of X is read front to back.
             n_x, k = X.shape[1], idx.shape[0]
-            if self._T is None or self._T.shape[1] < k:
-                self._T = np.empty((n_x, k), dtype=X.dtype)
-            T = X.T.take(idx, axis=1, out=self._T[:, :k], mode="clip")
-            np.copyto(out, T.T)
+            if self._T is None:
+                block = max(1, TRANSPOSE_BLOCK_BYTES // max(1, n_x * X.dtype.itemsize))
+                self._T = np.empty(n_x * min(block, self.window), dtype=X.dtype)
+            block = self._T.shape[0] // max(1, n_x)
+            for start in range(0, k, block):
+                end = min(start + block, k)
+                T = self._T[: n_x * (end - start)].reshape(n_x, end - start)  # contiguous: take writes in place
+                X.T.take(idx[start:end], axis=1, out=T, mode="clip")
+                np.copyto(out[start:end], T.T)
             return out
         np.copyto(out, X[idx])  # strided: advanced indexing reads only these rows
         return out
+
+    def _sorted_rows(self, idx):
+        """``(sorted_idx, pos)``: ``idx`` (k distinct rows of X) in increasing order, and the
+        position of each in it (``sorted_idx[pos] == idx``), in O(k) plus one scan of a
+        byte per row of X: no O(k log k) sort per window."""
+        m_all = self.X.shape[0]
+        if self._mask is None:
+            self._mask = np.zeros(m_all, dtype=bool)
+            self._inv = np.empty(m_all, dtype=np.int32 if m_all < 2**31 else np.intp)
+        self._mask[idx] = True
+        sorted_idx = np.flatnonzero(self._mask)
+        self._mask[idx] = False
+        self._inv[sorted_idx] = np.arange(sorted_idx.shape[0], dtype=self._inv.dtype)
+        return sorted_idx, self._inv[idx]
+
+    def _sorted_windows(self, local):
+        """``(Xb, Yb, wb)`` for each batch of one shuffled window of an F-ordered X.
+
+        Speed trick: rows of an F-ordered X gathered in the epoch's random order cost one
+        cache miss per value (each column is read at random). So the window's rows are
+        gathered in increasing row order, which reads every column front to back, into a
+        C-ordered copy U (window, n_x); then each batch takes its rows from U in the
+        epoch's order, as a C-ordered X would be gathered. The same rows in the same order
+        reach the network: the parameters are bit-identical to C order's.
+        """
+        if self.fixed is not None:  # every training row fits: U holds them all, in X's order
+            U, pos = self.fixed, local
+        else:
+            sorted_idx, pos = self._sorted_rows(self._rows(local))
+            U = self._gather(sorted_idx, self.Xbuf[: local.shape[0]])
+        for start in range(0, local.shape[0], self.b):
+            batch = local[start : start + self.b]
+            k = batch.shape[0]
+            Xb = U.take(pos[start : start + k], axis=0, out=self.Bbuf[:k], mode="clip")
+            Yb = self.Y.take(batch, axis=1, out=self.Ybuf[:, :k], mode="clip")
+            yield Xb, Yb, None if self.w is None else self.w[batch]
 
     def _windows(self, order):
         """``(Xw, Yw, ww)`` for consecutive windows of the epoch: rows in batch order."""
@@ -116,6 +168,9 @@ class Batches:
                 if order is not None
                 else np.arange(start, min(start + self.window, m))
             )
+            if order is not None and self.by_columns:
+                yield from self._sorted_windows(local)
+                continue
             k = local.shape[0]
             Xw = self._gather(self._rows(local), self.Xbuf[:k])
             Yw = Y.take(local, axis=1, out=self.Ybuf[:, :k], mode="clip")

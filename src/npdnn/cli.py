@@ -164,14 +164,11 @@ def cmd_train(args):
             f"{source}: --test-size {args.test_size} of {len(y)} rows gives {n_test} test and {len(y) - n_test} "
             f"training rows; expected at least one row per class ({n_classes}) in each"
         )
-    from sklearn.model_selection import train_test_split  # imported once the input is known to be good
+    from .estimator import DNNClassifier  # imported once the input is known to be good
+    from .holdout import holdout
 
-    from .estimator import DNNClassifier
-
-    if args.test_size > 0:
-        X_train, X_test, y_train, y_test = train_test_split(
-            X, y, test_size=args.test_size, random_state=args.seed, stratify=y
-        )
+    if args.test_size > 0:  # rows of X move in place (no copy): training rows first, then the test rows
+        X_train, X_test, y_train, y_test, X, y = holdout(X, y, args.test_size, args.seed)
     else:  # --test-size 0: train on every row; only training metrics can be reported
         X_train, X_test, y_train, y_test = X, None, y, np.empty(0, dtype=y.dtype)
     model = DNNClassifier(
