@@ -38,12 +38,17 @@ CASES = {
 }
 
 
+# Gather budget in rows of X: all of them (gathered once per epoch, or once per fit in F
+# order), 40 (windows of whole batches of 16: 32 rows, the last one shorter), 0 (one batch).
+BUDGET_ROWS = {"whole epoch": None, "windows": 40, "batch by batch": 0}
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
-@pytest.mark.parametrize("whole_epoch", [True, False])
+@pytest.mark.parametrize("budget", sorted(BUDGET_ROWS))
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_every_layout_trains_bit_identically(tmp_path, monkeypatch, case, whole_epoch, dtype):
-    if not whole_epoch:
-        monkeypatch.setattr(batching, "WHOLE_EPOCH_GATHER_BYTES", 0)
+def test_every_layout_trains_bit_identically(tmp_path, monkeypatch, case, budget, dtype):
+    if BUDGET_ROWS[budget] is not None:
+        monkeypatch.setattr(batching, "WHOLE_EPOCH_GATHER_BYTES", BUDGET_ROWS[budget] * 5 * np.dtype(dtype).itemsize)
     X, y = make_data(101, 5, dtype=dtype)
     results = {}
     for name, Xl in _layouts(X, tmp_path).items():
