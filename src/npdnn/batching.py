@@ -10,15 +10,23 @@ How rows are gathered: a window of consecutive batches of the epoch's order at a
 time, into a reused buffer of at most :data:`WHOLE_EPOCH_GATHER_BYTES`; batches are
 then consecutive views of it. A training set that fits is gathered whole once per epoch
 (fewer, larger gathers: 7% faster per epoch on benchmark workload A); a larger one
-batch by batch (or, in F order, in windows of whole batches), so memory stays at X plus
-a constant. ``take(mode="clip")`` skips the
+batch by batch, so memory stays at X plus a constant. ``take(mode="clip")`` skips the
 bounds check (the indices are a permutation): 25-35% faster on B and C. ``np.take``
-copies a non-C-contiguous source whole before gathering, so an F-ordered X (what a
-DataFrame holds) is gathered through its C-ordered transpose, and any other layout by
-fancy indexing, which reads only the rows asked for. Gathering rows of an F-ordered X
-touches one cache line per value instead of one per few values: above the threshold it
-costs more than in C order (see benchmarks/README.md); a C-ordered copy, where memory
-allows, is the fastest input.
+copies a non-C-contiguous source whole before gathering, so an F-ordered X is gathered
+through its C-ordered transpose, and any other layout by fancy indexing, which reads
+only the rows asked for.
+
+An F-ordered X (what a DataFrame holds) is the one layout whose rows are expensive to
+gather: in the epoch's random order every value is a cache miss (a column is read at
+random). So its rows are copied in increasing row order, which reads each column front
+to back, a block at a time through a scratch that stays in cache (``TRANSPOSE_BLOCK_BYTES``)
+and is transposed into a C-ordered buffer U; each batch then takes its rows from U in
+the epoch's order, as from a C-ordered X. U holds all the training rows, copied once per
+fit, when they fit the budget; else one window of whole batches of the epoch's order,
+copied per window (its rows put in order with a mask of one byte per row of X, no sort).
+One epoch of ``[50, 64, 32, 1]`` on 400,000 x 50 float32 (80 MB, above the budget):
+F order 1.02-1.07x the C-ordered time, against 1.16-1.34x for the unsorted gather it
+replaced (``benchmarks/layouts.py``; table in benchmarks/README.md).
 
 Without shuffling, C-ordered X is cut into views; other layouts are gathered the same way
 (once for good when all the training rows fit the buffer).
@@ -74,7 +82,7 @@ class Batches:
         self.by_columns = X.flags.f_contiguous and not X.flags.c_contiguous
         # Rows per window: all of them when they fit the budget. Else one batch, gathered right before
         # the GEMMs read it, while it is in cache (a 64 MB window costs B 10% per epoch) -- except for
-        # an F-ordered X, whose gather costs far more per row than that: whole batches up to the budget.
+        # an F-ordered X: whole batches up to the budget, so that sorting a window's rows pays.
         fit_rows = WHOLE_EPOCH_GATHER_BYTES // max(1, n_x * X.dtype.itemsize)
         if m <= fit_rows or b == m:
             self.window = m
