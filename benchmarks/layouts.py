@@ -30,7 +30,7 @@ of gathering rows of an F-ordered X (the alternatives measured for issue 13):
 One BLAS thread (``OPENBLAS_NUM_THREADS=1``, set here unless already set)::
 
     nice -n 10 .venv/bin/python benchmarks/layouts.py --repeats 5
-    nice -n 10 .venv/bin/python benchmarks/layouts.py --variant rev:9898778 --layouts C F
+    nice -n 10 .venv/bin/python benchmarks/layouts.py --variant rev:9898778 --layouts C F --json raw.jsonl
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import importlib.util  # noqa: E402
+import json  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -164,7 +165,11 @@ def main():
     parser.add_argument("--layouts", nargs="+", choices=LAYOUTS, default=list(LAYOUTS))
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--variant", default="sorted")
+    parser.add_argument("--json", metavar="PATH", help="append the raw times (one JSON line per m and layout) here")
+    parser.add_argument("--pooled", metavar="PATH", help="only print the table of every run --json appended to PATH")
     args = parser.parse_args()
+    if args.pooled:
+        return pooled(args.pooled)
     described = use_variant(args.variant)
     names = ["C"] + [name for name in args.layouts if name != "C"]
     print(
@@ -189,6 +194,10 @@ def main():
                 ratios = [t / c for t, c in zip(times[name], times["C"], strict=True)]
                 same = np.array_equal(theta[name], theta["C"])
                 rows.append((m, X.nbytes, name, times[name], ratios, same))
+                if args.json:
+                    with open(args.json, "a") as f:
+                        record = {"variant": args.variant, "m": m, "layout": name, "s": times[name], "C": times["C"]}
+                        f.write(json.dumps({**record, "theta_equal": same, "load": os.getloadavg()[0]}) + "\n")
             del data
     print(f"# load average {os.getloadavg()[0]:.2f} at end\n")
     print("| m | X MB (float32) | layout | median s | median ratio to C | ratio range | theta == C |")
@@ -197,6 +206,31 @@ def main():
         print(
             f"| {m:,} | {nbytes / 1e6:.0f} | {name} | {statistics.median(seconds):.3f} | "
             f"{statistics.median(ratios):.2f} | {min(ratios):.2f}-{max(ratios):.2f} | {'yes' if same else 'NO'} |"
+        )
+    return 0
+
+
+def pooled(path):
+    """The median ratio to C and its range over every repeat of every run recorded in ``path``."""
+    runs = {}
+    for line in open(path):
+        r = json.loads(line)
+        key = (r["variant"], r["m"], r["layout"])
+        runs.setdefault(key, []).append(r)
+    print("| variant | m | layout | runs | repeats | median ratio to C | ratio range | load averages | theta == C |")
+    print("| --- | ---: | --- | ---: | ---: | ---: | --- | --- | --- |")
+
+    def order(item):
+        variant, m, name = item[0]
+        return variant, m, LAYOUTS.index(name)
+
+    for (variant, m, name), records in sorted(runs.items(), key=order):
+        ratios = [t / c for r in records for t, c in zip(r["s"], r["C"], strict=True)]
+        loads = [r["load"] for r in records]
+        print(
+            f"| {variant} | {m:,} | {name} | {len(records)} | {len(ratios)} | {statistics.median(ratios):.2f} | "
+            f"{min(ratios):.2f}-{max(ratios):.2f} | {min(loads):.1f}-{max(loads):.1f} | "
+            f"{'yes' if all(r['theta_equal'] for r in records) else 'NO'} |"
         )
     return 0
 
