@@ -24,9 +24,10 @@ and is transposed into a C-ordered buffer U; each batch then takes its rows from
 the epoch's order, as from a C-ordered X. U holds all the training rows, copied once per
 fit, when they fit the budget; else one window of whole batches of the epoch's order,
 copied per window (its rows put in order with a mask of one byte per row of X, no sort).
-One epoch of ``[50, 64, 32, 1]`` on 400,000 x 50 float32 (80 MB, above the budget):
-F order 1.02-1.07x the C-ordered time, against 1.16-1.34x for the unsorted gather it
-replaced (``benchmarks/layouts.py``; table in benchmarks/README.md).
+One epoch of ``[50, 64, 32, 1]`` on 400,000 x 50 float32 (80 MB, above the budget), median
+of 15 repeats on the loaded shared machine: F order 1.12x the C-ordered time, a DataFrame
+1.09x, against 1.34x and 1.37x for the gather in random order it replaced, and 1.39x and
+1.49x for these same blocks in random order (``benchmarks/layouts.py``; benchmarks/README.md).
 
 Without shuffling, C-ordered X is cut into views; other layouts are gathered the same way
 (once for good when all the training rows fit the buffer).
