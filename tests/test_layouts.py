@@ -100,3 +100,23 @@ def test_fit_does_not_copy_X(layout, extra, monkeypatch):
     # O(m x n_x) ones are not: any copy of X (24 MB) would exceed the bound.
     bound = 0.1 * X.nbytes + 64 * m
     assert peak < bound, f"fit allocated {peak / 1e6:.1f} MB over a {X.nbytes / 1e6:.1f} MB X"
+
+
+def test_an_f_ordered_x_above_the_budget_needs_one_budget_of_buffers(monkeypatch):
+    # F order, 24 MB of X, an 8 MB budget: the window buffer (at most the budget), a cache-sized
+    # scratch, one batch, and O(m) indices (permutation, a row mask, positions: ~36 bytes a row).
+    # Gathering the window's columns whole into a second window-sized scratch costs another budget.
+    rng = np.random.default_rng(0)
+    m, n = 100_000, 30
+    X = np.asfortranarray(rng.standard_normal((m, n)))
+    y = (X[:, 0] > 0).astype(np.int64)
+    budget = 8 << 20
+    monkeypatch.setattr(batching, "WHOLE_EPOCH_GATHER_BYTES", budget)
+    net = npdnn.Network([n, 8, 1], seed=0)
+    tracemalloc.start()
+    try:
+        net.fit(X, y, epochs=1, optimizer="adam", batch_size=256, seed=0, diagnostics=False)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1.25 * budget + 48 * m, f"fit allocated {peak / 1e6:.1f} MB with a {budget / 1e6:.1f} MB budget"
