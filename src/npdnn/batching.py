@@ -46,6 +46,8 @@ from .losses import normalized_weights
 # Largest training set (bytes) gathered whole once per epoch instead of batch by batch.
 WHOLE_EPOCH_GATHER_BYTES = 1 << 26
 # Rows of an F-ordered X gathered and transposed at a time: a scratch that stays in L2 cache.
+# A window of 335,488 sorted rows of a 400,000 x 50 float32 X: 25 ms in blocks of 256 KiB (22 ms
+# of 1 MiB, 30 ms of 16 KiB), the same rows in random order 145 ms, a C-ordered copy of X 24 ms.
 TRANSPOSE_BLOCK_BYTES = 1 << 18
 
 
