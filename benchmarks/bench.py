@@ -268,6 +268,11 @@ def set_threads(n):
     os.environ["TF_NUM_INTEROP_THREADS"] = "1"
     if n == 1:  # XLA's CPU client: no Eigen thread pool for its dots
         os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false").strip()
+    # XLA's CPU runtime runs its own pool whatever the environment says (a 2048^2 dot ran at the
+    # two-core rate with the flag above): the first n cores, which the workers inherit, hold it to n
+    cores = sorted(os.sched_getaffinity(0))
+    if n < len(cores):
+        os.sched_setaffinity(0, cores[:n])
 
 
 def _start_worker(impl, wname, dtype_name, quick):
