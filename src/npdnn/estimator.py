@@ -205,6 +205,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         if warm is None:
             self.__dict__.pop("network_", None)  # a refit that fails leaves the estimator unfitted, not stale
         dtype = self._input_dtype() if warm is None else warm["dtype"]
+        given = X
         X, y = validate_data(self, _real(X), y, dtype=dtype, reset=warm is None)  # warm: the same features
         classes, labels = self._encode_labels(y)
         if warm is not None:
@@ -219,7 +220,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             opt = self._make_optimizer()
         else:
             mean, scale, net, opt = warm["mean"], warm["scale"], warm["network"], warm["optimizer"]
-        X_in = X if mean is None else (X - mean) / scale
+        X_in = X if mean is None else _standardized_for_training(X, given, mean, scale)
         window = self._window()
         diagnostics = FitDiagnostics(
             X_in,
@@ -578,6 +579,18 @@ def _fit_standardization(X, w):
     constant = (high == low) | ~(scale > 0)
     scale[constant] = 1.0
     return mean.astype(X.dtype), scale.astype(X.dtype)
+
+
+def _standardized_for_training(X, given, mean, scale):
+    """``(X - mean) / scale`` (the operations of prediction's chunks, in X's dtype) holding at
+    most one array of X's size: in place when X is a converted copy this fit made (never the
+    caller's array, nor a view of it), else into one new C-ordered array, the batches' fastest
+    layout. ``(X - mean) / scale`` as written held two (the difference, then the quotient)."""
+    own = X is not given and X.flags.owndata and X.flags.writeable
+    out = X if own else np.empty(X.shape, dtype=X.dtype)
+    np.subtract(X, mean, out=out)
+    out /= scale
+    return out
 
 
 def _real(X):
