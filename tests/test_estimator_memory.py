@@ -83,7 +83,7 @@ def test_fit_leaves_the_callers_x_unchanged_and_trains_on_the_same_bits(kind):
         "float64 into float32": np.asfortranarray(X32.astype(np.float64)),
     }[kind]
     before = np.array(X, copy=True)
-    params = dict(hidden_layer_sizes=(8,), epochs=3, batch_size=64, random_state=0, dtype="float32")
+    params = dict(hidden_layer_sizes=(8,), epochs=3, batch_size=64, random_state=0, dtype="float32", standardize=True)
     model = DNNClassifier(**params).fit(X, y)
     np.testing.assert_array_equal(np.asarray(X), before)
     reference = DNNClassifier(**params).fit(X32, y)  # C-ordered float32: the layout-free reference
