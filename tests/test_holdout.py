@@ -75,7 +75,7 @@ def test_the_split_does_not_copy_X(kind, monkeypatch):
 def test_npdnn_train_fits_on_a_view_of_the_data_it_read(tmp_path, monkeypatch):
     # In process: the frame read from the CSV, and the X that fit receives, must share memory
     # (train_test_split's X_train is a copy) and hold the 75% training rows.
-    from npdnn import cli
+    from npdnn import cli, cli_commands
     from npdnn.estimator import DNNClassifier
 
     rng = np.random.default_rng(0)
@@ -83,7 +83,7 @@ def test_npdnn_train_fits_on_a_view_of_the_data_it_read(tmp_path, monkeypatch):
     lines = ["a,b,c,label"] + [f"{a},{b},{c},{'yes' if a + b > 0 else 'no'}" for a, b, c in X]
     (tmp_path / "d.csv").write_text("\n".join(lines) + "\n")
     seen = {}
-    read, fit = cli.read_data, DNNClassifier.fit
+    read, fit = cli_commands.read_data, DNNClassifier.fit
 
     def read_data(*args, **kwargs):
         seen["read"] = out = read(*args, **kwargs)
@@ -93,7 +93,7 @@ def test_npdnn_train_fits_on_a_view_of_the_data_it_read(tmp_path, monkeypatch):
         seen["fit"] = X
         return fit(self, X, y, *args, **kwargs)
 
-    monkeypatch.setattr(cli, "read_data", read_data)
+    monkeypatch.setattr(cli_commands, "read_data", read_data)
     monkeypatch.setattr(DNNClassifier, "fit", spy_fit)
     argv = ["train", "--data", str(tmp_path / "d.csv"), "--target", "label", "--test-size", "0.25"]
     assert cli.main([*argv, "--epochs", "1", "--layers", "2", "--quiet"]) == 0

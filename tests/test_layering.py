@@ -53,6 +53,7 @@ RANKS = {
     "loading": 9,
     "onnx_skl2onnx": 9,  # registers DNNClassifier's converter with skl2onnx
     "cli_options": 9,
+    "cli_commands": 9.5,  # what each npdnn command does; cli parses and dispatches to them
     "cli": 10,
     "__main__": 11,
     "__init__": 12,
