@@ -48,6 +48,7 @@ RANKS = {
     "report": 7,
     "profiling": 7,  # times a network's fit from outside (wraps instance methods); imports optimizers, options
     "estimator_file": 7,
+    "standardization": 7,  # the estimator's (X - mean) / scale, fitted in chunks, applied with one copy
     "distributed": 7.5,  # npdnn.distributed (issue 14): uses the edges above, the estimator dispatches to it
     "estimator": 8,
     "loading": 9,

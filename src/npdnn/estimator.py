@@ -26,7 +26,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .activations import sigmoid
 from .archive import ModelFileError
-from .chunking import chunk_rows, map_rows, row_slices
+from .chunking import map_rows
 from .diagnostics import DEFAULT_TOL, FitDiagnostics
 from .diagnostics import ConvergenceWarning as NpdnnConvergenceWarning
 from .estimator_file import estimator_section, restore_estimator
@@ -35,6 +35,8 @@ from .optimizers import get_optimizer
 from .options import ESTIMATOR_DEFAULTS, default_learning_rate
 from .persistence import save_model
 from .progress import make_progress
+from .standardization import fit_standardization as _fit_standardization
+from .standardization import standardized_for_training as _standardized_for_training
 from .training import fit as train
 from .validation import check_dtype, check_sample_weight, is_ready
 
@@ -547,50 +549,6 @@ def _check_weighted_classes(classes, labels, w):
 def _py(value):
     """A label as plain Python (``'spam'``, not ``np.str_('spam')``) for messages."""
     return value.item() if isinstance(value, np.generic) else value
-
-
-def _fit_standardization(X, w):
-    """Per-feature ``mean`` and ``scale`` (n_features,) in X's dtype, weighted by
-    ``w`` when given; a constant feature gets scale 1 so nothing is divided by 0.
-
-    Two passes over X in row chunks, each chunk converted to float64 on its own:
-    no float64 copy of the whole X (scikit-learn's StandardScaler makes one)."""
-    m, n = X.shape
-    pieces = row_slices(m, chunk_rows([n], 8))
-    W = float(m) if w is None else float(w.sum())
-
-    def weighted_sum(values, piece):  # sum_i w_i values_i over the chunk's rows, (n,)
-        return values.sum(axis=0) if w is None else w[piece] @ values
-
-    total, low, high = np.zeros(n), np.full(n, np.inf), np.full(n, -np.inf)
-    for piece in pieces:
-        B = X[piece].astype(np.float64)  # (rows, n)
-        total += weighted_sum(B, piece)
-        np.minimum(low, B.min(axis=0), out=low)
-        np.maximum(high, B.max(axis=0), out=high)
-    mean = total / W
-    squares = np.zeros(n)
-    for piece in pieces:
-        B = X[piece].astype(np.float64)
-        B -= mean
-        B *= B
-        squares += weighted_sum(B, piece)
-    scale = np.sqrt(squares / W)
-    constant = (high == low) | ~(scale > 0)
-    scale[constant] = 1.0
-    return mean.astype(X.dtype), scale.astype(X.dtype)
-
-
-def _standardized_for_training(X, given, mean, scale):
-    """``(X - mean) / scale`` (the operations of prediction's chunks, in X's dtype) holding at
-    most one array of X's size: in place when X is a converted copy this fit made (never the
-    caller's array, nor a view of it), else into one new C-ordered array, the batches' fastest
-    layout. ``(X - mean) / scale`` as written held two (the difference, then the quotient)."""
-    own = X is not given and X.flags.owndata and X.flags.writeable
-    out = X if own else np.empty(X.shape, dtype=X.dtype)
-    np.subtract(X, mean, out=out)
-    out /= scale
-    return out
 
 
 def _real(X):
