@@ -30,7 +30,6 @@ LEFT_OUT_FOR_CORE_MUTANTS = (
     "tests/test_estimator.py::",
     "tests/test_estimator_surface.py::",
     "tests/test_diagnostics.py::",
-    "tests/test_chunked_prediction.py::",
     "tests/test_layouts.py::test_fit_does_not_copy_X",
 )
 

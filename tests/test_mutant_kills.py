@@ -158,3 +158,115 @@ def test_resume_with_other_validation_rows_is_refused(tmp_path):
         npdnn.ModelFileError, match=r"belongs to a different run \(validation_rows: checkpoint '[0-9a-f]+'"
     ):
         npdnn.Network([3, 4, 1], seed=1).fit(X, y, resume=True, **{**kw, "epochs": 4})
+
+
+# ---------------------------------------------------------------- issue 19, the whole-scope run
+def test_textbook_dense_backward_adds_no_l2_term_unless_asked():
+    rng = np.random.default_rng(6)
+    dense = npdnn.Network([3, 2, 1], seed=0, fast=False).dense[0]
+    A_prev, dA = rng.standard_normal((3, 5)), rng.standard_normal((2, 5))
+    dense.forward(A_prev)
+    dense.backward(dA)
+    dZ = dA * (dense.A > 0)  # ReLU
+    np.testing.assert_allclose(dense.dW, dZ @ A_prev.T, rtol=1e-15)
+    dense.backward(dA, 0.5)
+    np.testing.assert_allclose(dense.dW, dZ @ A_prev.T + 0.5 * dense.W, rtol=1e-15)
+
+
+def test_rmsprop_names_a_bad_epsilon():
+    with pytest.raises(ValueError, match=r"^epsilon must be a number > 0; got 0\.0$"):
+        optimizers.RMSProp(0.01, epsilon=0.0)
+
+
+def test_optimizer_repr_names_the_class_and_rate():
+    assert repr(optimizers.GD(0.5)) == "GD(learning_rate=0.5)"
+    assert repr(optimizers.Adam(0.25)) == "Adam(learning_rate=0.25)"
+
+
+def test_a_callback_that_overrides_nothing_never_stops_training():
+    X, y = np.random.default_rng(7).standard_normal((12, 3)), np.arange(12) % 2
+    history = npdnn.Network([3, 2, 1], seed=0).fit(X, y, epochs=3, callbacks=[npdnn.callbacks.Callback()])
+    assert len(history["loss"]) == 3
+
+
+def test_lambda_callback_hooks_get_their_arguments_and_one_without_epoch_end_never_stops():
+    X, y = np.random.default_rng(7).standard_normal((12, 3)), np.arange(12) % 2
+    seen = []
+    cb = npdnn.callbacks.LambdaCallback(
+        on_train_begin=lambda net: seen.append(("begin", net)),
+        on_epoch_begin=lambda epoch: seen.append(("epoch", epoch)),
+        on_train_end=lambda net, history: seen.append(("end", net, history)),
+    )
+    net = npdnn.Network([3, 2, 1], seed=0)
+    history = net.fit(X, y, epochs=3, callbacks=[cb])
+    assert seen == [("begin", net), ("epoch", 0), ("epoch", 1), ("epoch", 2), ("end", net, history)]
+    assert len(history["loss"]) == 3
+
+
+def test_forward_overflow_in_the_first_row_alone_is_found():
+    from npdnn.callbacks import forward_is_finite
+
+    net = npdnn.Network([1, 1], seed=0)
+    net.params["W1"], net.params["b1"] = [[1e200]], [[0.0]]
+    X = np.array([[1e200], [1.0], [-1.0]])
+    assert forward_is_finite(net, X[1:]) is True
+    assert forward_is_finite(net, X) is False
+
+
+def test_params_cannot_be_deleted_and_show_their_shapes():
+    net = npdnn.Network([3, 2, 1], seed=0)
+    with pytest.raises(TypeError, match=r"^parameters cannot be deleted; the architecture is fixed at construction$"):
+        del net.params["W1"]
+    assert repr(net.params) == "Params(W1: (2, 3), b1: (2, 1), W2: (1, 2), b2: (1, 1))"
+
+
+def test_network_load_reads_back_a_network_of_the_calling_class(tmp_path):
+    class Sub(npdnn.Network):
+        pass
+
+    net = npdnn.Network([3, 2, 1], seed=0)
+    net.save(tmp_path / "net.npz")
+    back = Sub.load(tmp_path / "net.npz")
+    assert type(back) is Sub
+    np.testing.assert_array_equal(back.theta, net.theta)
+
+
+@pytest.mark.parametrize("K", [1, 2, 3])
+def test_decision_function_shape_and_values(K):
+    X = np.random.default_rng(8).standard_normal((5, 3))
+    net = npdnn.Network([3, 4, K], seed=0)
+    ZL = net.forward(X.T)
+    expected = ZL[0] if K == 1 else ZL.T  # (m,) for binary, (m, K) for softmax
+    np.testing.assert_array_equal(net.decision_function(X), expected)
+    assert net.decision_function(X[:1]).shape == expected[:1].shape
+
+
+def test_gradients_use_the_sample_weights():
+    rng = np.random.default_rng(9)
+    X, y = rng.standard_normal((6, 3)), np.array([0, 1, 0, 1, 1, 0])
+    net = npdnn.Network([3, 4, 1], seed=0)
+    weighted = net.gradients(X, y, sample_weight=[1.0, 1.0, 1.0, 0.0, 0.0, 0.0])
+    first_half = net.gradients(X[:3], y[:3])
+    for key, value in first_half.items():
+        np.testing.assert_allclose(weighted[key], value, rtol=1e-12, atol=1e-15, err_msg=key)
+
+
+def test_torch_and_onnx_exports_through_the_network_methods():
+    from npdnn import onnx_export
+
+    X = np.random.default_rng(10).standard_normal((5, 3))
+    net = npdnn.Network([3, 4, 1], seed=0)
+    logits = net.to_torch()(torch.tensor(X)).detach().numpy()[:, 0]
+    proba = net.to_torch(probabilities=True)(torch.tensor(X)).detach().numpy()[:, 0]
+    np.testing.assert_allclose(logits, net.decision_function(X), rtol=1e-12)
+    np.testing.assert_allclose(proba, net.predict_proba(X), rtol=1e-12)
+
+    class Sub(npdnn.Network):
+        pass
+
+    back = Sub.from_torch(net.to_torch())
+    assert type(back) is Sub
+    np.testing.assert_array_equal(back.theta, net.theta)
+    onx = net.to_onnx(classes=["no", "yes"], opset=15)
+    assert onx.SerializeToString() == onnx_export.to_onnx(net, classes=["no", "yes"], opset=15).SerializeToString()
+    assert onx.SerializeToString() != net.to_onnx().SerializeToString()
