@@ -270,3 +270,62 @@ def test_torch_and_onnx_exports_through_the_network_methods():
     onx = net.to_onnx(classes=["no", "yes"], opset=15)
     assert onx.SerializeToString() == onnx_export.to_onnx(net, classes=["no", "yes"], opset=15).SerializeToString()
     assert onx.SerializeToString() != net.to_onnx().SerializeToString()
+
+
+def test_early_stopping_state_stores_the_best_loss_as_a_number_and_infinity_as_a_string():
+    es = npdnn.callbacks.EarlyStopping()
+    assert es.state_dict() == {"best": "inf", "best_epoch": -1, "wait": 0}  # JSON has no infinity
+    es.run = npdnn.callbacks.Run(npdnn.Network([2, 1], seed=0), None, None, None, 1)
+    es.on_epoch_end(0, {"loss": 0.25})
+    state = es.state_dict()
+    assert state["best"] == 0.25 and type(state["best"]) is float
+
+
+def test_predict_gives_int64_labels_and_the_threshold_itself_counts_as_positive():
+    X = np.random.default_rng(11).standard_normal((6, 3))
+    net = npdnn.Network([3, 4, 1], seed=0)
+    P = net.predict_proba(X)
+    labels = net.predict(X, threshold=P[2])
+    assert labels.dtype == np.int64
+    np.testing.assert_array_equal(labels, (P >= P[2]).astype(np.int64))
+    assert labels[2] == 1
+
+
+def test_an_unpickled_textbook_network_stays_textbook():
+    import pickle
+
+    net = npdnn.Network([3, 4, 1], seed=0, fast=False)
+    back = pickle.loads(pickle.dumps(net))
+    assert back.fast is False
+    assert type(back.dense[0]) is npdnn.layers.Dense
+
+
+def test_optimizer_state_refuses_unknown_entries_and_accepts_missing_arrays():
+    adam = optimizers.Adam(0.01)
+    with pytest.raises(
+        ValueError,
+        match=r"^Adam state has unknown entries \['velocity'\]; expected t, learning_rate and \['m_sum', 'v_sum'\]$",
+    ):
+        adam.load_state_dict({"t": 0, "learning_rate": 0.01, "velocity": np.zeros(3)})
+    adam.load_state_dict(optimizers.Adam(0.5).state_dict())  # before any step: no arrays yet
+    assert adam.learning_rate == 0.5 and adam.m_sum is None and adam.v_sum is None
+
+
+def test_resume_with_other_validation_rows_of_the_same_labels_is_refused(tmp_path):
+    # The checkpoint digests the held-out row indices, not their labels: find a network seed
+    # whose split (drawn from the network's own generator, seed=None) holds out other rows
+    # with the same label sequence as seed 0's.
+    from npdnn.batching import split_indices
+
+    rng = np.random.default_rng(5)
+    X, y = rng.standard_normal((20, 3)), np.array([1, 0] + [0] * 17 + [1])
+    held_out = {s: split_indices(20, 0.25, npdnn.Network([3, 4, 1], seed=s).rng)[1] for s in range(40)}
+    other = next(
+        s
+        for s in range(1, 40)
+        if not np.array_equal(held_out[s], held_out[0]) and np.array_equal(y[held_out[s]], y[held_out[0]])
+    )
+    kw = dict(optimizer="adam", learning_rate=0.01, epochs=2, checkpoint=tmp_path / "run.npz", validation_fraction=0.25)
+    npdnn.Network([3, 4, 1], seed=0).fit(X, y, **kw)
+    with pytest.raises(npdnn.ModelFileError, match=r"belongs to a different run \(validation_rows: checkpoint"):
+        npdnn.Network([3, 4, 1], seed=other).fit(X, y, resume=True, **{**kw, "epochs": 4})
