@@ -329,3 +329,81 @@ def test_resume_with_other_validation_rows_of_the_same_labels_is_refused(tmp_pat
     npdnn.Network([3, 4, 1], seed=0).fit(X, y, **kw)
     with pytest.raises(npdnn.ModelFileError, match=r"belongs to a different run \(validation_rows: checkpoint"):
         npdnn.Network([3, 4, 1], seed=other).fit(X, y, resume=True, **{**kw, "epochs": 4})
+
+
+def test_dropout_layer_is_the_identity_outside_training_and_at_rate_zero():
+    from npdnn.layers import Dropout
+
+    A, dA = np.ones((2, 3)), np.full((2, 3), 2.0)
+    off = Dropout(after=1, rate=0.5, rng=np.random.default_rng(0))
+    assert off.forward(A) is A and off.D is None  # training defaults to False
+    assert off.backward(dA) is dA
+    zero = Dropout(after=1, rate=0.0, rng=np.random.default_rng(0))
+    assert zero.forward(A, training=True) is A and zero.D is None
+    with pytest.raises(ValueError, match=r"^Dropout needs a random generator: set layer.rng before training$"):
+        Dropout(after=1, rate=0.5).forward(A, training=True)
+
+
+def test_gradients_after_a_dropout_fit_use_no_mask():
+    X, y = np.random.default_rng(12).standard_normal((10, 3)), np.arange(10) % 2
+    net = npdnn.Network([3, 5, 1], seed=0)
+    net.fit(X, y, epochs=2, dropout=0.5, seed=0)
+    net.predict(X)  # a forward pass outside training after the masks of training
+    plain = npdnn.Network([3, 5, 1], seed=0)
+    plain.theta[...] = net.theta
+    for key, value in plain.gradients(X, y).items():
+        np.testing.assert_array_equal(net.gradients(X, y)[key], value, err_msg=key)
+
+
+def test_params_assignment_errors_name_the_parameter():
+    net = npdnn.Network([3, 2, 1], seed=0)
+    bias = r"^params\['b1'\] must have shape \(2, 1\) to hold one bias per unit of layer 1 \(2 units\); got \(3,\)$"
+    with pytest.raises(ValueError, match=bias):
+        net.params["b1"] = np.zeros(3)
+    finite = r"^params\['W1'\] must hold finite real numbers; got dtype float64 with non-finite or non-numeric values$"
+    with pytest.raises(ValueError, match=finite):
+        net.params["W1"] = np.full((2, 3), np.nan)
+
+
+def test_from_config_takes_the_seed_and_refuses_a_non_dict():
+    net = npdnn.Network([3, 2, 1], seed=3)
+    np.testing.assert_array_equal(npdnn.Network.from_config(net.get_config(), seed=3).theta, net.theta)
+    with pytest.raises(ValueError, match=r"^a network config must be a dict; got list$"):
+        npdnn.Network.from_config([3, 2, 1])
+
+
+def test_copies_keep_the_dropout_rates_and_share_the_generator_object():
+    import copy
+    import pickle
+
+    net = npdnn.Network([3, 4, 4, 1], seed=0)
+    net.set_dropout([0.25, 0.5])
+    for back in (pickle.loads(pickle.dumps(net)), copy.deepcopy(net)):
+        assert [layer.rate for layer in back.dropout] == [0.25, 0.5]
+    # load_state_dict sets the generator's state in place (dropout layers may hold it) when
+    # the bit generators match, and builds one of the state's kind when they do not
+    target = npdnn.Network([3, 4, 4, 1], seed=1)
+    rng = target.rng
+    target.load_state_dict(net.state_dict())
+    assert target.rng is rng and target.rng.random() == copy.deepcopy(net).rng.random()
+    mt = npdnn.Network([3, 4, 4, 1], seed=np.random.Generator(np.random.MT19937(5)))
+    target.load_state_dict(mt.state_dict())
+    assert type(target.rng.bit_generator).__name__ == "MT19937"
+    assert target.rng.random() == mt.rng.random()
+
+
+def test_objective_defaults_to_no_l2_and_no_dropout():
+    X, y = np.random.default_rng(13).standard_normal((8, 3)), np.arange(8) % 2
+    net = npdnn.Network([3, 5, 1], seed=0)
+    net.set_dropout(0.5)
+    net.dropout[0].rng = np.random.default_rng(0)
+    assert net.objective(X.T, net.targets(y), 1.0 / 8) == pytest.approx(net.cost(X, y), rel=1e-14)
+
+
+def test_gradients_of_a_float32_network_are_computed_in_float32():
+    X, y = np.random.default_rng(14).standard_normal((8, 3)), np.arange(8) % 2
+    net = npdnn.Network([3, 5, 1], seed=0, dtype=np.float32)
+    from_64 = net.gradients(X, y)
+    from_32 = net.gradients(X.astype(np.float32), y)
+    for key, value in from_32.items():
+        np.testing.assert_array_equal(from_64[key], value, err_msg=key)
