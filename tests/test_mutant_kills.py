@@ -407,3 +407,58 @@ def test_gradients_of_a_float32_network_are_computed_in_float32():
     from_32 = net.gradients(X.astype(np.float32), y)
     for key, value in from_32.items():
         np.testing.assert_array_equal(from_64[key], value, err_msg=key)
+
+
+def _early_stopping(**kw):
+    es = npdnn.callbacks.EarlyStopping(**kw)
+    es.run = npdnn.callbacks.Run(npdnn.Network([2, 1], seed=0), None, None, None, 1)
+    return es
+
+
+def test_early_stopping_defaults_monitor_the_validation_loss_with_a_patience_of_10():
+    es = _early_stopping()
+    assert es.on_epoch_end(0, {"loss": 0.5, "val_loss": 0.25}) is False
+    assert es.best == 0.25
+    stops = [es.on_epoch_end(epoch, {"loss": 0.1, "val_loss": 0.3}) for epoch in range(1, 11)]
+    assert stops == [False] * 9 + [True]  # the 10th epoch without improvement stops
+    alone = _early_stopping()  # no validation data: the training loss is monitored
+    alone.on_epoch_end(0, {"loss": 0.5})
+    assert alone.best == 0.5 and alone.best_epoch == 0
+
+
+def test_early_stopping_modes_and_min_delta():
+    assert _early_stopping().mode == "min"
+    acc = _early_stopping(monitor="val_accuracy")
+    assert acc.mode == "max"
+    acc.on_epoch_end(0, {"val_accuracy": 0.5})
+    acc.on_epoch_end(1, {"val_accuracy": 0.75})
+    assert acc.best_epoch == 1  # higher is better
+    assert _early_stopping(monitor="val_accuracy", mode="max").mode == "max"
+    delta = _early_stopping(min_delta=0.1)
+    delta.on_epoch_end(0, {"loss": 1.0})
+    delta.on_epoch_end(1, {"loss": 0.95})  # better, but by less than min_delta
+    assert (delta.best_epoch, delta.wait) == (0, 1)
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"patience": 0}, r"^patience must be a positive integer; got 0$"),
+        ({"patience": True}, r"^patience must be a positive integer; got True$"),
+        ({"patience": "3"}, r"^patience must be a positive integer; got '3'$"),
+        ({"min_delta": -0.1}, r"^min_delta must be a number >= 0; got -0\.1$"),
+        ({"min_delta": True}, r"^min_delta must be a number >= 0; got True$"),
+    ],
+)
+def test_early_stopping_refuses_bad_patience_and_min_delta(kw, match):
+    with pytest.raises(ValueError, match=match):
+        npdnn.callbacks.EarlyStopping(**kw)
+
+
+def test_early_stopping_without_a_best_epoch_leaves_the_parameters():
+    es = _early_stopping()
+    net = npdnn.Network([3, 2, 1], seed=0)
+    before, history = net.theta.copy(), {}
+    es.on_train_end(net, history)
+    assert history == {"best_epoch": -1}
+    np.testing.assert_array_equal(net.theta, before)
