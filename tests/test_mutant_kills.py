@@ -462,3 +462,24 @@ def test_early_stopping_without_a_best_epoch_leaves_the_parameters():
     es.on_train_end(net, history)
     assert history == {"best_epoch": -1}
     np.testing.assert_array_equal(net.theta, before)
+
+
+def test_adam_defaults_and_refused_coefficients():
+    assert optimizers.Adam().learning_rate == 0.001
+    assert optimizers.Adam(beta1=0.0, beta2=0.0).beta1 == 0.0  # no averaging is valid
+    for name in ("beta1", "beta2"):
+        for bad in (1.0, "0.5", True):
+            with pytest.raises(ValueError, match=rf"^{name} must be a number in \[0, 1\); got {bad!r}$"):
+                optimizers.Adam(**{name: bad})
+    with pytest.raises(ValueError, match=r"^epsilon must be a number > 0; got 0$"):
+        optimizers.Adam(epsilon=0)
+
+
+def test_a_model_file_with_an_unknown_activation_names_the_description(tmp_path):
+    from npdnn.archive import write_archive
+
+    net = npdnn.Network([3, 2, 1], seed=0)
+    spec = {"layer_dims": [3, 2, 1], "hidden_activation": "swish", "init": "he", "dtype": "float64"}
+    write_archive(tmp_path / "a.npz", {"theta": net.theta}, {"network": spec}, "model", 1)
+    with pytest.raises(npdnn.ModelFileError, match=r"a\.npz has an invalid network description \{.*'swish'.*\} \("):
+        npdnn.load(tmp_path / "a.npz")
