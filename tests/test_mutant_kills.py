@@ -483,3 +483,59 @@ def test_a_model_file_with_an_unknown_activation_names_the_description(tmp_path)
     write_archive(tmp_path / "a.npz", {"theta": net.theta}, {"network": spec}, "model", 1)
     with pytest.raises(npdnn.ModelFileError, match=r"a\.npz has an invalid network description \{.*'swish'.*\} \("):
         npdnn.load(tmp_path / "a.npz")
+
+
+@pytest.mark.parametrize("K", [1, 3])
+def test_validation_logs_over_several_blocks_equal_the_cost_and_accuracy(K, monkeypatch):
+    from npdnn import training
+
+    rng = np.random.default_rng(15)
+    X, y = rng.standard_normal((30, 4)), np.arange(30) % max(K, 2)
+    Xv, yv = rng.standard_normal((11, 4)), np.arange(11) % max(K, 2)
+    monkeypatch.setattr(training, "VALIDATION_BLOCK_BYTES", 3 * 4 * 8)  # blocks of 3 rows: 3, 3, 3, 2
+    net = npdnn.Network([4, 5, K], seed=1)
+    history = net.fit(X, y, optimizer="adam", learning_rate=0.05, epochs=2, validation_data=(Xv, yv))
+    assert history["val_loss"][-1] == pytest.approx(net.cost(Xv, yv), rel=1e-12)
+    assert history["val_accuracy"][-1] == np.mean(net.predict(Xv) == yv)
+    assert 0 < history["val_accuracy"][-1] < 1  # some right, some wrong: a miscount shows
+
+
+def test_validation_accuracy_counts_a_probability_of_one_half_as_class_1():
+    # Training rows of zeros with balanced labels: every gradient is 0, so the parameters stay
+    # 0 and every validation probability is exactly 0.5, predicted as class 1 (as predict does).
+    X, y = np.zeros((2, 3)), np.array([0, 1])
+    Xv, yv = np.random.default_rng(16).standard_normal((3, 3)), np.array([1, 1, 0])
+    net = npdnn.Network([3, 1], seed=0)
+    net.params["W1"] = np.zeros((1, 3))
+    history = net.fit(X, y, epochs=1, validation_data=(Xv, yv), diagnostics=False)
+    assert history["val_accuracy"] == [2 / 3]
+
+
+def test_the_overflow_bound_counts_the_biases():
+    from npdnn.callbacks import may_overflow
+
+    # layer 1: W = 0, b = 1e300; layer 2: W = 1e10: Z2 = 1e310 overflows float64
+    assert may_overflow([(0.0, 1e300, 1), (1e10, 0.0, 1)], 1.0, np.float64) is True
+    assert may_overflow([(0.0, 1e3, 1), (1e10, 0.0, 1)], 1.0, np.float64) is False
+
+
+def test_a_shuffled_x_over_the_gather_budget_is_gathered_a_batch_at_a_time(monkeypatch):
+    # A C-ordered X of 4 MB over a budget lowered to 256 kB: each batch is gathered alone, so
+    # fit allocates O(m) arrays (permutation, targets) but nothing of X's size.
+    import tracemalloc
+
+    from npdnn import batching
+
+    rng = np.random.default_rng(17)
+    m, n = 20_000, 25
+    X = rng.standard_normal((m, n))
+    y = (X[:, 0] > 0).astype(np.int64)
+    net = npdnn.Network([n, 4, 1], seed=0)
+    monkeypatch.setattr(batching, "WHOLE_EPOCH_GATHER_BYTES", 1 << 18)
+    tracemalloc.start()
+    try:
+        net.fit(X, y, epochs=1, optimizer="adam", batch_size=32, seed=0)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 0.1 * X.nbytes + 64 * m, f"fit allocated {peak / 1e6:.1f} MB over a {X.nbytes / 1e6:.1f} MB X"
