@@ -539,3 +539,94 @@ def test_a_shuffled_x_over_the_gather_budget_is_gathered_a_batch_at_a_time(monke
     finally:
         tracemalloc.stop()
     assert peak < 0.1 * X.nbytes + 64 * m, f"fit allocated {peak / 1e6:.1f} MB over a {X.nbytes / 1e6:.1f} MB X"
+
+
+def test_an_f_ordered_x_over_the_gather_budget_trains_like_one_window(monkeypatch):
+    from npdnn import batching
+
+    rng = np.random.default_rng(18)
+    X, y = np.asfortranarray(rng.standard_normal((250, 3))), rng.integers(0, 2, 250)
+    kw = dict(optimizer="adam", learning_rate=0.01, epochs=2, batch_size=4, seed=3)
+    one = npdnn.Network([3, 4, 1], seed=0)
+    h1 = one.fit(X, y, **kw)
+    monkeypatch.setattr(batching, "WHOLE_EPOCH_GATHER_BYTES", 100 * 3 * 8)  # windows of 100 rows
+    windowed = npdnn.Network([3, 4, 1], seed=0)
+    h2 = windowed.fit(X, y, **kw)
+    np.testing.assert_array_equal(h1["loss"], h2["loss"])
+    np.testing.assert_array_equal(one.theta, windowed.theta)
+
+
+def _noisy(seed=19, m=60):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((m, 5)), rng.integers(0, 2, m)
+
+
+def test_early_stopping_without_restore_best_keeps_the_last_parameters():
+    X, y = _noisy()
+    kw = dict(optimizer="adam", learning_rate=0.05, epochs=200, early_stopping=True, patience=3, seed=0)
+    last, best = npdnn.Network([5, 16, 1], seed=0), npdnn.Network([5, 16, 1], seed=0)
+    history = last.fit(X, y, restore_best=False, **kw)
+    best.fit(X, y, **kw)
+    assert history["best_epoch"] < len(history["loss"]) - 1  # it stopped after its best epoch
+    assert not np.array_equal(last.theta, best.theta)
+
+
+def test_training_applies_dropout():
+    X, y = _noisy()
+    kw = dict(optimizer="adam", learning_rate=0.01, epochs=2, seed=0)
+    plain, dropped = npdnn.Network([5, 8, 1], seed=0), npdnn.Network([5, 8, 1], seed=0)
+    plain.fit(X, y, **kw)
+    dropped.fit(X, y, dropout=0.5, **kw)
+    assert not np.array_equal(plain.theta, dropped.theta)
+
+
+def test_the_plateau_schedule_watches_the_validation_loss():
+    # The training loss falls every epoch while the validation loss of noise labels rises: a
+    # plateau on val_loss halves the rate, one on the training loss would not.
+    X, y = _noisy(m=80)
+    Xv, yv = _noisy(seed=20, m=40)
+    net = npdnn.Network([5, 32, 1], seed=0)
+    history = net.fit(
+        X, y, optimizer="adam", learning_rate=0.05, epochs=12, seed=0, validation_data=(Xv, yv), lr_schedule="plateau"
+    )
+    assert np.all(np.diff(history["loss"][2:]) < 0)  # the training loss keeps falling
+    assert history["lr"][-1] < 0.05
+
+
+def test_a_stopped_run_records_the_epochs_it_ran(tmp_path):
+    X, y = _noisy()
+    kw = dict(optimizer="adam", learning_rate=0.05, early_stopping=True, patience=3, seed=0, checkpoint=tmp_path / "c")
+    n = len(npdnn.Network([5, 16, 1], seed=0).fit(X, y, epochs=200, **kw)["loss"])
+    assert n < 200
+    again = npdnn.Network([5, 16, 1], seed=0).fit(X, y, epochs=n, resume=True, **kw)
+    assert len(again["loss"]) == n
+    with pytest.raises(npdnn.ModelFileError, match=rf"has already run {n} epochs, more than the {n - 1} asked for"):
+        npdnn.Network([5, 16, 1], seed=0).fit(X, y, epochs=n - 1, resume=True, **kw)
+
+
+def test_sample_weights_apply_to_the_training_rows_of_a_validation_split():
+    from npdnn.batching import split_indices
+
+    X, y = _noisy(m=20)
+    w = np.linspace(0.1, 2.0, 20)
+    train, _ = split_indices(20, 0.25, np.random.default_rng(4))
+    net = npdnn.Network([5, 3, 1], seed=0)
+    expected = net.cost(X[train], y[train], sample_weight=w[train])
+    history = net.fit(X, y, sample_weight=w, validation_fraction=0.25, seed=4, learning_rate=1e-300, epochs=1)
+    assert history["loss"][0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_validation_data_is_checked_as_x_val_in_the_networks_dtype():
+    X, y = _noisy(m=8)
+    net = npdnn.Network([5, 2, 1], seed=0, dtype=np.float32)
+    with pytest.raises(ValueError, match=r"but got \(4, m\): X_val has 4 features, the network was built for n_x = 5$"):
+        net.fit(X, y, epochs=1, validation_data=(np.zeros((4, 4)), np.arange(4) % 2))
+    with pytest.raises(ValueError, match=r"^X_val value 1e\+39 at row 0, column 0 is too large for float32"):
+        net.fit(X, y, epochs=1, validation_data=(np.full((4, 5), 1e39), np.arange(4) % 2))
+
+
+def test_history_holds_exactly_the_logged_keys():
+    X, y = _noisy(m=12)
+    assert list(npdnn.Network([5, 2, 1], seed=0).fit(X, y, epochs=1)) == ["loss", "lr"]
+    with_val = npdnn.Network([5, 2, 1], seed=0).fit(X, y, epochs=1, validation_fraction=0.25)
+    assert list(with_val) == ["loss", "lr", "val_loss", "val_accuracy"]
