@@ -630,3 +630,10 @@ def test_history_holds_exactly_the_logged_keys():
     assert list(npdnn.Network([5, 2, 1], seed=0).fit(X, y, epochs=1)) == ["loss", "lr"]
     with_val = npdnn.Network([5, 2, 1], seed=0).fit(X, y, epochs=1, validation_fraction=0.25)
     assert list(with_val) == ["loss", "lr", "val_loss", "val_accuracy"]
+
+
+def test_the_epoch_log_counts_against_the_epochs_asked_for(capsys):
+    X, y = _noisy(m=12)
+    npdnn.Network([5, 2, 1], seed=0).fit(X, y, epochs=2, verbose=2)
+    err = capsys.readouterr().err
+    assert "Epoch 1/2" in err and "Epoch 2/2" in err
