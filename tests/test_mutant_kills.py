@@ -637,3 +637,150 @@ def test_the_epoch_log_counts_against_the_epochs_asked_for(capsys):
     npdnn.Network([5, 2, 1], seed=0).fit(X, y, epochs=2, verbose=2)
     err = capsys.readouterr().err
     assert "Epoch 1/2" in err and "Epoch 2/2" in err
+
+
+def test_fit_defaults_train_100_epochs_quietly_and_warn_when_still_improving(capsys):
+    X, y = _noisy(m=12)
+    with pytest.warns(npdnn.diagnostics.ConvergenceWarning):
+        history = npdnn.Network([5, 2, 1], seed=0).fit(X, y, learning_rate=0.05)
+    assert len(history["loss"]) == 100
+    assert capsys.readouterr().err == ""
+
+
+def test_validation_data_and_a_fraction_together_are_refused():
+    X, y = _noisy(m=12)
+    with pytest.raises(ValueError, match=r"^give either validation_data or validation_fraction, not both$"):
+        npdnn.Network([5, 2, 1], seed=0).fit(X, y, epochs=1, validation_data=(X, y), validation_fraction=0.25)
+    with pytest.raises(ValueError, match=r"^validation_data must be a pair \(X_val, y_val\)$"):
+        npdnn.Network([5, 2, 1], seed=0).fit(X, y, epochs=1, validation_data=(X, y, y))
+
+
+def test_a_checkpoint_path_of_another_run_is_overwritten_unless_resuming(tmp_path):
+    X, y = _noisy(m=12)
+    path = tmp_path / "c.npz"
+    npdnn.Network([5, 2, 1], seed=0).fit(X, y, epochs=2, checkpoint=path)
+    assert path.exists()  # written after the first epoch (checkpoint_every=1)
+    history = npdnn.Network([5, 2, 1], seed=0).fit(X + 1.0, y, epochs=3, checkpoint=path)
+    assert len(history["loss"]) == 3
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"shuffle": False},
+        {"dropout": 0.25},
+        {"early_stopping": True},
+        {"patience": 4},
+        {"restore_best": False},
+        {"seed": 5},
+    ],
+)
+def test_resume_with_other_options_is_refused(tmp_path, change):
+    X, y = _noisy(m=20)
+    kw = dict(optimizer="adam", epochs=2, batch_size=5, seed=1, validation_fraction=0.25, early_stopping=True)
+    kw["checkpoint"] = tmp_path / "c.npz"
+    npdnn.Network([5, 3, 1], seed=0).fit(X, y, **kw)
+    if change == {"early_stopping": True}:
+        change = {"early_stopping": False}
+    option = next(iter(change))
+    option = "early_stopping" if option in ("patience", "restore_best") else option
+    with pytest.raises(
+        npdnn.ModelFileError,
+        match=rf"belongs to a different run \({option}: checkpoint",
+    ):
+        npdnn.Network([5, 3, 1], seed=0).fit(X, y, resume=True, **{**kw, "epochs": 3, **change})
+
+
+def test_a_generator_seed_is_not_fingerprinted_as_a_number(tmp_path):
+    X, y = _noisy(m=20)
+    kw = dict(epochs=2, batch_size=5, checkpoint=tmp_path / "c.npz")
+    npdnn.Network([5, 3, 1], seed=0).fit(X, y, seed=np.random.default_rng(1), **kw)
+    history = npdnn.Network([5, 3, 1], seed=0).fit(X, y, seed=np.random.default_rng(1), resume=True, **kw)
+    assert len(history["loss"]) == 2
+
+
+def test_class_weight_multiplies_the_sample_weight():
+    X, y = _noisy(m=10)
+    w = np.linspace(0.5, 1.5, 10)
+    cw = {0: 2.0, 1: 0.5}
+    net = npdnn.Network([5, 3, 1], seed=0)
+    expected = net.cost(X, y, sample_weight=w * np.where(y == 0, 2.0, 0.5))
+    history = net.fit(X, y, sample_weight=w, class_weight=cw, learning_rate=1e-300, epochs=1, diagnostics=False)
+    assert history["loss"][0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_weights_that_sum_to_zero_are_refused_and_small_ones_are_not():
+    X, y = np.random.default_rng(21).standard_normal((4, 3)), np.array([0, 0, 1, 1])
+    net = npdnn.Network([3, 1], seed=0)
+    with pytest.raises(ValueError, match=r"^class_weight and sample_weight together give every sample weight zero$"):
+        net.fit(X, y, sample_weight=[0.0, 0.0, 1.0, 1.0], class_weight={0: 1.0, 1: 0.0}, epochs=1)
+    net.fit(X, y, sample_weight=[0.1, 0.1, 0.1, 0.1], class_weight={0: 1.0, 1: 1.0}, epochs=1, diagnostics=False)
+    X8, y8 = np.random.default_rng(22).standard_normal((8, 3)), np.arange(8) % 2
+    val_only = np.zeros(8)
+    val_only[np.sort(np.random.default_rng(4).permutation(8)[:2])] = 1.0  # the two rows the split holds out
+    with pytest.raises(ValueError, match=r"^every training sample has weight zero$"):
+        net.fit(X8, y8, sample_weight=val_only, validation_fraction=0.25, seed=4, epochs=1)
+    net.fit(X8, y8, sample_weight=np.full(8, 0.05), validation_fraction=0.25, seed=4, epochs=1, diagnostics=False)
+
+
+def test_y_val_is_checked_against_the_networks_classes():
+    X, y = _noisy(m=8)
+    with pytest.raises(ValueError, match=r"^y_val must hold labels in \{0, 1\}; got values \[2\]$"):
+        npdnn.Network([5, 2, 1], seed=0).fit(X, y, epochs=1, validation_data=(X[:3], np.array([0, 1, 2])))
+    y3 = np.arange(8) % 3
+    history = npdnn.Network([5, 2, 3], seed=0).fit(X, y3, epochs=1, validation_data=(X[:3], np.array([0, 1, 2])))
+    assert len(history["val_loss"]) == 1  # three classes: label 2 is valid
+
+
+def test_max_row_norm_finds_the_first_row_and_float32_squares_that_overflow_quietly():
+    import warnings
+
+    from npdnn.callbacks import max_row_norm
+
+    X = np.array([[3.0, 4.0], [1.0, 0.0], [0.0, 1.0]])
+    assert max_row_norm(X) == 5.0
+    big = np.full((2, 2), 1e20, dtype=np.float32)  # squares overflow float32: redone in float64
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert max_row_norm(big) == pytest.approx(np.sqrt(2) * 1e20, rel=1e-6)
+
+
+def test_set_dropout_names_the_count_expected():
+    with pytest.raises(ValueError, match=r"^dropout needs one rate per hidden layer: this network has 1; got 2 rates$"):
+        npdnn.Network([3, 4, 1], seed=0).set_dropout([0.1, 0.2])
+
+
+def test_one_optimizer_steps_parameters_of_another_size():
+    opt = optimizers.GD(0.5)
+    a, b = np.zeros(5), np.zeros(7)
+    opt.step(a, np.ones(5))
+    opt.step(b, np.ones(7))
+    np.testing.assert_array_equal(b, np.full(7, -0.5))
+
+
+def test_checkpoints_are_written_every_epoch_by_default(tmp_path):
+    X, y = _noisy(m=12)
+
+    def interrupt(epoch):
+        if epoch == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        npdnn.Network([5, 2, 1], seed=0).fit(
+            X,
+            y,
+            epochs=3,
+            checkpoint=tmp_path / "c.npz",
+            callbacks=[npdnn.callbacks.LambdaCallback(on_epoch_begin=interrupt)],
+        )
+    assert (tmp_path / "c.npz").exists()  # saved after the first epoch
+    with pytest.raises(KeyboardInterrupt):
+        npdnn.Network([5, 2, 1], seed=0).fit(
+            X,
+            y,
+            epochs=3,
+            checkpoint=tmp_path / "d.npz",
+            checkpoint_every=2,
+            callbacks=[npdnn.callbacks.LambdaCallback(on_epoch_begin=interrupt)],
+        )
+    assert not (tmp_path / "d.npz").exists()  # the first save comes after the second epoch
