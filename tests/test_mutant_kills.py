@@ -784,3 +784,75 @@ def test_checkpoints_are_written_every_epoch_by_default(tmp_path):
             callbacks=[npdnn.callbacks.LambdaCallback(on_epoch_begin=interrupt)],
         )
     assert not (tmp_path / "d.npz").exists()  # the first save comes after the second epoch
+
+
+def test_forward_results_outside_training_are_not_overwritten_by_the_next_call():
+    rng = np.random.default_rng(23)
+    net = npdnn.Network([3, 4, 2, 1], seed=0)
+    A1, A2 = rng.standard_normal((3, 5)), rng.standard_normal((3, 5))
+    Z1 = net.forward(A1)
+    kept = Z1.copy()
+    net.forward(A2)
+    np.testing.assert_array_equal(Z1, kept)
+    layer = net.dense[0]
+    out1 = layer.forward(A1)
+    kept = out1.copy()
+    layer.forward(A2)
+    np.testing.assert_array_equal(out1, kept)
+
+
+def test_fast_dense_backward_defaults_keep_da_and_add_no_l2():
+    rng = np.random.default_rng(24)
+    fast = npdnn.Network([3, 4, 2, 1], seed=0).dense[1]  # a hidden ReLU layer
+    slow = npdnn.Network([3, 4, 2, 1], seed=0, fast=False).dense[1]
+    A_prev, dA = rng.standard_normal((4, 5)), rng.standard_normal((2, 5))
+    fast.forward(A_prev)
+    slow.forward(A_prev)
+    kept = dA.copy()
+    np.testing.assert_allclose(fast.backward(dA), slow.backward(kept.copy()), rtol=1e-12)
+    np.testing.assert_array_equal(dA, kept)  # dA is the caller's: not overwritten by default
+    np.testing.assert_allclose(fast.dW, slow.dW, rtol=1e-12)
+
+
+def test_fast_layer_names_a_wrong_input_size_whatever_m():
+    net = npdnn.Network([3, 4, 1], seed=0)
+    with pytest.raises(ValueError, match=r"^layer 1 expects A0 of shape \(3, m\) but got \(4, m\)"):
+        net.forward(np.zeros((4, 3)))  # m = 3 = n_x: only the rows tell
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_fast_gradients_of_a_two_unit_output_match_the_textbook(order):
+    rng = np.random.default_rng(25)
+    X, y = rng.standard_normal((6, 3)), np.arange(6) % 2
+    X = np.asfortranarray(X) if order == "F" else X
+    fast, slow = npdnn.Network([3, 4, 2], seed=0), npdnn.Network([3, 4, 2], seed=0, fast=False)
+    got, expected = fast.gradients(X, y), slow.gradients(X, y)
+    for key, value in expected.items():
+        np.testing.assert_allclose(got[key], value, rtol=1e-12, atol=1e-15, err_msg=key)
+
+
+def test_leaky_relu_networks_default_to_he_initialization():
+    assert npdnn.Network([3, 4, 1], hidden_activation="leaky_relu").init == "he"
+    assert npdnn.Network([3, 4, 1], hidden_activation="tanh").init == "glorot"
+
+
+def test_network_passes_default_to_no_l2_and_no_dropout():
+    rng = np.random.default_rng(26)
+    X, y = rng.standard_normal((6, 3)), np.arange(6) % 2
+    net = npdnn.Network([3, 4, 1], seed=0)
+    net.set_dropout(0.5)
+    net.dropout[0].rng = np.random.default_rng(0)
+    A0, Y = X.T, net.targets(y)
+    J = net.loss_and_gradients(A0, Y, 1.0 / 6)
+    assert J == pytest.approx(net.cost(X, y), rel=1e-14)
+    one = npdnn.Network([3, 1], seed=0)
+    dZ = rng.standard_normal((1, 6))
+    one.forward(A0)
+    one.backward(dZ)
+    np.testing.assert_allclose(one.grads["dW1"], dZ @ A0.T, rtol=1e-14)
+
+
+def test_targets_keep_the_networks_dtype():
+    labels = np.array([0, 1, 1])
+    assert npdnn.Network([3, 1], dtype=np.float32).targets(labels).dtype == np.float32
+    assert npdnn.Network([3, 3], dtype=np.float32).targets(labels).dtype == np.float32
