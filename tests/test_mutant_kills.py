@@ -856,3 +856,11 @@ def test_targets_keep_the_networks_dtype():
     labels = np.array([0, 1, 1])
     assert npdnn.Network([3, 1], dtype=np.float32).targets(labels).dtype == np.float32
     assert npdnn.Network([3, 3], dtype=np.float32).targets(labels).dtype == np.float32
+
+
+def test_fit_early_stopping_waits_10_epochs_by_default():
+    X, y = _noisy()
+    history = npdnn.Network([5, 16, 1], seed=0).fit(
+        X, y, optimizer="adam", learning_rate=0.05, epochs=500, early_stopping=True, seed=0
+    )
+    assert len(history["loss"]) - 1 - history["best_epoch"] == 10
