@@ -864,3 +864,67 @@ def test_fit_early_stopping_waits_10_epochs_by_default():
         X, y, optimizer="adam", learning_rate=0.05, epochs=500, early_stopping=True, seed=0
     )
     assert len(history["loss"]) - 1 - history["best_epoch"] == 10
+
+
+# ---------------------------------------------------------------- estimator (whole-scope run)
+def _fitted(**kw):
+    from npdnn import DNNClassifier
+
+    X, y = _noisy(m=30)
+    return DNNClassifier(hidden_layer_sizes=(3,), epochs=2, random_state=0, **kw).fit(X, y), X, y
+
+
+def test_estimator_onnx_export_takes_the_opset():
+    from npdnn.onnx_export import classifier_to_onnx
+
+    est, _, _ = _fitted()
+    onx = est.to_onnx(opset=15)
+    assert onx.SerializeToString() == classifier_to_onnx(est, opset=15).SerializeToString()
+    assert onx.SerializeToString() != est.to_onnx().SerializeToString()
+
+
+def test_estimator_load_applies_max_parameters(tmp_path):
+    from npdnn import DNNClassifier
+
+    est, _, _ = _fitted()
+    est.save(tmp_path / "e.npz")
+    n = est.network_.theta.size
+    with pytest.raises(npdnn.ModelFileError, match=rf"has {n} parameters, more than the limit {n - 1}"):
+        DNNClassifier.load(tmp_path / "e.npz", max_parameters=n - 1)
+
+
+def test_estimator_predicts_the_first_class_at_a_decision_value_of_zero():
+    # scikit-learn's rule for binary classifiers: classes_[decision > 0]
+    est, X, _ = _fitted()
+    est.network_.theta[...] = 0.0
+    assert (est.decision_function(X) == 0).all()
+    assert (est.predict(X) == est.classes_[0]).all()
+
+
+def test_estimator_network_takes_hidden_sizes_of_one_and_the_init():
+    est, _, _ = _fitted(init="glorot")
+    assert est.network_.layer_dims == [5, 3, 1] and est.network_.init == "glorot"
+    from npdnn import DNNClassifier
+
+    X, y = _noisy(m=30)
+    assert DNNClassifier(hidden_layer_sizes=(1,), epochs=1, random_state=0).fit(X, y).network_.layer_dims == [5, 1, 1]
+    with pytest.raises(
+        ValueError, match=r"^hidden_layer_sizes must be a tuple of positive integers, e\.g\. \(64, 32\); got \(0,\)$"
+    ):
+        DNNClassifier(hidden_layer_sizes=(0,), epochs=1).fit(X, y)
+
+
+@pytest.mark.filterwarnings("ignore::npdnn.TrainingWarning")  # one epoch: a one-class network is expected
+def test_estimator_messages_for_classes():
+    from npdnn import DNNClassifier
+
+    X, y = _noisy(m=30)
+    est = DNNClassifier(hidden_layer_sizes=(3,), epochs=1, random_state=0, warm_start=True).fit(X, y)
+    with pytest.raises(ValueError, match=r"\(set warm_start=False to train a new network\)$"):
+        est.fit(X, np.where(y == 1, 2, 0))
+    w = np.where(y == 1, 1.0, 0.0)
+    with pytest.raises(ValueError, match=r"; DNNClassifier needs at least two classes with positive weight to train$"):
+        DNNClassifier(epochs=1).fit(X, y, sample_weight=w)
+    stream = DNNClassifier(hidden_layer_sizes=(3,), random_state=0).partial_fit(X, y, classes=[0, 1])
+    with pytest.raises(ValueError, match=r"; pass every label with classes= on the first partial_fit call$"):
+        stream.partial_fit(X, np.where(y == 1, 2, 0))
