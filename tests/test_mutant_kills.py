@@ -928,3 +928,21 @@ def test_estimator_messages_for_classes():
     stream = DNNClassifier(hidden_layer_sizes=(3,), random_state=0).partial_fit(X, y, classes=[0, 1])
     with pytest.raises(ValueError, match=r"; pass every label with classes= on the first partial_fit call$"):
         stream.partial_fit(X, np.where(y == 1, 2, 0))
+
+
+@pytest.mark.filterwarnings("ignore::npdnn.TrainingWarning")  # one epoch: whatever the diagnostics conclude
+def test_fit_hands_the_diagnostics_the_patience_and_the_weighting(monkeypatch):
+    from npdnn import training
+
+    seen = []
+
+    class Spy(training.FitDiagnostics):
+        def __init__(self, *args, **kw):
+            super().__init__(*args, **kw)
+            seen.append((self.window, self.weighted))
+
+    monkeypatch.setattr(training, "FitDiagnostics", Spy)
+    X, y = _noisy(m=12)
+    npdnn.Network([5, 2, 1], seed=0).fit(X, y, epochs=1, patience=3)
+    npdnn.Network([5, 2, 1], seed=0).fit(X, y, epochs=1, patience=4, sample_weight=np.ones(12))
+    assert seen == [(3, False), (4, True)]
