@@ -946,3 +946,43 @@ def test_fit_hands_the_diagnostics_the_patience_and_the_weighting(monkeypatch):
     npdnn.Network([5, 2, 1], seed=0).fit(X, y, epochs=1, patience=3)
     npdnn.Network([5, 2, 1], seed=0).fit(X, y, epochs=1, patience=4, sample_weight=np.ones(12))
     assert seen == [(3, False), (4, True)]
+
+
+def test_estimator_fit_passes_the_checkpoint_and_starts_afresh_by_default(tmp_path):
+    from npdnn import DNNClassifier
+
+    X, y = _noisy(m=30)
+    path = tmp_path / "e.npz"
+    DNNClassifier(hidden_layer_sizes=(3,), epochs=2, random_state=0).fit(X, y, checkpoint=path)
+    assert path.exists()
+    again = DNNClassifier(hidden_layer_sizes=(3,), epochs=3, random_state=0).fit(X + 1.0, y, checkpoint=path)
+    assert len(again.loss_curve_) == 3  # another run's checkpoint is overwritten, not resumed
+
+
+def test_estimator_standardization_gives_a_constant_feature_scale_1():
+    from npdnn import DNNClassifier
+
+    X, y = _noisy(m=10)
+    X[:, 2] = 0.1  # ten 0.1s: their float mean is not exactly 0.1, so the computed spread is not 0
+    est = DNNClassifier(hidden_layer_sizes=(3,), epochs=1, random_state=0, standardize=True).fit(X, y)
+    assert est.scale_[2] == 1.0
+
+
+@pytest.mark.filterwarnings("ignore::npdnn.TrainingWarning")
+def test_estimator_fit_hands_its_diagnostics_the_window_and_the_weighting(monkeypatch):
+    from npdnn import DNNClassifier, estimator
+
+    seen = []
+
+    class Spy(estimator.FitDiagnostics):
+        def __init__(self, *args, **kw):
+            super().__init__(*args, **kw)
+            seen.append((self.window, self.tol, self.weighted, self.convergence_category))
+
+    monkeypatch.setattr(estimator, "FitDiagnostics", Spy)
+    X, y = _noisy(m=30)
+    DNNClassifier(hidden_layer_sizes=(3,), epochs=1, n_iter_no_change=3, tol=1e-3).fit(X, y)
+    DNNClassifier(hidden_layer_sizes=(3,), epochs=1, n_iter_no_change=4).fit(X, y, sample_weight=np.ones(30))
+    DNNClassifier(hidden_layer_sizes=(3,), epochs=1, class_weight="balanced").fit(X, y)
+    category = estimator.ConvergenceWarning
+    assert seen == [(3, 1e-3, False, category), (4, 1e-4, True, category), (10, 1e-4, True, category)]
