@@ -986,3 +986,34 @@ def test_estimator_fit_hands_its_diagnostics_the_window_and_the_weighting(monkey
     DNNClassifier(hidden_layer_sizes=(3,), epochs=1, class_weight="balanced").fit(X, y)
     category = estimator.ConvergenceWarning
     assert seen == [(3, 1e-3, False, category), (4, 1e-4, True, category), (10, 1e-4, True, category)]
+
+
+def test_partial_fit_standardizes_keeps_the_dtype_and_counts_samples():
+    from npdnn import DNNClassifier
+
+    X, y = _noisy(m=20)
+    w = np.linspace(0.5, 2.0, 20)
+    est = DNNClassifier(hidden_layer_sizes=(3,), random_state=0, standardize=True)
+    est.partial_fit(X.astype(np.float32), y, classes=[0, 1], sample_weight=w)
+    np.testing.assert_allclose(est.mean_, np.average(X, axis=0, weights=w), rtol=1e-5)
+    assert est.network_.dtype == np.float32 and est.t_ == 20
+    est.partial_fit(X[:7].astype(np.float32), y[:7])
+    assert est.t_ == 27 and len(est.loss_curve_) == 2
+    raw = DNNClassifier(hidden_layer_sizes=(3,), random_state=0, standardize=False).partial_fit(X, y, classes=[0, 1])
+    assert raw.mean_ is None and raw.scale_ is None
+
+
+def test_partial_fit_uses_the_sample_and_class_weights():
+    from npdnn import DNNClassifier
+
+    X, y = _noisy(m=20)
+    kw = dict(hidden_layer_sizes=(3,), random_state=0, optimizer="gd", learning_rate=1e-300)
+    w = np.linspace(0.5, 2.0, 20)
+    weighted = DNNClassifier(**kw).partial_fit(X, y, classes=[0, 1], sample_weight=w)
+    plain = DNNClassifier(**kw).partial_fit(X, y, classes=[0, 1])
+    expected = plain.network_.cost(X, y, sample_weight=w)  # the same parameters: lr ~ 0
+    assert weighted.loss_curve_[0] == pytest.approx(expected, rel=1e-12)
+    balanced = DNNClassifier(class_weight={0: 3.0, 1: 1.0}, **kw).partial_fit(X, y, classes=[0, 1])
+    assert balanced.loss_curve_[0] == pytest.approx(
+        plain.network_.cost(X, y, sample_weight=np.where(y == 0, 3.0, 1.0)), rel=1e-12
+    )
