@@ -1,0 +1,40 @@
+"""The estimator's standardization (npdnn.standardization): fitted in row chunks, the same
+mean and scale as in one pass, weighted, and never dividing by zero."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import npdnn.chunking
+from npdnn.standardization import fit_standardization, standardized_for_training
+
+
+def _reference(X, w):
+    """Weighted mean and standard deviation per feature in float64, in one pass."""
+    X = X.astype(np.float64)
+    w = np.ones(X.shape[0]) if w is None else w
+    mean = (w @ X) / w.sum()
+    return mean, np.sqrt((w @ (X - mean) ** 2) / w.sum())
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_many_chunks_give_the_one_pass_mean_and_scale(monkeypatch, weighted):
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((20_000, 4)) * [1.0, 10.0, 0.1, 3.0] + [0.0, -5.0, 2.0, 100.0]
+    w = rng.uniform(0.1, 2.0, 20_000) if weighted else None
+    monkeypatch.setattr(npdnn.chunking, "CHUNK_BYTES", 1 << 14)  # chunks of CHUNK_ALIGN = 4096 rows: 4 of them
+    assert len(npdnn.chunking.row_slices(20_000, npdnn.chunking.chunk_rows([4], 8))) > 1
+    mean, scale = fit_standardization(X, w)
+    ref_mean, ref_scale = _reference(X, w)
+    np.testing.assert_allclose(mean, ref_mean, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(scale, ref_scale, rtol=1e-12)
+
+
+def test_a_feature_whose_spread_underflows_is_not_divided_by_zero():
+    # the squared deviations (~2.5e-401) underflow to 0 though the values differ: scale 1, as a constant
+    X = np.array([[1e-200, 1.0], [2e-200, 2.0], [1e-200, 3.0]])
+    mean, scale = fit_standardization(X, None)
+    assert scale[0] == 1.0 and scale[1] > 0
+    Z = standardized_for_training(X, X, mean, scale)
+    assert np.isfinite(Z).all()
