@@ -39,19 +39,6 @@ SHAPES = {  # name: (M, K, N) of C (M x N) = A (M x K) @ B (K x N)
 }
 
 
-def _set_threads(n):
-    """Before the library loads: at most ``n`` threads, by environment and by CPU affinity
-    (XLA's CPU runtime keeps its own pool whatever the environment says; pinning the
-    process to ``n`` cores is what holds it to ``n``)."""
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(n)
-    if n == 1:
-        os.environ["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false"
-    cores = sorted(os.sched_getaffinity(0))
-    if n < len(cores):
-        os.sched_setaffinity(0, cores[:n])
-
-
 def _caller(lib, M, K, N, threads):
     """A zero-argument call computing one (M x K) @ (K x N) product with ``lib``'s kernel."""
     import numpy as np
@@ -108,9 +95,13 @@ def main(argv=None):
     p.add_argument("--worker", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.worker:
-        _set_threads(args.threads)
         _worker(args.worker, args.threads, reps_each=5)
         return 0
+    # thread limits by environment and CPU affinity, which the worker processes inherit (bench.py's
+    # rule: XLA's CPU runtime keeps its own pool whatever the environment says)
+    from bench import set_threads
+
+    set_threads(args.threads)
     libs = ["numpy", *[lib for lib in ("torch", "jax") if _available(lib)]]
     runs = {lib: [] for lib in libs}
     for r in range(args.rounds):
