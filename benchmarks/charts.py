@@ -17,7 +17,8 @@ import json
 import sys
 from pathlib import Path
 
-PARTS = ("gemm_fwd", "gemm_bwd", "elementwise", "optimizer", "gather", "rest")
+from npdnn.profiling import PARTS
+
 LABELS = {
     "gemm_fwd": "forward GEMMs",
     "gemm_bwd": "backward GEMMs",
