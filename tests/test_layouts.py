@@ -15,8 +15,9 @@ from conftest import make_data
 
 
 def _layouts(X, tmp_path):
-    path = tmp_path / "X.npy"
+    path, path_f = tmp_path / "X.npy", tmp_path / "XF.npy"
     np.save(path, X)
+    np.save(path_f, np.asfortranarray(X))
     wide = np.zeros((X.shape[0], 2 * X.shape[1]), dtype=X.dtype)
     wide[:, ::2] = X
     return {
@@ -24,6 +25,7 @@ def _layouts(X, tmp_path):
         "F": np.asfortranarray(X),
         "DataFrame": pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])]),
         "memmap": np.load(path, mmap_mode="r"),
+        "memmap F": np.load(path_f, mmap_mode="r"),  # read-only, F-ordered: gathered in 64-byte blocks
         "strided": wide[:, ::2],
     }
 
@@ -38,17 +40,30 @@ CASES = {
 }
 
 
-# Gather budget in rows of X: all of them (gathered once per epoch, or once per fit in F
-# order), 40 (windows of whole batches of 16: 32 rows, the last one shorter), 0 (one batch).
-BUDGET_ROWS = {"whole epoch": None, "windows": 40, "batch by batch": 0}
+# (shuffle span, gather budget) in rows of X; None: the default, above these 101 rows. Budget:
+# all the rows (gathered once per epoch, or once per fit in F order), 40 (windows of whole
+# batches of 16: 32 rows, the last one shorter), 0 (one batch). A span of 40 rows: the epoch is
+# shuffled 32 rows at a time in blocks of 16 float32 or 8 float64 rows (the last one short); F
+# order then gathers a span's blocks (budget 40), or its rows one by one (budget 0).
+BUDGET_ROWS = {
+    "whole epoch": (None, None),
+    "windows": (None, 40),
+    "batch by batch": (None, 0),
+    "spans": (40, 40),
+    "spans, row by row": (40, 0),
+}
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
 @pytest.mark.parametrize("budget", sorted(BUDGET_ROWS))
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_every_layout_trains_bit_identically(tmp_path, monkeypatch, case, budget, dtype):
-    if BUDGET_ROWS[budget] is not None:
-        monkeypatch.setattr(batching, "WHOLE_EPOCH_GATHER_BYTES", BUDGET_ROWS[budget] * 5 * np.dtype(dtype).itemsize)
+    row_bytes = 5 * np.dtype(dtype).itemsize
+    span, gather = BUDGET_ROWS[budget]
+    if span is not None:
+        monkeypatch.setattr(batching, "SHUFFLE_SPAN_BYTES", span * row_bytes)
+    if gather is not None:
+        monkeypatch.setattr(batching, "WHOLE_EPOCH_GATHER_BYTES", gather * row_bytes)
     X, y = make_data(101, 5, dtype=dtype)
     results = {}
     for name, Xl in _layouts(X, tmp_path).items():

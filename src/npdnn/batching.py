@@ -16,23 +16,35 @@ copies a non-C-contiguous source whole before gathering, so an F-ordered X is ga
 through its C-ordered transpose, and any other layout by fancy indexing, which reads
 only the rows asked for.
 
-An F-ordered X (what a DataFrame holds) is the one layout whose rows are expensive to
-gather: in the epoch's random order every value is a cache miss (a column is read at
-random). So its rows are copied in increasing row order, which reads each column front
-to back, a block at a time through a scratch that stays in cache (``TRANSPOSE_BLOCK_BYTES``)
-and is transposed into a C-ordered buffer U; each batch then takes its rows from U in
-the epoch's order, as from a C-ordered X. U holds all the training rows, copied once per
-fit, when they fit the budget; else one window of whole batches of the epoch's order,
-copied per window (its rows put in order with a mask of one byte per row of X, no sort).
-One epoch of ``[50, 64, 32, 1]`` on 400,000 x 50 float32 (80 MB, above the budget), median
-of 15 repeats on the loaded shared machine: F order 1.12x the C-ordered time, a DataFrame
-1.09x, against 1.34x and 1.37x for the gather in random order it replaced, and 1.39x and
-1.49x for these same blocks in random order (``benchmarks/layouts.py``; benchmarks/README.md).
+The epoch's order (:func:`epoch_order`): a uniform permutation of the training rows when
+they fit :data:`SHUFFLE_SPAN_BYTES` (64 MiB); a larger set is shuffled in spans of that
+size, each span a random set of blocks of 64 bytes of rows (16 float32 rows, 8 float64),
+its rows then shuffled uniformly. Every row once per epoch, each batch a uniform draw
+from its span; the order depends on m, the batch size, n_x and the dtype, never on the
+layout. Why: an F-ordered X (what a DataFrame holds) keeps each column contiguous, so a
+row is n_x values far apart; a uniform order over m rows, gathered through a buffer of
+64 MiB, reads a whole cache line per value once the buffer holds a thin share of the
+rows, and its cost grows with m (F order 1.5-1.9x the C-ordered epoch of
+[784, 256, 128, 1] at 10^5-10^6 rows). With 64-byte blocks each span reads whole
+cache lines, about once per epoch: see _gather_blocks. The price: two rows of the same
+block always share a span, so a batch of 64 holds about 64^2 * block / (2 * span rows)
+pairs of neighbouring rows of X (1.4 in a span of the B network's 21,376 rows; 0.03 for
+a uniform order over 10^6 rows); on data sorted by label that raises the variance of a
+batch's label count by ~block * b / span rows (~5% for B, 0.3% for [50, 64, 32, 1]).
+
+An F-ordered X is gathered a span at a time: the 64-byte blocks that hold the span's rows,
+in increasing order (each column read front to back), transposed through a scratch that
+stays in cache (``TRANSPOSE_BLOCK_BYTES``) into a C-ordered buffer U; each batch then
+takes its rows from U in the epoch's order, as from a C-ordered X. U holds all the
+training rows, copied once per fit, when they fit the budget. Where the blocks do not fit
+the buffer (a validation split holding out more than ~1% of the rows, or a budget below
+the span), a window's rows are gathered one by one, in increasing order (a byte mask of
+the rows, no sort).
 
 Without shuffling, C-ordered X is cut into views; other layouts are gathered the same way
 (once for good when all the training rows fit the buffer).
 
-Owns: split_indices, Batches. Imports: NumPy and :mod:`npdnn.losses` only.
+Owns: split_indices, shuffle_plan, epoch_order, Batches. Imports: NumPy and :mod:`npdnn.losses` only.
 """
 
 from __future__ import annotations
@@ -49,6 +61,10 @@ WHOLE_EPOCH_GATHER_BYTES = 1 << 26
 # A window of 335,488 sorted rows of a 400,000 x 50 float32 X: 25 ms in blocks of 256 KiB (22 ms
 # of 1 MiB, 30 ms of 16 KiB), the same rows in random order 145 ms, a C-ordered copy of X 24 ms.
 TRANSPOSE_BLOCK_BYTES = 1 << 18
+# A training set larger than this (bytes of X) is shuffled a span of this size at a time (epoch_order).
+SHUFFLE_SPAN_BYTES = 1 << 26
+# Rows that stay together above the span: one 64-byte cache line of each column of an F-ordered X.
+ROW_BLOCK_BYTES = 64
 
 
 def split_indices(n, fraction, rng):
@@ -59,6 +75,43 @@ def split_indices(n, fraction, rng):
         raise ValueError(f"validation_fraction={fraction} of {n} samples leaves an empty training or validation set")
     perm = rng.permutation(n)
     return np.sort(perm[n_val:]), np.sort(perm[:n_val])
+
+
+def shuffle_plan(m, b, n_x, dtype):
+    """``(span, block)`` of :func:`epoch_order` for m rows of n_x values of ``dtype`` in batches of b."""
+    itemsize = np.dtype(dtype).itemsize
+    span_rows = SHUFFLE_SPAN_BYTES // max(1, n_x * itemsize)
+    span = m if (m <= span_rows or b >= m) else max(b, span_rows // b * b)
+    return span, max(1, ROW_BLOCK_BYTES // itemsize)
+
+
+def epoch_order(m, span, block, rng, rows=None):
+    """(m,) the order of the training rows in one shuffled epoch, drawn from ``rng``.
+
+    ``span >= m``: ``rng.permutation(m)``. Else X's rows are taken in blocks of ``block``
+    (rows ``[k block, (k + 1) block)`` of X, those of them in ``rows``: the sorted (m,)
+    training rows, None for all), the blocks put in a random order, and that sequence
+    shuffled ``span`` positions at a time. The draws: one permutation of the blocks, then
+    one ``rng.shuffle`` per span.
+    """
+    if span >= m:
+        return rng.permutation(m)
+    if rows is None:  # every block full but the last: no index arrays beyond the order itself
+        order = (rng.permutation(-(-m // block))[:, None] * block + np.arange(block)).ravel()
+        if order.shape[0] > m:
+            order = order[order < m]
+    else:
+        key = rows // block
+        starts = np.flatnonzero(np.diff(key, prepend=-1))  # the first training row of each block
+        del key
+        lens = np.diff(starts, append=m)
+        g = rng.permutation(starts.shape[0])
+        lens = lens[g]
+        order = np.repeat(starts[g] - (np.cumsum(lens) - lens), lens)  # (m,) block's start - its position
+        order += np.arange(m)
+    for start in range(0, m, span):
+        rng.shuffle(order[start : start + span])
+    return order
 
 
 class Batches:
@@ -83,9 +136,10 @@ class Batches:
         n_x = X.shape[1]
         # An F-ordered X (what a DataFrame holds) is read by columns: see _sorted_windows.
         self.by_columns = X.flags.f_contiguous and not X.flags.c_contiguous
+        self.span, self.block = shuffle_plan(m, b, n_x, X.dtype)
         # Rows per window: all of them when they fit the budget. Else one batch, gathered right before
         # the GEMMs read it, while it is in cache (a 64 MB window costs B 10% per epoch) -- except for
-        # an F-ordered X: whole batches up to the budget, so that sorting a window's rows pays.
+        # an F-ordered X: whole batches up to the budget, so that gathering a span's blocks in order pays.
         fit_rows = WHOLE_EPOCH_GATHER_BYTES // max(1, n_x * X.dtype.itemsize)
         if m <= fit_rows or b == m:
             self.window = m
@@ -94,13 +148,20 @@ class Batches:
         else:
             self.window = b
         self.views = rows is None and X.flags.c_contiguous and not self.shuffle
-        self.Xbuf = None if self.views else np.empty((self.window, n_x), dtype=X.dtype)
+        # F order, shuffled in spans: room for the span's blocks, 2 partial ones at its ends and the
+        # validation rows that share them (+1%: random subsets of blocks vary); more go row by row.
+        extra = 0
+        if self.by_columns and self.shuffle and self.window < m:
+            held_out = 1.0 if rows is None else X.shape[0] / m
+            extra = min(self.window, math.ceil(self.window * (held_out * 1.01 - 1.0)) + 2 * self.block)
+        self.Xbuf = None if self.views else np.empty((self.window + max(0, extra), n_x), dtype=X.dtype)
         # F order, shuffled: each batch is gathered from the window's C-ordered copy into Bbuf.
         sorted_batches = self.by_columns and self.shuffle
         self.Bbuf = np.empty((b, n_x), dtype=X.dtype) if sorted_batches else None
         self.Ybuf = np.empty((Y.shape[0], b if sorted_batches else self.window), dtype=Y.dtype)
         self._T = None  # flat scratch for gathering an F-ordered X in blocks of rows (see _gather)
         self._mask = self._inv = None  # (m_all,) scratch of _sorted_rows
+        self._bmask = self._binv = None  # (m_all / block,) scratch of _gather_blocks
         self.fixed = None  # the training rows, gathered once when they fit (unshuffled, or F-ordered)
         if not self.views and self.window == m and (not self.shuffle or self.by_columns):
             self.fixed = self._gather(self._rows(np.arange(m)), self.Xbuf)
@@ -145,6 +206,43 @@ class Batches:
         self._inv[sorted_idx] = np.arange(sorted_idx.shape[0], dtype=self._inv.dtype)
         return sorted_idx, self._inv[idx]
 
+    def _gather_blocks(self, idx):
+        """``(U, pos)``: the blocks of ``block`` rows of the F-ordered X that hold rows ``idx``,
+        in increasing order, C-ordered in Xbuf, and the row of U of each of ``idx``
+        (``U[pos] == X[idx]``); ``(None, None)`` when they do not fit Xbuf.
+
+        Speed trick: a block is 64 contiguous bytes of each column, so a column's share of a
+        span's blocks is copied as 64-byte items (a void view), front to back: 33 ms for a span of
+        21,376 rows of 784 float32 columns, where gathering the same rows value by value takes 89 ms.
+        """
+        X, blk = self.X, self.block
+        m_all, n_x = X.shape
+        full = m_all // blk  # blocks of X; rows [full * blk, m_all) are a short one
+        if self._bmask is None:
+            self._bmask = np.zeros(full + 1, dtype=bool)
+            self._binv = np.empty(full + 1, dtype=np.int32 if full < 2**31 else np.intp)
+        ids = idx // blk
+        self._bmask[ids] = True
+        cover = np.flatnonzero(self._bmask)
+        self._bmask[ids] = False
+        if cover.shape[0] * blk > self.Xbuf.shape[0]:
+            return None, None
+        self._binv[cover] = np.arange(cover.shape[0], dtype=self._binv.dtype)
+        pos = self._binv[ids] * blk + (idx - ids * blk)
+        U = self.Xbuf[: cover.shape[0] * blk]
+        short = cover.shape[0] > 0 and cover[-1] == full
+        ids_full = cover[:-1] if short else cover
+        # (full, n_x) items of blk values: item [k, j] is rows [k blk, (k + 1) blk) of column j.
+        items = X.T[:, : full * blk].view(np.dtype((np.void, blk * X.dtype.itemsize))).T
+        group = max(1, TRANSPOSE_BLOCK_BYTES // (n_x * blk * X.dtype.itemsize))
+        for start in range(0, ids_full.shape[0], group):
+            end = min(start + group, ids_full.shape[0])
+            T = items[ids_full[start:end]].view(X.dtype).reshape(end - start, n_x, blk)  # fancy: reads only these
+            np.copyto(U[start * blk : end * blk].reshape(end - start, blk, n_x), T.transpose(0, 2, 1))
+        if short:
+            np.copyto(U[ids_full.shape[0] * blk : ids_full.shape[0] * blk + m_all - full * blk], X[full * blk :])
+        return U, pos
+
     def _sorted_windows(self, local):
         """``(Xb, Yb, wb)`` for each batch of one shuffled window of an F-ordered X.
 
@@ -158,8 +256,10 @@ class Batches:
         if self.fixed is not None:  # every training row fits: U holds them all, in X's order
             U, pos = self.fixed, local
         else:
-            sorted_idx, pos = self._sorted_rows(self._rows(local))
-            U = self._gather(sorted_idx, self.Xbuf[: local.shape[0]])
+            U, pos = self._gather_blocks(self._rows(local))
+            if U is None:
+                sorted_idx, pos = self._sorted_rows(self._rows(local))
+                U = self._gather(sorted_idx, self.Xbuf[: local.shape[0]])
         for start in range(0, local.shape[0], self.b):
             batch = local[start : start + self.b]
             k = batch.shape[0]
@@ -198,7 +298,7 @@ class Batches:
         per epoch when shuffling.
         """
         m, b = self.m, self.b
-        order = rng.permutation(m) if self.shuffle else None
+        order = epoch_order(m, self.span, self.block, rng, self.rows) if self.shuffle else None
         offset = 0
         for Xw, Yw, ww in self._windows(order):
             k = Yw.shape[1]
