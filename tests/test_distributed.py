@@ -84,6 +84,26 @@ def test_twenty_steps_equal_single_process(client, optimizer, weighted, transpor
     np.testing.assert_allclose(h2["loss"], h1["loss"], rtol=1e-12)
 
 
+def test_above_the_shuffle_span_the_workers_draw_the_same_order(client, monkeypatch):
+    """A training set larger than the shuffle span (lowered to 150 rows) is shuffled in spans
+    of 64-byte blocks (npdnn.batching.epoch_order); the driver sends the span and block, the
+    shards draw the same order: theta within 1e-10 of one process."""
+    from npdnn import batching
+    from npdnn.distributed import fit
+
+    X, y, _ = _data()
+    kw = dict(optimizer="adam", learning_rate=0.05, epochs=3, batch_size=50, seed=4)
+    uniform = Network([6, 5, 1], seed=1)
+    uniform.fit(X, y, **kw)
+    monkeypatch.setattr(batching, "SHUFFLE_SPAN_BYTES", 150 * 6 * 8)
+    assert batching.shuffle_plan(390, 50, 6, np.float64) == (150, 8)
+    local, net = Network([6, 5, 1], seed=1), Network([6, 5, 1], seed=1)
+    local.fit(X, y, **kw)
+    fit(net, da.from_array(X, chunks=(CHUNKS, 6)), da.from_array(y, chunks=(100,)), client, **kw)
+    assert np.abs(local.theta - uniform.theta).max() > 1e-3  # the spans changed the batches
+    np.testing.assert_allclose(net.theta, local.theta, rtol=0, atol=1e-10)
+
+
 def test_softmax_full_batch_equal(client):
     from npdnn.distributed import fit
 

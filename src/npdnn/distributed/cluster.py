@@ -110,13 +110,13 @@ class Shards:
             except Exception as exc:  # noqa: BLE001 -- any failure of a remote call: worker lost, comm closed
                 self._recover(exc)
 
-    def begin_epoch(self, m, b, rng_state):
-        """Send the epoch's plan; returns each step's weight sum (None when unweighted)."""
-        self._epoch = (m, b, rng_state)
+    def begin_epoch(self, m, b, plan):
+        """Send the epoch's plan (see Shard.begin_epoch); returns each step's weight sum (None when unweighted)."""
+        self._epoch = (m, b, plan)
         self._check_scheduler()
         while True:
             try:
-                sums = self._call("begin_epoch", *[(lo, m, b, rng_state) for lo in self.los])
+                sums = self._call("begin_epoch", *[(lo, m, b, plan) for lo in self.los])
                 return None if sums[0] is None else np.sum(sums, axis=0)
             except Exception as exc:  # noqa: BLE001
                 self._recover(exc)

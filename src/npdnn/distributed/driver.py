@@ -1,7 +1,7 @@
 """Synchronous data-parallel training on a Dask cluster, step for step equal to ``net.fit``.
 
-Per global batch k of B rows (the rows ``order[kb:(k+1)b]`` of the epoch's permutation,
-drawn from the same generator as :func:`npdnn.training.fit`), each worker computes
+Per global batch k of B rows (the rows ``order[kb:(k+1)b]`` of the epoch's order,
+:func:`npdnn.batching.epoch_order` drawn from the same generator as :func:`npdnn.training.fit`), each worker computes
 ``J_i = sum_{j in share_i} w_j l_j`` and its gradient with ``w_j = 1/B`` (or the sample
 weight over the batch's weight sum ``S_k``), so ``sum_i J_i`` is the batch cost and
 ``sum_i grad_i`` its gradient. The driver adds the L2 term once, ``(l2/B) W`` (what
@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from ..batching import epoch_order, shuffle_plan
 from ..callbacks import DivergenceError, History, Run, as_callback
 from ..network import param_layout
 from ..optimizers import get_optimizer
@@ -106,6 +107,7 @@ def fit(
         raise ValueError(f"X has {n_x} features; the network expects {net.n_features}")
     b = m if batch_size is None else min(int(batch_size), m)
     n_steps = math.ceil(m / b)
+    span, block = shuffle_plan(m, b, n_x, net.dtype)  # as npdnn.batching.Batches: the same order
     W_slices = [slice(o, o + s[0] * s[1]) for n, s, o in param_layout(net.layer_dims) if n[0] == "W"]
 
     run = Run(net, opt, schedule, rng, epochs, history={"loss": [], "lr": []})
@@ -141,10 +143,10 @@ def fit(
             for cb in run.callbacks:
                 cb.on_epoch_begin(epoch)
             shuffled = shuffle and b < m
-            state = rng.bit_generator.state if shuffled else None
+            plan = (rng.bit_generator.state, span, block) if shuffled else None
             if shuffled:
-                rng.permutation(m)  # the draw npdnn.batching makes; each shard makes it too, from `state`
-            S = shards.begin_epoch(m, b, state)  # per-step weight sums, or None
+                epoch_order(m, span, block, rng)  # the draws npdnn.batching makes; each shard makes them too, from `plan`
+            S = shards.begin_epoch(m, b, plan)  # per-step weight sums, or None
             w_total = None if S is None else float(S.sum())
             snapshot = net.theta.copy()
             epoch_loss = 0.0

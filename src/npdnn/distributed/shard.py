@@ -1,8 +1,9 @@
 """The worker side: a Dask actor holding a contiguous range of rows and a network replica.
 
-The driver draws the epoch's permutation exactly as :func:`npdnn.training.fit` does and
-sends the generator's state (a few hundred bytes) at the start of each epoch; every
-shard draws the same permutation and keeps the positions of its own rows in it. A
+The driver draws the epoch's order exactly as :func:`npdnn.training.fit` does
+(:func:`npdnn.batching.epoch_order`) and sends the generator's state (a few hundred bytes)
+with the order's span and block at the start of each epoch; every shard draws the same
+order and keeps the positions of its own rows in it. A
 step then sends one flat ``theta`` and a step number and gets back the share's cost
 and gradient: with weights ``1/B`` (or ``w_i / S_k``, S_k the global batch's weight
 sum) the shares add up to the global batch's cost and gradient.
@@ -14,6 +15,7 @@ import os
 
 import numpy as np
 
+from ..batching import epoch_order
 from ..network import Network
 from ..optimizers import get_optimizer
 from .rows import MemoryRows, NpyRows
@@ -63,16 +65,17 @@ class Shard:
         """``(n_local, resident bytes of X, worker pid)``."""
         return self.n, self.rows.nbytes(), os.getpid()
 
-    def begin_epoch(self, lo, m, b, rng_state):
-        """Draw the epoch's permutation from ``rng_state`` (None: rows in order) and keep
-        the positions of rows ``[lo, lo + n_local)``; return each step's sum of this
-        shard's sample weights (None when unweighted)."""
-        if rng_state is None:
+    def begin_epoch(self, lo, m, b, plan):
+        """Draw the epoch's order from ``plan = (rng_state, span, block)`` (None: rows in
+        order) and keep the positions of rows ``[lo, lo + n_local)``; return each step's
+        sum of this shard's sample weights (None when unweighted)."""
+        if plan is None:
             order = np.arange(m)
         else:
+            rng_state, span, block = plan
             rng = np.random.default_rng()
             rng.bit_generator.state = rng_state
-            order = rng.permutation(m)
+            order = epoch_order(m, span, block, rng)
         mine = (order >= lo) & (order < lo + self.n)
         self.pos = np.flatnonzero(mine)  # positions in the epoch, ascending
         self.local = order[self.pos] - lo  # (n_local,) row of this shard at each position
