@@ -26,20 +26,24 @@ row is n_x values far apart; a uniform order over m rows, gathered through a buf
 64 MiB, reads a whole cache line per value once the buffer holds a thin share of the
 rows, and its cost grows with m (F order 1.5-1.9x the C-ordered epoch of
 [784, 256, 128, 1] at 10^5-10^6 rows). With 64-byte blocks each span reads whole
-cache lines, about once per epoch: see _gather_blocks. The price: two rows of the same
-block always share a span, so a batch of 64 holds about 64^2 * block / (2 * span rows)
-pairs of neighbouring rows of X (1.4 in a span of the B network's 21,376 rows; 0.03 for
-a uniform order over 10^6 rows); on data sorted by label that raises the variance of a
-batch's label count by ~block * b / span rows (~5% for B, 0.3% for [50, 64, 32, 1]).
+cache lines, about once per epoch: see _gather_blocks. One epoch of [784, 256, 128, 1],
+batch 64, Adam, one BLAS thread, F order / C order (median of 3, load ~1): 1.12x at
+300,000 rows, 1.14x at 10^6 (1.34x and 1.55x with the uniform order). The price: two
+rows of one block always share a span, so a batch of b holds b(b-1)/2 (block-1)/(span-1)
+pairs of neighbouring rows of X (1.4 for B's span of 21,376 rows; 0.03 for a uniform
+order over 10^6 rows), and on data sorted by label a batch's label count varies
+~(b-1)(block-1)/(span-1) more (4.4% for B, 0.3% for [50, 64, 32, 1]): see
+benchmarks/shuffle_quality.py for what that does to training.
 
 An F-ordered X is gathered a span at a time: the 64-byte blocks that hold the span's rows,
 in increasing order (each column read front to back), transposed through a scratch that
 stays in cache (``TRANSPOSE_BLOCK_BYTES``) into a C-ordered buffer U; each batch then
 takes its rows from U in the epoch's order, as from a C-ordered X. U holds all the
-training rows, copied once per fit, when they fit the budget. Where the blocks do not fit
-the buffer (a validation split holding out more than ~1% of the rows, or a budget below
-the span), a window's rows are gathered one by one, in increasing order (a byte mask of
-the rows, no sort).
+training rows, copied once per fit, when they fit the budget. U has room for the held-out
+rows that share the span's blocks (a validation split of up to half of X: U up to twice
+the budget); where the blocks still do not fit (more held out, or a budget below the
+span), a window's rows are gathered one by one, in increasing order (a byte mask of the
+rows, no sort).
 
 Without shuffling, C-ordered X is cut into views; other layouts are gathered the same way
 (once for good when all the training rows fit the buffer).

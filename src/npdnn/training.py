@@ -74,6 +74,10 @@ def fit(
     optimizer : name ("gd", "momentum", "nesterov", "rmsprop", "adam") or Optimizer
     learning_rate : float, default per optimizer (0.0075 for gd, 0.001 for adam)
     batch_size : int or None (full batch)
+    shuffle : True: a new order of the training rows each epoch, a uniform permutation
+        when they fit 64 MiB, else shuffled 64 MiB of rows at a time in blocks of 64
+        bytes of rows (:func:`npdnn.batching.epoch_order`: what keeps a DataFrame's
+        F-ordered array as fast as a C-ordered one); False: rows in order
     seed : int, Generator or None (then the network's own generator) -- shuffling,
         dropout masks and the validation split all draw from it
     l2 : float, cost term ``l2 / (2m) sum ||W||^2`` (m = batch size)
