@@ -145,7 +145,7 @@ def fit(
             shuffled = shuffle and b < m
             plan = (rng.bit_generator.state, span, block) if shuffled else None
             if shuffled:
-                epoch_order(m, span, block, rng)  # the draws npdnn.batching makes; each shard makes them too, from `plan`
+                epoch_order(m, span, block, rng)  # the draws fit makes; each shard makes them too, from `plan`
             S = shards.begin_epoch(m, b, plan)  # per-step weight sums, or None
             w_total = None if S is None else float(S.sum())
             snapshot = net.theta.copy()
