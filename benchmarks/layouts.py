@@ -3,7 +3,8 @@ C-ordered array of the network's dtype (issue 13: within 1.2x for every layout,
 below and above :data:`npdnn.batching.WHOLE_EPOCH_GATHER_BYTES`).
 
 Workload: ``Network([50, 64, 32, 1], dtype=np.float32).fit(X, y, optimizer="adam",
-batch_size=64, epochs=1, seed=0, diagnostics=False)``, X (m, 50) with m = 100,000
+batch_size=64, epochs=1, seed=0, diagnostics=False)`` (``--net B``: ``[784, 256, 128, 1]``,
+X (m, 784)), X (m, 50) with m = 100,000
 (20 MB of float32, below the 64 MiB budget) and 400,000 (80 MB, above it). Layouts:
 
 - ``C``: the reference, a C-ordered float32 array
@@ -56,12 +57,14 @@ from npdnn import batching, training  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LAYOUTS = ("C", "F", "DataFrame", "F float64", "memmap", "memmap F")
-N_FEATURES = 50
+# --net: layer sizes and batch size (B is workload B of bench.py, 784 float32 columns)
+NETS = {"narrow": ([50, 64, 32, 1], 64), "B": ([784, 256, 128, 1], 64)}
+NET = NETS["narrow"]
 
 
 def make_data(m, seed=0):
     rng = np.random.default_rng(seed)
-    X = rng.standard_normal((m, N_FEATURES), dtype=np.float32)
+    X = rng.standard_normal((m, NET[0][0]), dtype=np.float32)
     y = (X[:, :5].sum(axis=1) + 0.5 * rng.standard_normal(m, dtype=np.float32) > 0).astype(np.int64)
     return X, y
 
@@ -90,9 +93,9 @@ def layouts(X, names, folder):
 
 
 def epoch_seconds(X, y):
-    net = npdnn.Network([N_FEATURES, 64, 32, 1], dtype=np.float32, seed=0)
+    net = npdnn.Network(NET[0], dtype=np.float32, seed=0)
     t0 = time.perf_counter()
-    net.fit(X, y, optimizer="adam", batch_size=64, epochs=1, seed=0, diagnostics=False)
+    net.fit(X, y, optimizer="adam", batch_size=NET[1], epochs=1, seed=0, diagnostics=False)
     return time.perf_counter() - t0, net.theta
 
 
@@ -165,11 +168,14 @@ def main():
     parser.add_argument("--layouts", nargs="+", choices=LAYOUTS, default=list(LAYOUTS))
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--variant", default="sorted")
+    parser.add_argument("--net", choices=sorted(NETS), default="narrow", help="narrow [50, 64, 32, 1] or B")
     parser.add_argument("--json", metavar="PATH", help="append the raw times (one JSON line per m and layout) here")
     parser.add_argument("--pooled", metavar="PATH", help="only print the table of every run --json appended to PATH")
     args = parser.parse_args()
     if args.pooled:
         return pooled(args.pooled)
+    global NET
+    NET = NETS[args.net]
     described = use_variant(args.variant)
     names = ["C"] + [name for name in args.layouts if name != "C"]
     print(
@@ -196,7 +202,8 @@ def main():
                 rows.append((m, X.nbytes, name, times[name], ratios, same))
                 if args.json:
                     with open(args.json, "a") as f:
-                        record = {"variant": args.variant, "m": m, "layout": name, "s": times[name], "C": times["C"]}
+                        record = {"variant": args.variant, "net": args.net, "m": m, "layout": name}
+                        record.update(s=times[name], C=times["C"], threads=os.environ["OPENBLAS_NUM_THREADS"])
                         f.write(json.dumps({**record, "theta_equal": same, "load": os.getloadavg()[0]}) + "\n")
             del data
     print(f"# load average {os.getloadavg()[0]:.2f} at end\n")
@@ -215,20 +222,21 @@ def pooled(path):
     runs = {}
     for line in open(path):
         r = json.loads(line)
-        key = (r["variant"], r["m"], r["layout"])
+        key = (r["variant"], r.get("net", "narrow"), r.get("threads", "1"), r["m"], r["layout"])
         runs.setdefault(key, []).append(r)
-    print("| variant | m | layout | runs | repeats | median ratio to C | ratio range | load averages | theta == C |")
-    print("| --- | ---: | --- | ---: | ---: | ---: | --- | --- | --- |")
+    print("| variant | net | threads | m | layout | runs | repeats | median ratio to C | range | load | theta == C |")
+    print("| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | --- | --- | --- |")
 
     def order(item):
-        variant, m, name = item[0]
-        return variant, m, LAYOUTS.index(name)
+        variant, net, threads, m, name = item[0]
+        return variant, net, threads, m, LAYOUTS.index(name)
 
-    for (variant, m, name), records in sorted(runs.items(), key=order):
+    for (variant, net, threads, m, name), records in sorted(runs.items(), key=order):
         ratios = [t / c for r in records for t, c in zip(r["s"], r["C"], strict=True)]
         loads = [r["load"] for r in records]
         print(
-            f"| {variant} | {m:,} | {name} | {len(records)} | {len(ratios)} | {statistics.median(ratios):.2f} | "
+            f"| {variant} | {net} | {threads} | {m:,} | {name} | {len(records)} | {len(ratios)} | "
+            f"{statistics.median(ratios):.2f} | "
             f"{min(ratios):.2f}-{max(ratios):.2f} | {min(loads):.1f}-{max(loads):.1f} | "
             f"{'yes' if all(r['theta_equal'] for r in records) else 'NO'} |"
         )
