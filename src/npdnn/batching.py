@@ -101,7 +101,10 @@ def epoch_order(m, span, block, rng, rows=None):
     if span >= m:
         return rng.permutation(m)
     if rows is None:  # every block full but the last: no index arrays beyond the order itself
-        order = (rng.permutation(-(-m // block))[:, None] * block + np.arange(block)).ravel()
+        index = np.int32 if m < 2**31 - block else np.intp  # half the memory of rng.permutation's int64
+        blocks = rng.permutation(-(-m // block)).astype(index)
+        order = (blocks[:, None] * index(block) + np.arange(block, dtype=index)).ravel()
+        del blocks
         if order.shape[0] > m:
             order = order[order < m]
     else:
