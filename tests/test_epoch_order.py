@@ -4,6 +4,8 @@ an F-ordered X (a DataFrame's array) is read in whole cache lines. Pinned here: 
 written out, every row once, blocks kept whole, each position a uniform draw over the rows,
 the same order for every layout, and the F-ordered gather that reads blocks, not rows."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -151,3 +153,39 @@ def test_the_span_changes_the_order_and_training_follows_it(monkeypatch):
     uniform = npdnn.Network([4, 5, 1], seed=1)
     uniform.fit(X, y, **kw)
     assert not np.allclose(uniform.theta, net.theta)
+
+
+def _vm_flags(address):
+    """The VmFlags of the mapping of this process that holds ``address`` (/proc/self/smaps)."""
+    inside = False
+    with open("/proc/self/smaps") as f:
+        lines = f.read().splitlines()
+    for line in lines:
+        head = line.split()[0]
+        if "-" in head and ":" not in head:
+            lo, hi = (int(x, 16) for x in head.split("-"))
+            inside = lo <= address < hi
+        elif inside and head == "VmFlags:":
+            return line.split()[1:]
+    raise AssertionError(f"no mapping holds {address:#x}")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/smaps"), reason="needs Linux's /proc/self/smaps")
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_shuffled_epochs_of_a_memory_map_read_at_random_then_normally(tmp_path, order):
+    # C order: rows read one by one in random order, so read-around of nearby pages is switched off
+    # (MADV_RANDOM: "rr" in VmFlags) for the epoch and back on after it. F order reads column runs:
+    # left alone. Unshuffled: left alone.
+    X, y = make_data(600, 5, dtype=np.float32)
+    np.save(tmp_path / "X.npy", X if order == "C" else np.asfortranarray(X))
+    Xm = np.load(tmp_path / "X.npy", mmap_mode="r")
+    Y = y[None, :].astype(np.float32)
+    address = Xm.ctypes.data
+    for shuffle, expected in ((True, order == "C"), (False, False)):
+        batches = batching.Batches(Xm, Y, None, 32, shuffle=shuffle)
+        epoch = batches.epoch(np.random.default_rng(0))
+        next(epoch)
+        assert ("rr" in _vm_flags(address)) == expected, (shuffle, _vm_flags(address))
+        for _ in epoch:
+            pass
+        assert "rr" not in _vm_flags(address)
