@@ -61,13 +61,18 @@ def _write_data(dirname):
     X.flush()
     del X
     np.save(y_path, y)
-    fd = os.open(X_path, os.O_RDONLY)
+    _drop_from_page_cache(X_path)
+    return X_path, y_path
+
+
+def _drop_from_page_cache(path):
+    """So that the next reader reads the file from disk (its pages must not be mapped anywhere)."""
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
         os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
     finally:
         os.close(fd)
-    return X_path, y_path
 
 
 TRAIN = """
@@ -78,7 +83,7 @@ import npdnn
 X = np.load(sys.argv[1], mmap_mode="r")
 y = np.load(sys.argv[2])
 net = npdnn.Network([96, 32, 1], dtype=np.float32, seed=0)
-history = net.fit(X, y, optimizer="adam", batch_size=1024, epochs=1, shuffle=False)
+history = net.fit(X, y, optimizer="adam", batch_size=1024, epochs=1, shuffle=sys.argv[4] == "shuffled", seed=0)
 P = net.predict_proba(X)
 np.savez(sys.argv[3], theta=net.theta, P=P[::997], loss=history["loss"])
 """
@@ -99,7 +104,7 @@ def _run_limited(cgroup, code, *args):
     )
 
 
-def test_a_memmap_twice_the_memory_limit_trains_and_predicts_to_the_same_bits(tmp_path):
+def test_a_memmap_twice_the_memory_limit_trains_in_order_and_shuffled_to_the_same_bits(tmp_path):
     cgroup = _memory_cgroup(f"npdnn-test-{os.getpid()}")
     X_path = None
     try:
@@ -109,26 +114,31 @@ def test_a_memmap_twice_the_memory_limit_trains_and_predicts_to_the_same_bits(tm
         control = _run_limited(cgroup, "import sys, numpy as np; print(np.load(sys.argv[1]).sum())", X_path)
         assert control.returncode != 0, "loading X whole under the limit should be killed: the limit does not bind"
 
-        out = str(tmp_path / "limited.npz")
-        run = _run_limited(cgroup, TRAIN, X_path, y_path, out)
-        assert run.returncode == 0, f"training under the limit failed ({run.returncode}): {run.stderr[-2000:]}"
-
-        # The same run without a limit, in this process and with one BLAS thread as the child:
-        # the limited run must match it bit for bit
+        # In order, and shuffled: rows in random order within spans of 64 MiB, read without the kernel's
+        # read-around (npdnn.batching.random_reads; with it the shuffled epoch took over 300 s here).
         from threadpoolctl import threadpool_limits
 
         import npdnn
 
-        X, y = np.load(X_path, mmap_mode="r"), np.load(y_path)
-        with threadpool_limits(limits=1, user_api="blas"):
-            net = npdnn.Network([96, 32, 1], dtype=np.float32, seed=0)
-            history = net.fit(X, y, optimizer="adam", batch_size=1024, epochs=1, shuffle=False)
-            P = net.predict_proba(X)[::997]
-        got = np.load(out)
-        np.testing.assert_array_equal(got["theta"], net.theta)
-        np.testing.assert_array_equal(got["P"], P)
-        assert got["loss"][0] == history["loss"][0]
-        assert history["loss"][0] < 0.5  # it learned the linear rule (chance is log 2 = 0.69)
+        for how in ("in order", "shuffled"):
+            out = str(tmp_path / f"limited-{how[0]}.npz")
+            _drop_from_page_cache(X_path)  # the run before this one read it in, outside the limit
+            run = _run_limited(cgroup, TRAIN, X_path, y_path, out, how)
+            assert run.returncode == 0, f"training {how} under the limit failed ({run.returncode}): {run.stderr[-999:]}"
+
+            # The same run without a limit, in this process and with one BLAS thread as the child:
+            # the limited run must match it bit for bit
+            X, y = np.load(X_path, mmap_mode="r"), np.load(y_path)
+            with threadpool_limits(limits=1, user_api="blas"):
+                net = npdnn.Network([96, 32, 1], dtype=np.float32, seed=0)
+                history = net.fit(X, y, optimizer="adam", batch_size=1024, epochs=1, shuffle=how == "shuffled", seed=0)
+                P = net.predict_proba(X)[::997]
+            got = np.load(out)
+            np.testing.assert_array_equal(got["theta"], net.theta)
+            np.testing.assert_array_equal(got["P"], P)
+            assert got["loss"][0] == history["loss"][0]
+            assert history["loss"][0] < 0.5  # it learned the linear rule (chance is log 2 = 0.69)
+            del X, net, P
     finally:
         if X_path is not None and os.path.exists(X_path):
             os.remove(X_path)
