@@ -120,25 +120,25 @@ def test_a_memmap_twice_the_memory_limit_trains_in_order_and_shuffled_to_the_sam
 
         import npdnn
 
-        for how in ("in order", "shuffled"):
-            out = str(tmp_path / f"limited-{how[0]}.npz")
-            _drop_from_page_cache(X_path)  # the run before this one read it in, outside the limit
-            run = _run_limited(cgroup, TRAIN, X_path, y_path, out, how)
+        hows = ("in order", "shuffled")
+        for how in hows:  # both limited runs before this process maps X (its pages would stay cached)
+            _drop_from_page_cache(X_path)  # the run before read it in
+            run = _run_limited(cgroup, TRAIN, X_path, y_path, str(tmp_path / f"limited-{how[0]}.npz"), how)
             assert run.returncode == 0, f"training {how} under the limit failed ({run.returncode}): {run.stderr[-999:]}"
 
-            # The same run without a limit, in this process and with one BLAS thread as the child:
-            # the limited run must match it bit for bit
-            X, y = np.load(X_path, mmap_mode="r"), np.load(y_path)
+        # The same runs without a limit, in this process and with one BLAS thread as the child:
+        # the limited runs must match them bit for bit
+        X, y = np.load(X_path, mmap_mode="r"), np.load(y_path)
+        for how in hows:
             with threadpool_limits(limits=1, user_api="blas"):
                 net = npdnn.Network([96, 32, 1], dtype=np.float32, seed=0)
                 history = net.fit(X, y, optimizer="adam", batch_size=1024, epochs=1, shuffle=how == "shuffled", seed=0)
                 P = net.predict_proba(X)[::997]
-            got = np.load(out)
+            got = np.load(tmp_path / f"limited-{how[0]}.npz")
             np.testing.assert_array_equal(got["theta"], net.theta)
             np.testing.assert_array_equal(got["P"], P)
             assert got["loss"][0] == history["loss"][0]
             assert history["loss"][0] < 0.5  # it learned the linear rule (chance is log 2 = 0.69)
-            del X, net, P
     finally:
         if X_path is not None and os.path.exists(X_path):
             os.remove(X_path)
