@@ -156,7 +156,7 @@ def main(argv=None):
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--span-share", type=float, default=47.0, help="span = rows / this")
-    ap.add_argument("--stat-epochs", type=int, default=20)
+    ap.add_argument("--stat-epochs", type=int, default=200)
     args = ap.parse_args(argv)
     m, b = args.rows, args.batch
 
@@ -220,15 +220,25 @@ def main(argv=None):
     var_u, pairs_u = batch_stats(y_sorted, m, block, b, args.stat_epochs, 1)
     var_s, pairs_s = batch_stats(y_sorted, span, block, b, args.stat_epochs, 1)
     p = y_sorted.mean()
+    # The same with the finite-population terms: two rows of a batch are of one block with probability
+    # q (correlation 1 when blocks are pure), else of two blocks drawn without replacement from m/block
+    # (correlation -1/(m/block - 1)); a uniform order's two rows: -1/(m-1). And with the last span
+    # (m mod span rows, whole batches here) as short as it is: q per batch, averaged over the batches.
+    q = (block - 1) / (span - 1)
+    lens = np.minimum(span, m - np.arange(0, m // b * b, b) // span * span)  # (batches,) its span's rows
+    q_i = (block - 1) / (lens - 1)
+    exact = np.mean(1 + (b - 1) * (q_i - (1 - q_i) / (m / block - 1))) / (1 - (b - 1) / (m - 1))
     print(
         f"\nbatch statistics, sorted by label, {args.stat_epochs} epochs x {m // b} batches of {b} per setting:\n"
         f"  variance of a batch's positive count: uniform {var_u:.3f} (b p(1-p) = {b * p * (1 - p):.3f}), "
         f"spans {var_s:.3f}\n"
         f"  ratio spans/uniform {var_s / var_u:.4f}; formula 1 + (b-1)(block-1)/(span-1) = "
-        f"{1 + (b - 1) * (block - 1) / (span - 1):.4f}\n"
+        f"{1 + (b - 1) * q:.4f} ({exact:.4f} with the finite-population terms and the last span of "
+        f"{lens[-1]} rows)\n"
         f"  same-block pairs per batch: uniform {pairs_u:.3f} (b(b-1)/2 (block-1)/(m-1) = "
         f"{b * (b - 1) / 2 * (block - 1) / (m - 1):.3f}), spans {pairs_s:.3f} "
-        f"(b(b-1)/2 (block-1)/(span-1) = {b * (b - 1) / 2 * (block - 1) / (span - 1):.3f})"
+        f"(b(b-1)/2 (block-1)/(span-1) = {b * (b - 1) / 2 * q:.3f}; {b * (b - 1) / 2 * q_i.mean():.3f} "
+        f"with the last span)"
     )
     print(
         f"\n{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, end: {load()}; {time.perf_counter() - start:.0f} s in all",
