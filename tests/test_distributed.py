@@ -96,7 +96,7 @@ def test_above_the_shuffle_span_the_workers_draw_the_same_order(client, monkeypa
     uniform = Network([6, 5, 1], seed=1)
     uniform.fit(X, y, **kw)
     monkeypatch.setattr(batching, "SHUFFLE_SPAN_BYTES", 150 * 6 * 8)
-    assert batching.shuffle_plan(390, 50, 6, np.float64) == (150, 8)
+    assert batching.shuffle_plan(390, 50, 6, np.float64) == ((0, 150, 300, 390), 8)
     local, net = Network([6, 5, 1], seed=1), Network([6, 5, 1], seed=1)
     local.fit(X, y, **kw)
     fit(net, da.from_array(X, chunks=(CHUNKS, 6)), da.from_array(y, chunks=(100,)), client, **kw)

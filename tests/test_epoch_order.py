@@ -5,6 +5,7 @@ written out, every row once, blocks kept whole, each position a uniform draw ove
 the same order for every layout, and the F-ordered gather that reads blocks, not rows."""
 
 import os
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -18,22 +19,28 @@ from conftest import make_data
 
 def _reference_order(m, span, block, rng, rows=None):
     """The order written out: X's rows grouped by ``row // block`` (training rows only),
-    one permutation of the groups, then each run of ``span`` positions shuffled."""
+    one permutation of the groups, then each run of ``span`` positions shuffled (``span``:
+    an int, or the spans' bounds)."""
+    bounds = list(range(0, m, span)) + [m] if isinstance(span, int) else list(span)
     rows = np.arange(m) if rows is None else rows
     groups = {}
     for local, row in enumerate(rows):
         groups.setdefault(row // block, []).append(local)
     keys = sorted(groups)
     order = np.array([local for g in rng.permutation(len(keys)) for local in groups[keys[g]]])
-    for start in range(0, m, span):
-        part = order[start : start + span]
+    for lo, hi in pairwise(bounds):
+        part = order[lo:hi]
         rng.shuffle(part)
     return order
 
 
+def _bounds(m, span):
+    return (*range(0, m, span), m)
+
+
 @pytest.mark.parametrize(("m", "span", "block"), [(64, 32, 16), (101, 32, 16), (101, 48, 8), (7, 4, 2)])
 def test_the_order_is_the_written_out_draws(m, span, block):
-    got = epoch_order(m, span, block, np.random.default_rng(m))
+    got = epoch_order(_bounds(m, span), block, np.random.default_rng(m))
     np.testing.assert_array_equal(got, _reference_order(m, span, block, np.random.default_rng(m)))
 
 
@@ -42,7 +49,7 @@ def test_with_held_out_rows_the_blocks_are_blocks_of_x():
     # [k block, (k + 1) block), so fewer than `block` of them.
     m_all = 103
     rows = np.sort(np.random.default_rng(0).permutation(m_all)[:80])
-    got = epoch_order(80, 24, 8, np.random.default_rng(1), rows)
+    got = epoch_order(_bounds(80, 24), 8, np.random.default_rng(1), rows)
     np.testing.assert_array_equal(got, _reference_order(80, 24, 8, np.random.default_rng(1), rows))
     key = rows[got] // 8  # X's block of each position
     assert len(np.unique(key)) == len(np.unique(rows // 8))
@@ -50,7 +57,7 @@ def test_with_held_out_rows_the_blocks_are_blocks_of_x():
 
 def test_below_the_span_it_is_the_uniform_permutation():
     np.testing.assert_array_equal(
-        epoch_order(50, 50, 16, np.random.default_rng(3)), np.random.default_rng(3).permutation(50)
+        epoch_order((0, 50), 16, np.random.default_rng(3)), np.random.default_rng(3).permutation(50)
     )
 
 
@@ -60,8 +67,8 @@ def test_every_row_once_and_each_block_in_at_most_two_spans(rows):
     idx = None if rows is None else np.sort(np.random.default_rng(2).permutation(m_all)[:900])
     m = m_all if idx is None else 900
     rng = np.random.default_rng(4)
-    first = epoch_order(m, span, block, rng, idx)
-    second = epoch_order(m, span, block, rng, idx)
+    first = epoch_order(_bounds(m, span), block, rng, idx)
+    second = epoch_order(_bounds(m, span), block, rng, idx)
     for order in (first, second):
         np.testing.assert_array_equal(np.sort(order), np.arange(m))
         x_rows = order if idx is None else idx[order]
@@ -83,23 +90,37 @@ def test_each_position_is_a_uniform_draw_over_the_rows():
     draws = 6400
     counts = np.zeros((2, 64), dtype=np.int64)
     for _ in range(draws):
-        order = epoch_order(64, 32, 4, rng)
+        order = epoch_order((0, 32, 64), 4, rng)
         counts[0, order[0]] += 1
         counts[1, order[40]] += 1
     expected = draws / 64  # 100, sd ~10: every count within 6 sd
     assert counts.min() > expected - 60 and counts.max() < expected + 60, (counts.min(), counts.max())
     # Block-mates share a span: rows 0 and 1 are both in the first span or both in the second.
-    orders = [epoch_order(64, 32, 4, rng) for _ in range(200)]
+    orders = [epoch_order((0, 32, 64), 4, rng) for _ in range(200)]
     assert all((np.flatnonzero(o == 0)[0] < 32) == (np.flatnonzero(o == 1)[0] < 32) for o in orders)
 
 
-def test_shuffle_plan_spans_whole_batches_of_64_mib():
-    assert shuffle_plan(100_000, 64, 50, np.float32) == (100_000, 16)  # 20 MB: one span
-    span, block = shuffle_plan(1_000_000, 64, 784, np.float32)
-    assert (span, block) == ((1 << 26) // (784 * 4) // 64 * 64, 16)
-    assert shuffle_plan(1_000_000, 64, 784, np.float64)[1] == 8
-    assert shuffle_plan(10**6, 10**6, 784, np.float32)[0] == 10**6  # one full batch: nothing to shuffle
-    assert shuffle_plan(10**6, 50_000, 784, np.float32)[0] == 50_000  # a batch above the span: spans of one batch
+def test_shuffle_plan_spreads_whole_batches_evenly_over_spans_of_at_most_64_mib():
+    assert shuffle_plan(100_000, 64, 50, np.float32) == ((0, 100_000), 16)  # 20 MB: one span
+    per_span = (1 << 26) // (784 * 4) // 64  # 334 batches of 64 rows of 784 float32 fit 64 MiB
+    bounds, block = shuffle_plan(1_000_000, 64, 784, np.float32)
+    assert block == 16 and shuffle_plan(1_000_000, 64, 784, np.float64)[1] == 8
+    sizes = np.diff(bounds)
+    assert bounds[0] == 0 and bounds[-1] == 1_000_000
+    assert len(sizes) == -(-15_625 // per_span)  # 15,625 batches in 47 spans
+    assert sizes.max() <= per_span * 64 and sizes.max() - sizes.min() <= 64  # no short last span
+    assert all(size % 64 == 0 for size in sizes[:-1])  # whole batches (the last batch is whole here too)
+    assert shuffle_plan(10**6, 10**6, 784, np.float32)[0] == (0, 10**6)  # one full batch: nothing to shuffle
+    assert shuffle_plan(10**6, 50_000, 784, np.float32)[0] == tuple(range(0, 10**6 + 1, 50_000))  # spans of a batch
+
+
+def test_the_spans_are_even_not_full_ones_and_a_short_rest(monkeypatch):
+    # 200 rows in batches of 16 (13 batches, the last of 8 rows), at most 64 rows (4 batches) a span:
+    # 4 spans of 4, 3, 3, 3 batches, not 64, 64, 64 and a last span of 8 rows.
+    monkeypatch.setattr(batching, "SHUFFLE_SPAN_BYTES", 64 * 5 * 8)
+    assert shuffle_plan(200, 16, 5, np.float64) == ((0, 64, 112, 160, 200), 8)
+    assert shuffle_plan(101, 16, 5, np.float64)[0] == (0, 64, 101)  # 7 batches: 4, 3
+    assert shuffle_plan(64, 16, 5, np.float64)[0] == (0, 64)  # fits: one span
 
 
 def _spans(monkeypatch, span_rows, gather_rows, n_x, dtype):

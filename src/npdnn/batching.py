@@ -57,6 +57,7 @@ from __future__ import annotations
 import contextlib
 import math
 import mmap
+from itertools import pairwise
 
 import numpy as np
 
@@ -85,23 +86,35 @@ def split_indices(n, fraction, rng):
 
 
 def shuffle_plan(m, b, n_x, dtype):
-    """``(span, block)`` of :func:`epoch_order` for m rows of n_x values of ``dtype`` in batches of b."""
+    """``(bounds, block)`` of :func:`epoch_order` for m rows of n_x values of ``dtype`` in
+    batches of b: ``bounds = (0, ..., m)``, the spans' first positions and m; ``(0, m)``
+    when the rows fit :data:`SHUFFLE_SPAN_BYTES`. Spans hold whole batches, as many as
+    fit the budget, spread evenly: their sizes differ by one batch at most (no short last
+    span, whose few blocks would make its batches nearly pure on sorted data)."""
     itemsize = np.dtype(dtype).itemsize
+    block = max(1, ROW_BLOCK_BYTES // itemsize)
     span_rows = SHUFFLE_SPAN_BYTES // max(1, n_x * itemsize)
-    span = m if (m <= span_rows or b >= m) else max(b, span_rows // b * b)
-    return span, max(1, ROW_BLOCK_BYTES // itemsize)
+    if m <= span_rows or b >= m:
+        return (0, m), block
+    batches = -(-m // b)
+    n_spans = -(-batches // max(1, span_rows // b))
+    q, r = divmod(batches, n_spans)  # r spans of q + 1 batches, then q batches each
+    sizes = np.array([0] + [q + 1] * r + [q] * (n_spans - r))
+    return tuple(int(x) for x in np.minimum(np.cumsum(sizes) * b, m)), block
 
 
-def epoch_order(m, span, block, rng, rows=None):
-    """(m,) the order of the training rows in one shuffled epoch, drawn from ``rng``.
+def epoch_order(bounds, block, rng, rows=None):
+    """(m,) the order of the m = ``bounds[-1]`` training rows in one shuffled epoch, drawn
+    from ``rng``.
 
-    ``span >= m``: ``rng.permutation(m)``. Else X's rows are taken in blocks of ``block``
-    (rows ``[k block, (k + 1) block)`` of X, those of them in ``rows``: the sorted (m,)
-    training rows, None for all), the blocks put in a random order, and that sequence
-    shuffled ``span`` positions at a time. The draws: one permutation of the blocks, then
-    one ``rng.shuffle`` per span.
+    One span (``bounds = (0, m)``): ``rng.permutation(m)``. Else X's rows are taken in
+    blocks of ``block`` (rows ``[k block, (k + 1) block)`` of X, those of them in ``rows``:
+    the sorted (m,) training rows, None for all), the blocks put in a random order, and
+    positions ``bounds[i]:bounds[i + 1]`` of that sequence shuffled, span by span. The
+    draws: one permutation of the blocks, then one ``rng.shuffle`` per span.
     """
-    if span >= m:
+    m = bounds[-1]
+    if len(bounds) <= 2:
         return rng.permutation(m)
     if rows is None:  # every block full but the last: no index arrays beyond the order itself
         index = np.int32 if m < 2**31 - block else np.intp  # half the memory of rng.permutation's int64
@@ -119,8 +132,8 @@ def epoch_order(m, span, block, rng, rows=None):
         lens = lens[g]
         order = np.repeat(starts[g] - (np.cumsum(lens) - lens), lens)  # (m,) block's start - its position
         order += np.arange(m)
-    for start in range(0, m, span):
-        rng.shuffle(order[start : start + span])
+    for lo, hi in pairwise(bounds):
+        rng.shuffle(order[lo:hi])
     return order
 
 
@@ -171,7 +184,7 @@ class Batches:
         n_x = X.shape[1]
         # An F-ordered X (what a DataFrame holds) is read by columns: see _sorted_windows.
         self.by_columns = X.flags.f_contiguous and not X.flags.c_contiguous
-        self.span, self.block = shuffle_plan(m, b, n_x, X.dtype)
+        self.bounds, self.block = shuffle_plan(m, b, n_x, X.dtype)
         # Rows per window: all of them when they fit the budget. Else one batch, gathered right before
         # the GEMMs read it, while it is in cache (a 64 MB window costs B 10% per epoch) -- except for
         # an F-ordered X: whole batches up to the budget, so that gathering a span's blocks in order pays.
@@ -183,6 +196,12 @@ class Batches:
         else:
             self.window = b
         self.views = rows is None and X.flags.c_contiguous and not self.shuffle
+        # Windows' first positions: the spans, when a window holds the largest (F order, shuffled in spans)
+        spans = self.by_columns and self.shuffle and len(self.bounds) > 2
+        if spans and self.window >= max(hi - lo for lo, hi in pairwise(self.bounds)):
+            self.starts = self.bounds
+        else:
+            self.starts = (*range(0, m, self.window), m)
         # F order, shuffled in spans: room for the span's blocks, 2 partial ones at its ends and the
         # validation rows that share them (+1%: random subsets of blocks vary); more go row by row.
         extra = 0
@@ -304,16 +323,12 @@ class Batches:
 
     def _windows(self, order):
         """``(Xw, Yw, ww)`` for consecutive windows of the epoch: rows in batch order."""
-        m, Y, w = self.m, self.Y, self.w
+        Y, w = self.Y, self.w
         if order is None and (self.views or self.fixed is not None):
             yield (self.X if self.views else self.fixed), Y, w
             return
-        for start in range(0, m, self.window):
-            local = (
-                order[start : start + self.window]
-                if order is not None
-                else np.arange(start, min(start + self.window, m))
-            )
+        for lo, hi in pairwise(self.starts):
+            local = order[lo:hi] if order is not None else np.arange(lo, hi)
             if order is not None and self.by_columns:
                 yield from self._sorted_windows(local)
                 continue
@@ -333,7 +348,7 @@ class Batches:
         per epoch when shuffling.
         """
         m, b = self.m, self.b
-        order = epoch_order(m, self.span, self.block, rng, self.rows) if self.shuffle else None
+        order = epoch_order(self.bounds, self.block, rng, self.rows) if self.shuffle else None
         offset = 0
         # Rows in random order from a C-ordered X (an F-ordered one is read a column run at a time).
         with random_reads(self.X if order is not None and not self.by_columns else None):

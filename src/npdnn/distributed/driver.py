@@ -107,7 +107,7 @@ def fit(
         raise ValueError(f"X has {n_x} features; the network expects {net.n_features}")
     b = m if batch_size is None else min(int(batch_size), m)
     n_steps = math.ceil(m / b)
-    span, block = shuffle_plan(m, b, n_x, net.dtype)  # as npdnn.batching.Batches: the same order
+    bounds, block = shuffle_plan(m, b, n_x, net.dtype)  # as npdnn.batching.Batches: the same order
     W_slices = [slice(o, o + s[0] * s[1]) for n, s, o in param_layout(net.layer_dims) if n[0] == "W"]
 
     run = Run(net, opt, schedule, rng, epochs, history={"loss": [], "lr": []})
@@ -143,9 +143,9 @@ def fit(
             for cb in run.callbacks:
                 cb.on_epoch_begin(epoch)
             shuffled = shuffle and b < m
-            plan = (rng.bit_generator.state, span, block) if shuffled else None
+            plan = (rng.bit_generator.state, bounds, block) if shuffled else None
             if shuffled:
-                epoch_order(m, span, block, rng)  # the draws fit makes; each shard makes them too, from `plan`
+                epoch_order(bounds, block, rng)  # the draws fit makes; each shard makes them too, from `plan`
             S = shards.begin_epoch(m, b, plan)  # per-step weight sums, or None
             w_total = None if S is None else float(S.sum())
             snapshot = net.theta.copy()

@@ -2,7 +2,7 @@
 
 The driver draws the epoch's order exactly as :func:`npdnn.training.fit` does
 (:func:`npdnn.batching.epoch_order`) and sends the generator's state (a few hundred bytes)
-with the order's span and block at the start of each epoch; every shard draws the same
+with the order's span bounds and block at the start of each epoch; every shard draws the same
 order and keeps the positions of its own rows in it. A
 step then sends one flat ``theta`` and a step number and gets back the share's cost
 and gradient: with weights ``1/B`` (or ``w_i / S_k``, S_k the global batch's weight
@@ -66,16 +66,16 @@ class Shard:
         return self.n, self.rows.nbytes(), os.getpid()
 
     def begin_epoch(self, lo, m, b, plan):
-        """Draw the epoch's order from ``plan = (rng_state, span, block)`` (None: rows in
+        """Draw the epoch's order from ``plan = (rng_state, bounds, block)`` (None: rows in
         order) and keep the positions of rows ``[lo, lo + n_local)``; return each step's
         sum of this shard's sample weights (None when unweighted)."""
         if plan is None:
             order = np.arange(m)
         else:
-            rng_state, span, block = plan
+            rng_state, bounds, block = plan
             rng = np.random.default_rng()
             rng.bit_generator.state = rng_state
-            order = epoch_order(m, span, block, rng)
+            order = epoch_order(bounds, block, rng)
         mine = (order >= lo) & (order < lo + self.n)
         self.pos = np.flatnonzero(mine)  # positions in the epoch, ascending
         self.local = order[self.pos] - lo  # (n_local,) row of this shard at each position
