@@ -32,6 +32,7 @@ def _layouts(X, tmp_path):
 
 CASES = {
     "shuffled mini-batches": dict(optimizer="adam", batch_size=16, dropout=0.1),
+    "batches of 10": dict(optimizer="adam", batch_size=10),  # spans of 40, 40, 21 rows (spans of 40)
     "validation split, weights": dict(
         optimizer="adam", batch_size=16, validation_fraction=0.2, class_weight="balanced"
     ),
