@@ -17,23 +17,23 @@ through its C-ordered transpose, and any other layout by fancy indexing, which r
 only the rows asked for.
 
 The epoch's order (:func:`epoch_order`): a uniform permutation of the training rows when
-they fit :data:`SHUFFLE_SPAN_BYTES` (64 MiB); a larger set is shuffled in spans of that
-size, each span a random set of blocks of 64 bytes of rows (16 float32 rows, 8 float64),
-its rows then shuffled uniformly. Every row once per epoch, each batch a uniform draw
-from its span; the order depends on m, the batch size, n_x and the dtype, never on the
-layout. Why: an F-ordered X (what a DataFrame holds) keeps each column contiguous, so a
-row is n_x values far apart; a uniform order over m rows, gathered through a buffer of
-64 MiB, reads a whole cache line per value once the buffer holds a thin share of the
-rows, and its cost grows with m (F order 1.5-1.9x the C-ordered epoch of
-[784, 256, 128, 1] at 10^5-10^6 rows). With 64-byte blocks each span reads whole
-cache lines, about once per epoch: see _gather_blocks. One epoch of [784, 256, 128, 1],
-batch 64, Adam, one BLAS thread, F order / C order (median of 3, load ~1): 1.12x at
-300,000 rows, 1.14x at 10^6 (1.34x and 1.55x with the uniform order). The price: two
-rows of one block always share a span, so a batch of b holds b(b-1)/2 (block-1)/(span-1)
-pairs of neighbouring rows of X (1.4 for B's span of 21,376 rows; 0.03 for a uniform
-order over 10^6 rows), and on data sorted by label a batch's label count varies
-~(b-1)(block-1)/(span-1) more (4.4% for B, 0.3% for [50, 64, 32, 1]): see
-benchmarks/shuffle_quality.py for what that does to training.
+they fit :data:`SHUFFLE_SPAN_BYTES` (64 MiB); a larger set is shuffled in spans of at most
+that size (whole batches, spread evenly: :func:`shuffle_plan`), each span a random set of
+blocks of 64 bytes of rows (16 float32 rows, 8 float64), its rows then shuffled uniformly.
+Every row once per epoch, each batch a uniform draw from its span; the order depends on m,
+the batch size, n_x and the dtype, never on the layout. Why: an F-ordered X (what a
+DataFrame holds) keeps each column contiguous, so a row is n_x values far apart; a uniform
+order over m rows, gathered through a buffer of 64 MiB, reads a whole cache line per value
+once the buffer holds a thin share of the rows, and its cost grows with m (F order 1.5-1.9x
+the C-ordered epoch of [784, 256, 128, 1] at 10^5-10^6 rows). With 64-byte blocks each span
+reads whole cache lines, about once per epoch: see _gather_blocks. One epoch of [784, 256,
+128, 1], batch 64, Adam, one BLAS thread, F order / C order (median of 3, load ~1): 1.12x at
+300,000 rows, 1.14x at 10^6 (1.34x and 1.55x with the uniform order). The price: two rows of
+one block always share a span, so a batch of b holds b(b-1)/2 (block-1)/(span-1) pairs of
+neighbouring rows of X (1.4 for B's span of 21,376 rows; 0.03 for a uniform order over 10^6
+rows), and on data sorted by label a batch's label count varies ~(b-1)(block-1)/(span-1)
+more (4.4% for B, 0.3% for [50, 64, 32, 1]): see benchmarks/shuffle_quality.py for what that
+does to training.
 
 An F-ordered X is gathered a span at a time: the 64-byte blocks that hold the span's rows,
 in increasing order (each column read front to back), transposed through a scratch that
