@@ -27,13 +27,14 @@ order over m rows, gathered through a buffer of 64 MiB, reads a whole cache line
 once the buffer holds a thin share of the rows, and its cost grows with m (F order 1.5-1.9x
 the C-ordered epoch of [784, 256, 128, 1] at 10^5-10^6 rows). With 64-byte blocks each span
 reads whole cache lines, about once per epoch: see _gather_blocks. One epoch of [784, 256,
-128, 1], batch 64, Adam, one BLAS thread, F order / C order (median of 3, load ~1): 1.12x at
-300,000 rows, 1.14x at 10^6 (1.34x and 1.55x with the uniform order). The price: two rows of
-one block always share a span, so a batch of b holds b(b-1)/2 (block-1)/(span-1) pairs of
-neighbouring rows of X (1.4 for B's span of 21,376 rows; 0.03 for a uniform order over 10^6
-rows), and on data sorted by label a batch's label count varies ~(b-1)(block-1)/(span-1)
-more (4.4% for B, 0.3% for [50, 64, 32, 1]): see benchmarks/shuffle_quality.py for what that
-does to training.
+128, 1], batch 64, Adam, one BLAS thread, F order / C order (median of 6, load ~1): 1.12x at
+300,000 rows, 1.10x at 10^6 (1.26x and 1.46x with the uniform order; benchmarks/layouts.py
+--net B). The price: two rows of one block always share a span, so a batch of b holds
+b(b-1)/2 (block-1)/(span-1) pairs of neighbouring rows of X (1.4 for B's span of 21,376
+rows; 0.03 for a uniform order over 10^6 rows), and on data sorted by label a batch's label
+count varies ~(b-1)(block-1)/(span-1) more (4.4% for B, 0.3% for [50, 64, 32, 1]):
+benchmarks/shuffle_quality.py found no measurable change in what is learned (loss, test
+accuracy) with spans of m/47 on label-sorted data, a variance factor of 1.22.
 
 An F-ordered X is gathered a span at a time: the 64-byte blocks that hold the span's rows,
 in increasing order (each column read front to back), transposed through a scratch that
