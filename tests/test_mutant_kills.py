@@ -42,37 +42,35 @@ def test_optimizer_coefficients_may_be_zero_but_not_negative(make, name):
 
 
 # ---------------------------------------------------------------- batching
+def _fit_peak(net, X, y, **kw):
+    """The peak of Python-traced allocations (NumPy's included) during ``net.fit(X, y, **kw)``."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        net.fit(X, y, **kw)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_unshuffled_fit_on_a_c_ordered_x_reads_it_in_place():
     # No shuffle, no split, C order: the batches are views of X, so nothing of X's size is
     # allocated (a gather buffer or a gathered copy would be 24 MB).
-    import tracemalloc
 
     rng = np.random.default_rng(0)
     m, n = 100_000, 30
     X = rng.standard_normal((m, n))
     y = (X[:, 0] > 0).astype(np.int64)
-    net = npdnn.Network([n, 4, 1], seed=0)
-    tracemalloc.start()
-    try:
-        net.fit(X, y, epochs=1, optimizer="adam", batch_size=4096, shuffle=False)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peak = _fit_peak(npdnn.Network([n, 4, 1], seed=0), X, y, epochs=1, optimizer="adam", batch_size=4096, shuffle=False)
     assert peak < 0.1 * X.nbytes + 64 * m, f"fit allocated {peak / 1e6:.1f} MB over a {X.nbytes / 1e6:.1f} MB X"
 
 
 def test_a_small_shuffled_x_gets_a_buffer_of_its_size_not_the_gather_budget():
-    import tracemalloc
 
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((1000, 10)), rng.integers(0, 2, 1000)  # 80 kB; the budget is 64 MiB
-    net = npdnn.Network([10, 4, 1], seed=0)
-    tracemalloc.start()
-    try:
-        net.fit(X, y, epochs=1, optimizer="adam", batch_size=32, seed=0)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peak = _fit_peak(npdnn.Network([10, 4, 1], seed=0), X, y, epochs=1, optimizer="adam", batch_size=32, seed=0)
     assert peak < 1e6, f"fit allocated {peak / 1e6:.1f} MB over a {X.nbytes / 1e6:.2f} MB X"
 
 
@@ -522,7 +520,6 @@ def test_the_overflow_bound_counts_the_biases():
 def test_a_shuffled_x_over_the_gather_budget_is_gathered_a_batch_at_a_time(monkeypatch):
     # A C-ordered X of 4 MB over a budget lowered to 256 kB: each batch is gathered alone, so
     # fit allocates O(m) arrays (permutation, targets) but nothing of X's size.
-    import tracemalloc
 
     from npdnn import batching
 
@@ -530,14 +527,8 @@ def test_a_shuffled_x_over_the_gather_budget_is_gathered_a_batch_at_a_time(monke
     m, n = 20_000, 25
     X = rng.standard_normal((m, n))
     y = (X[:, 0] > 0).astype(np.int64)
-    net = npdnn.Network([n, 4, 1], seed=0)
     monkeypatch.setattr(batching, "WHOLE_EPOCH_GATHER_BYTES", 1 << 18)
-    tracemalloc.start()
-    try:
-        net.fit(X, y, epochs=1, optimizer="adam", batch_size=32, seed=0)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peak = _fit_peak(npdnn.Network([n, 4, 1], seed=0), X, y, epochs=1, optimizer="adam", batch_size=32, seed=0)
     assert peak < 0.1 * X.nbytes + 64 * m, f"fit allocated {peak / 1e6:.1f} MB over a {X.nbytes / 1e6:.1f} MB X"
 
 

@@ -163,6 +163,18 @@ def random_reads(X):
             mapping.madvise(mmap.MADV_NORMAL)
 
 
+def _ranked(ids, mask, inv):
+    """``(present, rank)``: the distinct values of ``ids`` in increasing order, and the
+    position of each of ``ids`` in it (``present[rank] == ids``), using ``mask`` (bool) and
+    ``inv`` (integer) scratch indexed by value: O(len(ids)) plus one scan of the mask, no
+    sort. The mask is left all False."""
+    mask[ids] = True
+    present = np.flatnonzero(mask)
+    mask[ids] = False
+    inv[present] = np.arange(present.shape[0], dtype=inv.dtype)
+    return present, inv[ids]
+
+
 class Batches:
     """The mini-batches of one training run.
 
@@ -209,7 +221,7 @@ class Batches:
         if self.by_columns and self.shuffle and self.window < m:
             held_out = 1.0 if rows is None else X.shape[0] / m
             extra = min(self.window, math.ceil(self.window * (held_out * 1.01 - 1.0)) + 2 * self.block)
-        self.Xbuf = None if self.views else np.empty((self.window + max(0, extra), n_x), dtype=X.dtype)
+        self.Xbuf = None if self.views else np.empty((self.window + extra, n_x), dtype=X.dtype)
         # F order, shuffled: each batch is gathered from the window's C-ordered copy into Bbuf.
         sorted_batches = self.by_columns and self.shuffle
         self.Bbuf = np.empty((b, n_x), dtype=X.dtype) if sorted_batches else None
@@ -255,11 +267,7 @@ class Batches:
         if self._mask is None:
             self._mask = np.zeros(m_all, dtype=bool)
             self._inv = np.empty(m_all, dtype=np.int32 if m_all < 2**31 else np.intp)
-        self._mask[idx] = True
-        sorted_idx = np.flatnonzero(self._mask)
-        self._mask[idx] = False
-        self._inv[sorted_idx] = np.arange(sorted_idx.shape[0], dtype=self._inv.dtype)
-        return sorted_idx, self._inv[idx]
+        return _ranked(idx, self._mask, self._inv)
 
     def _gather_blocks(self, idx):
         """``(U, pos)``: the blocks of ``block`` rows of the F-ordered X that hold rows ``idx``,
@@ -277,13 +285,10 @@ class Batches:
             self._bmask = np.zeros(full + 1, dtype=bool)
             self._binv = np.empty(full + 1, dtype=np.int32 if full < 2**31 else np.intp)
         ids = idx // blk
-        self._bmask[ids] = True
-        cover = np.flatnonzero(self._bmask)
-        self._bmask[ids] = False
+        cover, rank = _ranked(ids, self._bmask, self._binv)
         if cover.shape[0] * blk > self.Xbuf.shape[0]:
             return None, None
-        self._binv[cover] = np.arange(cover.shape[0], dtype=self._binv.dtype)
-        pos = self._binv[ids] * blk + (idx - ids * blk)
+        pos = rank * blk + (idx - ids * blk)
         U = self.Xbuf[: cover.shape[0] * blk]
         short = cover.shape[0] > 0 and cover[-1] == full
         ids_full = cover[:-1] if short else cover
@@ -311,9 +316,10 @@ class Batches:
         if self.fixed is not None:  # every training row fits: U holds them all, in X's order
             U, pos = self.fixed, local
         else:
-            U, pos = self._gather_blocks(self._rows(local))
+            rows = self._rows(local)
+            U, pos = self._gather_blocks(rows)
             if U is None:
-                sorted_idx, pos = self._sorted_rows(self._rows(local))
+                sorted_idx, pos = self._sorted_rows(rows)
                 U = self._gather(sorted_idx, self.Xbuf[: local.shape[0]])
         for start in range(0, local.shape[0], self.b):
             batch = local[start : start + self.b]
@@ -345,8 +351,8 @@ class Batches:
         batch's sample weights normalized to sum 1 (a (1, b) array; 0.0 when they sum
         to 0); ``share`` is the batch's part of the epoch (b/m, or its share of the total
         weight), so that the epoch loss is ``sum(share * J_batch)``; ``start`` is the
-        batch's first position in the epoch. The permutation is drawn from ``rng`` once
-        per epoch when shuffling.
+        batch's first position in the epoch. The order (:func:`epoch_order`) is drawn from
+        ``rng`` once per epoch when shuffling.
         """
         m, b = self.m, self.b
         order = epoch_order(self.bounds, self.block, rng, self.rows) if self.shuffle else None
