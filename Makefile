@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: demo test lint bench clean mutate
+.PHONY: demo test test-numerics lint bench clean mutate
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ lint: $(VENV)/.test
 
 test: lint
 	$(PY) -m pytest -n 2
+
+# The BLAS-kernel-dependent tests on the AVX2 kernels every x86-64 CI machine has, on 1 and 2 threads
+# (what an AVX2 laptop computes; .ci/run runs it after `make test`).
+test-numerics: $(VENV)/.test
+	OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=1 $(PY) -m pytest -n 2 -m numerics -p no:cacheprovider -q
+	OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=2 $(PY) -m pytest -n 2 -m numerics -p no:cacheprovider -q
 
 # the benchmark's peers too: tensorflow-cpu, keras, jax, optax (not test dependencies)
 $(VENV)/.bench: $(VENV)/.test pyproject.toml

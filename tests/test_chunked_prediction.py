@@ -1,28 +1,46 @@
-"""Prediction in row chunks (npdnn.chunking): the same bits as one pass over all of X,
+"""Prediction in row chunks (npdnn.chunking): the same values as one pass over all of X,
 for every way a caller holds X, and no copy of X (tracemalloc bounds).
 
 The chunk threshold is lowered (``CHUNK_BYTES``) so that a few thousand rows take
-several chunks. BLAS runs on one thread here: OpenBLAS splits a product's columns
-between threads at positions that depend on the width, which moves columns between
-kernels (see the module docstring of npdnn.chunking for what was measured)."""
+several chunks. Chunked and one-pass prediction are not the same BLAS computation: a
+column's offset in the product, the chunk's width and the thread split decide which
+kernel computes it, and the kernels round differently (AVX2 "Haswell" and AVX-512
+"SkylakeX" alike). So the logits agree to ``N_EPS`` machine epsilons of the largest
+``|Z_L|``, the probabilities to ``N_EPS`` epsilons (they lie in [0, 1]), the cost to
+``N_EPS`` epsilons relative, and the labels wherever the margin exceeds that. Measured
+(one and two BLAS threads, Haswell kernels): at most 2.7 epsilons; the networks' own
+errors are far above it (a wrong row or a dropped bias moves values by >= 1e-3).
+Run in CI on this machine's kernels and with OPENBLAS_CORETYPE=Haswell, on one and two threads."""
 
 import tracemalloc
 
 import numpy as np
 import pandas as pd
 import pytest
-from threadpoolctl import threadpool_limits
 
 import npdnn.chunking as chunking
 from npdnn import DNNClassifier, Network
 
+pytestmark = pytest.mark.numerics
+
+N_EPS = 8  # BLAS rounding between kernels, in machine epsilons (see the module docstring)
 SMALL = 1  # CHUNK_BYTES that makes every chunk the minimum (a multiple of CHUNK_ALIGN rows)
 
 
-@pytest.fixture(autouse=True)
-def one_blas_thread():
-    with threadpool_limits(1, user_api="blas"):
-        yield
+def assert_same_prediction(chunked, one_pass, dtype):
+    """chunked == one_pass up to BLAS rounding: see the module docstring."""
+    eps = float(np.finfo(dtype).eps)
+    logits, proba = one_pass["logits"], one_pass["proba"]
+    assert chunked["logits"].dtype == logits.dtype and chunked["proba"].dtype == proba.dtype
+    np.testing.assert_allclose(chunked["logits"], logits, rtol=0, atol=N_EPS * eps * np.abs(logits).max())
+    np.testing.assert_allclose(chunked["proba"], proba, rtol=0, atol=N_EPS * eps)
+    assert chunked["cost"] == pytest.approx(one_pass["cost"], rel=N_EPS * eps, abs=0)
+    # a label may flip only where the top two probabilities are within the tolerance
+    p = proba if proba.ndim == 2 else np.stack([1 - proba, proba], axis=1)
+    top2 = np.sort(p, axis=1)[:, -2:]
+    decided = top2[:, 1] - top2[:, 0] > 2 * N_EPS * eps
+    np.testing.assert_array_equal(chunked["labels"][decided], one_pass["labels"][decided])
+    assert decided.mean() > 0.99
 
 
 def layouts(X, tmp_path):
@@ -61,7 +79,7 @@ NETWORKS = [
 
 @pytest.mark.parametrize("dims, dtype", NETWORKS, ids=lambda v: str(v))
 @pytest.mark.parametrize("layout", ["C", "F", "DataFrame", "memmap", "strided"])
-def test_chunked_equals_one_pass_bit_for_bit(dims, dtype, layout, tmp_path, monkeypatch):
+def test_chunked_equals_one_pass(dims, dtype, layout, tmp_path, monkeypatch):
     m = 9000 if dims[0] > 100 else 13001  # above the threshold: 3 or 4 chunks, the last one longer
     rng = np.random.default_rng(0)
     X = layouts(rng.standard_normal((m, dims[0])).astype(dtype), tmp_path)[layout]
@@ -76,8 +94,18 @@ def test_chunked_equals_one_pass_bit_for_bit(dims, dtype, layout, tmp_path, monk
     # the reference as predict computed it before chunking: one forward pass over A0 = X.T
     A0 = chunking.as_rows(X).astype(dtype, copy=False).T  # the same memory layout as X's
     ZL = net.forward(A0)
-    np.testing.assert_array_equal(one_pass["logits"], ZL[0] if dims[-1] == 1 else ZL.T)
-    assert one_pass["cost"] == net.objective(A0, net.targets(y), 1.0 / m, l2=0.1)
+    reference = {
+        "logits": ZL[0] if dims[-1] == 1 else ZL.T,
+        "proba": net.output.forward(ZL)[0] if dims[-1] == 1 else net.output.forward(ZL).T,
+        "cost": net.objective(A0, net.targets(y), 1.0 / m, l2=0.1),
+    }
+    reference["labels"] = (
+        (reference["proba"] >= 0.5).astype(np.int64) if dims[-1] == 1 else reference["proba"].argmax(1)
+    )
+    # below the threshold, prediction is one pass: the same computation, so the same bits
+    for key in ("logits", "proba", "cost"):
+        np.testing.assert_array_equal(one_pass[key], reference[key], err_msg=key)
+    np.testing.assert_array_equal(one_pass["labels"], reference["labels"])
 
     monkeypatch.setattr(chunking, "CHUNK_BYTES", SMALL)
     calls = count_chunks(net, monkeypatch)
@@ -88,9 +116,8 @@ def test_chunked_equals_one_pass_bit_for_bit(dims, dtype, layout, tmp_path, monk
         "cost": net.cost(X, y, l2=0.1),
     }
     assert len(calls) >= 4 * 2 and sum(calls) == 4 * m  # each method took several chunks
-    for key, value in one_pass.items():
-        assert np.asarray(chunked[key]).dtype == np.asarray(value).dtype, key
-        np.testing.assert_array_equal(chunked[key], value, err_msg=key)
+    assert chunked["labels"].dtype == one_pass["labels"].dtype
+    assert_same_prediction(chunked, one_pass, dtype)
 
 
 def test_weighted_cost_in_chunks(monkeypatch):
@@ -99,7 +126,7 @@ def test_weighted_cost_in_chunks(monkeypatch):
     net = Network([5, 8, 1], seed=0)
     one_pass = net.cost(X, y, sample_weight=w)
     monkeypatch.setattr(chunking, "CHUNK_BYTES", SMALL)
-    assert net.cost(X, y, sample_weight=w) == one_pass
+    assert net.cost(X, y, sample_weight=w) == pytest.approx(one_pass, rel=N_EPS * np.finfo(np.float64).eps, abs=0)
 
 
 def test_row_slices_cover_once_and_no_piece_is_short():
@@ -146,9 +173,11 @@ def test_estimator_chunked_equals_one_pass(layout, tmp_path, monkeypatch):
     calls = count_chunks(model.network_, monkeypatch)
     chunked = (model.predict_proba(X), model.predict(X), model.score(X, y))
     assert len(calls) >= 3 * 2
-    np.testing.assert_array_equal(chunked[0], one_pass[0])
-    np.testing.assert_array_equal(chunked[1], one_pass[1])
-    assert chunked[2] == one_pass[2]
+    eps = np.finfo(np.float64).eps
+    np.testing.assert_allclose(chunked[0], one_pass[0], rtol=0, atol=N_EPS * eps)
+    decided = np.abs(one_pass[0][:, 1] - 0.5) > N_EPS * eps
+    np.testing.assert_array_equal(chunked[1][decided], one_pass[1][decided])
+    assert abs(chunked[2] - one_pass[2]) <= (~decided).mean()  # accuracy: only undecided rows may differ
 
 
 def test_standardization_matches_a_float64_computation():

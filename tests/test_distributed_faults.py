@@ -21,6 +21,7 @@ from distributed.core import Status  # noqa: E402 -- after the importorskip
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.numerics,
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
     pytest.mark.filterwarnings("ignore::FutureWarning"),
     pytest.mark.filterwarnings("ignore::ResourceWarning"),

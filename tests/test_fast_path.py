@@ -9,6 +9,8 @@ import npdnn
 from npdnn import _fast
 from npdnn.activations import HIDDEN
 
+pytestmark = pytest.mark.numerics  # BLAS-kernel dependent: CI reruns it with OPENBLAS_CORETYPE=Haswell
+
 
 def _layouts(rng, n, m):
     A = rng.standard_normal((n, m))

@@ -11,6 +11,8 @@ import time
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.numerics  # BLAS-kernel dependent: CI reruns it with OPENBLAS_CORETYPE=Haswell
+
 EPOCHS = 150
 
 
@@ -31,7 +33,11 @@ def _cmd(folder):
 
 
 def _start(folder):
-    return subprocess.Popen(_cmd(folder), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # The child runs at a lower priority than this watcher: on a busy machine the watcher must
+    # still see each checkpoint (and each temp file) while it exists, or its kill lands late.
+    return subprocess.Popen(
+        _cmd(folder), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=lambda: os.nice(10)
+    )
 
 
 def _kill(proc):
@@ -40,7 +46,11 @@ def _kill(proc):
     proc.wait()
 
 
-def _kill_after_checkpoints(proc, folder, n, timeout=20.0):
+# Deadlines, not expected durations: on a loaded 2-core machine an import alone took seconds.
+DEADLINE = 180.0
+
+
+def _kill_after_checkpoints(proc, folder, n, timeout=DEADLINE):
     """Kill ``proc`` between epochs, once it has replaced ck.npz ``n`` times."""
     ck, seen, last = folder / "ck.npz", 0, None
     end = time.monotonic() + timeout
@@ -56,7 +66,7 @@ def _kill_after_checkpoints(proc, folder, n, timeout=20.0):
     return seen
 
 
-def _kill_during_checkpoint_write(proc, folder, timeout=20.0):
+def _kill_during_checkpoint_write(proc, folder, timeout=DEADLINE):
     """Kill ``proc`` as soon as a checkpoint temp file (.ck.npz.*.tmp) appears."""
     end = time.monotonic() + timeout
     while time.monotonic() < end and proc.poll() is None:
@@ -68,7 +78,7 @@ def _kill_during_checkpoint_write(proc, folder, timeout=20.0):
 
 def _finish(folder, tries=20):
     for _ in range(tries):
-        r = subprocess.run(_cmd(folder), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
+        r = subprocess.run(_cmd(folder), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=DEADLINE)
         if r.returncode == 0:
             return
         assert r.returncode != 2, r.stderr.decode()  # a bad-input exit means the checkpoint was unreadable
@@ -95,10 +105,12 @@ def test_sigkill_and_resume_is_bit_identical(tmp_path):
         assert _kill_after_checkpoints(proc, run, n) == n
         assert proc.returncode == -signal.SIGKILL, "the run finished before the kill; raise EPOCHS"
     mid_write = 0
-    for _ in range(3):  # killed while ck.npz's temp file is being written
+    for _ in range(6):  # killed while ck.npz's temp file is being written; tries until two land
         proc = _start(run)
         _kill_during_checkpoint_write(proc, run)
         mid_write += proc.returncode == -signal.SIGKILL
+        if mid_write == 2:
+            break
     assert mid_write >= 1, "no kill landed during a checkpoint write"
     _finish(run)
     assert (run / "model.npz").read_bytes() == expected

@@ -13,6 +13,8 @@ from npdnn import batching
 
 from conftest import make_data
 
+pytestmark = pytest.mark.numerics  # BLAS-kernel dependent: CI reruns it with OPENBLAS_CORETYPE=Haswell
+
 
 def _layouts(X, tmp_path):
     path, path_f = tmp_path / "X.npy", tmp_path / "XF.npy"

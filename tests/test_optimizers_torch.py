@@ -8,6 +8,8 @@ import npdnn
 
 from conftest import make_data
 
+pytestmark = pytest.mark.numerics  # BLAS-kernel dependent: CI reruns it with OPENBLAS_CORETYPE=Haswell
+
 RTOL, ATOL = 1e-9, 1e-12
 LR = {"gd": 0.05, "momentum": 0.02, "nesterov": 0.02, "rmsprop": 0.002, "adam": 0.005}
 

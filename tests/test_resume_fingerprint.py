@@ -8,6 +8,8 @@ import npdnn
 
 from conftest import make_data
 
+pytestmark = pytest.mark.numerics  # BLAS-kernel dependent: CI reruns it with OPENBLAS_CORETYPE=Haswell
+
 KW = dict(optimizer="adam", learning_rate=0.01, batch_size=8, seed=2)
 
 

@@ -8,6 +8,8 @@ import npdnn
 
 from conftest import make_data
 
+pytestmark = pytest.mark.numerics  # BLAS-kernel dependent: CI reruns it with OPENBLAS_CORETYPE=Haswell
+
 TORCH_ACT = {
     "relu": torch.relu,
     "tanh": torch.tanh,

@@ -1,4 +1,4 @@
-"""Prediction in row chunks: memory bounded whatever m, bits as in one pass.
+"""Prediction in row chunks: memory bounded whatever m, values as in one pass.
 
 ``predict``, ``predict_proba``, ``decision_function`` and ``cost`` push X through
 the network ``rows`` samples at a time, so their activations (every layer keeps
@@ -7,22 +7,25 @@ however many rows X has, and X itself is never copied: a chunk is a view of X,
 converted to the network's dtype (and standardized, for the estimator) one
 chunk at a time.
 
-Bit-identical to one pass over all of X, as far as BLAS allows: every
-operation of the forward pass acts on columns independently, and BLAS computes
-a column of ``W @ A`` with the same multiply-adds as long as the same kernel
-handles it. What moved columns between kernels on OpenBLAS 0.3.31 (SkylakeX,
-measured for this module): the column's offset in the product (the matrix-vector
-kernel of a one-unit output layer works in blocks of 4096 columns, hence chunks
-that start at multiples of :data:`CHUNK_ALIGN`); a chunk so short that another
-kernel takes over, or that the layer switches memory order (``n_l > m``), hence
-no chunk shorter than half a chunk or twice the widest layer (a short tail joins
-the chunk before it); and BLAS threads, which split a product at width-dependent
-places. With one BLAS thread, ``tests/test_chunked_prediction.py`` pins the
-equality for C, F, DataFrame, memory-mapped and strided X above the threshold;
-at the default threshold the issue's networks ([784, 256, 128, 1] on 60,000 rows,
-[50, 64, 32, 1] on 600,000) also matched on two threads. One case still differed
-with one thread: a softmax network [20, 300, 5] in float64 on C-ordered X (the
-last rows of a chunk, in the last bit: OpenBLAS's edge kernel for K = 20).
+What is promised, on every x86-64 machine:
+
+- Below the threshold (one chunk), prediction is one forward pass over all of X:
+  the same computation, so the same bits as ``net.forward(X.T)``.
+- Above it, each chunk is the same arithmetic on fewer columns, but not the same
+  BLAS computation: which kernel computes a column of ``W @ A`` (and so how it
+  rounds) depends on the column's offset in the product, the product's width and
+  how BLAS threads split it. On OpenBLAS 0.3.31 the Haswell (AVX2) kernels moved
+  1 ulp on 4-21% of float32 rows near the first chunk boundary even on one thread;
+  the SkylakeX (AVX-512) kernels happened to agree there. So chunked and one-pass
+  logits agree to a few machine epsilons of the largest ``|Z_L|`` (measured: at
+  most 2.7 eps, Haswell, one and two threads; ``tests/test_chunked_prediction.py``
+  allows 8), probabilities to a few eps, and labels wherever the margin is wider.
+
+Chunks start at multiples of :data:`CHUNK_ALIGN` and none is shorter than half a
+chunk or twice the widest layer (a short tail joins the chunk before it): that
+keeps each chunk on the kernels a long product uses (a one-unit output layer's
+matrix-vector kernel works in blocks of 4096 columns; a layer switches memory
+order when ``n_l > m``), so the differences stay at rounding level.
 """
 
 from __future__ import annotations

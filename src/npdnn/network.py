@@ -339,7 +339,7 @@ class Network:
         """Probabilities: (m,) of class 1 for a binary network, (m, K) for softmax.
 
         Computed in row chunks (:mod:`npdnn.chunking`): memory bounded whatever m,
-        X never copied, the same bits as one pass."""
+        X never copied, equal to one pass up to BLAS rounding (a few eps)."""
         forward = self.output.forward
         if self.layer_dims[-1] == 1:
             return map_rows(self, X, lambda ZL: forward(ZL)[0])
@@ -358,7 +358,7 @@ class Network:
 
     def cost(self, X, y, l2=0.0, sample_weight=None):
         """``J`` (float): mean (or weighted mean) cross-entropy plus ``l2/(2m) sum ||W||^2``
-        (forward pass in row chunks, the same bits as one pass)."""
+        (forward pass in row chunks, equal to one pass up to BLAS rounding)."""
         X = checked_rows(X, self.n_features, self.dtype)
         m = X.shape[0]
         labels = check_labels(y, m, n_classes=max(self.layer_dims[-1], 2))
