@@ -51,7 +51,7 @@ bench: $(VENV)/.bench
 # docs/testing.md for its last score and how long it takes). Incremental: a rerun retests only what changed; delete
 # mutants/ for a fresh score. One BLAS/OpenMP thread: forked workers must not inherit thread pools. No pytest
 # plugin autoload (each mutant's pytest starts faster; the hypothesis tests are not in mutmut's subset).
-# `make mutate MUTANTS='npdnn.losses.* npdnn.training.*'` runs only those modules' mutants.
+# `make mutate MUTANTS='npdnn.losses.* npdnn.train.loop.*'` runs only those modules' mutants.
 MUTATE_ENV := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTEST_DISABLE_PLUGIN_AUTOLOAD=1
 MUTANTS ?=
 mutate: $(VENV)/.test

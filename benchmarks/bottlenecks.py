@@ -10,7 +10,7 @@ The parts of one step (seconds per step):
 - ``rest``: the step's measured time minus all of the above: interpreter and framework
   overhead (autograd bookkeeping, op dispatch, tf.data, callbacks).
 
-npdnn's split comes from its own timers (:func:`npdnn.profiling.profile`, around the
+npdnn's split comes from its own timers (:func:`npdnn.train.profiling.profile`, around the
 real ``fit``). The peers' parts are measured by difference: each part's kernels run
 alone, on the step's shapes, in the framework's own execution mode, and ``rest`` is what
 the real step (one timed unit of the benchmark, divided by its steps) takes beyond them:
@@ -36,7 +36,7 @@ import time
 
 import numpy as np
 
-from npdnn.profiling import PARTS  # noqa: F401 -- the parts as npdnn's profiler names them; bench.py reads it here
+from npdnn.train.profiling import PARTS  # noqa: F401 -- the parts as npdnn's profiler names them; bench.py reads it here
 
 
 def steps_per_unit(w):
@@ -87,7 +87,7 @@ def _best_of(fn, repeats=3):
 
 # ---------------------------------------------------------------------- npdnn
 def split_npdnn(runner):
-    from npdnn.profiling import profile
+    from npdnn.train.profiling import profile
 
     w = runner.w
     p = profile(

@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from npdnn.profiling import PARTS
+from npdnn.train.profiling import PARTS
 
 LABELS = {
     "gemm_fwd": "forward GEMMs",

@@ -2,7 +2,7 @@
 
 Writes a CSV of about ``--gb`` GB (50 float columns and a text label) into a
 temporary folder, then reads it, each read in its own process, alternating
-``pandas.read_csv(path)`` and ``npdnn.datasets.read_csv(path, "label")`` for
+``pandas.read_csv(path)`` and ``npdnn.cli.datasets.read_csv(path, "label")`` for
 ``--repeats`` rounds; prints time and peak RSS (VmHWM above the RSS before the
 read) of each, against the size of the numeric data (rows x 50 x 8 bytes), and
 deletes the file.
@@ -31,7 +31,7 @@ def _kb(field):
 def child(reader, path):
     import pandas as pd
 
-    from npdnn.datasets import read_csv
+    from npdnn.cli.datasets import read_csv
 
     before = _kb("VmRSS")
     t0 = time.perf_counter()

@@ -1,6 +1,6 @@
 """One epoch of ``fit`` for each way a caller holds X, against the same data as a
 C-ordered array of the network's dtype (issue 13: within 1.2x for every layout,
-below and above :data:`npdnn.batching.WHOLE_EPOCH_GATHER_BYTES`).
+below and above :data:`npdnn.train.batching.WHOLE_EPOCH_GATHER_BYTES`).
 
 Workload: ``Network([50, 64, 32, 1], dtype=np.float32).fit(X, y, optimizer="adam",
 batch_size=64, epochs=1, seed=0, diagnostics=False)`` (``--net B``: ``[784, 256, 128, 1]``,
@@ -53,7 +53,8 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 import npdnn  # noqa: E402
-from npdnn import batching, training  # noqa: E402
+from npdnn.train import batching  # noqa: E402
+from npdnn.train import loop as training  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LAYOUTS = ("C", "F", "DataFrame", "F float64", "memmap", "memmap F")
@@ -141,7 +142,7 @@ def use_variant(variant):
     if variant.startswith("rev:"):
         rev = variant[4:]
         source = subprocess.run(
-            ["git", "show", f"{rev}:src/npdnn/batching.py"], cwd=HERE, capture_output=True, text=True, check=True
+            ["git", "show", f"{rev}:src/npdnn/train/batching.py"], cwd=HERE, capture_output=True, text=True, check=True
         ).stdout
         spec = importlib.util.spec_from_loader("npdnn._batching_at_rev", loader=None)
         module = importlib.util.module_from_spec(spec)

@@ -1,5 +1,5 @@
-"""Does shuffling in spans (:func:`npdnn.batching.epoch_order` above
-:data:`npdnn.batching.SHUFFLE_SPAN_BYTES`) change what training learns, against a
+"""Does shuffling in spans (:func:`npdnn.train.batching.epoch_order` above
+:data:`npdnn.train.batching.SHUFFLE_SPAN_BYTES`) change what training learns, against a
 uniform permutation of the rows? (issue 13)
 
 Above the span, X's rows are cut into blocks of 64 bytes of rows (16 float32 rows), the
@@ -49,7 +49,7 @@ from datetime import datetime, timezone  # noqa: E402
 import numpy as np  # noqa: E402
 
 import npdnn  # noqa: E402
-from npdnn import batching  # noqa: E402
+from npdnn.train import batching  # noqa: E402
 
 QUIET = "/tmp/s3/QUIET"
 N_FEATURES = 20

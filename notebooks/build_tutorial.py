@@ -38,7 +38,7 @@ from sklearn.model_selection import train_test_split
 
 import npdnn
 from npdnn import Network
-from npdnn.activations import relu, sigmoid
+from npdnn.nn.activations import relu, sigmoid
 
 t_start = time.perf_counter()
 np.set_printoptions(precision=4, suppress=True)""",
@@ -247,11 +247,11 @@ assert run.returncode == 1 and "likely cause: a kink of relu at 0" in run.stdout
     (
         "md",
         r"""The same case in Python, then one of the suggested fixes: non-zero biases move $Z^{[2]}$ off 0 and the
-same backward pass passes the check (`npdnn.gradcheck.kinks` counts the pre-activations near 0).""",
+same backward pass passes the check (`npdnn.nn.gradcheck.kinks` counts the pre-activations near 0).""",
     ),
     (
         "code",
-        """from npdnn.gradcheck import explain, kinks
+        """from npdnn.nn.gradcheck import explain, kinks
 
 rng = np.random.default_rng(0)  # as the command builds it
 kinked = Network([10, 3, 2, 1], "relu", seed=rng)
@@ -400,7 +400,7 @@ gradients $g$:
 * **Adam**: both, with bias correction: $\hat v = v / (1 - \beta_1^t)$, $\hat s = s / (1 - \beta_2^t)$,
   $\theta \leftarrow \theta - \alpha \hat v / (\sqrt{\hat s} + \varepsilon)$
 
-(npdnn's code for each is in `src/npdnn/optimizers.py`; Adam folds the bias corrections into the step size.)""",
+(npdnn's code for each is in `src/npdnn/train/optimizers.py`; Adam folds the bias corrections into the step size.)""",
     ),
     (
         "code",

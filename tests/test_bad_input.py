@@ -14,7 +14,7 @@ import pytest
 
 import npdnn
 from npdnn import ModelFileError, Network
-from npdnn.datasets import DataError, read_csv
+from npdnn.cli.datasets import DataError, read_csv
 
 RNG = np.random.default_rng(0)
 X_OK = RNG.standard_normal((20, 3))
@@ -264,8 +264,8 @@ def test_load_rejects_directory_and_missing(tmp_path):
 
 
 def test_load_rejects_newer_version(tmp_path):
-    from npdnn.archive import write_archive
-    from npdnn.persistence import VERSION as V
+    from npdnn.files.archive import write_archive
+    from npdnn.files.network_file import VERSION as V
 
     path = tmp_path / "new.npz"
     write_archive(path, {"theta": np.zeros(3)}, {}, "model", V + 1)

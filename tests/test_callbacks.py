@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import npdnn
-from npdnn.callbacks import Callback, EarlyStopping, History, LambdaCallback, as_callback
-from npdnn.checkpoint import ModelCheckpoint
+from npdnn.train.callbacks import Callback, EarlyStopping, History, LambdaCallback, as_callback
+from npdnn.train.checkpoint import ModelCheckpoint
 
 from conftest import make_data
 

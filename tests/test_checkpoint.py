@@ -97,7 +97,7 @@ def test_verbose_shows_a_progress_bar(capsys):
     X, y = make_data(10, 3)
     npdnn.Network([3, 2, 1], seed=0).fit(X, y, epochs=3, verbose=True)
     # tqdm hides itself off a terminal (disable=None), so drive it explicitly:
-    from npdnn.progress import ProgressBar
+    from npdnn.train.progress import ProgressBar
 
     out = io.StringIO()
     npdnn.Network([3, 2, 1], seed=0).fit(X, y, epochs=3, callbacks=[ProgressBar(3, file=out, disable=False)])

@@ -1,4 +1,4 @@
-"""Prediction in row chunks (npdnn.chunking): the same values as one pass over all of X,
+"""Prediction in row chunks (npdnn.nn.chunking): the same values as one pass over all of X,
 for every way a caller holds X, and no copy of X (tracemalloc bounds).
 
 The chunk threshold is lowered (``CHUNK_BYTES``) so that a few thousand rows take
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import npdnn.chunking as chunking
+import npdnn.nn.chunking as chunking
 from npdnn import DNNClassifier, Network
 
 pytestmark = pytest.mark.numerics
@@ -235,7 +235,7 @@ def test_estimator_prediction_does_not_copy_X(layout, dtype, tmp_path, monkeypat
 
 
 def test_standardization_does_not_copy_X(monkeypatch):
-    from npdnn.estimator import _fit_standardization
+    from npdnn.sklearn.estimator import _fit_standardization
 
     monkeypatch.setattr(chunking, "CHUNK_BYTES", SMALL)
     X = np.random.default_rng(6).standard_normal((200_000, 20)).astype(np.float32)  # 16 MB

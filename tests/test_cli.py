@@ -378,7 +378,7 @@ def test_test_split_too_small(tmp_path):
 
 
 def test_plot_training_multiclass_boundary_in_process(tmp_path):
-    from npdnn.plotting import plot_training
+    from npdnn.cli.plots import plot_training
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((60, 2))

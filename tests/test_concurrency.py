@@ -23,7 +23,7 @@ from sklearn.datasets import make_classification
 
 import npdnn
 from npdnn import Network
-from npdnn.estimator import DNNClassifier
+from npdnn.sklearn.estimator import DNNClassifier
 
 N_THREADS = 4
 ROUNDS = 30
@@ -176,7 +176,7 @@ def test_second_run_on_a_checkpoint_in_use_refuses(tmp_path):
 
 LOCK_HOLDER = """
 import sys, time
-from npdnn.locking import exclusive
+from npdnn.cli.locking import exclusive
 with exclusive([sys.argv[1]]):
     print("locked", flush=True)
     time.sleep(600)
@@ -184,7 +184,7 @@ with exclusive([sys.argv[1]]):
 
 
 def test_lock_of_a_killed_process_does_not_block(tmp_path):
-    from npdnn.locking import PathInUseError, exclusive, lock_path
+    from npdnn.cli.locking import PathInUseError, exclusive, lock_path
 
     target = tmp_path / "m.npz"
     holder = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(target)], stdout=subprocess.PIPE, text=True)
@@ -207,7 +207,7 @@ def test_lock_of_a_killed_process_does_not_block(tmp_path):
 
 
 def test_lock_folders_made_for_nothing_are_removed(tmp_path):
-    from npdnn.locking import exclusive
+    from npdnn.cli.locking import exclusive
 
     with exclusive([tmp_path / "a" / "b" / "m.npz", tmp_path / "c" / "ck.npz"]):
         assert (tmp_path / "a" / "b" / ".m.npz.lock").exists()

@@ -8,7 +8,7 @@ import pytest
 from sklearn.model_selection import train_test_split
 
 from npdnn import DNNClassifier
-from npdnn.datasets import DataError, read_csv
+from npdnn.cli.datasets import DataError, read_csv
 from test_cli import npdnn_cmd
 
 

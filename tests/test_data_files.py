@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from npdnn.csv_fields import FieldCounter, Unsafe
-from npdnn.data_files import read_data
-from npdnn.datasets import DataError, _read_fast
+from npdnn.cli.csv_fields import FieldCounter, Unsafe
+from npdnn.cli.data_files import read_data
+from npdnn.cli.datasets import DataError, _read_fast
 
 N = 120
 

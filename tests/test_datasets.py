@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from npdnn.datasets import DataError, check_classes, load_default, parse_labels, read_csv
+from npdnn.cli.datasets import DataError, check_classes, load_default, parse_labels, read_csv
 
 
 def write(tmp_path, text, name="data.csv", mode="w"):

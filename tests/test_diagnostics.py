@@ -1,4 +1,4 @@
-"""The warnings that catch silent failures (npdnn.diagnostics): each one triggered by
+"""The warnings that catch silent failures (npdnn.train.diagnostics): each one triggered by
 the failure it names, through the function, through Network.fit and through
 DNNClassifier, and silent on a healthy run."""
 
@@ -11,7 +11,8 @@ import sklearn.exceptions
 from sklearn.datasets import load_breast_cancer
 
 import npdnn
-from npdnn.diagnostics import (
+from npdnn.sklearn.estimator import DNNClassifier
+from npdnn.train.diagnostics import (
     FitDiagnostics,
     check_convergence,
     check_one_class,
@@ -19,7 +20,6 @@ from npdnn.diagnostics import (
     last_improvement,
     still_falling,
 )
-from npdnn.estimator import DNNClassifier
 
 from conftest import make_data
 
@@ -173,7 +173,7 @@ def test_one_class_is_left_alone_when_the_loss_beats_the_prior():
     net = npdnn.Network([3, 1], seed=0)
     net.params["W1"] = np.zeros((1, 3))
     net.params["b1"] = np.array([[5.0]])
-    prior = npdnn.diagnostics.prior_loss(y)
+    prior = npdnn.train.diagnostics.prior_loss(y)
     p = y.mean()
     assert prior == pytest.approx(-(p * np.log(p) + (1 - p) * np.log(1 - p)))
     with no_warnings(npdnn.TrainingWarning):

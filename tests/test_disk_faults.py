@@ -22,10 +22,10 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_classification
 
-import npdnn.archive
+import npdnn.files.archive
 from npdnn import Network
-from npdnn.cli import main
-from npdnn.estimator import DNNClassifier
+from npdnn.cli.main import main
+from npdnn.sklearn.estimator import DNNClassifier
 
 _real_fdopen = os.fdopen
 
@@ -69,10 +69,12 @@ def disk_full(monkeypatch):
 
     def install(fault):
         if fault == "fsync":
-            monkeypatch.setattr(npdnn.archive.os, "fsync", fail_fsync)
+            monkeypatch.setattr(npdnn.files.archive.os, "fsync", fail_fsync)
         else:
             room = int(fault.split("=")[1])
-            monkeypatch.setattr(npdnn.archive.os, "fdopen", lambda fd, mode: FullDisk(_real_fdopen(fd, mode), room))
+            monkeypatch.setattr(
+                npdnn.files.archive.os, "fdopen", lambda fd, mode: FullDisk(_real_fdopen(fd, mode), room)
+            )
 
     return install
 
@@ -167,7 +169,7 @@ def test_failed_write_of_other_kinds_still_propagates_unchanged(tmp_path, monkey
         raise TypeError("writer bug")
 
     with pytest.raises(TypeError, match="writer bug"):
-        npdnn.archive.atomic_write(tmp_path / "x.bin", broken)
+        npdnn.files.archive.atomic_write(tmp_path / "x.bin", broken)
     assert os.listdir(tmp_path) == []
 
 

@@ -87,10 +87,10 @@ def test_twenty_steps_equal_single_process(client, optimizer, weighted, transpor
 
 def test_above_the_shuffle_span_the_workers_draw_the_same_order(client, monkeypatch):
     """A training set larger than the shuffle span (lowered to 150 rows) is shuffled in spans
-    of 64-byte blocks (npdnn.batching.epoch_order); the driver sends the span and block, the
+    of 64-byte blocks (npdnn.train.batching.epoch_order); the driver sends the span and block, the
     shards draw the same order: theta within 1e-10 of one process."""
-    from npdnn import batching
     from npdnn.distributed import fit
+    from npdnn.train import batching
 
     X, y, _ = _data()
     kw = dict(optimizer="adam", learning_rate=0.05, epochs=3, batch_size=50, seed=4)
@@ -223,7 +223,7 @@ def test_cli_trains_on_parquet_parts_via_scheduler(client, tmp_path):
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
     assert out.returncode == 0, out.stderr
     assert "accuracy" in out.stdout
-    from npdnn.estimator import DNNClassifier
+    from npdnn.sklearn.estimator import DNNClassifier
 
     est = DNNClassifier.load(model)
     assert list(est.classes_) == ["no", "yes"]

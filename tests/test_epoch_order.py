@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 import npdnn
-from npdnn import batching
-from npdnn.batching import epoch_order, shuffle_plan
+from npdnn.train import batching
+from npdnn.train.batching import epoch_order, shuffle_plan
 
 from conftest import make_data
 

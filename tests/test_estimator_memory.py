@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from npdnn import DNNClassifier
-from npdnn.standardization import standardized_for_training as _standardized_for_training
+from npdnn.sklearn.standardization import standardized_for_training as _standardized_for_training
 
 
 def _data(dtype, order="C", m=20_000, n=30):

@@ -1,4 +1,4 @@
-"""The fast path (npdnn._fast.FastDense) computes what the textbook layers compute."""
+"""The fast path (npdnn.nn.fast.FastDense) computes what the textbook layers compute."""
 
 import copy
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import npdnn
-from npdnn import _fast
-from npdnn.activations import HIDDEN
+from npdnn.nn import fast as _fast
+from npdnn.nn.activations import HIDDEN
 
 pytestmark = pytest.mark.numerics  # BLAS-kernel dependent: CI reruns it with OPENBLAS_CORETYPE=Haswell
 
@@ -28,7 +28,7 @@ def test_fast_gradients_equal_textbook(activation, layout, K):
     rng = np.random.default_rng(0)
     fast = npdnn.Network([6, 8, 5, K], activation, seed=1)
     slow = npdnn.Network([6, 8, 5, K], activation, seed=1, fast=False)
-    assert isinstance(fast.dense[0], _fast.FastDense) and type(slow.dense[0]) is npdnn.layers.Dense
+    assert isinstance(fast.dense[0], _fast.FastDense) and type(slow.dense[0]) is npdnn.nn.layers.Dense
     A0 = _layouts(rng, 6, 11)[layout]
     Y = fast.targets(rng.integers(0, max(K, 2), 11))
     w = rng.uniform(0.1, 1, (1, 11))
@@ -82,4 +82,4 @@ def test_fast_relu_zero_vector_for_every_layout(dtype):
 
 def test_copies_keep_the_path():
     slow = npdnn.Network([3, 2, 1], seed=0, fast=False)
-    assert type(copy.deepcopy(slow).dense[0]) is npdnn.layers.Dense
+    assert type(copy.deepcopy(slow).dense[0]) is npdnn.nn.layers.Dense

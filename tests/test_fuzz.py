@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import npdnn
 from npdnn import ModelFileError, Network
-from npdnn.datasets import DataError, read_csv
+from npdnn.cli.datasets import DataError, read_csv
 
 TIME_BOUND_S = 5.0
 
@@ -93,7 +93,7 @@ def classifier_file(tmp_path_factory):
     header, and its size."""
     from sklearn.datasets import make_classification
 
-    from npdnn.estimator import DNNClassifier
+    from npdnn.sklearn.estimator import DNNClassifier
 
     X, y = make_classification(30, 4, random_state=0)
     path = tmp_path_factory.mktemp("fuzz") / "c.npz"

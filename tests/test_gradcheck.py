@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import npdnn
-from npdnn.activations import HIDDEN
+from npdnn.nn.activations import HIDDEN
 
 from conftest import make_data
 
@@ -31,7 +31,7 @@ def test_backprop_matches_central_differences(activation, depth, l2):
 
 def test_gradcheck_detects_a_wrong_gradient(monkeypatch):
     """The check must be able to fail: a derivative that is off by 10% is caught."""
-    from npdnn import activations
+    from npdnn.nn import activations
 
     wrong = activations.Activation("relu", activations.relu, lambda dA, A: 1.1 * activations.relu_backward(dA, A))
     X, y = make_data(12, 5)

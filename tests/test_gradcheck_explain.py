@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import npdnn
-from npdnn import activations
-from npdnn.gradcheck import explain, kinks
+from npdnn.nn import activations
+from npdnn.nn.gradcheck import explain, kinks
 
 
 def reported_case():

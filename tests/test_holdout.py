@@ -1,4 +1,4 @@
-"""npdnn train's train/test split (npdnn.holdout): the rows scikit-learn's stratified
+"""npdnn train's train/test split (npdnn.cli.holdout): the rows scikit-learn's stratified
 draw holds out, made by moving rows of X in place, so that the training and test sets
 are views of X and no copy of X is made."""
 
@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from sklearn.model_selection import train_test_split
 
-from npdnn import holdout as holdout_module
-from npdnn.holdout import holdout
+from npdnn.cli import holdout as holdout_module
+from npdnn.cli.holdout import holdout
 
 
 def _data(m=1000, n=6, seed=0):
@@ -75,8 +75,9 @@ def test_the_split_does_not_copy_X(kind, monkeypatch):
 def test_npdnn_train_fits_on_a_view_of_the_data_it_read(tmp_path, monkeypatch):
     # In process: the frame read from the CSV, and the X that fit receives, must share memory
     # (train_test_split's X_train is a copy) and hold the 75% training rows.
-    from npdnn import cli, cli_commands
-    from npdnn.estimator import DNNClassifier
+    from npdnn.cli import commands as cli_commands
+    from npdnn.cli import main as cli
+    from npdnn.sklearn.estimator import DNNClassifier
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((80, 3))

@@ -8,66 +8,48 @@ import sys
 
 import npdnn
 
-# Rank of each module: a module may import only modules of a lower rank. A new module
-# must be placed here (the test fails until it is), which is where DESIGN.md's picture lives.
-RANKS = {
-    # pure functions on arrays, input checks, the archive format
-    "activations": 0,
-    "initializers": 0,
-    "losses": 1,  # output layers use the activations
-    "validation": 0,
-    "summary": 0,
-    "archive": 0,
-    "locking": 0,  # one writer per output path (stdlib fcntl)
-    "limits": 1,  # what an untrusted model file may declare (uses archive's ModelFileError)
-    # layers, then their fast path
-    "layers": 1,
-    "chunking": 2,  # prediction in row chunks (issue 13): losses' per-sample costs, check_X
-    "_fast": 2,
-    # what the training loop is made of
-    "optimizers": 3,
-    "schedules": 3,
-    "batching": 3,
-    "callbacks": 3,
-    "options": 3,
-    "gradcheck": 3,
-    "checkpoint": 4,
-    "persistence": 4,
-    "progress": 4,  # a callback; imports tqdm lazily, only when a bar is shown
-    "diagnostics": 4,  # the training warnings, a callback (issue 16)
-    "training": 5,
-    "onnx_export": 5,  # exchange formats: reached lazily from Network.to_onnx / to_torch / from_torch
-    "torch_bridge": 5,
-    "network": 6,
-    # edges: files, plots, data, the estimator, exchange formats, the command line
-    "csv_fields": 6.5,  # a CSV file's separators counted block by block (issue 13)
-    "datasets": 7,
-    "data_files": 7.2,  # every --data format (issue 13): CSV through datasets, Parquet, .npy, .npz
-    "plotting": 7,
-    "holdout": 7,  # npdnn train's stratified train/test split, rows moved in place (issue 13)
-    "report": 7,
-    "profiling": 7,  # times a network's fit from outside (wraps instance methods); imports optimizers, options
-    "estimator_file": 7,
-    "standardization": 7,  # the estimator's (X - mean) / scale, fitted in chunks, applied with one copy
-    "distributed": 7.5,  # npdnn.distributed (issue 14): uses the edges above, the estimator dispatches to it
-    "estimator": 8,
-    "loading": 9,
-    "onnx_skl2onnx": 9,  # registers DNNClassifier's converter with skl2onnx
-    "cli_options": 9,
-    "cli_commands": 9.5,  # what each npdnn command does; cli parses and dispatches to them
-    "cli": 10,
-    "__main__": 11,
-    "__init__": 12,
+# The house, by package: an import may point only to a package of lower rank (or, inside a
+# package, to a module of lower rank in MODULE_RANKS). A new package or module must be placed
+# here (the test fails until it is): this is where DESIGN.md's picture lives.
+PACKAGE_RANKS = {
+    "_version": 0,  # the version string (the package, model files and the CLI read it)
+    "checks": 0,  # argument checks at the public boundary
+    "files": 1,  # the safe archive, what a file may declare, a network's file
+    "nn": 2,  # the article: activations, initializers, losses, layers, fast layer, chunked prediction
+    "train": 3,  # the loop, batching, optimizers, schedules, callbacks, checkpoints, diagnostics, options
+    "export": 4,  # ONNX and PyTorch (reached lazily from Network.to_onnx / to_torch / from_torch)
+    "network": 5,  # Network: where nn/ and train/ meet
+    "callbacks": 6,  # the public facade: every callback in one place
+    "distributed": 6,  # training on Dask: knows neither the estimator nor the CLI
+    "sklearn": 7,  # DNNClassifier, its file section, standardization, skl2onnx, its Dask fit
+    "loading": 8,  # npdnn.load: a network's or an estimator's file
+    "cli": 9,  # the npdnn command
+    "__main__": 10,
+    "__init__": 11,
 }
-CORE = {
-    "activations", "initializers", "losses", "validation", "summary", "archive", "layers", "_fast",
-    "optimizers", "schedules", "batching", "callbacks", "options", "gradcheck", "checkpoint",
-    "persistence", "training", "network", "limits", "locking", "diagnostics", "chunking",
+# Inside a package, modules import down this order (no cycles).
+MODULE_RANKS = {
+    "files": {"archive": 0, "limits": 1, "network_file": 2},
+    "nn": {
+        "activations": 0, "initializers": 0, "summary": 0, "losses": 1, "layers": 1,
+        "chunking": 2, "fast": 2, "gradcheck": 3,
+    },
+    "train": {
+        "optimizers": 0, "schedules": 0, "batching": 0, "callbacks": 0, "options": 0,
+        "checkpoint": 1, "progress": 1, "diagnostics": 1, "loop": 2, "profiling": 2,
+    },
+    "export": {"onnx": 0, "torch": 0},
+    "distributed": {"channel": 0, "rows": 0, "sources": 0, "shard": 1, "cluster": 2, "driver": 3},
+    "sklearn": {"standardization": 0, "estimator_file": 0, "dask_fit": 0, "estimator": 1, "skl2onnx": 2},
+    "cli": {
+        "csv_fields": 0, "locking": 0, "report": 0, "holdout": 0, "plots": 0, "datasets": 1,
+        "data_files": 2, "options": 2, "train_cluster": 2, "commands": 3, "main": 4,
+    },
 }  # fmt: skip
+CORE = {"_version", "checks", "files", "nn", "train", "network", "callbacks"}
 CORE_MAY_IMPORT_LAZILY = {
-    ("training", "progress"),  # fit(verbose=True): the bar's module, loaded on demand
-    ("network", "onnx_export"),  # Network.to_onnx: the onnx extra, loaded on demand
-    ("network", "torch_bridge"),  # Network.to_torch / from_torch: torch, loaded on demand
+    ("network", "export"),  # Network.to_onnx / to_torch / from_torch: the onnx extra or torch, on demand
+    ("train.progress", "tqdm"),  # fit(verbose=True): the bar's library, loaded on demand
 }
 
 SRC = pathlib.Path(npdnn.__file__).parent
@@ -84,11 +66,13 @@ def _modules():
 
 
 def _imports(name, path):
-    """``[(target, is_lazy, absolute_root)]`` for every import in the file."""
+    """``[(target, is_lazy, absolute_root)]`` for every import in the file: target is the
+    dotted module under npdnn (``"nn.activations"``), or None for another library."""
     tree = ast.parse(path.read_text())
-    package = (
-        name.rsplit(".", 1)[0] if "." in name and path.name != "__init__.py" else ("" if "." not in name else name)
-    )
+    if path.name == "__init__.py":
+        package = "" if name == "__init__" else name  # a package's own modules are relative to it
+    else:
+        package = name.rsplit(".", 1)[0] if "." in name else ""
     lazy_nodes = {
         id(n) for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) for n in ast.walk(f)
     }
@@ -98,7 +82,7 @@ def _imports(name, path):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.startswith("npdnn."):
-                    found.append((alias.name[6:].split(".")[0], lazy, None))
+                    found.append((alias.name[6:], lazy, None))
                 else:
                     found.append((None, lazy, alias.name.split(".")[0]))
         elif isinstance(node, ast.ImportFrom):
@@ -107,43 +91,65 @@ def _imports(name, path):
                 base = base[: len(base) - (node.level - 1)] if node.level > 1 else base
                 module = ".".join([*base, node.module] if node.module else base)
                 targets = [module] if module else [a.name for a in node.names]
-                found += [(t.split(".")[0] if t else t, lazy, None) for t in targets]
+                found += [(t, lazy, None) for t in targets]
             elif (node.module or "").startswith("npdnn"):
                 rest = node.module[6:]
-                targets = [rest.split(".")[0]] if rest else [a.name for a in node.names]
+                targets = [rest] if rest else [a.name for a in node.names]
                 found += [(t, lazy, None) for t in targets]
             else:
                 found.append((None, lazy, node.module.split(".")[0]))
     return found
 
 
+def _place(name):
+    """(package, module inside it or None) of a dotted module name under npdnn."""
+    package, _, rest = name.partition(".")
+    return package, (rest.split(".")[0] or None) if rest else None
+
+
 def test_every_module_has_a_place_in_the_layering():
-    missing = sorted(n.split(".")[0] for n in _modules() if n.split(".")[0] not in RANKS)
-    assert not missing, f"place these modules in RANKS: {missing}"
+    missing = []
+    for name in _modules():
+        package, module = _place(name)
+        if package not in PACKAGE_RANKS:
+            missing.append(name)
+        elif module is not None and module not in MODULE_RANKS.get(package, {}):
+            missing.append(name)
+    assert not missing, f"place these modules in PACKAGE_RANKS / MODULE_RANKS: {sorted(missing)}"
 
 
 def test_imports_point_down():
     wrong = []
     for name, path in _modules().items():
-        top = name.split(".")[0]
+        package, module = _place(name)
         for target, lazy, _ in _imports(name, path):
-            if target is None or target == top or target not in RANKS:
+            if target is None:
                 continue
-            if not RANKS[target] < RANKS[top]:
-                wrong.append(f"{name} -> {target}{' (lazy)' if lazy else ''}")
+            t_package, t_module = _place(target)
+            if t_package not in PACKAGE_RANKS:
+                wrong.append(f"{name} -> {target} (unknown)")
+            elif t_package != package:
+                if not PACKAGE_RANKS[t_package] < PACKAGE_RANKS[package]:
+                    wrong.append(f"{name} -> {target}{' (lazy)' if lazy else ''}")
+            elif module is not None and t_module is not None and t_module != module:
+                ranks = MODULE_RANKS[package]
+                if not ranks[t_module] < ranks[module]:
+                    wrong.append(f"{name} -> {target}{' (lazy)' if lazy else ''}")
     assert not wrong, "imports that point up or sideways: " + ", ".join(wrong)
 
 
 def test_core_imports_numpy_and_the_standard_library_only():
     wrong = []
     for name, path in _modules().items():
-        if name not in CORE:
+        package, _ = _place(name)
+        if package not in CORE:
             continue
         for target, lazy, root in _imports(name, path):
             if root is not None and root not in ("numpy", "__future__") and root not in sys.stdlib_module_names:
-                wrong.append(f"{name} imports {root}")
-            if target is not None and target in RANKS and target not in CORE:
-                if not (lazy and (name, target) in CORE_MAY_IMPORT_LAZILY):
+                if not (lazy and (name, root) in CORE_MAY_IMPORT_LAZILY):
+                    wrong.append(f"{name} imports {root}")
+            if target is not None and _place(target)[0] not in CORE:
+                if not (lazy and (name, _place(target)[0]) in CORE_MAY_IMPORT_LAZILY):
                     wrong.append(f"{name} imports the edge module {target}")
     assert not wrong, "; ".join(wrong)
 
@@ -152,10 +158,10 @@ def test_the_checker_sees_relative_lazy_and_absolute_imports(tmp_path):
     # The checks above are only as good as _imports: it must see every form.
     path = tmp_path / "m.py"
     path.write_text(
-        "from . import network\nfrom .training import fit\nimport npdnn.estimator\n"
+        "from . import network\nfrom .training import fit\nimport npdnn.sklearn.estimator\n"
         "def f():\n    from .cli import main\n    import sklearn\n"
     )
     found = _imports("m", path)
     assert ("network", False, None) in found and ("training", False, None) in found
-    assert ("estimator", False, None) in found and ("cli", True, None) in found
+    assert ("sklearn.estimator", False, None) in found and ("cli", True, None) in found
     assert (None, True, "sklearn") in found

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import npdnn
-from npdnn import batching
+from npdnn.train import batching
 
 from conftest import make_data
 
@@ -95,7 +95,7 @@ def test_fit_does_not_copy_X(layout, extra, monkeypatch):
     # X of 24 MB above the whole-epoch threshold and the validation block (both lowered to 1 MB):
     # what fit allocates beyond X must stay a small fraction of it (batch buffers, Y, indices),
     # also with a validation split and weights.
-    from npdnn import training
+    from npdnn.train import loop as training
 
     rng = np.random.default_rng(0)
     m, n = 100_000, 30

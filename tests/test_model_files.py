@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 import npdnn
-from npdnn.archive import write_archive
-from npdnn.estimator import DNNClassifier
-from npdnn.persistence import read_model, save_model
+from npdnn.files.archive import write_archive
+from npdnn.files.network_file import read_model, save_model
+from npdnn.sklearn.estimator import DNNClassifier
 
 from conftest import make_data
 
@@ -334,10 +334,12 @@ def _refused_network(path, match):
 
 def _section(est, monkeypatch):
     """The network, arrays and metadata ``save`` would write, for tampering."""
-    import npdnn.estimator
+    import npdnn.sklearn.estimator
 
     captured = {}
-    monkeypatch.setattr(npdnn.estimator, "save_model", lambda p, config, theta, arrays, meta: captured.update(locals()))
+    monkeypatch.setattr(
+        npdnn.sklearn.estimator, "save_model", lambda p, config, theta, arrays, meta: captured.update(locals())
+    )
     est.save("never-written.npz")
     monkeypatch.undo()
     return (captured["config"], captured["theta"]), dict(captured["arrays"]), json.loads(json.dumps(captured["meta"]))
@@ -452,7 +454,7 @@ def test_interrupt_whose_handler_runs_inside_the_write_leaves_no_temporary_file(
     import signal
     import tempfile
 
-    from npdnn import archive
+    from npdnn.files import archive
 
     real_mkstemp = tempfile.mkstemp
 

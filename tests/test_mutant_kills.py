@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import npdnn
-from npdnn import optimizers
+from npdnn.train import optimizers
 
 
 # ---------------------------------------------------------------- losses
@@ -77,7 +77,7 @@ def test_a_small_shuffled_x_gets_a_buffer_of_its_size_not_the_gather_budget():
 def test_windows_of_whole_batches_train_like_one_window(monkeypatch):
     # A gather budget of 100 rows with batches of 4: windows of 100 rows (25 whole batches);
     # training must be bit-identical to one window holding the whole epoch.
-    from npdnn import batching
+    from npdnn.train import batching
 
     rng = np.random.default_rng(1)
     X, y = rng.standard_normal((250, 3)), rng.integers(0, 2, 250)
@@ -109,7 +109,7 @@ def test_a_batch_of_zero_weights_moves_nothing():
 def test_divergence_names_the_batch_start_in_the_epoch(budget_rows, monkeypatch):
     # z = 1e200 x: rows 0-3 (x = +-1) give a finite cost, row 4 on (x = 1e200) overflows, so the
     # third batch of 2 fails, whether the epoch is gathered in one window or in windows of 2 rows.
-    from npdnn import batching
+    from npdnn.train import batching
 
     if budget_rows is not None:
         monkeypatch.setattr(batching, "WHOLE_EPOCH_GATHER_BYTES", budget_rows * 2 * 8)
@@ -202,7 +202,7 @@ def test_lambda_callback_hooks_get_their_arguments_and_one_without_epoch_end_nev
 
 
 def test_forward_overflow_in_the_first_row_alone_is_found():
-    from npdnn.callbacks import forward_is_finite
+    from npdnn.train.callbacks import forward_is_finite
 
     net = npdnn.Network([1, 1], seed=0)
     net.params["W1"], net.params["b1"] = [[1e200]], [[0.0]]
@@ -250,7 +250,7 @@ def test_gradients_use_the_sample_weights():
 
 
 def test_torch_and_onnx_exports_through_the_network_methods():
-    from npdnn import onnx_export
+    from npdnn.export import onnx as onnx_export
 
     X = np.random.default_rng(10).standard_normal((5, 3))
     net = npdnn.Network([3, 4, 1], seed=0)
@@ -295,7 +295,7 @@ def test_an_unpickled_textbook_network_stays_textbook():
     net = npdnn.Network([3, 4, 1], seed=0, fast=False)
     back = pickle.loads(pickle.dumps(net))
     assert back.fast is False
-    assert type(back.dense[0]) is npdnn.layers.Dense
+    assert type(back.dense[0]) is npdnn.nn.layers.Dense
 
 
 def test_optimizer_state_refuses_unknown_entries_and_accepts_missing_arrays():
@@ -313,7 +313,7 @@ def test_resume_with_other_validation_rows_of_the_same_labels_is_refused(tmp_pat
     # The checkpoint digests the held-out row indices, not their labels: find a network seed
     # whose split (drawn from the network's own generator, seed=None) holds out other rows
     # with the same label sequence as seed 0's.
-    from npdnn.batching import split_indices
+    from npdnn.train.batching import split_indices
 
     rng = np.random.default_rng(5)
     X, y = rng.standard_normal((20, 3)), np.array([1, 0] + [0] * 17 + [1])
@@ -330,7 +330,7 @@ def test_resume_with_other_validation_rows_of_the_same_labels_is_refused(tmp_pat
 
 
 def test_dropout_layer_is_the_identity_outside_training_and_at_rate_zero():
-    from npdnn.layers import Dropout
+    from npdnn.nn.layers import Dropout
 
     A, dA = np.ones((2, 3)), np.full((2, 3), 2.0)
     off = Dropout(after=1, rate=0.5, rng=np.random.default_rng(0))
@@ -474,7 +474,7 @@ def test_adam_defaults_and_refused_coefficients():
 
 
 def test_a_model_file_with_an_unknown_activation_names_the_description(tmp_path):
-    from npdnn.archive import write_archive
+    from npdnn.files.archive import write_archive
 
     net = npdnn.Network([3, 2, 1], seed=0)
     spec = {"layer_dims": [3, 2, 1], "hidden_activation": "swish", "init": "he", "dtype": "float64"}
@@ -485,7 +485,7 @@ def test_a_model_file_with_an_unknown_activation_names_the_description(tmp_path)
 
 @pytest.mark.parametrize("K", [1, 3])
 def test_validation_logs_over_several_blocks_equal_the_cost_and_accuracy(K, monkeypatch):
-    from npdnn import training
+    from npdnn.train import loop as training
 
     rng = np.random.default_rng(15)
     X, y = rng.standard_normal((30, 4)), np.arange(30) % max(K, 2)
@@ -510,7 +510,7 @@ def test_validation_accuracy_counts_a_probability_of_one_half_as_class_1():
 
 
 def test_the_overflow_bound_counts_the_biases():
-    from npdnn.callbacks import may_overflow
+    from npdnn.train.callbacks import may_overflow
 
     # layer 1: W = 0, b = 1e300; layer 2: W = 1e10: Z2 = 1e310 overflows float64
     assert may_overflow([(0.0, 1e300, 1), (1e10, 0.0, 1)], 1.0, np.float64) is True
@@ -521,7 +521,7 @@ def test_a_shuffled_x_over_the_gather_budget_is_gathered_a_batch_at_a_time(monke
     # A C-ordered X of 4 MB over a budget lowered to 256 kB: each batch is gathered alone, so
     # fit allocates O(m) arrays (permutation, targets) but nothing of X's size.
 
-    from npdnn import batching
+    from npdnn.train import batching
 
     rng = np.random.default_rng(17)
     m, n = 20_000, 25
@@ -533,7 +533,7 @@ def test_a_shuffled_x_over_the_gather_budget_is_gathered_a_batch_at_a_time(monke
 
 
 def test_an_f_ordered_x_over_the_gather_budget_trains_like_one_window(monkeypatch):
-    from npdnn import batching
+    from npdnn.train import batching
 
     rng = np.random.default_rng(18)
     X, y = np.asfortranarray(rng.standard_normal((250, 3))), rng.integers(0, 2, 250)
@@ -596,7 +596,7 @@ def test_a_stopped_run_records_the_epochs_it_ran(tmp_path):
 
 
 def test_sample_weights_apply_to_the_training_rows_of_a_validation_split():
-    from npdnn.batching import split_indices
+    from npdnn.train.batching import split_indices
 
     X, y = _noisy(m=20)
     w = np.linspace(0.1, 2.0, 20)
@@ -632,7 +632,7 @@ def test_the_epoch_log_counts_against_the_epochs_asked_for(capsys):
 
 def test_fit_defaults_train_100_epochs_quietly_and_warn_when_still_improving(capsys):
     X, y = _noisy(m=12)
-    with pytest.warns(npdnn.diagnostics.ConvergenceWarning):
+    with pytest.warns(npdnn.train.diagnostics.ConvergenceWarning):
         history = npdnn.Network([5, 2, 1], seed=0).fit(X, y, learning_rate=0.05)
     assert len(history["loss"]) == 100
     assert capsys.readouterr().err == ""
@@ -726,7 +726,7 @@ def test_y_val_is_checked_against_the_networks_classes():
 def test_max_row_norm_finds_the_first_row_and_float32_squares_that_overflow_quietly():
     import warnings
 
-    from npdnn.callbacks import max_row_norm
+    from npdnn.train.callbacks import max_row_norm
 
     X = np.array([[3.0, 4.0], [1.0, 0.0], [0.0, 1.0]])
     assert max_row_norm(X) == 5.0
@@ -866,7 +866,7 @@ def _fitted(**kw):
 
 
 def test_estimator_onnx_export_takes_the_opset():
-    from npdnn.onnx_export import classifier_to_onnx
+    from npdnn.export.onnx import classifier_to_onnx
 
     est, _, _ = _fitted()
     onx = est.to_onnx(opset=15)
@@ -923,7 +923,7 @@ def test_estimator_messages_for_classes():
 
 @pytest.mark.filterwarnings("ignore::npdnn.TrainingWarning")  # one epoch: whatever the diagnostics conclude
 def test_fit_hands_the_diagnostics_the_patience_and_the_weighting(monkeypatch):
-    from npdnn import training
+    from npdnn.train import loop as training
 
     seen = []
 
@@ -961,7 +961,8 @@ def test_estimator_standardization_gives_a_constant_feature_scale_1():
 
 @pytest.mark.filterwarnings("ignore::npdnn.TrainingWarning")
 def test_estimator_fit_hands_its_diagnostics_the_window_and_the_weighting(monkeypatch):
-    from npdnn import DNNClassifier, estimator
+    from npdnn import DNNClassifier
+    from npdnn.sklearn import estimator
 
     seen = []
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import npdnn
-from npdnn.activations import HIDDEN
+from npdnn.nn.activations import HIDDEN
 
 
 def test_params_shapes_follow_layer_dims():
@@ -190,7 +190,7 @@ def test_finiteness_check_is_exact_when_block_sums_overflow_or_cancel(dtype):
 
 
 def test_max_row_norm_handles_squares_beyond_the_dtype():
-    from npdnn.callbacks import max_row_norm as _max_row_norm
+    from npdnn.train.callbacks import max_row_norm as _max_row_norm
 
     X = np.ones((5000, 4), dtype=np.float32)
     X[4321] = [3e19, -3e19, 0, 1]  # squares overflow float32: that block is redone in float64
@@ -200,7 +200,7 @@ def test_max_row_norm_handles_squares_beyond_the_dtype():
 
 
 def test_max_row_norm_is_infinite_for_non_finite_input():
-    from npdnn.callbacks import max_row_norm as _max_row_norm
+    from npdnn.train.callbacks import max_row_norm as _max_row_norm
 
     for bad in (np.nan, np.inf, -np.inf):
         X = np.ones((9000, 3), dtype=np.float32)

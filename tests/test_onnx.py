@@ -22,8 +22,8 @@ TOL = {np.float32: 1e-6, np.float64: 1e-12}
 # The models here train for a few epochs only: whatever they learned, the export must compute
 # the same thing, so fit's diagnostics (one predicted class, a loss still falling) are beside the point.
 pytestmark = [
-    pytest.mark.filterwarnings("ignore::npdnn.diagnostics.TrainingWarning"),
-    pytest.mark.filterwarnings("ignore::npdnn.diagnostics.ConvergenceWarning"),
+    pytest.mark.filterwarnings("ignore::npdnn.train.diagnostics.TrainingWarning"),
+    pytest.mark.filterwarnings("ignore::npdnn.train.diagnostics.ConvergenceWarning"),
 ]
 
 
@@ -152,7 +152,7 @@ def test_pipeline_converts_through_skl2onnx(dtype, n_classes, model_dtype):
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from npdnn.onnx_skl2onnx import register
+    from npdnn.sklearn.skl2onnx import register
 
     register()
     X, y = problem(n_classes, n_classes, "str", dtype, m=120)
@@ -172,7 +172,7 @@ def test_pipeline_default_zipmap_output():
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from npdnn.onnx_skl2onnx import register
+    from npdnn.sklearn.skl2onnx import register
 
     register()
     X, y = problem(5, 2, "int", np.float32, m=60)
@@ -279,7 +279,7 @@ def test_fast_path_gives_the_general_paths_results(dtype, n_classes):
 def test_fast_path_keeps_every_check():
     from sklearn.exceptions import NotFittedError
 
-    from npdnn.validation import is_ready
+    from npdnn.checks import is_ready
 
     X, y = problem(4, 2, "int", np.float64, m=40, n_x=3)
     model = DNNClassifier((4,), epochs=1, random_state=0).fit(X, y)
@@ -310,7 +310,7 @@ def test_skl2onnx_converts_the_estimator_alone_on_integer_rows():
     skl2onnx = pytest.importorskip("skl2onnx")
     from skl2onnx.common.data_types import Int64TensorType
 
-    from npdnn.onnx_skl2onnx import register
+    from npdnn.sklearn.skl2onnx import register
 
     register()
     X, y = problem(6, 3, "int", np.float64, m=60, n_x=3)

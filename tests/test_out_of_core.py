@@ -115,7 +115,7 @@ def test_a_memmap_twice_the_memory_limit_trains_in_order_and_shuffled_to_the_sam
         assert control.returncode != 0, "loading X whole under the limit should be killed: the limit does not bind"
 
         # In order, and shuffled: rows in random order within spans of 64 MiB, read without the kernel's
-        # read-around (npdnn.batching.random_reads; with it the shuffled epoch took over 300 s here).
+        # read-around (npdnn.train.batching.random_reads; with it the shuffled epoch took over 300 s here).
         from threadpoolctl import threadpool_limits
 
         import npdnn

@@ -1,4 +1,4 @@
-"""npdnn.profiling.profile: the step timer attributes the right calls to the right
+"""npdnn.train.profiling.profile: the step timer attributes the right calls to the right
 parts, trains exactly as fit does, and leaves the library as it found it."""
 
 import sys
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import npdnn
-from npdnn.optimizers import Adam
-from npdnn.profiling import PARTS, profile
+from npdnn.train.optimizers import Adam
+from npdnn.train.profiling import PARTS, profile
 
 from conftest import make_data
 

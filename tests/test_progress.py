@@ -8,8 +8,8 @@ import re
 import numpy as np
 import pytest
 
-from npdnn.estimator import DNNClassifier
-from npdnn.progress import EpochLog, ProgressBar, make_progress
+from npdnn.sklearn.estimator import DNNClassifier
+from npdnn.train.progress import EpochLog, ProgressBar, make_progress
 
 from conftest import make_data
 

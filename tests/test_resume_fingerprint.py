@@ -97,7 +97,7 @@ def test_a_run_that_stopped_early_does_not_train_on(tmp_path):
 
 
 def test_an_old_format_checkpoint_is_refused_clearly(tmp_path):
-    from npdnn.archive import write_archive
+    from npdnn.files.archive import write_archive
 
     path = tmp_path / "old.npz"
     write_archive(path, {"theta": np.zeros(21)}, {"epoch": 3}, "checkpoint", 1)

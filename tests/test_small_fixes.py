@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import npdnn
-from npdnn.summary import Summary
+from npdnn.nn.summary import Summary
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -24,7 +24,7 @@ def test_logits_of_plus_minus_1000(dtype):
 
 
 def test_sigmoid_is_accurate_in_both_tails():
-    from npdnn.activations import sigmoid
+    from npdnn.nn.activations import sigmoid
 
     z = np.array([-745.0, -40.0, 0.0, 40.0, 745.0])
     s = sigmoid(z)

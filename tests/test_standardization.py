@@ -1,4 +1,4 @@
-"""The estimator's standardization (npdnn.standardization): fitted in row chunks, the same
+"""The estimator's standardization (npdnn.sklearn.standardization): fitted in row chunks, the same
 mean and scale as in one pass, weighted, and never dividing by zero."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import npdnn.chunking
-from npdnn.standardization import fit_standardization, standardized_for_training
+import npdnn.nn.chunking
+from npdnn.sklearn.standardization import fit_standardization, standardized_for_training
 
 
 def _reference(X, w):
@@ -23,8 +23,8 @@ def test_many_chunks_give_the_one_pass_mean_and_scale(monkeypatch, weighted):
     rng = np.random.default_rng(3)
     X = rng.standard_normal((20_000, 4)) * [1.0, 10.0, 0.1, 3.0] + [0.0, -5.0, 2.0, 100.0]
     w = rng.uniform(0.1, 2.0, 20_000) if weighted else None
-    monkeypatch.setattr(npdnn.chunking, "CHUNK_BYTES", 1 << 14)  # chunks of CHUNK_ALIGN = 4096 rows: 4 of them
-    assert len(npdnn.chunking.row_slices(20_000, npdnn.chunking.chunk_rows([4], 8))) > 1
+    monkeypatch.setattr(npdnn.nn.chunking, "CHUNK_BYTES", 1 << 14)  # chunks of CHUNK_ALIGN = 4096 rows: 4 of them
+    assert len(npdnn.nn.chunking.row_slices(20_000, npdnn.nn.chunking.chunk_rows([4], 8))) > 1
     mean, scale = fit_standardization(X, w)
     ref_mean, ref_scale = _reference(X, w)
     np.testing.assert_allclose(mean, ref_mean, rtol=1e-12, atol=1e-12)

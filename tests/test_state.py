@@ -69,9 +69,9 @@ def test_estimator_pickle_and_clone_keep_working():
 
 
 def test_cli_train_defaults_are_the_estimators():
-    # One place for the estimator's defaults (npdnn.options.ESTIMATOR_DEFAULTS): the CLI cannot drift.
+    # One place for the estimator's defaults (npdnn.train.options.ESTIMATOR_DEFAULTS): the CLI cannot drift.
     from npdnn import DNNClassifier
-    from npdnn.cli import build_parser
+    from npdnn.cli.main import build_parser
 
     args = build_parser().parse_args(["train"])
     params = DNNClassifier().get_params()

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import npdnn
-from npdnn.layers import Dropout
-from npdnn.schedules import Cosine, ExponentialDecay, InverseTime, ReduceOnPlateau, StepDecay
+from npdnn.nn.layers import Dropout
+from npdnn.train.schedules import Cosine, ExponentialDecay, InverseTime, ReduceOnPlateau, StepDecay
 
 from conftest import make_data
 
@@ -277,7 +277,7 @@ def test_whole_epoch_gather_is_bit_identical_to_per_batch_gather(K, monkeypatch)
     # Small X is shuffled once per epoch into a copy and cut into consecutive batches;
     # large X is gathered batch by batch. Same rows, same order, same memory layout:
     # parameters and history must agree bit for bit (weights, dropout, partial last batch).
-    from npdnn import batching
+    from npdnn.train import batching
 
     rng = np.random.default_rng(3)
     X = rng.standard_normal((101, 4)).astype(np.float32)

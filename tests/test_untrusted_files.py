@@ -22,8 +22,8 @@ import pytest
 
 import npdnn
 from npdnn import ModelFileError, Network
-from npdnn.archive import MAX_META_BYTES, META_KEY
-from npdnn.limits import parameter_count
+from npdnn.files.archive import MAX_META_BYTES, META_KEY
+from npdnn.files.limits import parameter_count
 
 MiB = 2**20
 HEADROOM = 512 * MiB  # the child's address-space cap above its size after imports
@@ -40,7 +40,7 @@ CHILD = textwrap.dedent(
 
     mode, path, headroom = sys.argv[1], sys.argv[2], int(sys.argv[3])
     if mode == "estimator":
-        from npdnn.estimator import DNNClassifier  # imported before the baseline: scikit-learn is large
+        from npdnn.sklearn.estimator import DNNClassifier  # imported before the baseline: scikit-learn is large
     vm = status("VmSize") * 1024
     resource.setrlimit(resource.RLIMIT_AS, (vm + headroom, vm + headroom))
     # The peak from here on: ru_maxrss keeps the parent's peak across fork and exec, so the
@@ -232,7 +232,7 @@ def test_deep_declared_architecture_is_refused(tmp_path):
         tmp_path / "deep.npz",
         [member(f"{META_KEY}.npy", meta_bytes(meta)), member("theta.npy", npy((n,), np.float64) + bytes(8 * n))],
     )
-    with pytest.raises(ModelFileError, match=r"declares 100000 layers, more than npdnn.limits.MAX_LAYERS"):
+    with pytest.raises(ModelFileError, match=r"declares 100000 layers, more than npdnn.files.limits.MAX_LAYERS"):
         npdnn.load(path)
 
 
@@ -255,7 +255,7 @@ def test_parameter_limit_can_be_raised_by_argument_and_environment(tmp_path, mon
 def test_limit_reaches_the_cli(tmp_path):
     from sklearn.datasets import make_classification
 
-    from npdnn.estimator import DNNClassifier
+    from npdnn.sklearn.estimator import DNNClassifier
 
     X, y = make_classification(40, 4, random_state=0)
     DNNClassifier(hidden_layer_sizes=(3,), epochs=2, random_state=0).fit(X, y).save(tmp_path / "m.npz")

@@ -4,22 +4,23 @@
 plots and file formats import their libraries when first used.
 """
 
-from . import activations, callbacks, initializers, losses, optimizers, schedules
-from .archive import ModelFileError
-from .callbacks import Callback, DivergenceError, EarlyStopping, LambdaCallback
-from .checkpoint import ModelCheckpoint
-from .diagnostics import ConvergenceWarning, TrainingWarning
-from .gradcheck import gradcheck
+from . import callbacks  # noqa: I001  (the public facade over train/'s callbacks; after train is loaded)
+from ._version import __version__  # noqa: F401  (npdnn.__version__)
+from .files.archive import ModelFileError
 from .loading import load
 from .network import Network
-
-__version__ = "0.1.0"
+from .nn import activations, initializers, losses
+from .nn.gradcheck import gradcheck
+from .train import optimizers, schedules
+from .train.callbacks import Callback, DivergenceError, EarlyStopping, LambdaCallback
+from .train.checkpoint import ModelCheckpoint
+from .train.diagnostics import ConvergenceWarning, TrainingWarning
 
 
 def __getattr__(name):
     # The estimator imports scikit-learn; load it only when asked for.
     if name == "DNNClassifier":
-        from .estimator import DNNClassifier
+        from .sklearn.estimator import DNNClassifier
 
         return DNNClassifier
     raise AttributeError(f"module 'npdnn' has no attribute {name!r}")

@@ -14,11 +14,11 @@ def load(path, *, max_parameters=None):
     returns a :class:`~npdnn.Network` or a fitted :class:`~npdnn.DNNClassifier`.
 
     ``max_parameters`` (default ``$NPDNN_MAX_PARAMETERS`` or
-    :data:`npdnn.limits.MAX_PARAMETERS`) refuses larger architectures before
+    :data:`npdnn.files.limits.MAX_PARAMETERS`) refuses larger architectures before
     anything is allocated."""
     net, arrays, meta = network_from_file(path, Network, max_parameters)
     if "estimator" in meta:
-        from .estimator import DNNClassifier  # scikit-learn, loaded only for an estimator file
+        from .sklearn.estimator import DNNClassifier  # scikit-learn, loaded only for an estimator file
 
         return DNNClassifier._from_file(path, net, arrays, meta)
     return net

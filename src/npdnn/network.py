@@ -25,15 +25,15 @@ from collections.abc import MutableMapping
 
 import numpy as np
 
-from . import training
-from ._fast import FastDense
-from .activations import get_hidden
-from .chunking import checked_rows, chunked_cost, map_rows
-from .initializers import get_initializer
-from .layers import Dense, Dropout
-from .losses import OUTPUTS, normalized_weights
-from .persistence import ModelFileError, read_model, save_model
-from .validation import check_dtype, check_labels, check_rate, check_sample_weight, check_X
+from .checks import check_dtype, check_labels, check_rate, check_sample_weight, check_X
+from .files.network_file import ModelFileError, read_model, save_model
+from .nn.activations import get_hidden
+from .nn.chunking import checked_rows, chunked_cost, map_rows
+from .nn.fast import FastDense
+from .nn.initializers import get_initializer
+from .nn.layers import Dense, Dropout
+from .nn.losses import OUTPUTS, normalized_weights
+from .train import loop as training
 
 
 def param_layout(layer_dims):
@@ -115,8 +115,8 @@ class Network:
     dtype : float32 or float64
         Parameters, activations, gradients and outputs all keep this dtype.
     fast : bool, default True
-        Build the layers of :mod:`npdnn._fast` (reused buffers, sample-major GEMMs);
-        False builds the textbook :class:`npdnn.layers.Dense`. Same results up to
+        Build the layers of :mod:`npdnn.nn.fast` (reused buffers, sample-major GEMMs);
+        False builds the textbook :class:`npdnn.nn.layers.Dense`. Same results up to
         rounding (a test pins them to 1e-12); not part of the saved model.
     """
 
@@ -338,7 +338,7 @@ class Network:
     def predict_proba(self, X):
         """Probabilities: (m,) of class 1 for a binary network, (m, K) for softmax.
 
-        Computed in row chunks (:mod:`npdnn.chunking`): memory bounded whatever m,
+        Computed in row chunks (:mod:`npdnn.nn.chunking`): memory bounded whatever m,
         X never copied, equal to one pass up to BLAS rounding (a few eps)."""
         forward = self.output.forward
         if self.layer_dims[-1] == 1:
@@ -375,7 +375,7 @@ class Network:
         return {k: v.copy() for k, v in self.grads.items()}
 
     # The training loop itself, so that help(Network.fit) shows its keyword arguments and
-    # their defaults are written in one place (npdnn.training.fit).
+    # their defaults are written in one place (npdnn.train.loop.fit).
     fit = training.fit
 
     def save(self, path):
@@ -385,7 +385,7 @@ class Network:
     def summary(self):
         """A table of layers with W, b, Z/A shapes (m = batch), activation and
         parameter counts, plus the total (a string; ``print`` it)."""
-        from .summary import summary
+        from .nn.summary import summary
 
         return summary(self)
 
@@ -399,23 +399,23 @@ class Network:
     # ------------------------------------------------------------------ exchange (optional extras, lazy)
     def to_onnx(self, classes=None, opset=None):
         """An ``onnx.ModelProto``: input ``X`` (N, n_x), outputs ``label`` (N,) and
-        ``probabilities`` (N, max(n_L, 2)); see :mod:`npdnn.onnx_export` (``onnx`` extra)."""
-        from .onnx_export import to_onnx
+        ``probabilities`` (N, max(n_L, 2)); see :mod:`npdnn.export.onnx` (``onnx`` extra)."""
+        from .export.onnx import to_onnx
 
         return to_onnx(self, classes=classes, opset=opset)
 
     def to_torch(self, probabilities=False):
         """A ``torch.nn.Sequential`` (Linear, activation, ..., Linear) with these weights;
-        see :mod:`npdnn.torch_bridge` (needs torch)."""
-        from .torch_bridge import to_torch
+        see :mod:`npdnn.export.torch` (needs torch)."""
+        from .export.torch import to_torch
 
         return to_torch(self, probabilities=probabilities)
 
     @classmethod
     def from_torch(cls, module):
         """A Network with the weights of a ``torch.nn.Sequential`` of Linear layers and one
-        hidden activation (ReLU, LeakyReLU(0.01), Tanh, Sigmoid); see :mod:`npdnn.torch_bridge`."""
-        from .torch_bridge import from_torch
+        hidden activation (ReLU, LeakyReLU(0.01), Tanh, Sigmoid); see :mod:`npdnn.export.torch`."""
+        from .export.torch import from_torch
 
         return from_torch(module, cls)
 
@@ -431,7 +431,7 @@ def network_from_file(path, cls=Network, max_parameters=None):
     """``(net, arrays, meta)`` from a model file: the network it describes, and the
     extra arrays and JSON sections stored beside it (e.g. an estimator's).
     Raises :class:`ModelFileError` naming ``path``; ``max_parameters``: see
-    :mod:`npdnn.limits`."""
+    :mod:`npdnn.files.limits`."""
     built = []
 
     def build(config):  # once the file's declarations are checked: theta is then read into net.theta

@@ -1,12 +1,12 @@
 """Synchronous data-parallel training on a Dask cluster, step for step equal to ``net.fit``.
 
 Per global batch k of B rows (the rows ``order[kb:(k+1)b]`` of the epoch's order,
-:func:`npdnn.batching.epoch_order` drawn from the same generator as :func:`npdnn.training.fit`), each worker computes
-``J_i = sum_{j in share_i} w_j l_j`` and its gradient with ``w_j = 1/B`` (or the sample
-weight over the batch's weight sum ``S_k``), so ``sum_i J_i`` is the batch cost and
-``sum_i grad_i`` its gradient. The driver adds the L2 term once, ``(l2/B) W`` (what
-``Network.backward`` adds with ``l2_scale = l2/m``), takes the optimizer step, and the
-new ``theta`` goes out with the next step's call. Only the rounding of the sums differs
+:func:`npdnn.train.batching.epoch_order` drawn from the same generator as
+:func:`npdnn.train.loop.fit`), each worker computes ``J_i = sum_{j in share_i} w_j l_j``
+and its gradient with ``w_j = 1/B`` (or the sample weight over the batch's weight sum
+``S_k``), so ``sum_i J_i`` is the batch cost and ``sum_i grad_i`` its gradient. The driver adds
+the L2 term once, ``(l2/B) W`` (what ``Network.backward`` adds with ``l2_scale = l2/m``), takes the optimizer
+step, and the new ``theta`` goes out with the next step's call. Only the rounding of the sums differs
 from one process (a sum over shares instead of one GEMM), ~1e-16 relative per step.
 """
 
@@ -16,13 +16,13 @@ import math
 
 import numpy as np
 
-from ..batching import epoch_order, shuffle_plan
-from ..callbacks import DivergenceError, History, Run, as_callback
+from ..checks import check_positive
 from ..network import param_layout
-from ..optimizers import get_optimizer
-from ..options import default_learning_rate
-from ..schedules import get_schedule
-from ..validation import check_positive
+from ..train.batching import epoch_order, shuffle_plan
+from ..train.callbacks import DivergenceError, History, Run, as_callback
+from ..train.optimizers import get_optimizer
+from ..train.options import default_learning_rate
+from ..train.schedules import get_schedule
 from .cluster import Shards
 from .sources import pieces as make_pieces
 
@@ -71,11 +71,11 @@ def fit(
     y : (m,) class indices: a Dask array/Series or an in-memory array
     client : distributed.Client, default the current one
     optimizer, learning_rate, epochs, batch_size, shuffle, seed, l2, sample_weight :
-        as :func:`npdnn.training.fit`; the same values give the same batches and steps
+        as :func:`npdnn.train.loop.fit`; the same values give the same batches and steps
     sync_every : None (synchronous, exact) or k: local SGD, each worker takes k steps
         of its own optimizer on its share of each batch, then the parameters are
         averaged (a different algorithm; ``optimizer`` must be a name)
-    checkpoint, checkpoint_every, resume : as :func:`npdnn.training.fit` (the
+    checkpoint, checkpoint_every, resume : as :func:`npdnn.train.loop.fit` (the
         fingerprint holds the data's shape, not a digest: the data is never on the driver)
     callbacks : :class:`npdnn.callbacks.Callback` objects or functions ``f(epoch, logs)``
         (True stops); called on the driver once per epoch
@@ -107,14 +107,14 @@ def fit(
         raise ValueError(f"X has {n_x} features; the network expects {net.n_features}")
     b = m if batch_size is None else min(int(batch_size), m)
     n_steps = math.ceil(m / b)
-    bounds, block = shuffle_plan(m, b, n_x, net.dtype)  # as npdnn.batching.Batches: the same order
+    bounds, block = shuffle_plan(m, b, n_x, net.dtype)  # as npdnn.train.batching.Batches: the same order
     W_slices = [slice(o, o + s[0] * s[1]) for n, s, o in param_layout(net.layer_dims) if n[0] == "W"]
 
     run = Run(net, opt, schedule, rng, epochs, history={"loss": [], "lr": []})
     run.callbacks = [*(as_callback(cb) for cb in callbacks), History(run.history)]
     stopped = False
     if checkpoint is not None:
-        from ..checkpoint import ModelCheckpoint
+        from ..train.checkpoint import ModelCheckpoint
 
         saver = ModelCheckpoint(checkpoint, every=checkpoint_every)
         run.callbacks.append(saver)

@@ -1,7 +1,7 @@
 """The worker side: a Dask actor holding a contiguous range of rows and a network replica.
 
-The driver draws the epoch's order exactly as :func:`npdnn.training.fit` does
-(:func:`npdnn.batching.epoch_order`) and sends the generator's state (a few hundred bytes)
+The driver draws the epoch's order exactly as :func:`npdnn.train.loop.fit` does
+(:func:`npdnn.train.batching.epoch_order`) and sends the generator's state (a few hundred bytes)
 with the order's span bounds and block at the start of each epoch; every shard draws the same
 order and keeps the positions of its own rows in it. A
 step then sends one flat ``theta`` and a step number and gets back the share's cost
@@ -15,9 +15,9 @@ import os
 
 import numpy as np
 
-from ..batching import epoch_order
 from ..network import Network
-from ..optimizers import get_optimizer
+from ..train.batching import epoch_order
+from ..train.optimizers import get_optimizer
 from .rows import MemoryRows, NpyRows
 
 

@@ -1,0 +1,385 @@
+"""What each ``npdnn`` command does: train, predict, evaluate, gradcheck, export, info.
+
+:mod:`npdnn.cli.main` parses the command line and calls one of these with the parsed
+arguments; each validates all of its input before writing anything, writes files
+atomically, and raises :class:`CLIError`, :class:`~npdnn.cli.datasets.DataError`,
+:class:`~npdnn.files.archive.ModelFileError` or ``ValueError`` for a problem with the input,
+which :func:`npdnn.cli.main` turns into one line on stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+
+from .._version import __version__
+from ..files.archive import ModelFileError, atomic_write
+from .data_files import read_data
+from .datasets import DEFAULT_NAME, DEFAULT_TARGET, DataError, check_classes, load_default, show_label
+from .options import check_threshold, class_weight_for, model_params, positive_index
+from .report import confusion, confusion_json, json_text, json_value, metrics, predicted, table, warnings_as_lines
+
+GRADCHECK_TOLERANCE = 1e-7
+
+
+class CLIError(Exception):
+    """A usage problem found after parsing (e.g. --resume without --checkpoint)."""
+
+
+# ---------------------------------------------------------------- helpers
+def _info(args, message):
+    if not getattr(args, "quiet", False):
+        print(message, file=sys.stderr)
+
+
+def _check_output(path, option):
+    """Fail before any work when ``path`` cannot be an output file."""
+    if path is None:
+        return
+    if os.path.isdir(path):
+        raise CLIError(f"{option} {path} is a directory; expected a file path")
+    folder = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(folder):
+        folder = os.path.dirname(folder)
+    if not os.path.isdir(folder):
+        raise CLIError(f"{option} {path}: {folder} is a file, not a folder; expected a path to a new or existing file")
+    if not os.access(folder, os.W_OK):
+        raise CLIError(f"{option} {path}: folder {folder} is not writable")
+
+
+def _make_parent(path):
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+
+
+def _load_model(path):
+    from ..loading import load
+    from ..network import Network
+
+    if os.path.isdir(path):
+        raise ModelFileError(f"{path} is a directory; expected an npdnn model file")
+    if not os.path.exists(path):
+        raise ModelFileError(f"{path}: no such file; expected an npdnn model file (from npdnn train --out)")
+    model = load(path)
+    if isinstance(model, Network):
+        raise ModelFileError(
+            f"{path} holds a bare Network (Network.save); this command needs a classifier saved by "
+            "npdnn train --out or DNNClassifier.save"
+        )
+    return model
+
+
+def _read_for_model(model, model_path, data, target=None, args=None):
+    """Read the model's feature columns (by name, in the model's order) from ``data``;
+    returns ``(X, y, ids)``."""
+    names = getattr(model, "feature_names_in_", None)
+    features = None if names is None else [str(c) for c in names]
+    chosen, drop = getattr(args, "features", None), list(getattr(args, "drop", None) or [])
+    if features is not None:
+        for name in features:
+            if name in drop or (chosen is not None and name not in chosen):
+                raise CLIError(
+                    f'{model_path} needs feature column "{name}", which --features/--drop leave out '
+                    "(a model with column names finds its features by name)"
+                )
+        chosen, drop = features, []
+    X, y, ids = read_data(
+        data,
+        target=target,
+        features=chosen,
+        drop=drop,
+        sep=getattr(args, "sep", None),
+        id_column=getattr(args, "id", None),
+        needed_by=f"model {model_path}",
+    )
+    if features is None and X.shape[1] != model.n_features_in_:
+        raise DataError(
+            f"{data} has {X.shape[1]} feature columns; {model_path} expects {model.n_features_in_} "
+            "(it was trained without column names, so columns are taken in order)"
+        )
+    return X, y, ids
+
+
+def _align_labels(y, classes, data, target):
+    """Labels read from a CSV compared with the model's classes: integers read
+    from the file match a model trained on the same digits as strings."""
+    if np.asarray(classes).dtype.kind in "OUS" and y.dtype.kind in "iu":
+        y = y.astype(str).astype(object)
+    unknown = ~np.isin(y, classes)
+    if unknown.any():
+        shown = ", ".join(show_label(c) for c in classes)
+        raise DataError(
+            f'{data}, column "{target}": label {show_label(y[unknown][0])} is not one of the model\'s classes ({shown})'
+        )
+    return y
+
+
+# ---------------------------------------------------------------- commands
+def cmd_train(args):
+    if args.scheduler is not None or args.workers is not None:  # on a Dask cluster (npdnn[dask])
+        from ..sklearn.estimator import DNNClassifier
+        from .train_cluster import train
+
+        return train(args, lambda message: _info(args, message), lambda: DNNClassifier(**model_params(args)))
+    if (args.resume or args.resume_anyway) and args.checkpoint is None:
+        raise CLIError("--resume needs --checkpoint PATH (the checkpoint file to continue from)")
+    if (args.data is None) != (args.target is None):
+        raise CLIError("--data FILE.csv and --target COLUMN go together (without both, the bundled data is used)")
+    for path, option in ((args.out, "--out"), (args.plot, "--plot"), (args.checkpoint, "--checkpoint")):
+        _check_output(path, option)
+    if args.data is None:
+        (X, y), source, target = load_default(), DEFAULT_NAME, DEFAULT_TARGET
+    else:
+        X, y, _ = read_data(args.data, args.target, features=args.features, drop=args.drop or (), sep=args.sep)
+        source, target = args.data, args.target
+    check_classes(y, source, target)
+    n_test = int(np.ceil(args.test_size * len(y)))
+    n_classes = np.unique(y).size
+    pos = positive_index(args.pos_label, np.unique(y))
+    check_threshold(args.threshold, np.unique(y))
+    weights = class_weight_for(args.class_weight, y, source, target)
+    if args.test_size > 0 and (n_test < n_classes or len(y) - n_test < n_classes):
+        raise DataError(
+            f"{source}: --test-size {args.test_size} of {len(y)} rows gives {n_test} test and {len(y) - n_test} "
+            f"training rows; expected at least one row per class ({n_classes}) in each"
+        )
+    from ..sklearn.estimator import DNNClassifier  # imported once the input is known to be good
+    from .holdout import holdout
+
+    if args.test_size > 0:  # rows of X move in place (no copy): training rows first, then the test rows
+        X_train, X_test, y_train, y_test, X, y = holdout(X, y, args.test_size, args.seed)
+    else:  # --test-size 0: train on every row; only training metrics can be reported
+        X_train, X_test, y_train, y_test = X, None, y, np.empty(0, dtype=y.dtype)
+    model = DNNClassifier(
+        **model_params(args),
+        dropout=args.dropout,
+        early_stopping=args.early_stopping,
+        class_weight=weights,
+        verbose=not args.quiet and sys.stderr.isatty(),
+    )
+    _info(
+        args,
+        f"data: {source}: {len(y)} rows, {X.shape[1]} features, {n_classes} classes; "
+        f"train {len(y_train)}, test {len(y_test)}",
+    )
+    if args.checkpoint is not None:
+        _make_parent(args.checkpoint)
+    with warnings_as_lines(lambda line: _info(args, line)):
+        model.fit(
+            X_train,
+            y_train,
+            checkpoint=args.checkpoint,
+            checkpoint_every=args.checkpoint_every,
+            resume="force" if args.resume_anyway else args.resume,
+        )
+    model.set_params(verbose=False)  # the saved file must not depend on whether stderr was a terminal
+    scored = (
+        {"train": (y_train, X_train)} if X_test is None else {"train": (y_train, X_train), "test": (y_test, X_test)}
+    )
+    results = {
+        k: metrics(yk, model.predict_proba(Xk), model.classes_, pos, args.threshold) for k, (yk, Xk) in scored.items()
+    }
+    columns = {k: r[0] for k, r in results.items()}
+    held_out = "test" if "test" in results else "train"
+    cm = results[held_out][1]
+    # Files first: a closed stdout (`npdnn train | head`) must not lose the trained model.
+    if args.out is not None:
+        _make_parent(args.out)
+        model.save(args.out)
+        _info(args, f"model written to {args.out}")
+    else:
+        _info(args, "model not saved (pass --out FILE to keep it)")
+    if args.plot is not None:
+        final = {k: m["accuracy"] for k, m in columns.items()}
+        _plot(args.plot, model, X, y, final)
+        _info(args, f"plot written to {args.plot}")
+    if args.json is not None:
+        report = {
+            "command": "train",
+            "data": source,
+            "rows": {"train": len(y_train), "test": len(y_test)},
+            "epochs_run": model.n_iter_,
+            "epochs": args.epochs,
+            "positive_class": json_value(model.classes_[pos]) if len(model.classes_) == 2 else None,
+            "threshold": args.threshold,
+            "metrics": json_value(columns),
+            "confusion_matrix": {held_out: confusion_json(cm, model.classes_)},
+            "model": args.out,
+        }
+        _write_json(args, report)
+    if args.json != "-":
+        print(f"epochs run: {model.n_iter_} of {args.epochs}")
+        print(table(columns))
+        print(confusion(cm, model.classes_, f"{held_out} confusion matrix"))
+    return 0
+
+
+def cmd_train_locked(args):
+    """:func:`cmd_train` holding a lock on ``--out`` and ``--checkpoint`` (see
+    :mod:`npdnn.cli.locking`): a second npdnn writing either path refuses at once."""
+    from .locking import exclusive
+
+    for path, option in ((args.out, "--out"), (args.checkpoint, "--checkpoint")):
+        _check_output(path, option)  # a clear message before the lock file is created
+    with exclusive([(args.out, "--out"), (args.checkpoint, "--checkpoint")], "npdnn train"):
+        return cmd_train(args)
+
+
+def _write_json(args, report):
+    """``report`` as JSON on stdout (``--json`` or ``--json -``) or atomically to the file ``--json PATH``."""
+    text = json_text(report)
+    if args.json == "-":
+        sys.stdout.write(text)
+    else:
+        _make_parent(args.json)
+        atomic_write(args.json, lambda f: f.write(text.encode("utf-8")))
+        _info(args, f"metrics written to {args.json}")
+
+
+def _plot(path, model, X, y, final_accuracy):
+    from .plots import plot_training
+
+    # Per-epoch accuracy exists only on the validation split (with --early-stopping).
+    curves = {
+        "loss": model.loss_curve_,
+        "val_loss": model.validation_loss_curve_,
+        "val_accuracy": model.validation_scores_,
+    }
+    boundary = None
+    if X.shape[1] == 2:
+        named = hasattr(X, "columns")  # arrays (.npy, .npz) have no column names
+        columns = list(X.columns) if named else ["0", "1"]
+
+        def predict_proba(grid):
+            import pandas as pd
+
+            return model.predict_proba(pd.DataFrame(grid, columns=columns) if named else grid)
+
+        boundary = {
+            "predict_proba": predict_proba,
+            "X": np.asarray(X),
+            "y": y,
+            "classes": model.classes_,
+            "feature_names": columns,
+        }
+    _make_parent(path)
+    plot_training(path, curves, boundary, final_accuracy)
+
+
+def cmd_predict(args):
+    _check_output(args.out, "--out")
+    model = _load_model(args.model)
+    X, _, ids = _read_for_model(model, args.model, args.data, args=args)
+    pos = positive_index(args.pos_label, model.classes_)
+    check_threshold(args.threshold, model.classes_)
+    proba = model.predict_proba(X)
+    import pandas as pd
+
+    out = pd.DataFrame({"prediction": predicted(proba, model.classes_, pos, args.threshold)})
+    if ids is not None:
+        out.insert(0, args.id, ids)
+    if args.proba:
+        for k, c in enumerate(model.classes_):
+            out[f"proba_{c}"] = proba[:, k]
+    text = out.to_csv(index=False, lineterminator="\n")
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        _make_parent(args.out)
+        atomic_write(args.out, lambda f: f.write(text.encode("utf-8")))
+        _info(args, f"{len(out)} predictions written to {args.out}")
+    return 0
+
+
+def cmd_evaluate(args):
+    model = _load_model(args.model)
+    X, y, _ = _read_for_model(model, args.model, args.data, target=args.target, args=args)
+    y = _align_labels(y, model.classes_, args.data, args.target)
+    pos = positive_index(args.pos_label, model.classes_)
+    check_threshold(args.threshold, model.classes_)
+    scores, cm = metrics(y, model.predict_proba(X), model.classes_, pos, args.threshold)
+    if args.json is not None:
+        report = {
+            "command": "evaluate",
+            "model": args.model,
+            "data": args.data,
+            "rows": len(y),
+            "positive_class": json_value(model.classes_[pos]) if len(model.classes_) == 2 else None,
+            "threshold": args.threshold,
+            "metrics": json_value(scores),
+            "confusion_matrix": confusion_json(cm, model.classes_),
+        }
+        _write_json(args, report)
+    if args.quiet or args.json == "-":
+        return 0
+    kind = f"binary, positive class {show_label(model.classes_[pos])}" if len(model.classes_) == 2 else "macro averages"
+    if args.threshold is not None:
+        kind += f", threshold {args.threshold:g}"
+    print(f"{args.data}: {len(y)} rows ({kind})")
+    for name, value in scores.items():
+        print(f"{name:<10}{value:>10.6f}")
+    print(confusion(cm, model.classes_))
+    return 0
+
+
+def cmd_gradcheck(args):
+    from ..network import Network
+    from ..nn.gradcheck import explain, gradcheck
+
+    if args.layers is not None:
+        if args.hidden is not None:
+            raise CLIError("give --hidden (with --features, --outputs) or --layers (every size), not both")
+        dims = list(args.layers)
+    else:
+        hidden = (4, 3) if args.hidden is None else args.hidden
+        dims = [args.features, *hidden, args.outputs]
+    if len(dims) < 2:
+        raise CLIError(f"--layers needs at least two sizes, n_x,...,n_L (input to output); got {args.layers}")
+    rng = np.random.default_rng(args.seed)
+    net = Network(dims, args.activation, seed=rng, dtype=np.float64)
+    X = rng.standard_normal((args.samples, dims[0]))
+    y = rng.integers(0, max(dims[-1], 2), size=args.samples)
+    result = gradcheck(net, X, y, l2=args.l2)
+    print(f"gradient check of {net!r} on {args.samples} random samples (float64, central differences)")
+    print(f"{'parameter':<10}{'shape':>12}{'relative difference':>22}")
+    for name, value in net.params.items():
+        print(f"{name:<10}{str(value.shape):>12}{result[name]:>22.3e}")
+    total = result["total"]
+    ok = total < GRADCHECK_TOLERANCE
+    print(f"{'total':<10}{'':>12}{total:>22.3e}  {'ok' if ok else 'FAILED'} (tolerance {GRADCHECK_TOLERANCE:g})")
+    for line in explain(net, X, result, GRADCHECK_TOLERANCE):
+        print(line)
+    return 0 if ok else 1
+
+
+def cmd_export(args):
+    from ..loading import load
+
+    _check_output(args.onnx, "--onnx")
+    if os.path.isdir(args.model) or not os.path.exists(args.model):
+        raise ModelFileError(f"{args.model}: no such file; expected an npdnn model file (from npdnn train --out)")
+    model = load(args.model)  # a DNNClassifier or a bare Network: both export
+    try:
+        proto = model.to_onnx(opset=args.opset)
+    except ImportError as e:
+        raise CLIError(str(e)) from None
+    _make_parent(args.onnx)
+    atomic_write(args.onnx, lambda f: f.write(proto.SerializeToString()))
+    _info(args, f"ONNX model (opset {proto.opset_import[0].version}, IR {proto.ir_version}) written to {args.onnx}")
+    return 0
+
+
+def cmd_info(args):
+    import json
+
+    model = _load_model(args.model)
+    params = {k: json_value(v) for k, v in model.get_params().items()}
+    print(model.summary())
+    print(f"training options: {json.dumps(params, sort_keys=True)}")
+    from ..network import network_from_file
+    from ..sklearn.estimator_file import written_by
+
+    writer = written_by(network_from_file(args.model)[2].get("estimator"))
+    print(f"file: {args.model}, written by npdnn {writer or '(not recorded)'}, read by npdnn {__version__}")
+    return 0

@@ -1,0 +1,332 @@
+"""Data for the command line: a user's CSV file, or the bundled default.
+
+A CSV file has a header row naming the columns, then one sample per line. Every
+feature cell must be a finite number; the target column (the class labels) may
+hold any values: integers stay integers, anything else stays a string.
+
+Each problem raises :class:`DataError` with one line naming the file, the line
+(as an editor counts it, the header being line 1), the column and what was
+expected, e.g. ``data.csv, line 8, column "x3": "abc" is not a number``.
+
+A well-formed file is read by ``pandas.read_csv`` (its C parser), after a
+vectorized count of the fields on every line. ``pandas.read_csv`` alone would
+hide three of the errors this reader must report: it pads a short (ragged) row
+with empty cells, renames duplicate columns to ``x.1``, and skips blank lines, so
+its row numbers drift from the file's line numbers. So the header is checked
+first, and any file pandas cannot vouch for (a parse error, a non-finite or empty
+cell, quoted fields) is read again, slowly, with the standard library's
+:mod:`csv` module, which finds the first bad cell and its line.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+
+import numpy as np
+
+from .csv_fields import count_separators, open_text
+
+DEFAULT_NAME = "breast cancer Wisconsin diagnostic (bundled with scikit-learn)"
+DEFAULT_TARGET = "diagnosis"
+
+
+class DataError(ValueError):
+    """Bad data: one line naming the file, line and column and what was expected."""
+
+
+def _read_rows(path, header_only=False, sep=","):
+    """Return ``(header, rows, lines)``: the header cells, the data rows (lists of
+    strings, all as long as the header) and each row's line number; with
+    ``header_only``, stop after the header (``rows`` and ``lines`` are empty)."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise DataError(f"{path} is a directory; expected a CSV file")
+    if not os.path.exists(path):
+        raise DataError(f"{path}: no such file; expected a CSV file")
+    header, rows, lines, reader = None, [], [], None
+    try:
+        # utf-8-sig: a byte-order mark (as spreadsheet programs write) is not part of the first name.
+        with open_text(path) as f:
+            reader = csv.reader(f, delimiter=sep, strict=True)
+            for cells in reader:
+                if not cells:  # a blank line
+                    continue
+                if header is None:
+                    header = cells
+                    if header_only:
+                        break
+                    continue
+                if len(cells) != len(header):
+                    raise DataError(
+                        f"{path}, line {reader.line_num}: {len(cells)} fields; expected {len(header)} as in the header"
+                    )
+                rows.append(cells)
+                lines.append(reader.line_num)
+    except UnicodeDecodeError as e:
+        raise DataError(
+            f"{path} is not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset {e.start}); expected a UTF-8 CSV file"
+        ) from None
+    except csv.Error as e:
+        raise DataError(f"{path}, line {reader.line_num}: not valid CSV ({e})") from None
+    except PermissionError:
+        raise DataError(f"{path}: permission denied; expected a readable CSV file") from None
+    except OSError as e:
+        raise DataError(f"{path}: cannot be read ({e.strerror or e}); expected a CSV file") from None
+    except DataError:
+        raise
+    except Exception as e:  # a damaged compressed stream (EOFError, lzma.LZMAError, zstd errors)
+        raise DataError(f"{path}: cannot be decompressed ({type(e).__name__}: {e}); expected a CSV file") from None
+    if header is None:
+        raise DataError(f"{path} is empty; expected a header row naming the columns, then data rows")
+    _check_header(path, header)
+    if not rows and not header_only:
+        raise DataError(f"{path} has a header but no data rows; expected at least one sample")
+    return header, rows, lines
+
+
+def _check_header(path, header):
+    seen = {}
+    for j, name in enumerate(header, start=1):
+        if not name.strip():
+            hint = " (an index column saved by pandas? save with index=False)" if j == 1 else ""
+            raise DataError(f"{path}, line 1: column {j} has an empty name{hint}; expected a name for every column")
+        if name in seen:
+            raise DataError(
+                f'{path}, line 1: column name "{name}" appears twice (columns {seen[name]} and {j}); '
+                "expected unique names"
+            )
+        seen[name] = j
+
+
+def _columns_error(path, missing, header, what, needed_by=None, sep=","):
+    shown = ", ".join(f'"{c}"' for c in header)
+    hint = ""
+    if len(header) == 1 and any(other in header[0] for other in ";\t|,".replace(sep, "")):
+        hint = " (is the file comma-separated?)" if sep == "," else f" (is the file separated by {sep!r}?)"
+    names = ", ".join(f'"{c}"' for c in missing)
+    needed = f" (needed by {needed_by})" if needed_by else ""
+    return DataError(f"{path} has no {what} {names}{needed}; its columns are {shown}{hint}")
+
+
+def _show_cell(cell, limit=40):
+    """A cell for a message: quoted, control characters escaped, long ones cut."""
+    short = cell[:limit]
+    shown = f'"{short}"' if short.isprintable() else repr(short)
+    return shown + ("..." if len(cell) > limit else "")
+
+
+def _to_numbers(path, raw, names, lines):
+    """Object array of strings (m, n) -> float64 (m, n), or DataError at the first
+    bad cell (in file order: by line, then by column)."""
+    import pandas as pd
+
+    frame = pd.DataFrame(raw, columns=names)
+    values = frame.apply(lambda col: pd.to_numeric(col, errors="coerce")).to_numpy(dtype=np.float64)
+    finite = np.isfinite(values)
+    if finite.all():
+        return values
+    i, j = (int(k) for k in np.argwhere(~finite)[0])
+    cell = raw[i, j]
+    where = f'{path}, line {lines[i]}, column "{names[j]}"'
+    if not cell.strip():
+        raise DataError(f"{where} is empty; expected a number")
+    try:
+        value = float(cell)
+    except ValueError:
+        value = None
+    if value is None or np.isfinite(value):  # np.isfinite: float() reads "1_000", pandas does not
+        raise DataError(f"{where}: {_show_cell(cell)} is not a number")
+    raise DataError(
+        f"{where}: {_show_cell(cell)} is not finite (NaN or infinity, or too large); expected a finite number"
+    )
+
+
+def parse_labels(cells):
+    """Class labels from strings: int64 when every label is an integer, else the
+    strings themselves (stripped of surrounding spaces)."""
+    labels = [c.strip() for c in cells]
+    try:
+        return np.array([int(c) for c in labels], dtype=np.int64)
+    except (ValueError, OverflowError):
+        return np.array(labels, dtype=object)
+
+
+def read_csv(path, target=None, features=None, needed_by=None, sep=","):
+    """Read a CSV file into features, labels and feature names.
+
+    Parameters
+    ----------
+    path : str or path-like
+        ``.csv`` or ``.tsv``, or either compressed: ``.gz``, ``.bz2``, ``.xz``, ``.zst``.
+    target : str or None
+        Name of the label column; None when the file has no labels to read.
+    features : list of str or None
+        The feature columns to read, in this order (other columns are not read, so
+        an id column does no harm); None reads every column except ``target``.
+    needed_by : str or None
+        Who asks for ``features`` (e.g. ``"model model.npz"``), named in the
+        error when a column is missing.
+    sep : str
+        The one-character field separator.
+
+    Returns
+    -------
+    X : pandas.DataFrame (m, n_features) of float64, columns named as in the file
+    y : ndarray (m,) of labels (int64 or str objects), or None without ``target``
+    """
+    X, y, _ = read_csv_columns(path, target, features, needed_by, sep)
+    return X, y
+
+
+def csv_header(path, sep=","):
+    """The checked header row (list of str) of a CSV file."""
+    return _read_rows(path, header_only=True, sep=sep)[0]
+
+
+def read_csv_columns(path, target=None, features=None, needed_by=None, sep=",", id_column=None):
+    """:func:`read_csv`, plus the cells of ``id_column`` (an ndarray of str, or
+    None without it): ``(X, y, ids)``."""
+    header = csv_header(path, sep)
+    if target is not None and target not in header:
+        raise _columns_error(path, [target], header, "target column", sep=sep)
+    if id_column is not None and id_column not in header:
+        raise _columns_error(path, [id_column], header, "id column", sep=sep)
+    if features is None:
+        features = [c for c in header if c != target]
+        if not features:
+            raise DataError(f'{path} has only the target column "{target}"; expected feature columns too')
+    else:
+        missing = [c for c in features if c not in header]
+        if missing:
+            what = "column" + ("s" if len(missing) > 1 else "")
+            raise _columns_error(path, missing, header, what, needed_by, sep=sep)
+    features = list(features)
+    fast = _read_fast(path, header, features, target, sep, id_column)
+    if fast is not None:
+        return fast
+    header, rows, lines = _read_rows(path, sep=sep)
+    index = {name: j for j, name in enumerate(header)}
+    grid = np.array(rows, dtype=object)  # (m, n_columns) strings
+    X = _to_numbers(path, grid[:, [index[c] for c in features]], features, lines)
+    y = None
+    if target is not None:
+        cells = grid[:, index[target]]
+        empty = [i for i, c in enumerate(cells) if not c.strip()]
+        if empty:
+            raise DataError(f'{path}, line {lines[empty[0]]}, column "{target}" is empty; expected a class label')
+        y = parse_labels(cells)
+    ids = None if id_column is None else grid[:, index[id_column]].astype(str)
+    import pandas as pd
+
+    return pd.DataFrame(X, columns=features), y, ids
+
+
+def show_label(value):
+    """A label as the user wrote it: ``"yes"`` quoted, ``1`` bare (no ``np.int64(1)``)."""
+    return f'"{value}"' if isinstance(value, (str, np.str_)) else str(value)
+
+
+def _read_fast(path, header, features, target, sep, id_column):
+    """``(X, y, ids)`` as :func:`read_csv_columns` returns them, read by pandas' C
+    parser (about 20 times faster than the csv module) while
+    :class:`~npdnn.cli.csv_fields.FieldCounter` checks every line's field count (pandas
+    would pad a short row), or None when this path cannot vouch for the file:
+    quoted fields, bare carriage returns, or any problem at all, which the slow
+    path then diagnoses exactly. The header is already checked.
+
+    Memory: pandas' columns, then one float64 block of the features (a copy only
+    when they must be reordered); the file itself is streamed, never held."""
+    import pandas as pd
+
+    last = header[-1]  # missing (NaN) on every line with too few fields
+    labels = [c for c in dict.fromkeys([target, id_column, last]) if c is not None and c not in features]
+    try:
+        separators = count_separators(path, sep)  # a pass of its own: pandas reads a path 1.5x faster than a stream
+        columns = features + labels
+        frame = pd.read_csv(
+            path,
+            sep=sep,
+            usecols=None if len(columns) == len(header) else columns,  # usecols costs ~10% when not needed
+            # Labels as object, not str (pandas 3's str converts every cell to an Arrow string);
+            # features inferred: naming float64 makes pandas' parse 25% slower. A column that is not
+            # all numbers comes back as text and goes to the slow path below.
+            dtype=dict.fromkeys(labels, object),
+            keep_default_na=False,  # an empty feature cell fails the parse (the slow path names it)
+            engine="c",
+            encoding="utf-8-sig",
+            compression="infer",
+        )
+    except Exception:  # Unsafe, a parse error, a damaged stream: the slow path says exactly what
+        return None
+    # No line is short (the last column is there) and the separators add up: every line has n fields.
+    # pandas fills a missing last field with "" here (NaN for a feature); an empty last cell
+    # looks the same, so it too goes to the careful path.
+    tail = frame[last]
+    if tail.isna().any() or (tail.dtype.kind != "f" and (tail == "").any()):
+        return None
+    if len(frame) == 0 or separators != (len(header) - 1) * (len(frame) + 1):
+        return None
+    if any(frame[name].dtype.kind not in "iuf" for name in features):
+        return None
+    if last not in features and last not in (target, id_column):
+        del frame[last]
+    y = ids = None
+    if id_column is not None:
+        ids = frame[id_column].to_numpy().astype(str)
+    if target is not None:
+        y = parse_labels(frame[target].to_numpy(dtype=object))
+        if y.dtype == object and (y == "").any():  # an empty label: the slow path names its line
+            return None
+    # One F-ordered float64 block, filled column by column while pandas' columns are
+    # released: a frame of separate columns would be copied whole by every to_numpy().
+    X = np.empty((len(frame), len(features)), dtype=np.float64, order="F")
+    for j, name in enumerate(features):
+        X[:, j] = frame[name].to_numpy()
+        if name not in (target, id_column):
+            del frame[name]
+    del frame
+    if not _all_finite(X):
+        return None
+    return pd.DataFrame(X, columns=features, copy=False), y, ids
+
+
+def _all_finite(X, block=65536):
+    """Every entry of X finite, checked in row blocks (no mask as large as X)."""
+    for start in range(0, X.shape[0], block):
+        part = X[start : start + block]
+        with np.errstate(over="ignore", invalid="ignore"):
+            if not np.isfinite(part.sum()) and not np.isfinite(part).all():
+                return False
+    return True
+
+
+def check_classes(y, source, target, minimum=2):
+    """Raise DataError unless ``y`` holds at least two classes, each seen at least
+    ``minimum`` times (a stratified split needs two of each)."""
+    values, counts = np.unique(y, return_counts=True)
+    if values.size < 2:
+        raise DataError(
+            f'{source}, column "{target}" has a single class ({show_label(values[0])}) in all {y.shape[0]} rows; '
+            "expected at least 2 classes"
+        )
+    rare = counts < minimum
+    if rare.any():
+        raise DataError(
+            f'{source}, column "{target}": class {show_label(values[rare][0])} has only {int(counts[rare][0])} row(s); '
+            f"expected at least {minimum} of each class for a train/test split"
+        )
+
+
+def load_default():
+    """The bundled breast-cancer Wisconsin diagnostic data: 569 samples, 30 features.
+
+    Returns ``(X, y)`` with X a float64 DataFrame (scikit-learn's feature names)
+    and y the labels ``"malignant"`` / ``"benign"`` as strings.
+    """
+    from sklearn.datasets import load_breast_cancer
+
+    data = load_breast_cancer(as_frame=True)
+    X = data.data.astype(np.float64)
+    y = np.asarray(data.target_names, dtype=object)[data.target.to_numpy()]
+    return X, y

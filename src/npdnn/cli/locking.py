@@ -1,0 +1,110 @@
+"""One writer per output path: an advisory lock file beside each target.
+
+Two ``npdnn train`` runs given the same ``--out`` or ``--checkpoint`` would each
+write complete files (saves are atomic renames, see :mod:`npdnn.files.archive`), but a
+checkpoint resumed by one run while the other overwrites it, or a model file that
+silently comes from the other run, is no result at all. So the second run refuses
+at once, naming the path and the process that holds it.
+
+The lock is ``fcntl.flock`` on ``.NAME.lock`` in the target's folder. The kernel
+drops it when its process dies, however it dies (SIGKILL included), so a lock
+file left by a killed run never blocks the next one: the next run simply takes
+it. The holder removes the file when done (while still holding the lock; a
+process that opened the old file meanwhile sees it was unlinked and retries).
+On systems without ``fcntl`` (Windows) no lock is taken.
+
+Owns: exclusive, lock_path, PathInUseError. Imports: the standard library only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
+
+
+class PathInUseError(OSError):
+    """Another process holds the lock on an output path."""
+
+    def __str__(self):
+        return self.args[0]
+
+
+def lock_path(path):
+    """``folder/.NAME.lock`` for ``folder/NAME``."""
+    folder, name = os.path.split(os.path.abspath(os.fspath(path)))
+    return os.path.join(folder, f".{name}.lock")
+
+
+@contextlib.contextmanager
+def exclusive(paths, what="npdnn"):
+    """Hold an exclusive lock on each of ``paths`` (``(path, label)`` pairs or plain
+    paths; None and repeats skipped) for the block; raise :class:`PathInUseError`
+    at once if another process holds one. Missing parent folders are created (and
+    removed again at the end if nothing was written into them)."""
+    with contextlib.ExitStack() as stack:
+        seen = set()
+        for item in paths:
+            path, label = item if isinstance(item, tuple) else (item, None)
+            if path is None or lock_path(path) in seen:
+                continue
+            seen.add(lock_path(path))
+            stack.enter_context(_locked(path, label, what))
+        yield
+
+
+@contextlib.contextmanager
+def _locked(path, label, what):
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    lock = lock_path(path)
+    created = []  # folders made for the lock file, removed again if the run left them empty
+    folder = os.path.dirname(lock)
+    while not os.path.exists(folder):
+        created.append(folder)
+        folder = os.path.dirname(folder)
+    os.makedirs(os.path.dirname(lock), exist_ok=True)
+    fd = _acquire(path, lock, label, what)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock)  # before unlocking: nobody can take a file that is about to vanish
+        os.close(fd)  # releases the lock
+        for folder in created:  # deepest first; a folder the run wrote into is not empty and stays
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)
+
+
+def _acquire(path, lock, label, what):
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 64).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            name = f"{label} {path}" if label else str(path)
+            raise PathInUseError(
+                f"{name} is being written by another {what} process (pid {holder}, lock file {lock}); "
+                "wait for it to finish or choose another path"
+            ) from None
+        except BaseException:
+            os.close(fd)
+            raise
+        try:
+            current = os.stat(lock)
+        except FileNotFoundError:
+            current = None
+        mine = os.fstat(fd)
+        if current is not None and (current.st_ino, current.st_dev) == (mine.st_ino, mine.st_dev):
+            with contextlib.suppress(OSError):  # the pid only informs; a full disk must not stop the run here
+                os.ftruncate(fd, 0)
+                os.write(fd, f"{os.getpid()}\n".encode())
+            return fd
+        os.close(fd)  # the holder removed this file between our open and flock: take the new one

@@ -1,0 +1,86 @@
+"""``npdnn train --scheduler tcp://HOST:8786`` (or ``--workers N``): the training command
+on a Dask cluster. The data (``--data 'parts/*.parquet'`` or CSV files, a glob) is read
+by the workers; the held-out split is Dask's random split; the model file is the same
+kind as a local run's."""
+
+from __future__ import annotations
+
+import glob
+import sys
+
+import numpy as np
+
+
+def _read(pattern, target):
+    import dask.dataframe as dd
+
+    from .datasets import DataError
+
+    paths = sorted(glob.glob(pattern))
+    if not paths:
+        raise DataError(f"--data {pattern!r} matches no file")
+    if all(p.endswith(".parquet") for p in paths):
+        df = dd.read_parquet(paths)
+    elif all(p.endswith(".csv") for p in paths):
+        df = dd.read_csv(paths)
+    else:
+        raise DataError(f"--data {pattern!r} must match only .parquet or only .csv files; got {paths[:3]}")
+    if target not in df.columns:
+        raise DataError(f"--data {pattern!r}: no column {target!r}; the columns are {list(df.columns)}")
+    return df.drop(columns=target), df[target]
+
+
+def train(args, info, make_model):
+    """Run ``npdnn train`` on the cluster; ``info(message)`` prints unless --quiet;
+    ``make_model()`` returns the DNNClassifier to train, built from the options as a local
+    run builds it (passed in: the estimator and the CLI sit above this package)."""
+    from distributed import Client, LocalCluster
+
+    from .datasets import DataError
+    from .report import confusion, metrics, table
+
+    if args.data is None or args.target is None:
+        raise DataError("--scheduler/--workers need --data 'PATTERN' and --target COLUMN")
+    if args.dropout or args.early_stopping or args.plot or getattr(args, "class_weight", None):
+        raise DataError(
+            "--dropout, --early-stopping, --class-weight and --plot are not supported with --scheduler/--workers"
+        )
+    if not args.test_size:
+        raise DataError("--test-size must be above 0 with --scheduler/--workers (the metrics are held-out ones)")
+    if args.scheduler is not None:
+        cluster, client = None, Client(args.scheduler, timeout="20s")
+    else:
+        cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, dashboard_address=None)
+        client = Client(cluster)
+    try:
+        X, y = _read(args.data, args.target)
+        df = X.astype("float64").assign(**{args.target: y})
+        # one split of the whole frame, persisted on the workers: X and y then come from the same
+        # partitions (split separately, or re-read under another plan, their rows could differ)
+        parts = df.random_split([1 - args.test_size, args.test_size], random_state=args.seed)
+        train_df, test_df = client.persist(parts)
+        train_X, train_y = train_df.drop(columns=args.target), train_df[args.target]
+        test_X, test_y = test_df.drop(columns=args.target), test_df[args.target]
+        model = make_model()
+        workers = len(client.scheduler_info(n_workers=-1)["workers"])
+        info(f"data: {args.data} on {client.scheduler.address} ({workers} workers)")
+        resume = "force" if getattr(args, "resume_anyway", False) else args.resume
+        model.fit(train_X, train_y, checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every, resume=resume)
+        evaluated = {}
+        for name, Xs, ys in (("train", train_X, train_y), ("test", test_X, test_y)):
+            Xa = Xs.to_dask_array(lengths=True)
+            proba = Xa.map_blocks(model.predict_proba, dtype=float, chunks=(Xa.chunks[0], (len(model.classes_),)))
+            p, labels = client.compute([proba, ys.to_dask_array(lengths=True)], sync=True)
+            evaluated[name] = metrics(np.asarray(labels), p, model.classes_)
+        if args.out is not None:
+            model.save(args.out)
+            info(f"model written to {args.out}")
+        print(f"epochs run: {model.n_iter_} of {args.epochs}")
+        print(table({k: v[0] for k, v in evaluated.items()}))
+        print(confusion(evaluated["test"][1], model.classes_, "test confusion matrix"))
+        return 0
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+        sys.stdout.flush()

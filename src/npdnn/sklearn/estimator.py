@@ -1,0 +1,564 @@
+"""``DNNClassifier``: the scikit-learn estimator around :class:`~npdnn.Network`.
+
+Labels of any kind (strings, ints, bools) are mapped to ``classes_`` and, for the
+network, to indices ``0..K-1``: two classes train a sigmoid output (``n_L = 1``),
+K > 2 classes a softmax output (``n_L = K``). Input validation, feature names and
+``n_features_in_`` follow scikit-learn (``validate_data``); the numerics are the
+network's own. ``save`` / ``load`` write and read one model file (see
+:mod:`npdnn.files.network_file`): parameters, architecture, class labels, the fitted
+standardization and the hyperparameters, never a pickle.
+
+scikit-learn is imported here at module level: this is an edge module, loaded
+only when ``npdnn.DNNClassifier`` is first used.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..checks import check_dtype, check_sample_weight, is_ready
+from ..files.archive import ModelFileError
+from ..files.network_file import save_model
+from ..network import Network, network_from_file
+from ..nn.activations import sigmoid
+from ..nn.chunking import map_rows
+from ..train.diagnostics import DEFAULT_TOL, FitDiagnostics
+from ..train.diagnostics import ConvergenceWarning as NpdnnConvergenceWarning
+from ..train.loop import fit as train
+from ..train.optimizers import get_optimizer
+from ..train.options import ESTIMATOR_DEFAULTS, default_learning_rate
+from ..train.progress import make_progress
+from .estimator_file import estimator_section, restore_estimator
+from .standardization import fit_standardization as _fit_standardization
+from .standardization import standardized_for_training as _standardized_for_training
+
+
+class ConvergenceWarning(NpdnnConvergenceWarning, SklearnConvergenceWarning):
+    """What the estimator emits when ``fit`` ends at ``epochs`` with the loss still
+    falling by more than ``tol``: both ``npdnn.ConvergenceWarning`` and
+    ``sklearn.exceptions.ConvergenceWarning`` filters catch it."""
+
+
+class DNNClassifier(ClassifierMixin, BaseEstimator):
+    """A fully connected neural network classifier trained from scratch in NumPy.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default (64, 32)
+        Units of the hidden layers ``n_1, ..., n_{L-1}``; ``()`` gives logistic /
+        softmax regression.
+    activation : {"relu", "leaky_relu", "tanh", "sigmoid"}, default "relu"
+        Hidden-layer activation.
+    init : {"he", "glorot", "scaled", "small"} or None
+        Weight initialization; None picks He for ReLU-like activations, else Glorot.
+    optimizer : {"gd", "sgd", "momentum", "nesterov", "rmsprop", "adam"}, default "adam"
+    learning_rate : float or None
+        None uses the optimizer's default (``npdnn.train.options.DEFAULT_RATES``).
+    epochs : int, default 200
+        Passes over the training data (an upper bound with ``early_stopping``).
+    batch_size : int or None, default 64
+        Mini-batch size; None trains on the full batch.
+    l2 : float, default 0.0
+        L2 penalty ``l2 / (2b) sum ||W||^2`` per mini-batch of size b.
+    dropout : float or sequence of float, default 0.0
+        Dropout rate after each hidden layer (one number, or one per layer).
+    early_stopping : bool, default False
+        Hold out ``validation_fraction`` of the training data, stop when its loss
+        has not improved for ``patience`` epochs and keep the best parameters.
+        Only then is a validation set held out (as scikit-learn's MLPClassifier).
+    validation_fraction : float in (0, 1), default 0.1
+    patience : int, default 10
+    class_weight : None, "balanced" or dict {label: weight}
+    standardize : bool, default False
+        Fit a per-feature mean and scale on the training X and apply
+        ``(X - mean_) / scale_`` in every method; they travel in the model file.
+    random_state : int, RandomState instance or None
+        Seeds initialization, shuffling, dropout masks and the validation split.
+    dtype : {None, "float32", "float64"}
+        None keeps float32 input in float32 (parameters and outputs) and uses
+        float64 for anything else.
+    verbose : bool or int, default False
+        0/False: silent. 1/True: a tqdm progress bar when stderr is a terminal, else
+        one line per epoch. 2: one line per epoch (loss, validation metrics, time)
+        on stderr, or to the ``"npdnn"`` logger when logging is configured.
+    tol : float, default 1e-4
+        As MLPClassifier's: the loss must drop by more than ``tol`` to count as an
+        improvement. It sets the :class:`ConvergenceWarning` test and, with
+        ``early_stopping``, the validation loss's ``min_delta``.
+    n_iter_no_change : int or None, default None
+        MLPClassifier's name for ``patience``: when given it replaces ``patience``
+        (early stopping) and is the window of the convergence test.
+    warm_start : bool, default False
+        ``fit`` continues from the current network and optimizer state (same
+        classes, features and layers) instead of starting anew; the curves, ``n_iter_``
+        and ``t_`` keep counting, and the standardization of the first fit is kept.
+
+    Attributes
+    ----------
+    classes_ : ndarray (n_classes,)
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str (n_features_in_,)
+        Only when X had string column names (e.g. a pandas DataFrame).
+    network_ : npdnn.Network
+        Layer sizes ``[n_features_in_, *hidden_layer_sizes, n_L]``.
+    loss_curve_ : list of float
+        Training loss per epoch.
+    validation_loss_curve_ : list of float or None
+        Validation loss per epoch when ``early_stopping``, else None.
+    validation_scores_ : list of float or None
+        Validation accuracy per epoch when ``early_stopping``, else None.
+    n_iter_ : int
+        Epochs run (over all ``fit`` / ``partial_fit`` calls since the last ``fit``).
+    best_loss_ : float or None
+        As MLPClassifier's: the lowest training loss, or None with ``early_stopping``
+        (then see ``best_validation_score_`` and ``best_validation_loss_``).
+    best_validation_score_ : float or None
+        Highest validation accuracy with ``early_stopping``, else None (as MLPClassifier).
+    best_validation_loss_ : float or None
+        Lowest validation loss with ``early_stopping``, else None (npdnn only).
+    t_ : int
+        Training samples seen by the optimizer: ``n_iter_`` times the training rows
+        (those left after the validation split), as MLPClassifier's.
+    coefs_ : list of ndarray, ``coefs_[l - 1]`` of shape (n_{l-1}, n_l)
+        MLPClassifier's layout: ``W{l}.T``. Read-write *views* into
+        ``network_.theta``, made on each access (writing into them changes the network).
+    intercepts_ : list of ndarray, ``intercepts_[l - 1]`` of shape (n_l,)
+        ``b{l}[:, 0]``, views like ``coefs_``.
+    n_layers_ : int
+        Layers including input and output: ``len(hidden_layer_sizes) + 2``.
+    out_activation_ : {"logistic", "softmax"}
+        MLPClassifier's name for the output activation.
+    n_outputs_ : int
+        Output units ``n_L``: 1 for two classes, else the number of classes.
+    mean_, scale_ : ndarray (n_features_in_,) of ``dtype_``, or None
+        The standardization (constant features get scale 1); None unless
+        ``standardize=True``.
+    dtype_ : numpy.dtype
+        The float dtype of the parameters and outputs.
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes=ESTIMATOR_DEFAULTS["hidden_layer_sizes"],
+        activation=ESTIMATOR_DEFAULTS["activation"],
+        init=None,
+        optimizer=ESTIMATOR_DEFAULTS["optimizer"],
+        learning_rate=None,
+        epochs=ESTIMATOR_DEFAULTS["epochs"],
+        batch_size=ESTIMATOR_DEFAULTS["batch_size"],
+        l2=ESTIMATOR_DEFAULTS["l2"],
+        dropout=ESTIMATOR_DEFAULTS["dropout"],
+        early_stopping=False,
+        validation_fraction=0.1,
+        patience=10,
+        class_weight=None,
+        standardize=False,
+        random_state=None,
+        dtype=None,
+        verbose=False,
+        tol=DEFAULT_TOL,
+        n_iter_no_change=None,
+        warm_start=False,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.init = init
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.l2 = l2
+        self.dropout = dropout
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.class_weight = class_weight
+        self.standardize = standardize
+        self.random_state = random_state
+        self.dtype = dtype
+        self.verbose = verbose
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+
+    # ------------------------------------------------------------------ training
+    def fit(self, X, y, sample_weight=None, *, checkpoint=None, checkpoint_every=1, resume=False):
+        """Train a new network on ``X`` (m, n_features) and labels ``y`` (m,).
+
+        ``checkpoint`` / ``checkpoint_every`` / ``resume`` are passed to
+        :func:`npdnn.train.loop.fit`: a resumed run ends bit-identical to an
+        uninterrupted one with the same ``random_state``. Returns ``self``.
+        """
+        if _is_dask(X):  # rows on a Dask cluster: trained there, step for step as here (npdnn[dask])
+            from .dask_fit import fit_estimator
+
+            return fit_estimator(
+                self, X, y, sample_weight, checkpoint=checkpoint, checkpoint_every=checkpoint_every, resume=resume
+            )
+        warm = self._warm_state()
+        if warm is None:
+            self.__dict__.pop("network_", None)  # a refit that fails leaves the estimator unfitted, not stale
+        dtype = self._input_dtype() if warm is None else warm["dtype"]
+        given = X
+        X, y = validate_data(self, _real(X), y, dtype=dtype, reset=warm is None)  # warm: the same features
+        classes, labels = self._encode_labels(y)
+        if warm is not None:
+            _check_warm_classes(warm["classes"], classes)  # refused before anything changes
+            self.__dict__.pop("network_", None)
+        w = check_sample_weight(sample_weight, X.shape[0])
+        _check_weighted_classes(classes, labels, w)
+        dtype = X.dtype
+        if warm is None:
+            mean, scale = _fit_standardization(X, w) if self.standardize else (None, None)
+            net = self._build_network(X.shape[1], len(classes), dtype)
+            opt = self._make_optimizer()
+        else:
+            mean, scale, net, opt = warm["mean"], warm["scale"], warm["network"], warm["optimizer"]
+        X_in = X if mean is None else _standardized_for_training(X, given, mean, scale)
+        window = self._window()
+        diagnostics = FitDiagnostics(
+            X_in,
+            labels,
+            self.epochs,
+            tol=self.tol,
+            window=window,
+            convergence_category=ConvergenceWarning,
+            weighted=w is not None or self.class_weight is not None,
+        )
+        history = train(
+            net,
+            X_in,
+            labels,
+            optimizer=opt,
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            l2=self.l2,
+            dropout=self.dropout,
+            sample_weight=w,
+            class_weight=self._class_weight_by_index(classes),
+            validation_fraction=self.validation_fraction if self.early_stopping else 0.0,
+            early_stopping=bool(self.early_stopping),
+            patience=window,
+            min_delta=self.tol if self.early_stopping else 0.0,
+            callbacks=[c for c in (make_progress(self.verbose, self.epochs), diagnostics) if c is not None],
+            diagnostics=False,  # the estimator's own FitDiagnostics above warns with scikit-learn's class
+            checkpoint=checkpoint,
+            checkpoint_every=checkpoint_every,
+            resume=resume,
+        )
+        self.classes_, self.dtype_, self.mean_, self.scale_ = classes, dtype, mean, scale
+        self.network_, self._optimizer = net, opt
+        n_train = X.shape[0] - (math.ceil(self.validation_fraction * X.shape[0]) if self.early_stopping else 0)
+        curves = [history["loss"], history.get("val_loss"), history.get("val_accuracy")]
+        if warm is not None:  # the curves keep counting, as MLPClassifier's with warm_start
+            curves = [None if new is None else old + new for old, new in zip(warm["curves"], curves, strict=True)]
+        t0 = 0 if warm is None else warm["t"]
+        self._set_history(*curves, t=t0 + n_train * len(history["loss"]))
+        return self
+
+    def _window(self):
+        """Epochs without an improvement of ``tol`` that count as converged (early stopping's patience)."""
+        return self.patience if self.n_iter_no_change is None else self.n_iter_no_change
+
+    def _warm_state(self):
+        """What a ``warm_start`` fit continues from, or None for a fresh start."""
+        if not (self.warm_start and hasattr(self, "network_")):
+            return None
+        net = self.network_
+        sizes = self.hidden_layer_sizes
+        sizes = [sizes] if isinstance(sizes, numbers.Integral) else list(sizes)
+        if net.layer_dims[1:-1] != sizes:
+            raise ValueError(
+                f"warm_start=True, but hidden_layer_sizes={self.hidden_layer_sizes!r} differ from the fitted "
+                f"network {net.layer_dims}; set warm_start=False to train a new network"
+            )
+        return {
+            "dtype": self.dtype_,
+            "classes": self.classes_,
+            "mean": self.mean_,
+            "scale": self.scale_,
+            "network": net,
+            "optimizer": getattr(self, "_optimizer", None) or self._make_optimizer(),
+            "curves": [self.loss_curve_, self.validation_loss_curve_, self.validation_scores_],
+            "t": self.t_ or 0,
+        }
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One epoch over ``(X, y)``, continuing from the current parameters and
+        optimizer state (a new network on the first call).
+
+        ``classes`` lists every label the stream will hold; on the first call it
+        defaults to the labels in ``y`` (which must then hold at least two).
+        The standardization, when asked for, is fitted on the first batch only;
+        early stopping and the validation split apply to :meth:`fit` only.
+        """
+        first = not hasattr(self, "network_")
+        X, y = validate_data(self, _real(X), y, dtype=self._input_dtype() if first else self.dtype_, reset=first)
+        w = check_sample_weight(sample_weight, X.shape[0])
+        if first:
+            all_classes, _ = self._encode_labels(y if classes is None else np.asarray(classes))
+            self.classes_, self.dtype_ = all_classes, X.dtype
+            self.mean_, self.scale_ = _fit_standardization(X, w) if self.standardize else (None, None)
+            self.network_ = self._build_network(X.shape[1], len(all_classes), X.dtype)
+            self._optimizer = self._make_optimizer()
+            self._set_history([], None, None, t=0)
+        elif classes is not None and not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
+            raise ValueError(
+                f"classes={np.asarray(classes).tolist()} differ from the classes of the first call "
+                f"{self.classes_.tolist()}"
+            )
+        labels = self._label_indices(y)
+        if not hasattr(self, "_optimizer"):  # after load(): the optimizer state is not in the file
+            self._optimizer = self._make_optimizer()
+        history = train(
+            self.network_,
+            self._standardized(X),
+            labels,
+            optimizer=self._optimizer,
+            epochs=1,
+            batch_size=self.batch_size,
+            l2=self.l2,
+            dropout=self.dropout,
+            sample_weight=w,
+            class_weight=self._class_weight_by_index(self.classes_),
+            diagnostics=False,  # one epoch of a stream: nothing to conclude (MLPClassifier is silent too)
+        )
+        self._set_history(self.loss_curve_ + history["loss"], None, None, t=(self.t_ or 0) + X.shape[0])
+        return self
+
+    # ------------------------------------------------------------------ prediction
+    def decision_function(self, X):
+        """Logits ``Z_L``: (m,) for two classes (positive means ``classes_[1]``),
+        (m, n_classes) otherwise.
+
+        In row chunks (:mod:`npdnn.nn.chunking`): each chunk of X is converted to
+        ``dtype_`` and standardized on its own, so X is never copied whole."""
+        X = self._predict_rows(X)
+        return map_rows(self.network_, X, lambda ZL: ZL[0] if ZL.shape[0] == 1 else ZL.T, self._standardized)
+
+    def predict_proba(self, X):
+        """Class probabilities (m, n_classes), columns in the order of ``classes_``
+        (two columns for binary problems); dtype ``dtype_``."""
+        Z = self.decision_function(X)
+        if Z.ndim == 1:
+            # Both columns from the stable sigmoid, so small probabilities keep their precision;
+            # one call on [-Z, Z] (m, 2) gives the values of two calls and a column_stack (bit for bit)
+            # at half the cost of a 1-row predict (benchmarks/serve.py).
+            ZZ = np.empty((Z.shape[0], 2), dtype=Z.dtype)
+            np.negative(Z, out=ZZ[:, 0])
+            ZZ[:, 1] = Z
+            return sigmoid(ZZ, out=ZZ)
+        return self.network_.output.forward(Z.T).T.copy()
+
+    def predict(self, X):
+        """Labels (m,) taken from ``classes_``."""
+        Z = self.decision_function(X)
+        idx = (Z > 0).astype(np.intp) if Z.ndim == 1 else Z.argmax(axis=1)
+        return self.classes_[idx]
+
+    # ------------------------------------------------------------------ files
+    def save(self, path):
+        """Write the fitted estimator to ``path`` as one model file (atomic, no pickle)."""
+        check_is_fitted(self)
+        arrays, meta = estimator_section(self)
+        save_model(path, self.network_.get_config(), self.network_.theta, arrays=arrays, meta=meta)
+
+    @classmethod
+    def load(cls, path, *, max_parameters=None):
+        """Read a file written by :meth:`save`; a file holding a bare network (or
+        anything else) raises :class:`~npdnn.ModelFileError`. ``max_parameters``: as
+        for :func:`npdnn.load`."""
+        net, arrays, meta = network_from_file(path, max_parameters=max_parameters)
+        if "estimator" not in meta:
+            raise ModelFileError(
+                f"{path} holds a bare npdnn Network, not a DNNClassifier; load it with npdnn.load(path)"
+            )
+        return cls._from_file(path, net, arrays, meta)
+
+    @classmethod
+    def _from_file(cls, path, net, arrays, meta):
+        """Rebuild a fitted estimator from what :func:`npdnn.network.network_from_file`
+        returned; every inconsistency raises :class:`ModelFileError` naming ``path``."""
+        try:
+            return restore_estimator(cls, net, dict(arrays), meta["estimator"])
+        except (KeyError, TypeError, ValueError) as e:
+            raise ModelFileError(f"{path} has an invalid estimator section ({type(e).__name__}: {e})") from None
+
+    def to_onnx(self, opset=None):
+        """An ``onnx.ModelProto`` computing ``label`` (N,) (values of ``classes_``) and
+        ``probabilities`` (N, n_classes) from ``X`` (N, n_features_in_) of ``dtype_``,
+        standardization included; see :mod:`npdnn.export.onnx` (``onnx`` extra)."""
+        from ..export.onnx import classifier_to_onnx
+
+        return classifier_to_onnx(self, opset=opset)
+
+    # ------------------------------------------------------------------ helpers
+    def __sklearn_is_fitted__(self):
+        # Fitted means trained: validate_data sets n_features_in_ before training
+        # starts, so a fit that failed (e.g. diverged) must not count.
+        return hasattr(self, "network_")
+
+    def _input_dtype(self):
+        return [np.float64, np.float32] if self.dtype is None else check_dtype(self.dtype)
+
+    def _encode_labels(self, y):
+        check_classification_targets(y)
+        classes, labels = np.unique(y, return_inverse=True)
+        if classes.dtype == object:  # strings from an object array: store as a unicode array (no pickle)
+            classes = np.array(classes.tolist())
+        if classes.shape[0] < 2:
+            raise ValueError(
+                f"y has only one class ({_py(classes[0])!r}); DNNClassifier needs at least two classes to train"
+            )
+        return classes, labels.reshape(-1)
+
+    def _label_indices(self, y):
+        check_classification_targets(y)
+        idx = np.searchsorted(self.classes_, y)
+        idx = np.clip(idx, 0, len(self.classes_) - 1)
+        unknown = self.classes_[idx] != y
+        if np.any(unknown):
+            raise ValueError(
+                f"y holds label {_py(np.asarray(y)[unknown][0])!r}, not among classes_ {self.classes_.tolist()}; "
+                "pass every label with classes= on the first partial_fit call"
+            )
+        return idx
+
+    def _class_weight_by_index(self, classes):
+        cw = self.class_weight
+        if not isinstance(cw, dict):  # None, "balanced", or a bad value that fit's check names
+            return cw
+        by_index = {}
+        for label, weight in cw.items():
+            hits = np.flatnonzero(classes == label)
+            if hits.size != 1:
+                raise ValueError(
+                    f"class_weight has label {_py(label)!r}, which is not among the classes {classes.tolist()}"
+                )
+            by_index[int(hits[0])] = weight
+        return by_index
+
+    def _build_network(self, n_features, n_classes, dtype):
+        sizes = self.hidden_layer_sizes
+        sizes = [sizes] if isinstance(sizes, numbers.Integral) else sizes
+        if isinstance(sizes, (str, bytes)) or not all(
+            isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 1 for n in sizes
+        ):
+            raise ValueError(
+                "hidden_layer_sizes must be a tuple of positive integers, e.g. (64, 32); "
+                f"got {self.hidden_layer_sizes!r}"
+            )
+        n_L = 1 if n_classes == 2 else n_classes
+        return Network([n_features, *sizes, n_L], self.activation, init=self.init, seed=self._seed(), dtype=dtype)
+
+    def _seed(self):
+        rs = self.random_state
+        if rs is None or isinstance(rs, (numbers.Integral, np.random.Generator)):
+            return rs
+        return int(check_random_state(rs).randint(np.iinfo(np.int32).max))
+
+    def _make_optimizer(self):
+        rate = self.learning_rate
+        return get_optimizer(self.optimizer, default_learning_rate(self.optimizer) if rate is None else rate)
+
+    def _set_history(self, loss, val_loss, val_accuracy, t=None):
+        self.loss_curve_ = list(loss)
+        self.validation_loss_curve_ = None if val_loss is None else list(val_loss)
+        self.validation_scores_ = None if val_accuracy is None else list(val_accuracy)
+        self.n_iter_ = len(self.loss_curve_)
+        # MLPClassifier's meanings: best_loss_ is the training loss's minimum, None when validating
+        validating = bool(self.validation_loss_curve_)
+        self.best_loss_ = None if validating or not self.loss_curve_ else min(self.loss_curve_)
+        self.best_validation_loss_ = min(self.validation_loss_curve_) if validating else None
+        self.best_validation_score_ = max(self.validation_scores_) if self.validation_scores_ else None
+        self.t_ = t
+
+    def _standardized(self, X):
+        return X if self.mean_ is None else (X - self.mean_) / self.scale_
+
+    def _predict_rows(self, X):
+        """X validated (feature names, shape, finiteness) but not converted when it
+        holds floats: the chunks are converted to ``dtype_`` one at a time."""
+        if "network_" not in self.__dict__:  # scikit-learn's check (1.7 us) only to raise its error
+            check_is_fitted(self)
+        # A few finite rows of the right dtype and width, without column names (which
+        # validate_data would compare), need none of validate_data's checks (71 us of CPU at 1 row).
+        if is_ready(X, self.n_features_in_, self.dtype_) and not hasattr(self, "feature_names_in_"):
+            return X
+        return validate_data(self, _real(X), reset=False, dtype=[self.dtype_, np.float64, np.float32])
+
+    # ------------------------------------------------------------------ MLPClassifier's attributes
+    @property
+    def coefs_(self):
+        """``[W1.T, W2.T, ...]``: views (n_{l-1}, n_l) into the network's parameters."""
+        return [d.W.T for d in self.network_.dense]
+
+    @property
+    def intercepts_(self):
+        """``[b1[:, 0], b2[:, 0], ...]``: views (n_l,) into the network's parameters."""
+        return [d.b[:, 0] for d in self.network_.dense]
+
+    @property
+    def n_layers_(self):
+        return len(self.network_.layer_dims)
+
+    @property
+    def n_outputs_(self):
+        return self.network_.layer_dims[-1]
+
+    @property
+    def out_activation_(self):
+        return "logistic" if self.network_.layer_dims[-1] == 1 else "softmax"
+
+    def summary(self):
+        """The network's layer table plus the classes, features, standardization and
+        training state (an object whose ``repr`` and ``str`` are the text)."""
+        from ..nn.summary import estimator_summary
+
+        check_is_fitted(self)
+        return estimator_summary(self)
+
+
+def _check_warm_classes(old, new):
+    if not np.array_equal(old, new):
+        raise ValueError(
+            f"warm_start=True needs y to hold the classes of the previous fit {old.tolist()}; got {new.tolist()} "
+            "(set warm_start=False to train a new network)"
+        )
+
+
+def _check_weighted_classes(classes, labels, w):
+    if w is None:
+        return
+    present = np.unique(labels[w > 0])
+    if present.size < 2:
+        raise ValueError(
+            f"only one class ({_py(classes[present[0]])!r}) has a positive sample_weight; "
+            "DNNClassifier needs at least two classes with positive weight to train"
+        )
+
+
+def _py(value):
+    """A label as plain Python (``'spam'``, not ``np.str_('spam')``) for messages."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _real(X):
+    """Refuse complex X up front with a short message (scikit-learn's would print the whole array)."""
+    dtype = getattr(X, "dtype", None)
+    if dtype is not None and np.dtype(dtype).kind == "c":
+        raise ValueError(f"Complex data not supported: X has dtype {dtype}; expected real numbers (bool, int or float)")
+    return X
+
+
+def _is_dask(X):
+    """Whether X is a Dask collection, checked without importing dask."""
+    return type(X).__module__.split(".")[0] in ("dask", "dask_expr")

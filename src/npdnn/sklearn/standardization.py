@@ -1,0 +1,56 @@
+"""The estimator's feature standardization, ``(X - mean) / scale`` per feature, fitted and
+applied without more than one array of X's size.
+
+Owns: fit_standardization, standardized_for_training. Imports: NumPy and
+:mod:`npdnn.nn.chunking` (row chunks) only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..nn.chunking import chunk_rows, row_slices
+
+
+def fit_standardization(X, w):
+    """Per-feature ``mean`` and ``scale`` (n_features,) in X's dtype, weighted by
+    ``w`` when given; a constant feature gets scale 1 so nothing is divided by 0.
+
+    Two passes over X in row chunks, each chunk converted to float64 on its own:
+    no float64 copy of the whole X (scikit-learn's StandardScaler makes one)."""
+    m, n = X.shape
+    pieces = row_slices(m, chunk_rows([n], 8))
+    W = float(m) if w is None else float(w.sum())
+
+    def weighted_sum(values, piece):  # sum_i w_i values_i over the chunk's rows, (n,)
+        return values.sum(axis=0) if w is None else w[piece] @ values
+
+    total, low, high = np.zeros(n), np.full(n, np.inf), np.full(n, -np.inf)
+    for piece in pieces:
+        B = X[piece].astype(np.float64)  # (rows, n)
+        total += weighted_sum(B, piece)
+        np.minimum(low, B.min(axis=0), out=low)
+        np.maximum(high, B.max(axis=0), out=high)
+    mean = total / W
+    squares = np.zeros(n)
+    for piece in pieces:
+        B = X[piece].astype(np.float64)
+        B -= mean
+        B *= B
+        squares += weighted_sum(B, piece)
+    scale = np.sqrt(squares / W)
+    constant = (high == low) | ~(scale > 0)
+    scale[constant] = 1.0
+    return mean.astype(X.dtype), scale.astype(X.dtype)
+
+
+def standardized_for_training(X, given, mean, scale):
+    """``(X - mean) / scale`` (the operations of prediction's chunks, in X's dtype) holding at
+    most one array of X's size: in place when X is a converted copy this fit made (never the
+    caller's array, nor a view of it), else into one new C-ordered array, the batches' fastest
+    layout. ``(X - mean) / scale`` as written held two (the difference, then the quotient)."""
+    own = X is not given and X.flags.owndata and X.flags.writeable
+    out = X if own else np.empty(X.shape, dtype=X.dtype)
+    np.subtract(X, mean, out=out)
+    out /= scale
+    return out

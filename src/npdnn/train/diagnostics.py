@@ -1,0 +1,226 @@
+"""Warnings that catch silent training failures.
+
+A run can end without an error and still be useless: it stopped at the epoch limit
+while the loss was still falling, it predicts one class for every row (typical of
+gradient descent on unscaled features), or its output layer is wider than the labels
+need. Each check is a plain function, and :class:`FitDiagnostics` runs them as a
+training callback (``on_train_begin(net)``, ``on_epoch_end(epoch, logs) -> bool``,
+``on_train_end(net, history)``), so ``fit`` needs one line to use them.
+
+Only NumPy is imported: this is part of the model core. scikit-learn users can filter
+:class:`ConvergenceWarning` like scikit-learn's own (the estimator emits a subclass of
+both; see :mod:`npdnn.sklearn.estimator`).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .callbacks import Callback
+
+# MLPClassifier's defaults: an epoch "improves" when the loss drops by more than tol
+# below the best so far; n_iter_no_change epochs without one means converged.
+DEFAULT_TOL = 1e-4
+DEFAULT_WINDOW = 10
+# Rows predicted per block in the one-class check (bounds the (n_L, block) temporaries).
+_BLOCK = 4096
+
+
+class ConvergenceWarning(UserWarning):
+    """Training stopped at the epoch limit while the loss was still falling."""
+
+
+class TrainingWarning(UserWarning):
+    """A trained network (or its set-up) that is very likely not what was meant."""
+
+
+def last_improvement(curve, tol=DEFAULT_TOL):
+    """``(epoch, drop)`` of the last epoch (0-based) whose loss fell more than ``tol``
+    below the best loss before it, or ``(None, 0.0)`` when none did."""
+    found, drop = None, 0.0
+    if len(curve) == 0:
+        return found, drop
+    best = float(curve[0])
+    for i in range(1, len(curve)):
+        loss = float(curve[i])
+        if loss < best - tol:
+            found, drop = i, best - loss
+        best = min(best, loss)
+    return found, drop
+
+
+def still_falling(curve, tol=DEFAULT_TOL, window=DEFAULT_WINDOW):
+    """Whether some epoch among the last ``window`` of ``curve`` (losses per epoch)
+    lowered the best loss so far by more than ``tol``.
+
+    MLPClassifier's convergence test: it stops once ``window`` epochs in a row fail to
+    beat the best loss by ``tol``. A run that ends before that has not converged; a
+    slow drift (every epoch a little lower, none by ``tol``) counts as converged.
+    """
+    epoch, _ = last_improvement(curve, tol)
+    return epoch is not None and epoch >= len(curve) - window
+
+
+def check_convergence(history, epochs, tol=DEFAULT_TOL, window=DEFAULT_WINDOW, category=ConvergenceWarning, note=""):
+    """Warn (``category``) when a run used all ``epochs`` and its monitored loss
+    (``val_loss`` when validating, else ``loss``) is still falling by more than ``tol``
+    (see :func:`still_falling`); ``note`` is added to the message. Returns True when it warned.
+    """
+    curve = history.get("val_loss") or history.get("loss") or []
+    if len(curve) < epochs or not still_falling(curve, tol, window):
+        return False
+    name = "validation loss" if history.get("val_loss") else "loss"
+    epoch, drop = last_improvement(curve, tol)
+    warnings.warn(
+        f"training stopped at the epoch limit ({epochs}) while the {name} was still falling "
+        f"(epoch {epoch + 1} lowered it by {drop:.3g}, more than tol={tol:g}); "
+        f"the model has not converged{note}: raise epochs or the learning rate, or standardize the features",
+        category,
+        stacklevel=3,
+    )
+    return True
+
+
+def check_output_width(net, labels, category=TrainingWarning):
+    """Warn when the output layer has ``K > 2`` units but ``labels`` (ints ``0..K-1``)
+    hold at most two classes: a softmax over classes that never occur, where a
+    single sigmoid unit was most likely meant. Returns True when it warned."""
+    K = net.layer_dims[-1]
+    if K <= 2:
+        return False
+    seen = np.flatnonzero(_counts(labels))
+    if seen.size > 2:
+        return False
+    hint = (
+        f"for binary labels end the network with one sigmoid unit, e.g. Network({[*net.layer_dims[:-1], 1]})"
+        if set(seen.tolist()) <= {0, 1}
+        else "give labels 0..K-1 for every class, or size the output layer to the classes"
+    )
+    warnings.warn(
+        f"the output layer has {K} units (a {K}-way softmax) but the labels hold only "
+        f"{seen.size} distinct values {seen.tolist()}; {hint}",
+        category,
+        stacklevel=3,
+    )
+    return True
+
+
+def predicted_classes(net, X):
+    """Distinct class indices ``net`` predicts on ``X`` (m, n_x), in row blocks.
+
+    The blocks grow from 256 rows to :data:`_BLOCK`: a healthy network shows two classes
+    in its first rows, so the check usually costs a forward pass over 256 rows (on
+    benchmark C a first block of 4096 rows cost ~3% of a training run)."""
+    seen = set()
+    start, block = 0, 256
+    while start < X.shape[0] and len(seen) < 2:
+        ZL = net.forward(np.asarray(X[start : start + block], dtype=net.dtype).T)  # (b, n_x) -> (n_L, b)
+        idx = (ZL[0] > 0).astype(np.intp) if ZL.shape[0] == 1 else ZL.argmax(axis=0)
+        seen.update(np.unique(idx).tolist())
+        start, block = start + block, min(2 * block, _BLOCK)
+    return seen
+
+
+def prior_loss(labels):
+    """Cross-entropy of the best constant prediction (the class shares): ``-sum_k p_k log p_k``."""
+    counts = _counts(labels)
+    p = counts[counts > 0] / counts.sum()
+    return float(-(p * np.log(p)).sum())
+
+
+def check_one_class(net, X, labels, loss=None, tol=DEFAULT_TOL, category=TrainingWarning):
+    """Warn when the trained ``net`` predicts the same class for every row of the
+    training data ``X`` (m, n_x) although ``labels`` hold more than one class, and
+    its training ``loss`` (when given) is no better than the class prior's
+    (:func:`prior_loss` minus ``tol``): it learned nothing past the class shares.
+    A network that beats the prior and still predicts one class (a weak signal,
+    skewed class weights) is left alone. Returns True when it warned."""
+    labels = np.asarray(labels)
+    counts = _counts(labels)
+    classes, counts = np.flatnonzero(counts), counts[counts > 0]
+    if classes.size < 2:
+        return False
+    if loss is not None and loss < prior_loss(labels) - tol:
+        return False
+    seen = predicted_classes(net, X)
+    if len(seen) != 1:
+        return False
+    (k,) = seen
+    share = counts[classes == k].sum() / labels.size
+    warnings.warn(
+        f"the trained network predicts class {k} for all {labels.size} training rows (the labels hold "
+        f"{classes.size} classes; class {k} is {share:.1%} of them): it learned only the class prior. "
+        "Gradient descent on unscaled features often ends here: standardize X (DNNClassifier(standardize=True), "
+        "or (X - mean) / std), then try more epochs, a higher learning rate or optimizer='adam'",
+        category,
+        stacklevel=3,
+    )
+    return True
+
+
+class FitDiagnostics(Callback):
+    """A training callback running the three checks of this module.
+
+    Parameters
+    ----------
+    X : (m, n_x) array, the training data as ``fit`` received it (after validation)
+    labels : (m,) int array of class indices ``0..K-1``
+    epochs : int, the epoch limit of the run
+    tol, window : the convergence test of :func:`still_falling`
+    convergence_category : the warning class for the convergence check (the
+        estimator passes one that scikit-learn's filters also catch)
+    weighted : bool, whether the run had sample or class weights (then the
+        one-class check is skipped: a weighted run may rightly favour one class)
+    """
+
+    def __init__(
+        self,
+        X,
+        labels,
+        epochs,
+        tol=DEFAULT_TOL,
+        window=DEFAULT_WINDOW,
+        convergence_category=ConvergenceWarning,
+        weighted=False,
+    ):
+        self.X, self.labels, self.epochs, self.weighted = X, labels, epochs, weighted
+        self.tol, self.window = tol, window
+        self.convergence_category = convergence_category
+        self.warned = []
+
+    def on_train_begin(self, net):
+        # fit has validated X and y by now; take them as arrays (a DataFrame, a list, (m, 1) labels)
+        X, y = self.X, self.labels
+        self.X = X.to_numpy() if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray) else np.asarray(X)
+        y = y.to_numpy() if hasattr(y, "to_numpy") and not isinstance(y, np.ndarray) else np.asarray(y)
+        self.labels = y.reshape(-1).astype(np.int64, copy=False)
+        if check_output_width(net, self.labels):
+            self.warned.append("output_width")
+
+    def on_epoch_end(self, epoch, logs):
+        return False
+
+    def on_train_end(self, net, history):
+        # One warning per run, the most useful one: an unfinished run that predicts one class
+        # is told to train longer (and that it predicts one class so far); a finished one that
+        # predicts one class learned only the prior, and is told why that happens.
+        seen = predicted_classes(net, self.X) if np.count_nonzero(_counts(self.labels)) > 1 else set()
+        note = f" (so far it predicts class {next(iter(seen))} for every training row)" if len(seen) == 1 else ""
+        if check_convergence(history, self.epochs, self.tol, self.window, self.convergence_category, note):
+            self.warned.append("convergence")
+        elif len(seen) == 1 and self.weighted:
+            pass  # sample or class weights may rightly favour one class; the unweighted prior says nothing
+        elif len(seen) == 1 and check_one_class(net, self.X, self.labels, _last(history.get("loss")), self.tol):
+            self.warned.append("one_class")
+        self.X = self.labels = None  # do not keep the training data alive through the callback
+
+
+def _last(values):
+    return float(values[-1]) if values else None
+
+
+def _counts(labels):
+    """Rows per class index (``np.bincount``: O(K) memory, where ``np.unique`` sorts a copy of the labels)."""
+    return np.bincount(np.asarray(labels).reshape(-1).astype(np.intp, copy=False))
