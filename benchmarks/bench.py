@@ -38,8 +38,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-IMPLS = ("npdnn", "torch", "sklearn", "keras", "jax")
-PEERS = {"keras": ("peers_keras", "KerasRunner", "keras"), "jax": ("peers_jax", "JaxRunner", "jax")}  # the bench extra
+IMPLS = ("npdnn", "torch", "sklearn", "keras", "jax", "jaxstep")
+PEERS = {  # the bench extra; "jax" compiles an epoch as one lax.scan, "jaxstep" jits one step per batch
+    "keras": ("peers_keras", "KerasRunner", "keras"),
+    "jax": ("peers_jax", "JaxRunner", "jax"),
+    "jaxstep": ("peers_jax", "JaxStepRunner", "jax"),
+}
 IDLE_GAP_S = 0.5  # pause before each timed unit (see time_workload)
 
 
@@ -73,8 +77,13 @@ WORKLOADS = {
     "B": Workload("B", (784, 256, 128, 1), 60_000, 256, "adam", 1e-3, 1),
     "C": Workload("C", (1024, 1024, 1024, 1), 20_000, 512, "adam", 1e-3, 1),
     "D": Workload("D", (12288, 20, 7, 5, 1), 209, None, "gd", 0.0075, 100),
+    "T": Workload("T", (108, 64, 32, 1), 48_842, 256, "adam", 1e-3, 2),
 }
-QUICK = {"A": 1, "B": 1, "C": 1, "D": 30}  # epochs / iterations per unit with --quick
+QUICK = {"A": 1, "B": 1, "C": 1, "D": 30, "T": 1}
+# T's columns as the adult census data gives them after preprocessing (48,842 rows): 6 numeric
+# columns standardized, then one 0/1 column per category of its 8 categorical ones (workclass,
+# education, marital-status, occupation, relationship, race, sex, native-country): 108 in all.
+ADULT_GROUPS = (9, 16, 7, 15, 6, 5, 2, 42)  # epochs / iterations per unit with --quick
 
 
 def make_data(w, dtype, seed=0):
@@ -87,6 +96,14 @@ def make_data(w, dtype, seed=0):
         rows = X[start : start + 4096]
         if w.name == "D":  # image-like pixels in [0, 1), as the article's cat data after /255
             rows[...] = rng.random(rows.shape, dtype=np.float32)
+        elif w.name == "T":  # one-hot groups: one 1 per group and row, skewed as census categories are
+            rows[...] = 0
+            rows[:, :6] = rng.standard_normal((rows.shape[0], 6), dtype=np.float32)
+            col = 6
+            for k in ADULT_GROUPS:
+                p = rng.dirichlet(np.full(k, 0.5))
+                rows[np.arange(rows.shape[0]), col + rng.choice(k, size=rows.shape[0], p=p)] = 1
+                col += k
         else:
             rows[...] = rng.standard_normal(rows.shape, dtype=np.float32)
     v = (rng.standard_normal(n_x, dtype=np.float32) / np.sqrt(n_x)).astype(dtype)
@@ -398,6 +415,24 @@ TARGETS_18 = [
 ]
 
 
+# Issue 29's targets, float32: (what, workload, versus, minimum ratio npdnn/versus)
+TARGETS_29 = [
+    *[(f"{w} >= {r}x JAX (scan)", w, "jax", r) for w, r in (("A", 1.0), ("T", 1.0), ("B", 1.0), ("C", 1.1), ("D", 2.0))],
+    *[(f"{w} >= {r}x PyTorch", w, "torch", r) for w, r in (("A", 4.0), ("T", 4.0), ("B", 1.5), ("C", 1.1), ("D", 1.8))],
+]
+
+
+def target_rows_29(results, peaks):
+    """``[[target, measured, "met"/"MISSED"]]`` for issue 29's targets this run measured."""
+    rows = []
+    for what, w, versus, minimum in TARGETS_29:
+        ours, theirs = results.get((w, "float32", "npdnn")), results.get((w, "float32", versus))
+        if ours and theirs:
+            ratio = theirs["s"] / ours["s"]
+            rows.append([what, f"{ratio:.2f}x", "met" if ratio >= minimum else "MISSED"])
+    return rows
+
+
 def target_rows_18(results, peaks):
     """``[[target, measured, "met"/"MISSED"]]`` for issue 18's targets this run measured."""
     rows = []
@@ -500,6 +535,8 @@ def save_run(path, results, peaks, repeats):
         "results": [{"workload": w, "dtype": d, "impl": i, **r} for (w, d, i), r in results.items()],
         "targets_6": target_rows(results, peaks),
         "targets_18": target_rows_18(results, peaks),
+        "targets_29": target_rows_29(results, peaks),
+        "load": os.getloadavg(),
     }
     with open(path, "w") as f:
         json.dump(run, f, indent=1)
@@ -518,7 +555,7 @@ def fmt_rate(x):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--workloads", default="A,B,C,D", help="comma-separated subset of A,B,C,D")
+    p.add_argument("--workloads", default="A,B,C,D", help="comma-separated subset of A,B,C,D,T")
     p.add_argument("--dtypes", default="float32,float64")
     p.add_argument("--impls", default=",".join(IMPLS))
     p.add_argument("--repeats", type=int, default=7)
@@ -579,7 +616,7 @@ def main(argv=None):
     if args.bottlenecks:
         threads = args.threads or os.cpu_count()
         return bottleneck_run(workloads, names, dtypes[0], impls, peaks[dtypes[0]], args.repeats, args.quick, threads)
-    print(machine_line())
+    print(machine_line(), f"| load average {os.getloadavg()[0]:.2f} at the start")
     print(
         "NumPy GEMM peak (2048x2048 matmul): "
         + ", ".join(f"{np.dtype(d).name} {g:.1f} GFLOP/s" for d, g in peaks.items())
@@ -639,7 +676,12 @@ def main(argv=None):
         print("\nTargets (issue 18, float32), from this run:\n")
         print(markdown_table(["target", "measured", ""], targets))
         print(f"\n{sum(r[2] == 'met' for r in targets)} of {len(targets)} met")
-    print(f"\ntotal {time.perf_counter() - t_start:.0f} s")
+    targets = target_rows_29(results, peaks)
+    if targets:
+        print("\nTargets (issue 29, float32), from this run:\n")
+        print(markdown_table(["target", "measured", ""], targets))
+        print(f"\n{sum(r[2] == 'met' for r in targets)} of {len(targets)} met")
+    print(f"\ntotal {time.perf_counter() - t_start:.0f} s, load average {os.getloadavg()[0]:.2f} at the end")
     if args.save:
         save_run(args.save, results, peaks, args.repeats)
 

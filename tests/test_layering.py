@@ -16,6 +16,7 @@ PACKAGE_RANKS = {
     "checks": 0,  # argument checks at the public boundary
     "files": 1,  # the safe archive, what a file may declare, a network's file
     "nn": 2,  # the article: activations, initializers, losses, layers, fast layer, chunked prediction
+    "compiled": 2,  # the npdnn[fast] extra: the numba training step (train.loop reaches it lazily)
     "train": 3,  # the loop, batching, optimizers, schedules, callbacks, checkpoints, diagnostics, options
     "export": 4,  # ONNX and PyTorch (reached lazily from Network.to_onnx / to_torch / from_torch)
     "network": 5,  # Network: where nn/ and train/ meet
@@ -36,9 +37,10 @@ MODULE_RANKS = {
     },
     "train": {
         "optimizers": 0, "schedules": 0, "batching": 0, "callbacks": 0, "options": 0,
-        "checkpoint": 1, "progress": 1, "diagnostics": 1, "loop": 2, "profiling": 2,
+        "threads": 0, "checkpoint": 1, "progress": 1, "diagnostics": 1, "loop": 2, "profiling": 2,
     },
     "export": {"onnx": 0, "torch": 0},
+    "compiled": {"kernels": 0, "step": 1},
     "distributed": {"channel": 0, "rows": 0, "sources": 0, "shard": 1, "cluster": 2, "driver": 3},
     "sklearn": {"standardization": 0, "estimator_file": 0, "dask_fit": 0, "estimator": 1, "skl2onnx": 2},
     "cli": {
@@ -50,6 +52,8 @@ CORE = {"_version", "checks", "files", "nn", "train", "network", "callbacks"}
 CORE_MAY_IMPORT_LAZILY = {
     ("network", "export"),  # Network.to_onnx / to_torch / from_torch: the onnx extra or torch, on demand
     ("train.progress", "tqdm"),  # fit(verbose=True): the bar's library, loaded on demand
+    ("train.threads", "threadpoolctl"),
+    ("train.loop", "compiled"),  # fit's compiled step where numba is installed (npdnn.compiled)  # one BLAS thread for small steps, where installed (scikit-learn brings it)
 }
 
 SRC = pathlib.Path(npdnn.__file__).parent

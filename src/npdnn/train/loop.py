@@ -29,6 +29,7 @@ from .diagnostics import FitDiagnostics
 from .optimizers import get_optimizer
 from .options import check_fit_options, class_weights, default_learning_rate
 from .schedules import get_schedule
+from .threads import limit_blas, step_threads
 
 __all__ = ["fit", "DivergenceError"]
 
@@ -63,6 +64,7 @@ def fit(
     checkpoint_every=1,
     resume=False,
     diagnostics=True,
+    compiled=None,
 ):
     """Train ``net`` in place and return its history.
 
@@ -102,6 +104,10 @@ def fit(
         while the loss still falls by more than 1e-4 in the last ``patience`` epochs,
         when it predicts one class for every training row, or when the output layer is
         wider than the labels need
+    compiled : None (automatic), True or False: train with the compiled step of the
+        ``npdnn[fast]`` extra (numba) where the configuration allows (:mod:`npdnn.compiled`:
+        binary output, no dropout, the built-in optimizers but RMSProp); same results up to
+        rounding. ``NPDNN_COMPILED=0`` in the environment turns it off too
 
     Returns
     -------
@@ -156,7 +162,7 @@ def fit(
     if resume and savers:
         run.start_epoch, stopped = savers[0].restore(force=resume == "force")
     batches = Batches(data.X, data.Y, data.w, batch_size, shuffle, data.train_rows)
-    _run_epochs(run, guard, batches, float(l2), data, stopped)
+    _run_epochs(run, guard, batches, float(l2), data, stopped, _compiled_step(compiled, net, opt, l2, batches.b))
     return run.history
 
 
@@ -174,12 +180,25 @@ def _callback_list(run, callbacks, early_stopping, patience, min_delta, restore_
     return [*first, History(run.history), *(cb for cb in user if isinstance(cb, ModelCheckpoint))]
 
 
-def _run_epochs(run, guard, batches, l2, data, stopped):
-    """The epochs from ``run.start_epoch``: batches, steps, then the epoch's callbacks."""
+def _compiled_step(option, net, opt, l2, batch):
+    """The compiled step for this fit (npdnn.compiled), or None: off, numba missing, or a
+    configuration it does not support."""
+    from ..compiled import make_step, wanted  # lazily: the npdnn[fast] extra (numba)
+
+    return make_step(net, opt, l2, batch) if wanted(option) else None
+
+
+def _run_epochs(run, guard, batches, l2, data, stopped, compiled=None):
+    """The epochs from ``run.start_epoch``: batches, steps, then the epoch's callbacks.
+    ``compiled``: a :class:`npdnn.compiled.step.CompiledStep` doing both the gradients and
+    the update, or None for the NumPy path."""
     net, opt, schedule, callbacks = run.net, run.optimizer, run.schedule, run.callbacks
     for cb in [guard, *callbacks]:
         cb.on_train_begin(net)
     loss_and_gradients, step = net.loss_and_gradients, opt.step
+    if compiled is not None:
+        loss_and_gradients, step = compiled, _updated_already
+    threads = step_threads(net.layer_dims, batches.b)  # 1 for small GEMMs: see npdnn.train.threads
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         last = run.start_epoch if stopped else run.epochs  # a run that had stopped trains no more
         for epoch in range(run.start_epoch, last):
@@ -187,12 +206,13 @@ def _run_epochs(run, guard, batches, l2, data, stopped):
             for cb in [guard, *callbacks]:
                 cb.on_epoch_begin(epoch)
             epoch_loss = 0.0
-            for A0, Yb, weights, share, first in batches.epoch(run.rng):
-                J = loss_and_gradients(A0, Yb, weights, l2, training=True)
-                if not math.isfinite(J):  # inline, not a hook: no Python call per batch on the happy path
-                    guard.batch_failed(epoch, first, J)
-                epoch_loss += share * J
-                step(net.theta, net.grad)
+            with limit_blas(threads):  # the batches only: validation's large blocks keep every thread
+                for A0, Yb, weights, share, first in batches.epoch(run.rng):
+                    J = loss_and_gradients(A0, Yb, weights, l2, training=True)
+                    if not math.isfinite(J):  # inline, not a hook: no Python call per batch on the happy path
+                        guard.batch_failed(epoch, first, J)
+                    epoch_loss += share * J
+                    step(net.theta, net.grad)
             guard.on_epoch_end(epoch, None)
             logs = {"loss": float(epoch_loss), "lr": opt.learning_rate, **data.validation_logs(net)}
             schedule.observe(epoch, logs.get("val_loss", logs["loss"]))
@@ -203,6 +223,10 @@ def _run_epochs(run, guard, batches, l2, data, stopped):
                 break
     for cb in callbacks:
         cb.on_train_end(net, run.history)
+
+
+def _updated_already(theta, grad):
+    """The optimizer step of the compiled path, which updates inside its one call."""
 
 
 @dataclass

@@ -1,0 +1,62 @@
+"""The compiled training step: the optional extra ``npdnn[fast]`` (numba).
+
+With numba installed, :func:`npdnn.train.loop.fit` trains the configurations below with
+one compiled call per mini-batch (:func:`npdnn.compiled.kernels.train_step`: forward,
+cost and dZ_L, backward and the optimizer update, its GEMMs on BLAS, the element-wise
+work fused into single passes) instead of the ~60 NumPy calls of the NumPy path.
+
+Supported (anything else trains on the NumPy path, silently, with the same results):
+
+- binary networks (``n_L = 1``, sigmoid output); softmax outputs are not compiled;
+- hidden activations relu, leaky_relu, tanh, sigmoid;
+- optimizers gd/sgd, momentum, nesterov, adam (the built-in classes, not subclasses);
+- l2 of any size, sample and class weights, any batch size, any input layout (batches
+  reach the step C-ordered whatever X's layout: npdnn.train.batching);
+- no dropout (a dropout rate > 0 on any layer takes the NumPy path: its masks are drawn
+  from the run's generator and stay there).
+
+Off: ``fit(..., compiled=False)``, or ``NPDNN_COMPILED=0`` in the environment (which also
+reaches a DNNClassifier). ``compiled=True`` raises ImportError when numba is missing.
+
+The kernels are compiled on the first fit of each dtype and cached on disk by numba
+(``cache=True``: ``__pycache__`` beside kernels.py, or ``NUMBA_CACHE_DIR``), so a
+machine compiles them once; benchmarks/compiled_cost.py measures both costs.
+
+What is kept: each call runs the NumPy path's element-wise operations in the same order
+and dtype, so results match it to 1e-12 in float64 and a few ulps in float32
+(tests/test_compiled.py); the epoch loop, its callbacks, checkpoints, resume, the
+divergence checks and the batches are the NumPy path's own.
+
+Owns: wanted, make_step. Imports: the standard library; :mod:`.step` (NumPy, numba) lazily.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+
+ENV = "NPDNN_COMPILED"
+_numba = None  # whether numba can be imported, looked up once
+
+
+def wanted(option):
+    """Whether a fit with ``compiled=option`` (None: automatic) uses the compiled step when
+    its configuration allows: False when turned off, True when numba is there."""
+    global _numba
+    if option is not None and not isinstance(option, bool):
+        raise ValueError(f"compiled must be True, False or None (automatic); got {option!r}")
+    if option is False or os.environ.get(ENV, "").strip().lower() in ("0", "false", "off", "no"):
+        return False
+    if _numba is None:
+        _numba = importlib.util.find_spec("numba") is not None
+    if option and not _numba:
+        raise ImportError("compiled=True needs numba: pip install 'npdnn[fast]'")
+    return _numba
+
+
+def make_step(net, optimizer, l2, batch_size):
+    """A :class:`npdnn.compiled.step.CompiledStep` for this fit, or None when its
+    configuration is not supported (see the module docstring)."""
+    from .step import CompiledStep  # imports numba
+
+    return CompiledStep.build(net, optimizer, l2, batch_size)

@@ -1,0 +1,100 @@
+"""CompiledStep: what the epoch loop calls instead of ``net.loss_and_gradients`` and
+``optimizer.step`` when the compiled step is on (see :mod:`npdnn.compiled`).
+
+It reads the network and the optimizer through their public attributes (``dense[l].W``
+views into ``theta``, ``hidden_activation``, the optimizer's state arrays and numbers) and
+casts every scalar to the parameters' dtype here, in Python, with the expressions the
+NumPy optimizers use: the kernel then rounds as NumPy does. The optimizer object stays the
+owner of its state (``t``, ``m_sum``, ``v_sum``, ``velocity``): a checkpoint saves and
+restores it as on the NumPy path, so resuming is the same either way.
+
+Owns: CompiledStep. Imports: NumPy, :mod:`.kernels` (numba).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import kernels
+
+HIDDEN = {"relu": kernels.RELU, "leaky_relu": kernels.LEAKY_RELU, "tanh": kernels.TANH, "sigmoid": kernels.SIGMOID}
+OPTIMIZERS = {"GD": kernels.GD, "Momentum": kernels.MOMENTUM, "Adam": kernels.ADAM}
+_OPTIMIZERS_MODULE = "npdnn.train.optimizers"  # the built-in classes only: a subclass may change the rule
+
+
+class CompiledStep:
+    """``step(A0, Yb, weights, l2, training=True) -> J``: one mini-batch's forward, backward
+    and optimizer update (the update only when J is finite), as the NumPy path's
+    ``loss_and_gradients`` followed by ``optimizer.step``."""
+
+    def __init__(self, net, optimizer, kind, batch_size):
+        self.net, self.opt, self.kind = net, optimizer, kind
+        dtype = net.theta.dtype
+        self.dtype = dtype.type
+        item = dtype.itemsize
+        base = net.theta.ctypes.data
+        self.offs = np.array([(d.W.ctypes.data - base) // item for d in net.dense], dtype=np.int64)
+        self.dims = np.array(net.layer_dims, dtype=np.int64)
+        self.hidden = HIDDEN[net.hidden_activation]
+        width = int(sum(net.layer_dims[1:]))
+        self.acts = np.empty(batch_size * width, dtype=dtype)
+        self.deltas = np.empty(batch_size * width, dtype=dtype)
+        self.consts = np.array([1.0, kernels.LEAKY_SLOPE], dtype=dtype)
+        self.no_weights = np.empty(0, dtype=dtype)
+        self.no_state = np.empty(0, dtype=dtype)
+
+    @classmethod
+    def build(cls, net, optimizer, l2, batch_size):
+        """A step for this fit, or None when the configuration is not supported."""
+        kind = OPTIMIZERS.get(type(optimizer).__name__) if type(optimizer).__module__ == _OPTIMIZERS_MODULE else None
+        if kind is None or net.layer_dims[-1] != 1 or net.hidden_activation not in HIDDEN:
+            return None
+        if any(layer.rate for layer in net.dropout):
+            return None
+        if kind == kernels.MOMENTUM and optimizer.nesterov:
+            kind = kernels.NESTEROV
+        # theta's layout: W{l} (n_l, n_{l-1}) row-major, then b{l}, layer after layer (npdnn.network)
+        theta = net.theta
+        if not theta.flags.c_contiguous or any(
+            d.b.ctypes.data != d.W.ctypes.data + d.W.nbytes or not d.W.flags.c_contiguous for d in net.dense
+        ):
+            return None
+        return cls(net, optimizer, kind, batch_size)
+
+    def __call__(self, A0, Yb, weights, l2=0.0, training=True):
+        net, opt, dt = self.net, self.opt, self.dtype
+        Xb = A0.T  # (m, n_x): C-ordered as batching delivers it
+        if not Xb.flags.c_contiguous:
+            Xb = np.ascontiguousarray(Xb)
+        m = Xb.shape[0]
+        y = Yb[0] if Yb[0].flags.c_contiguous else np.ascontiguousarray(Yb[0])
+        if isinstance(weights, float):
+            w, w_scalar = self.no_weights, dt(weights)
+        else:
+            w, w_scalar = np.ascontiguousarray(weights[0]), dt(0.0)
+        l2_scale, l2_term = dt(l2 / m), (l2 / (2 * m) * net.l2_penalty() if l2 else 0.0)
+        theta = net.theta
+        if opt._tmp is None or opt._tmp.shape != theta.shape:
+            opt._allocate(theta)  # the optimizer's own state arrays, as its step() would
+        t = opt.t + 1
+        lr = opt.learning_rate
+        s1 = s2 = self.no_state
+        b1 = b2 = eps_k = step_scale = mu = dt(0.0)
+        if self.kind == kernels.ADAM:
+            s1, s2 = opt.m_sum, opt.v_sum
+            b1_, b2_ = opt.beta1, opt.beta2
+            k = math.sqrt((1.0 - b2_**t) / (1.0 - b2_))  # the same expressions as Adam._update
+            b1, b2, eps_k = dt(b1_), dt(b2_), dt(opt.epsilon * k)
+            step_scale = dt(lr * k * (1.0 - b1_) / (1.0 - b1_**t))
+        elif self.kind != kernels.GD:
+            s1, mu = opt.velocity, dt(opt.momentum)
+        J = kernels.train_step(
+            Xb, y, w, w_scalar, theta, net.grad, self.offs, self.dims, self.acts, self.deltas, self.consts,
+            self.hidden, l2_scale, float(l2_term), s1, s2, dt(lr), b1, b2, eps_k, step_scale, self.kind, t == 1, mu,
+        )  # fmt: skip
+        if math.isfinite(J):
+            opt.t = t
+        return J
+
