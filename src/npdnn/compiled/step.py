@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import scipy.linalg.cython_blas  # noqa: F401  numba's np.dot calls this BLAS: loaded now, before fit limits its threads
 
 from . import kernels
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 
 # Largest GEMM (2 m n_in n_out FLOPs at the batch size) that runs on one BLAS thread. On 2
 # cores, idle: [108, 64, 32, 1] batch 256 (3.5 MFLOP) and [20, 64, 32, 1] (1 MFLOP) train as
@@ -34,7 +35,11 @@ import os
 SMALL_STEP_FLOPS = 16e6
 ENV = "NPDNN_BLAS_THREADS"
 
-_controller = None  # threadpoolctl.ThreadpoolController, found once (scanning the loaded libraries costs ~1 ms)
+# threadpoolctl.ThreadpoolController and len(sys.modules) when it was made: scanning the loaded libraries
+# costs 1-3 ms, so it is redone only after new modules were imported (they may have loaded another BLAS:
+# the compiled step's numba calls SciPy's OpenBLAS, a second library, with its own threads).
+_controller = None
+_modules_seen = -1
 
 
 def largest_gemm_flops(layer_dims, batch):
@@ -59,13 +64,13 @@ def step_threads(layer_dims, batch, env=None):
 def limit_blas(threads):
     """A context manager holding BLAS to ``threads`` (None: no limit) while it is open;
     a no-op when threadpoolctl is not installed."""
-    global _controller
+    global _controller, _modules_seen
     if threads is None:
         return contextlib.nullcontext()
-    if _controller is None:
+    if _controller is None or len(sys.modules) != _modules_seen:
         try:
             from threadpoolctl import ThreadpoolController  # optional: scikit-learn brings it
         except ImportError:
             return contextlib.nullcontext()
-        _controller = ThreadpoolController()
+        _controller, _modules_seen = ThreadpoolController(), len(sys.modules)
     return _controller.limit(limits=threads, user_api="blas")
