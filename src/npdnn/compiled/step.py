@@ -98,4 +98,3 @@ class CompiledStep:
         if math.isfinite(J):
             opt.t = t
         return J
-

@@ -198,7 +198,6 @@ def _run_epochs(run, guard, batches, l2, data, stopped, compiled=None):
     loss_and_gradients, step = net.loss_and_gradients, opt.step
     if compiled is not None:
         loss_and_gradients, step = compiled, _updated_already
-    threads = step_threads(net.layer_dims, batches.b)  # 1 for small GEMMs: see npdnn.train.threads
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         last = run.start_epoch if stopped else run.epochs  # a run that had stopped trains no more
         for epoch in range(run.start_epoch, last):
@@ -206,6 +205,7 @@ def _run_epochs(run, guard, batches, l2, data, stopped, compiled=None):
             for cb in [guard, *callbacks]:
                 cb.on_epoch_begin(epoch)
             epoch_loss = 0.0
+            threads = step_threads(net.layer_dims, batches.b)  # 1 for small GEMMs or a busy machine
             with limit_blas(threads):  # the batches only: validation's large blocks keep every thread
                 for A0, Yb, weights, share, first in batches.epoch(run.rng):
                     J = loss_and_gradients(A0, Yb, weights, l2, training=True)

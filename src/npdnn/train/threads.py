@@ -5,20 +5,24 @@ are just past it). Two threads then gain little on an idle 2-core machine, and o
 busy one (``GridSearchCV(n_jobs=2)``, two fits at once, a shared server) each thread
 waits for a core the other process holds and the epoch collapses: benchmarks/busy.py
 measured it (benchmarks/README.md, "Busy machine"). So a step whose largest GEMM is
-below :data:`SMALL_STEP_FLOPS` runs its batches on one BLAS thread; larger steps keep
-the library's own choice.
+below :data:`SMALL_STEP_FLOPS` runs its batches on one BLAS thread; larger steps keep the
+library's own choice. With ``NPDNN_BLAS_THREADS=load``, every step also runs on one
+thread while the machine is busy: a 1-minute load average above the cores this process
+may use, read at each epoch's start. Not the default, because the thread count changes
+the last bits of a GEMM (OpenBLAS, measured: 1e-15 after two epochs of [300, 128, 64, 1]),
+so a choice that follows the load would make a resumed run differ from an uninterrupted
+one in the last bits; the size rule is the same on every run of one machine. The table is in benchmarks/README.md
+("Busy machine"); one sighting: at load ~16 on this 2-core machine an epoch of [784, 256,
+128, 1] took 54 s on two BLAS threads.
 
 How, with a NumPy-only core: through ``threadpoolctl`` (a dependency of scikit-learn,
 so present wherever the estimator is), imported lazily here and only here, the first
 time a fit asks. Without it the limit is skipped and nothing else changes. The limit
 covers the epoch's batches only (validation's large blocks keep every thread), and
-``NPDNN_BLAS_THREADS`` overrides the choice: ``0`` or ``auto`` (the default) as above,
-``off`` never limits, a number ``n`` limits every training step to n threads.
+``NPDNN_BLAS_THREADS`` overrides the choice: ``auto`` (the default) as above, ``load``
+as above, ``off`` never limits, a number ``n`` limits every training step to n threads.
 
-The thread count changes only how a GEMM's work is split; OpenBLAS's kernels sum each
-element in the same order whatever the threads (tests/test_threads.py checks the
-parameters bit for bit on this machine), but DESIGN.md's rule holds: results are
-promised to a tolerance across machines, not bits.
+Results with one thread or two agree to rounding (tests/test_threads.py: 1e-12).
 
 Owns: step_threads, limit_blas. Imports: the standard library; threadpoolctl lazily.
 """
@@ -47,18 +51,28 @@ def largest_gemm_flops(layer_dims, batch):
     return 2.0 * batch * max(a * b for a, b in zip(layer_dims[:-1], layer_dims[1:], strict=True))
 
 
+def busy():
+    """Whether the 1-minute load average exceeds the cores this process may use."""
+    try:
+        return os.getloadavg()[0] > len(os.sched_getaffinity(0)) + 0.5
+    except (OSError, AttributeError):  # no load average (Windows) or no affinity (macOS)
+        return False
+
+
 def step_threads(layer_dims, batch, env=None):
     """The BLAS threads for a training step of ``layer_dims`` at batch size ``batch``:
-    1 for a small step, None (the library's choice) otherwise, or what ``NPDNN_BLAS_THREADS``
-    says (see the module docstring; a value that is none of those raises ValueError)."""
+    1 for a small step (or, with ``load``, on a busy machine), None (the library's choice)
+    otherwise, or what ``NPDNN_BLAS_THREADS`` says (see the module docstring; a value that
+    is none of those raises ValueError). Asked again at each epoch's start."""
     value = (os.environ.get(ENV, "auto") if env is None else env).strip().lower()
-    if value in ("", "0", "auto"):
-        return 1 if largest_gemm_flops(layer_dims, batch) < SMALL_STEP_FLOPS else None
+    if value in ("", "auto", "load"):
+        small = largest_gemm_flops(layer_dims, batch) < SMALL_STEP_FLOPS
+        return 1 if small or (value == "load" and busy()) else None
     if value == "off":
         return None
     if value.isdigit() and int(value) >= 1:
         return int(value)
-    raise ValueError(f"{ENV} must be 'auto', 'off' or a positive number of threads; got {value!r}")
+    raise ValueError(f"{ENV} must be 'auto', 'load', 'off' or a positive number of threads; got {value!r}")
 
 
 def limit_blas(threads):
