@@ -41,6 +41,7 @@ def _fit_kw(w):
 
 def worker_fit(wname, epochs, start_at):
     import bench
+
     import npdnn
 
     w = bench.WORKLOADS[wname]

@@ -85,6 +85,7 @@ def main(argv=None):
     if args.src:
         sys.path.insert(0, args.src)
     import bench
+
     import npdnn
 
     print(f"npdnn from {Path(npdnn.__file__).parent}")

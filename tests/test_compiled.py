@@ -26,7 +26,9 @@ def _data(dtype, m=150, n=7, seed=0):
 
 def _pair(dims, activation, dtype, X, y, **kw):
     nets = [npdnn.Network(dims, activation, seed=3, dtype=dtype) for _ in range(2)]
-    hist = [net.fit(X, y, seed=5, compiled=c, diagnostics=False, **kw) for net, c in zip(nets, (True, False))]
+    hist = [
+        net.fit(X, y, seed=5, compiled=c, diagnostics=False, **kw) for net, c in zip(nets, (True, False), strict=True)
+    ]
     return nets, hist
 
 
@@ -129,7 +131,7 @@ def test_divergence_is_reported_before_the_update(calls):
     X, y = _data(np.float64)
     nets = [npdnn.Network([7, 5, 1], seed=0) for _ in range(2)]
     errors = []
-    for net, c in zip(nets, (True, False)):
+    for net, c in zip(nets, (True, False), strict=True):
         with pytest.raises(DivergenceError) as info:  # the first step's update makes the second's cost overflow
             net.fit(X, y, optimizer="gd", learning_rate=1e200, epochs=2, batch_size=30, shuffle=False, compiled=c)
         errors.append(str(info.value))

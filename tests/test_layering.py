@@ -52,11 +52,8 @@ CORE = {"_version", "checks", "files", "nn", "train", "network", "callbacks"}
 CORE_MAY_IMPORT_LAZILY = {
     ("network", "export"),  # Network.to_onnx / to_torch / from_torch: the onnx extra or torch, on demand
     ("train.progress", "tqdm"),  # fit(verbose=True): the bar's library, loaded on demand
-    ("train.threads", "threadpoolctl"),
-    (
-        "train.loop",
-        "compiled",
-    ),  # fit's compiled step where numba is installed (npdnn.compiled)  # one BLAS thread for small steps, where installed (scikit-learn brings it)
+    ("train.threads", "threadpoolctl"),  # one BLAS thread for small steps, where installed (scikit-learn brings it)
+    ("train.loop", "compiled"),  # fit's compiled step where numba is installed (npdnn.compiled)
 }
 
 SRC = pathlib.Path(npdnn.__file__).parent
