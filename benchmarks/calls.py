@@ -1,21 +1,21 @@
 """NumPy calls per training step: what a step's fixed cost is made of.
 
-    .venv/bin/python benchmarks/calls.py                 # workloads A, T, B, C, D, float32
+    .venv/bin/python benchmarks/calls.py                 # workloads A, T, D, float32
     .venv/bin/python benchmarks/calls.py --src /tmp/old/src   # another checkout's npdnn
 
-One epoch of ``Network.fit`` (after a warm-up epoch) runs under two counters:
+One epoch of ``Network.fit`` (after a warm-up epoch) runs with three counters:
 
-- ``sys.setprofile``: every call of a C function or method made from Python (``c_call``
-  events): ``np.matmul``, ``X.take``, ``np.exp``, ``arr.sum`` ... Counted by name, those
-  of NumPy (module ``numpy`` or a method of an ndarray/ufunc) apart from the rest
-  (``len``, ``isinstance``, ``math.isfinite``, ...).
-- opcode tracing (``f_trace_opcodes``) of npdnn's own frames: the arithmetic and
-  comparison operators executed there (``BINARY_OP``, ``COMPARE_OP``). An operator on an
-  array (``Z += b``) is a NumPy ufunc call that raises no profile event; the count is an
-  upper bound on those, since it also counts operators on Python numbers.
+- NumPy functions called through ``np.`` in npdnn's modules (``np.matmul``, ``np.exp``,
+  ``np.maximum(..., out=)``): for the run, each npdnn module's ``np`` is a proxy whose
+  functions and ufuncs count their calls (npdnn.train.profiling swaps ``np`` the same way);
+- ndarray methods and other C functions called from Python (``X.take``, ``arr.sum``,
+  ``len``): ``sys.setprofile``'s ``c_call`` events (a ufunc call raises none, hence the proxy);
+- operators executed in npdnn's own frames (``BINARY_OP``, ``COMPARE_OP`` opcodes, traced):
+  an operator on an array (``Z += b``) is a ufunc call that neither counter above sees;
+  the count is an upper bound on those, since it also counts operators on Python numbers.
 
-Both are divided by the steps in the epoch. The tracing makes the run ~50x slower, so
-the timings of this script mean nothing; benchmarks/bench.py and ab.py measure time.
+Each is divided by the steps of the epoch. The tracing makes the run ~50x slower, so this
+script's timings mean nothing; benchmarks/bench.py and ab.py measure time.
 """
 
 from __future__ import annotations
@@ -34,6 +34,42 @@ sys.path.insert(0, str(HERE))
 OPS = {dis.opmap[name] for name in ("BINARY_OP", "COMPARE_OP") if name in dis.opmap}
 
 
+class _Counted:
+    """A NumPy function or ufunc that counts its calls (attributes pass through: ``np.add.reduce``)."""
+
+    def __init__(self, fn, counter, name):
+        self._fn, self._counter, self._name = fn, counter, name
+
+    def __call__(self, *args, **kwargs):
+        self._counter[self._name] += 1
+        return self._fn(*args, **kwargs)
+
+    def __getattr__(self, attr):
+        return getattr(self._fn, attr)
+
+
+def _counting_numpy(counter):
+    import types
+
+    proxy = types.ModuleType("numpy")
+    for name in dir(np):
+        value = getattr(np, name)
+        if isinstance(value, np.ufunc) or (callable(value) and not isinstance(value, type)):
+            value = _Counted(value, counter, name)
+        setattr(proxy, name, value)
+    return proxy
+
+
+def _swap_numpy(proxy):
+    """Point ``np`` in every loaded npdnn module at ``proxy``; return what to put back."""
+    swapped = []
+    for name, mod in list(sys.modules.items()):
+        if name.startswith("npdnn") and getattr(mod, "np", None) is np:
+            swapped.append(mod)
+            mod.np = proxy
+    return swapped
+
+
 def count(w, dtype, npdnn):
     import bench
 
@@ -44,7 +80,7 @@ def count(w, dtype, npdnn):
     net.fit(X, y, epochs=epochs, **kw)  # warm-up: buffers, BLAS threads
     steps = epochs * (1 if w.batch is None else -(-w.m // w.batch))
     src = str(Path(npdnn.__file__).resolve().parent)
-    numpy_calls, other_calls = collections.Counter(), collections.Counter()
+    numpy_calls, other_calls, np_functions = collections.Counter(), collections.Counter(), collections.Counter()
     operators = [0]
 
     def prof(frame, event, arg):
@@ -52,7 +88,8 @@ def count(w, dtype, npdnn):
             mod = getattr(arg, "__module__", None) or ""
             owner = type(getattr(arg, "__self__", None)).__name__
             name = getattr(arg, "__qualname__", getattr(arg, "__name__", "?"))
-            if mod.startswith("numpy") or owner in ("ndarray", "ufunc", "Generator") or name.startswith("ndarray"):
+            numpy_owned = owner in ("ndarray", "ufunc", "Generator", "dtype") or name.startswith("ndarray")
+            if isinstance(arg, np.ufunc) or mod.startswith("numpy") or numpy_owned:
                 numpy_calls[name] += 1
             else:
                 other_calls[name] += 1
@@ -65,6 +102,7 @@ def count(w, dtype, npdnn):
             operators[0] += 1
         return trace
 
+    swapped = _swap_numpy(_counting_numpy(np_functions))
     sys.setprofile(prof)
     sys.settrace(trace)
     try:
@@ -72,12 +110,15 @@ def count(w, dtype, npdnn):
     finally:
         sys.settrace(None)
         sys.setprofile(None)
-    return steps, numpy_calls, other_calls, operators[0]
+        for mod in swapped:
+            mod.np = np
+    np_functions.update(numpy_calls)  # np.* functions and ndarray methods together
+    return steps, np_functions, other_calls, operators[0]
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--workloads", default="A,T,B,C,D")
+    p.add_argument("--workloads", default="A,T,D")
     p.add_argument("--dtype", default="float32")
     p.add_argument("--src", help="import npdnn from this src folder instead (a before/after count)")
     p.add_argument("--top", type=int, default=0, help="also list the N most frequent NumPy calls per workload")
@@ -89,7 +130,7 @@ def main(argv=None):
     import npdnn
 
     print(f"npdnn from {Path(npdnn.__file__).parent}")
-    print("| wl | steps | NumPy calls/step | other C calls/step | operators/step (upper bound of array ops) |")
+    print("| wl | steps | NumPy calls/step (np.* and ndarray methods) | other C calls/step | operators/step (bound) |")
     print("|---|---|---|---|---|")
     for name in args.workloads.split(","):
         w = bench.WORKLOADS[name]
