@@ -14,7 +14,7 @@ from npdnn.compiled import kernels, step  # noqa: E402
 
 pytestmark = pytest.mark.numerics  # BLAS-kernel dependent: CI reruns it with OPENBLAS_CORETYPE=Haswell
 
-ULPS32 = 64  # float32: |theta_compiled - theta_numpy| <= ULPS32 * eps32 * max|theta| after the run
+ULPS32 = 8  # float32: |theta_compiled - theta_numpy| <= ULPS32 * eps32 * max|theta| after the run (seen: 1.06)
 
 
 def _data(dtype, m=150, n=7, seed=0):

@@ -23,7 +23,7 @@ The kernels are compiled on the first fit of each dtype and cached on disk by nu
 machine compiles them once; benchmarks/compiled_cost.py measures both costs.
 
 What is kept: each call runs the NumPy path's element-wise operations in the same order
-and dtype, so results match it to 1e-12 in float64 and a few ulps in float32
+and dtype, so results match it to 1e-12 in float64 and 8 float32 eps of the largest parameter
 (tests/test_compiled.py); the epoch loop, its callbacks, checkpoints, resume, the
 divergence checks and the batches are the NumPy path's own.
 
