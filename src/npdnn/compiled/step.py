@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import scipy.linalg.cython_blas  # noqa: F401  numba's np.dot calls this BLAS: loaded now, before fit limits its threads
+import scipy.linalg  # noqa: F401  numba's np.dot calls SciPy's BLAS: loaded now, before fit limits its threads
 
 from . import kernels
 

@@ -39,11 +39,11 @@ import sys
 SMALL_STEP_FLOPS = 16e6
 ENV = "NPDNN_BLAS_THREADS"
 
-# threadpoolctl.ThreadpoolController and len(sys.modules) when it was made: scanning the loaded libraries
-# costs 1-3 ms, so it is redone only after new modules were imported (they may have loaded another BLAS:
-# the compiled step's numba calls SciPy's OpenBLAS, a second library, with its own threads).
+# threadpoolctl.ThreadpoolController, and whether SciPy's linalg was loaded when it was made: scanning the
+# loaded libraries costs 3 ms (30 under load), so it is redone only once SciPy has loaded its own OpenBLAS,
+# a second library with its own threads (the compiled step's numba calls it; so does scikit-learn).
 _controller = None
-_modules_seen = -1
+_modules_seen = None
 
 
 def largest_gemm_flops(layer_dims, batch):
@@ -81,10 +81,11 @@ def limit_blas(threads):
     global _controller, _modules_seen
     if threads is None:
         return contextlib.nullcontext()
-    if _controller is None or len(sys.modules) != _modules_seen:
+    scipy_blas = "scipy.linalg" in sys.modules
+    if _controller is None or scipy_blas != _modules_seen:
         try:
             from threadpoolctl import ThreadpoolController  # optional: scikit-learn brings it
         except ImportError:
             return contextlib.nullcontext()
-        _controller, _modules_seen = ThreadpoolController(), len(sys.modules)
+        _controller, _modules_seen = ThreadpoolController(), scipy_blas
     return _controller.limit(limits=threads, user_api="blas")
