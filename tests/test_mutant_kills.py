@@ -976,7 +976,7 @@ def test_estimator_fit_hands_its_diagnostics_the_window_and_the_weighting(monkey
     DNNClassifier(hidden_layer_sizes=(3,), epochs=1, n_iter_no_change=3, tol=1e-3).fit(X, y)
     DNNClassifier(hidden_layer_sizes=(3,), epochs=1, n_iter_no_change=4).fit(X, y, sample_weight=np.ones(30))
     DNNClassifier(hidden_layer_sizes=(3,), epochs=1, class_weight="balanced").fit(X, y)
-    category = estimator.ConvergenceWarning
+    category = estimator._SklearnConvergenceWarning
     assert seen == [(3, 1e-3, False, category), (4, 1e-4, True, category), (10, 1e-4, True, category)]
 
 
