@@ -29,11 +29,11 @@ def _fit_peak(net, X, y, **kw):
 
 def test_validation_memory_is_bounded_by_the_chunk_budget_not_by_the_rows():
     rng = np.random.default_rng(0)
-    X_val = rng.standard_normal((24_000, N_X), dtype=np.float32)  # allocated before tracing: not counted
+    X_val = rng.standard_normal((48_000, N_X), dtype=np.float32)  # allocated before tracing: not counted
     y_val = (X_val[:, 0] > 0).astype(np.int64)
     X, y = X_val[:512], y_val[:512]
     net = npdnn.Network([N_X, HIDDEN, 1], seed=0, dtype=np.float32)
-    # One pass over the 24,000 rows would hold Z and A of the wide layer: 24,000 x 1024 x 4 B x 2 = 188 MiB.
+    # One pass over the 48,000 rows would hold the wide layer's activations: 48,000 x 1024 x 4 B = 188 MiB each.
     assert X_val.shape[0] > chunk_rows(net.layer_dims, 4)  # so the bound below is about chunking
     history, peak = _fit_peak(net, X, y, batch_size=256, validation_data=(X_val, y_val), early_stopping=True)
     assert peak < 1.25 * CHUNK_BYTES  # the chunk's arrays (64 MiB) plus the small training set's

@@ -14,6 +14,7 @@ import time
 
 import numpy as np
 
+from ..train.options import check_option
 from .shard import Shard
 from .sources import assign
 
@@ -26,8 +27,7 @@ class Shards:
     def __init__(
         self, client, config, pieces, *, transport="socket", max_recoveries=3, recover_timeout=60.0, checkpoint=None
     ):
-        if transport not in ("socket", "dask"):
-            raise ValueError(f"transport must be 'socket' or 'dask'; got {transport!r}")
+        check_option("transport", transport)
         self.client, self.config, self.pieces, self.transport = client, config, pieces, transport
         self.channels = []
         self.max_recoveries, self.recover_timeout, self.checkpoint = max_recoveries, recover_timeout, checkpoint

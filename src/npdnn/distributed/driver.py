@@ -99,6 +99,7 @@ def fit(
         resume=resume,
         sync_every=sync_every,
         max_recoveries=max_recoveries,
+        transport=transport,
     )
     if sync_every is not None and not isinstance(optimizer, str):
         raise ValueError(f"sync_every needs the optimizer as a name (each worker builds its own); got {optimizer!r}")

@@ -25,16 +25,16 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..checks import check_dtype, check_sample_weight, is_dask, is_ready
-from ..errors import ConvergenceWarning, ModelFileError
+from ..errors import ConvergenceWarning
 from ..files.network_file import save_model
 from ..network import Network, network_from_file
 from ..nn.activations import sigmoid
 from ..nn.chunking import map_rows
 from ..train.diagnostics import DEFAULT_TOL, FitDiagnostics
 from ..train.loop import fit as train
-from ..train.options import ESTIMATOR_DEFAULTS, make_optimizer
+from ..train.options import ESTIMATOR_DEFAULTS, OPTIONS, check_option, make_optimizer
 from ..train.progress import make_progress
-from .estimator_file import estimator_section, restore_estimator
+from .estimator_file import estimator_from_file, estimator_section
 from .standardization import fit_standardization as _fit_standardization
 from .standardization import standardized_for_training as _standardized_for_training
 
@@ -266,7 +266,10 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
 
     def _window(self):
         """Epochs without an improvement of ``tol`` that count as converged (early stopping's patience)."""
-        return self.patience if self.n_iter_no_change is None else self.n_iter_no_change
+        check_option("tol", self.tol)  # the estimator's own options, by the table fit uses for its
+        if self.n_iter_no_change is None:
+            return self.patience
+        return check_option("n_iter_no_change", self.n_iter_no_change, OPTIONS["patience"])
 
     def _warm_state(self):
         """What a ``warm_start`` fit continues from, or None for a fresh start."""
@@ -376,21 +379,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         """Read a file written by :meth:`save`; a file holding a bare network (or
         anything else) raises :class:`~npdnn.ModelFileError`. ``max_parameters``: as
         for :func:`npdnn.load`."""
-        net, arrays, meta = network_from_file(path, max_parameters=max_parameters)
-        if "estimator" not in meta:
-            raise ModelFileError(
-                f"{path} holds a bare npdnn Network, not a DNNClassifier; load it with npdnn.load(path)"
-            )
-        return cls._from_file(path, net, arrays, meta)
-
-    @classmethod
-    def _from_file(cls, path, net, arrays, meta):
-        """Rebuild a fitted estimator from what :func:`npdnn.network.network_from_file`
-        returned; every inconsistency raises :class:`ModelFileError` naming ``path``."""
-        try:
-            return restore_estimator(cls, net, dict(arrays), meta["estimator"])
-        except (KeyError, TypeError, ValueError) as e:
-            raise ModelFileError(f"{path} has an invalid estimator section ({type(e).__name__}: {e})") from None
+        return estimator_from_file(cls, path, *network_from_file(path, max_parameters=max_parameters))
 
     def to_onnx(self, opset=None):
         """An ``onnx.ModelProto`` computing ``label`` (N,) (values of ``classes_``) and

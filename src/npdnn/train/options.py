@@ -105,6 +105,7 @@ OPTIONS = {
     "max_recoveries": Interval(integer=True, low=0),
     "resume": Choices((False, True, "force")),
     "mode": Choices(("min", "max", "auto")),
+    "transport": Choices(("socket", "dask")),
     "factor": Interval(integer=False, low=0, high=1, low_open=True),
     "min_rate": _NON_NEGATIVE,
 }
