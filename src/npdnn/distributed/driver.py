@@ -19,8 +19,8 @@ import numpy as np
 from ..network import param_layout
 from ..train.batching import epoch_order, shuffle_plan
 from ..train.callbacks import DivergenceGuard
-from ..train.loop import callback_list, run_epochs, run_fingerprint, start_run
 from ..train.options import check_fit_options, make_optimizer
+from ..train.runner import callback_list, run_epochs, run_fingerprint, start_run
 from ..train.schedules import get_schedule
 from .cluster import Shards
 from .sources import pieces as make_pieces
@@ -81,7 +81,7 @@ def fit(
     callbacks : :class:`npdnn.callbacks.Callback` objects or functions ``f(epoch, logs)``
         (True stops); called on the driver once per epoch
     lr_schedule, verbose : as :func:`npdnn.train.loop.fit` (the epochs run through the same
-        runner, :func:`npdnn.train.loop.run_epochs`; this module supplies only the step)
+        runner, :func:`npdnn.train.runner.run_epochs`; this module supplies only the step)
     transport : "socket" (default: a direct TCP connection per shard for the steps) or
         "dask" (actor calls through Dask's comms; slower, see docs/distributed.md)
     max_recoveries : lost workers replaced before giving up
