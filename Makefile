@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: demo test test-numerics lint bench clean mutate
+.PHONY: demo test test-numerics lint bench clean mutate docs
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,16 @@ $(VENV)/.all: $(VENV)/.created pyproject.toml
 $(VENV)/.test: $(VENV)/.all pyproject.toml
 	$(PIP) install --quiet -e '.[test]'
 	touch $@
+
+# the documentation site's tools: mkdocs, mkdocs-material, mkdocstrings[python]
+$(VENV)/.docs: $(VENV)/.created pyproject.toml
+	$(PIP) install --quiet -e '.[docs]'
+	touch $@
+
+# the documentation site, from docs/ (mkdocs.yml) and the docstrings, into site/; --strict: a broken
+# link or reference is an error (tests/test_docs.py builds it the same way)
+docs: $(VENV)/.docs
+	$(VENV)/bin/mkdocs build --strict --site-dir site
 
 demo: $(VENV)/.all
 	$(VENV)/bin/npdnn train --early-stopping --plot demo/learning_curves.png --out demo/model.npz
@@ -59,4 +69,4 @@ mutate: $(VENV)/.test
 	$(VENV)/bin/mutmut results
 
 clean:
-	rm -rf $(VENV) demo .pytest_cache .ruff_cache .hypothesis mutants
+	rm -rf $(VENV) demo site .pytest_cache .ruff_cache .hypothesis mutants

@@ -23,7 +23,7 @@ from sklearn.datasets import make_classification
 
 import npdnn
 from npdnn import Network
-from npdnn.sklearn.estimator import DNNClassifier
+from npdnn import DNNClassifier
 
 N_THREADS = 4
 ROUNDS = 30

@@ -25,7 +25,7 @@ from sklearn.datasets import make_classification
 import npdnn.files.archive
 from npdnn import Network
 from npdnn.cli.main import main
-from npdnn.sklearn.estimator import DNNClassifier
+from npdnn import DNNClassifier
 
 _real_fdopen = os.fdopen
 

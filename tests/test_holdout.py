@@ -77,7 +77,7 @@ def test_npdnn_train_fits_on_a_view_of_the_data_it_read(tmp_path, monkeypatch):
     # (train_test_split's X_train is a copy) and hold the 75% training rows.
     from npdnn.cli import commands as cli_commands
     from npdnn.cli import main as cli
-    from npdnn.sklearn.estimator import DNNClassifier
+    from npdnn import DNNClassifier
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((80, 3))
