@@ -19,7 +19,7 @@ $(VENV)/.all: $(VENV)/.created pyproject.toml
 
 # plus the test-only dependencies (torch==2.13.0, the onnx extra, pytest, ruff, hypothesis, nbclient)
 $(VENV)/.test: $(VENV)/.all pyproject.toml
-	$(PIP) install --quiet -e '.[test]'
+	$(PIP) install --quiet -e '.[test,docs]'
 	touch $@
 
 # the documentation site's tools: mkdocs, mkdocs-material, mkdocstrings[python]

@@ -3,7 +3,6 @@ windows of whole batches that train bit-identically to one window, and batches w
 weights are zero (the epoch order itself is in test_epoch_order.py, layouts in test_layouts.py)."""
 
 import numpy as np
-import pytest
 
 import npdnn
 

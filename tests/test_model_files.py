@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 import npdnn
+from npdnn import DNNClassifier
 from npdnn.files.archive import write_archive
 from npdnn.files.network_file import read_model, save_model
-from npdnn import DNNClassifier
 
 from conftest import make_data
 

@@ -236,6 +236,8 @@ def test_gradients_use_the_sample_weights():
 
 
 def test_torch_and_onnx_exports_through_the_network_methods():
+    import torch
+
     from npdnn.export import onnx as onnx_export
 
     X = np.random.default_rng(10).standard_normal((5, 3))

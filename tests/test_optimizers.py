@@ -5,8 +5,8 @@ torch.optim is in test_optimizers_torch.py)."""
 import numpy as np
 import pytest
 
-import npdnn
 from npdnn import optimizers
+
 
 @pytest.mark.parametrize(
     ("make", "name"),

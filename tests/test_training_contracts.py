@@ -9,10 +9,9 @@ import numpy as np
 import pytest
 
 import npdnn
+from npdnn.train.batching import split_indices
 
 from conftest import make_data
-
-from npdnn.train.batching import split_indices
 
 
 def _reference_sgd(net, X, y, *, epochs, batch_size, learning_rate, seed):
