@@ -21,8 +21,12 @@ from mkdocs.structure.files import File
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "npdnn"
-# A Markdown link or image target: ](path) or ](path#anchor); absolute URLs and anchors alone are skipped.
-LINK = re.compile(r"\]\((?!https?:|mailto:|#)([^)\s#]+)(#[^)\s]*)?\)")
+# A Markdown link or image: [text](path) or [text](path#anchor); absolute URLs and anchors alone are skipped.
+LINK = re.compile(r"\[([^\]]*)\]\((?!https?:|mailto:|#)([^)\s#]+)(#[^)\s]*)?\)")
+# Link text that names one public object of the linked module: [`Dense.forward`](../src/npdnn/nn/layers.py)
+OBJECT = re.compile(r"^`([A-Za-z]\w*(?:\.[A-Za-z]\w*)*)`$")
+# Sphinx roles in docstrings (:class:`x`, :func:`~a.b.c`), which mkdocstrings renders as text: keep the code.
+ROLE = re.compile(r":(?:class|func|meth|mod|data|attr|exc|obj):(<code>)(?:~(?:[\w]+\.)*)?")
 SUBPACKAGE_TITLES = {
     "nn": "the article's network",
     "train": "the training loop and its parts",
@@ -69,7 +73,7 @@ def _linked_outside(text: str, base: str) -> set[str]:
     """Repository paths of the existing files outside docs/ that ``text`` (read at ``base``) links to."""
     found = set()
     for match in LINK.finditer(text):
-        path = posixpath.normpath(posixpath.join(base, match.group(1)))
+        path = posixpath.normpath(posixpath.join(base, match.group(2)))
         if not path.startswith(("docs/", "src/", "..")) and (ROOT / path).is_file():
             found.add(path)
     return found
@@ -114,11 +118,18 @@ def on_page_markdown(markdown, page, config, files):
     base, here = posixpath.dirname(repo_path), posixpath.dirname(src_uri)
 
     def rewrite(match):
-        target = _site_target(posixpath.normpath(posixpath.join(base, match.group(1))))
+        text, link, anchor = match.group(1), match.group(2), match.group(3) or ""
+        target = _site_target(posixpath.normpath(posixpath.join(base, link)))
         if target is None:
             return match.group(0)  # left for mkdocs to report
-        path, _, anchor = target.partition("#")
-        anchor = f"#{anchor}" if anchor else (match.group(2) or "")
-        return f"]({posixpath.relpath(path, here or '.')}{anchor})"
+        path, _, module = target.partition("#")
+        if module:  # a source file: its module's entry, or the object the link text names
+            named = OBJECT.match(text)
+            anchor = f"#{module}.{named.group(1)}" if named else f"#{module}"
+        return f"[{text}]({posixpath.relpath(path, here or '.')}{anchor})"
 
     return LINK.sub(rewrite, markdown)
+
+
+def on_page_content(html, page, config, files):
+    return ROLE.sub(r"\1", html)
