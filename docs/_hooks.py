@@ -74,7 +74,7 @@ def _linked_outside(text: str, base: str) -> set[str]:
     found = set()
     for match in LINK.finditer(text):
         path = posixpath.normpath(posixpath.join(base, match.group(2)))
-        if not path.startswith(("docs/", "src/", "..")) and (ROOT / path).is_file():
+        if not path.startswith(("docs/", "src/", "..")) and path != "README.md" and (ROOT / path).is_file():
             found.add(path)
     return found
 
@@ -99,6 +99,8 @@ def on_files(files, config):
 
 def _site_target(repo_path: str) -> str | None:
     """Where a repository file is on the site (a src_uri, maybe with an anchor), or None."""
+    if repo_path == "README.md":
+        return "index.md"
     if repo_path.startswith("docs/"):
         return repo_path[len("docs/") :]
     if repo_path.startswith("src/npdnn/") and repo_path.endswith(".py"):
