@@ -17,7 +17,8 @@ $(VENV)/.all: $(VENV)/.created pyproject.toml
 	$(PIP) install --quiet -e '.[all]'
 	touch $@
 
-# plus the test-only dependencies (torch==2.13.0, the onnx extra, pytest, ruff, hypothesis, nbclient)
+# plus the test-only dependencies (torch==2.13.0, the onnx extra, pytest, ruff, hypothesis, nbclient) and the
+# docs extra (mkdocs, material, mkdocstrings: ~40 s and ~120 MB more; tests/test_docs.py builds the site)
 $(VENV)/.test: $(VENV)/.all pyproject.toml
 	$(PIP) install --quiet -e '.[test,docs]'
 	touch $@
@@ -36,8 +37,8 @@ demo: $(VENV)/.all
 	$(VENV)/bin/npdnn train --early-stopping --plot demo/learning_curves.png --out demo/model.npz
 
 lint: $(VENV)/.test
-	$(VENV)/bin/ruff check src tests benchmarks notebooks
-	$(VENV)/bin/ruff format --check src tests benchmarks notebooks
+	$(VENV)/bin/ruff check src tests benchmarks notebooks docs/_hooks.py
+	$(VENV)/bin/ruff format --check src tests benchmarks notebooks docs/_hooks.py
 
 # The whole suite but the end-to-end cases marked slow (seconds each: Dask clusters, kill/resume,
 # out-of-core in a cgroup, CLI runs on large files); CI (.ci/run) runs those too.
