@@ -61,6 +61,7 @@ def fit(
     callbacks=(),
     transport="socket",
     max_recoveries=3,
+    worker_timeout=30.0,
 ):
     """Train ``net`` in place on a Dask cluster; return the history like ``net.fit``.
 
@@ -82,6 +83,8 @@ def fit(
     transport : "socket" (default: a direct TCP connection per shard for the steps) or
         "dask" (actor calls through Dask's comms; slower, see docs/distributed.md)
     max_recoveries : lost workers replaced before giving up
+    worker_timeout : seconds without a heartbeat (seen by the scheduler) after which a
+        worker that owes a reply counts as lost, like a killed one (a frozen process)
 
     Returns
     -------
@@ -134,7 +137,15 @@ def fit(
     if checkpoint is not None and resume:
         run.start_epoch, stopped = saver.restore(force=resume == "force")
     config = {"layer_dims": net.layer_dims, "hidden_activation": net.hidden_activation, "dtype": net.dtype.name}
-    shards = Shards(client, config, parts, transport=transport, max_recoveries=max_recoveries, checkpoint=checkpoint)
+    shards = Shards(
+        client,
+        config,
+        parts,
+        transport=transport,
+        max_recoveries=max_recoveries,
+        worker_timeout=check_positive("worker_timeout", worker_timeout),
+        checkpoint=checkpoint,
+    )
     grad = np.empty_like(net.grad)
     try:
         for cb in run.callbacks:
