@@ -190,7 +190,8 @@ def _tls_security(tmp_path):
         check=True,
         capture_output=True,
     )
-    roles = {f"tls_{r}_{k}": str(v) for r in ("client", "scheduler", "worker") for k, v in (("cert", cert), ("key", key))}
+    files = (("cert", cert), ("key", key))
+    roles = {f"tls_{r}_{k}": str(v) for r in ("client", "scheduler", "worker") for k, v in files}
     return distributed.Security(tls_ca_file=str(cert), require_encryption=True, **roles)
 
 
@@ -306,6 +307,7 @@ def test_a_live_scheduler_is_never_reported_lost(client, monkeypatch):
     monkeypatch.setattr(channel.Channel, "recv_add", recv_then_lose)
     monkeypatch.setattr(driver, "Shards", lambda *a, **kw: cluster.Shards(*a, recover_timeout=3.0, **kw))
     X, y = _data()
-    with pytest.raises(RuntimeError, match=r"could not start the shards again within 3 s; the Dask scheduler .* answers") as e:
+    message = r"could not start the shards again within 3 s; the Dask scheduler .* answers"
+    with pytest.raises(RuntimeError, match=message) as e:
         _within(lambda: fit(Network([5, 8, 1], seed=1), da.from_array(X, chunks=(150, 5)), y, client, **KW))
     assert not isinstance(e.value, SchedulerLostError)
