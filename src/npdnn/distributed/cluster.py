@@ -171,8 +171,8 @@ class Shards:
             try:
                 if self.channels:
                     for c, addr in zip(self.channels, self.addrs, strict=True):  # all out before any reply
-                        _lost_on(addr, c.send, theta, k, total)
-                    Js = [_lost_on(a, c.recv_add, grad) for c, a in zip(self.channels, self.addrs, strict=True)]
+                        self._lost_on(addr, c.send, theta, k, total)
+                    Js = [self._lost_on(a, c.recv_add, grad) for c, a in zip(self.channels, self.addrs, strict=True)]
                 else:
                     Js = []
                     for res in self._call("step", *[(theta, k, total)] * len(self.actors)):
@@ -307,12 +307,13 @@ class Shards:
             f.release()
         self.actor_futures = []
 
-
-def _lost_on(addr, fn, *args):
-    """``fn(*args)``; a failure of the channel to ``addr`` is that worker's loss."""
-    try:
-        return fn(*args)
-    except WorkerLostError:
-        raise
-    except OSError as exc:  # closed, reset, refused or timed out
-        raise WorkerLostError([addr], f"{type(exc).__name__}: {exc}") from exc
+    def _lost_on(self, addr, fn, *args):
+        """``fn(*args)``; a failure of the channel to ``addr`` is that worker's loss."""
+        try:
+            return fn(*args)
+        except WorkerLostError:
+            raise
+        except OSError as exc:  # closed, reset, refused or timed out
+            if isinstance(exc, TimeoutError):  # a request not taken in worker_timeout s: frozen
+                self.hearts.frozen.add(addr)
+            raise WorkerLostError([addr], f"{type(exc).__name__}: {exc}") from exc
