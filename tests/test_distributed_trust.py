@@ -263,8 +263,9 @@ def test_worker_killed_during_start_up_is_survived(client, monkeypatch, moment):
 
     X, y = _data()
     victim = min(client.run(os.getpid).items())[1]
+    stranger = Stranger(os.urandom(64), monkeypatch)  # first on every port, the replacements' too
     target, name = (cluster.Shards, "_started") if moment == "placing the shards" else (channel.Channel, "__init__")
-    real, killed = getattr(target, name), []
+    real, killed = getattr(target, name), []  # for the channels: the stranger's connect, then the real one
 
     def kill_first(*args, **kw):
         if not killed:
@@ -273,14 +274,13 @@ def test_worker_killed_during_start_up_is_survived(client, monkeypatch, moment):
             time.sleep(0.5)  # gone before the wait begins
         return real(*args, **kw)
 
-    stranger = Stranger(os.urandom(64), monkeypatch)  # first on every port, the replacements' too
     monkeypatch.setattr(target, name, kill_first)
     try:
         theta, h = _distributed(client, X, y)
     finally:
         stranger.close()
     assert killed and h["recoveries"] >= 1
-    _within(lambda: client.wait_for_workers(2, timeout=120))  # the nanny's replacement, for the next test
+    _within(lambda: client.wait_for_workers(2, timeout=BOUND - 10))  # the nanny's replacement, for the next test
     assert victim not in client.run(os.getpid).values()
     np.testing.assert_allclose(theta, _local(X, y), rtol=0, atol=1e-10)
 

@@ -39,7 +39,7 @@ MODULE_RANKS = {
         "checkpoint": 1, "progress": 1, "diagnostics": 1, "loop": 2, "profiling": 2,
     },
     "export": {"onnx": 0, "torch": 0},
-    "distributed": {"channel": 0, "rows": 0, "sources": 0, "shard": 1, "cluster": 2, "driver": 3},
+    "distributed": {"channel": 0, "liveness": 0, "rows": 0, "sources": 0, "shard": 1, "cluster": 2, "driver": 3},
     "sklearn": {"standardization": 0, "estimator_file": 0, "dask_fit": 0, "estimator": 1, "skl2onnx": 2},
     "cli": {
         "csv_fields": 0, "locking": 0, "report": 0, "holdout": 0, "plots": 0, "datasets": 1,
