@@ -40,7 +40,7 @@ MODULE_RANKS = {
         "checkpoint": 4, "progress": 4, "diagnostics": 4, "runner": 5, "loop": 6, "profiling": 6,
     },
     "export": {"onnx": 0, "torch": 0},
-    "distributed": {"channel": 0, "rows": 0, "sources": 0, "shard": 1, "cluster": 2, "driver": 3},
+    "distributed": {"channel": 0, "liveness": 0, "rows": 0, "sources": 0, "shard": 1, "cluster": 2, "driver": 3},
     "sklearn": {"standardization": 0, "estimator_file": 0, "dask_fit": 1, "estimator": 2, "skl2onnx": 3},
     "cli": {
         "csv_fields": 0, "locking": 0, "report": 0, "holdout": 0, "plots": 0, "datasets": 1,

@@ -19,7 +19,7 @@ import numpy as np
 from ..network import param_layout
 from ..train.batching import epoch_order, shuffle_plan
 from ..train.callbacks import DivergenceGuard
-from ..train.options import check_fit_options, make_optimizer
+from ..train.options import check_fit_options, check_option, make_optimizer
 from ..train.runner import callback_list, run_epochs, run_fingerprint, start_run
 from ..train.schedules import get_schedule
 from .cluster import Shards
@@ -62,6 +62,7 @@ def fit(
     verbose=False,
     transport="socket",
     max_recoveries=3,
+    worker_timeout=30.0,
 ):
     """Train ``net`` in place on a Dask cluster; return the history like ``net.fit``.
 
@@ -85,6 +86,8 @@ def fit(
     transport : "socket" (default: a direct TCP connection per shard for the steps) or
         "dask" (actor calls through Dask's comms; slower, see docs/distributed.md)
     max_recoveries : lost workers replaced before giving up
+    worker_timeout : seconds without a heartbeat (seen by the scheduler) after which a
+        worker that owes a reply counts as lost, like a killed one (a frozen process)
 
     Returns
     -------
@@ -139,7 +142,15 @@ def fit(
         },
     )
     config = {"layer_dims": net.layer_dims, "hidden_activation": net.hidden_activation, "dtype": net.dtype.name}
-    shards = Shards(client, config, parts, transport=transport, max_recoveries=max_recoveries, checkpoint=checkpoint)
+    shards = Shards(
+        client,
+        config,
+        parts,
+        transport=transport,
+        max_recoveries=max_recoveries,
+        worker_timeout=check_option("worker_timeout", worker_timeout),
+        checkpoint=checkpoint,
+    )
     try:
         run_epochs(run, _ClusterEpoch(shards, run, m, b, n_x, shuffle, float(l2), optimizer, sync_every), stopped)
     finally:

@@ -103,6 +103,7 @@ OPTIONS = {
     "checkpoint_every": _POSITIVE_INT,
     "sync_every": Interval(integer=True, low=1, none_ok=True),
     "max_recoveries": Interval(integer=True, low=0),
+    "worker_timeout": _POSITIVE,
     "resume": Choices((False, True, "force")),
     "mode": Choices(("min", "max", "auto")),
     "transport": Choices(("socket", "dask")),
