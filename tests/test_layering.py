@@ -35,7 +35,7 @@ MODULE_RANKS = {
         "chunking": 2, "fast": 2, "gradcheck": 3,
     },
     "train": {
-        "optimizers": 0, "schedules": 0, "batching": 0, "callbacks": 0, "options": 0,
+        "optimizers": 0, "schedules": 0, "batching": 0, "callbacks": 0, "options": 0, "user_warnings": 0,
         "checkpoint": 1, "progress": 1, "diagnostics": 1, "loop": 2, "profiling": 2,
     },
     "export": {"onnx": 0, "torch": 0},

@@ -4,7 +4,15 @@ as in Keras). They live in :mod:`npdnn.train`; this module only gathers them.
 Pass instances to ``fit(callbacks=[...])``, ``DNNClassifier(callbacks=[...])`` or the Dask fit.
 """
 
-from .train.callbacks import Callback, DivergenceError, EarlyStopping, History, LambdaCallback, Run
+from .train.callbacks import (
+    Callback,
+    DivergenceError,
+    EarlyStopping,
+    History,
+    LambdaCallback,
+    Run,
+    TrainingAccuracy,
+)
 from .train.checkpoint import ModelCheckpoint
 from .train.progress import EpochLog, ProgressBar
 
@@ -18,4 +26,5 @@ __all__ = [
     "ModelCheckpoint",
     "ProgressBar",
     "Run",
+    "TrainingAccuracy",
 ]

@@ -124,6 +124,10 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         Highest validation accuracy with ``early_stopping``, else None (as MLPClassifier).
     best_validation_loss_ : float or None
         Lowest validation loss with ``early_stopping``, else None (npdnn only).
+    best_epoch_ : int or None
+        With ``early_stopping``: the epoch (0-based) whose weights were restored, else None.
+    training_scores_ : list of float or None
+        Training accuracy per epoch when ``fit`` was given a ``TrainingAccuracy`` callback.
     t_ : int
         Training samples seen by the optimizer: ``n_iter_`` times the training rows
         (those left after the validation split), as MLPClassifier's.
@@ -156,9 +160,9 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         batch_size=ESTIMATOR_DEFAULTS["batch_size"],
         l2=ESTIMATOR_DEFAULTS["l2"],
         dropout=ESTIMATOR_DEFAULTS["dropout"],
-        early_stopping=False,
-        validation_fraction=0.1,
-        patience=10,
+        early_stopping=ESTIMATOR_DEFAULTS["early_stopping"],
+        validation_fraction=ESTIMATOR_DEFAULTS["validation_fraction"],
+        patience=ESTIMATOR_DEFAULTS["patience"],
         class_weight=None,
         standardize=False,
         random_state=None,
@@ -167,6 +171,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         tol=DEFAULT_TOL,
         n_iter_no_change=None,
         warm_start=False,
+        lr_schedule=ESTIMATOR_DEFAULTS["lr_schedule"],
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -188,10 +193,14 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.warm_start = warm_start
+        self.lr_schedule = lr_schedule
 
     # ------------------------------------------------------------------ training
-    def fit(self, X, y, sample_weight=None, *, checkpoint=None, checkpoint_every=1, resume=False):
+    def fit(self, X, y, sample_weight=None, *, checkpoint=None, checkpoint_every=1, resume=False, callbacks=()):
         """Train a new network on ``X`` (m, n_features) and labels ``y`` (m,).
+
+        ``callbacks``: more :mod:`npdnn.callbacks` for this fit (e.g. ``TrainingAccuracy()``,
+        whose per-epoch values become ``training_scores_``).
 
         ``checkpoint`` / ``checkpoint_every`` / ``resume`` are passed to
         :func:`npdnn.train.loop.fit`: a resumed run ends bit-identical to an
@@ -232,6 +241,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             window=window,
             convergence_category=ConvergenceWarning,
             weighted=w is not None or self.class_weight is not None,
+            scaled=True if mean is not None else None,  # None: FitDiagnostics looks at X
         )
         history = train(
             net,
@@ -242,13 +252,17 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             batch_size=self.batch_size,
             l2=self.l2,
             dropout=self.dropout,
+            lr_schedule=self.lr_schedule,
             sample_weight=w,
             class_weight=self._class_weight_by_index(classes),
             validation_fraction=self.validation_fraction if self.early_stopping else 0.0,
             early_stopping=bool(self.early_stopping),
             patience=window,
             min_delta=self.tol if self.early_stopping else 0.0,
-            callbacks=[c for c in (make_progress(self.verbose, self.epochs), diagnostics) if c is not None],
+            callbacks=[
+                *callbacks,
+                *(c for c in (make_progress(self.verbose, self.epochs), diagnostics) if c is not None),
+            ],
             diagnostics=False,  # the estimator's own FitDiagnostics above warns with scikit-learn's class
             checkpoint=checkpoint,
             checkpoint_every=checkpoint_every,
@@ -262,6 +276,8 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             curves = [None if new is None else old + new for old, new in zip(warm["curves"], curves, strict=True)]
         t0 = 0 if warm is None else warm["t"]
         self._set_history(*curves, t=t0 + n_train * len(history["loss"]))
+        self.training_scores_ = history.get("accuracy")  # per epoch, with a TrainingAccuracy callback
+        self.best_epoch_ = history.get("best_epoch")
         return self
 
     def _window(self):

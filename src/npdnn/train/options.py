@@ -27,6 +27,10 @@ ESTIMATOR_DEFAULTS = {
     "batch_size": 64,
     "l2": 0.0,
     "dropout": 0.0,
+    "early_stopping": True,
+    "validation_fraction": 0.1,
+    "patience": 10,
+    "lr_schedule": None,
 }
 
 
