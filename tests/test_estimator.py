@@ -22,7 +22,10 @@ from conftest import make_data
 
 # Small and quick, but trained enough (100 epochs, rate 0.01) to pass the checks that
 # demand accuracy, e.g. check_classifiers_train (> 0.83) and check_class_weight_classifiers.
-CHECKED = DNNClassifier(hidden_layer_sizes=(8,), epochs=100, learning_rate=0.01, random_state=0)
+# Without early stopping (on by default since issue 25): its random validation split holds out
+# other rows when a row is repeated than when it is weighted, so check_sample_weight_equivalence
+# cannot hold with it (as for MLPClassifier(early_stopping=True)).
+CHECKED = DNNClassifier(hidden_layer_sizes=(8,), epochs=100, learning_rate=0.01, early_stopping=False, random_state=0)
 
 
 @parametrize_with_checks([CHECKED])
