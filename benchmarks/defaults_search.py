@@ -45,6 +45,9 @@ CANDIDATES = {
     "es_256": {"early_stopping": True, "hidden_layer_sizes": (256,)},
     "es_plateau": {"early_stopping": True, "lr_schedule": "plateau"},
     "es_drop0.1": {"early_stopping": True, "dropout": 0.1},
+    # stage 2: the leaders of stage 1 combined
+    "es_128_64_l2_0.1": {"early_stopping": True, "hidden_layer_sizes": (128, 64), "l2": 0.1},
+    "es_128_64_l2_1": {"early_stopping": True, "hidden_layer_sizes": (128, 64), "l2": 1.0},
 }
 
 

@@ -52,7 +52,7 @@ def plot_training(path, curves, boundary=None, final_accuracy=None, best_epoch=N
     has_accuracy = bool(final_accuracy) or any(curves.get(k) for k in ("accuracy", "val_accuracy"))
     kinds = ["loss", *(["accuracy"] if has_accuracy else []), *(["roc", "calibration"] if test else [])]
     kinds += ["boundary"] if boundary is not None else []
-    n_cols = min(len(kinds), 3)
+    n_cols = 2 if len(kinds) == 4 else min(len(kinds), 3)  # four panels read best as 2 x 2
     n_rows = -(-len(kinds) // n_cols)
     fig = Figure(figsize=(5.2 * n_cols, 4.2 * n_rows), layout="constrained")
     FigureCanvasAgg(fig)
@@ -69,6 +69,7 @@ def plot_training(path, curves, boundary=None, final_accuracy=None, best_epoch=N
         ax.set_xlim(axes["loss"].get_xlim())  # the same epochs axis, even with only the final lines
         shown = [*(final_accuracy or {}).values(), *(curves.get("accuracy") or []), *(curves.get("val_accuracy") or [])]
         ax.set_ylim(max(0.0, min(shown) - 0.05), 1.01)  # a line at 1.0 stays visible
+        ax.legend(fontsize="small", loc="lower right")
     if best_epoch is not None:
         _mark_best(axes["loss"], curves.get("val_loss"), best_epoch)
         if has_accuracy:
@@ -132,8 +133,8 @@ def _calibration(ax, y, proba, label, bins=10):
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="perfectly calibrated")
     ax.plot(predicted, observed, "-", color="C0")
     ax.scatter(predicted, observed, s=20 + 200 * count[used] / count.max(), color="C0", zorder=3, label="test rows")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
+    ax.set_xlim(-0.02, 1.02)  # dots at 0 and 1 stay whole
+    ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel(f"predicted P({label})")
     ax.set_ylabel("observed share")
     ax.set_title("calibration, test rows (dot size: rows)")

@@ -35,7 +35,7 @@ def user_stacklevel(skip=1):
     """The ``stacklevel`` (for a ``warnings.warn`` in the frame ``skip`` levels above this
     call) that names the first caller outside npdnn: the user's ``fit`` line, or the
     scikit-learn code that called it."""
-    frame, level = sys._getframe(skip + 1), 1
+    frame, level = sys._getframe(skip), 1
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
         frame, level = frame.f_back, level + 1
     return level
