@@ -116,10 +116,11 @@ def one(name, seed, raw):
     rows.append(("HistGradientBoosting", *score(y_test, model.predict_proba(Xc_test), model.classes_), seconds, None))
     pre = preprocessor(X).fit(X_train)
     rows.append(("npdnn CLI" + (" (raw file)" if raw else ""), *run_cli(name, X, y, pre, seed, raw)))
+    metric = "roc_auc" if len(np.unique(y)) == 2 else "accuracy"
     return [
         {
             "set": name, "seed": seed, "model": m, "score": float(h), "log_loss": float(ll), "fit_s": float(s),
-            "epochs": None if e is None else int(np.max(e)), "metric": "roc_auc" if len(np.unique(y)) == 2 else "accuracy", "load": os.getloadavg()[0],
+            "epochs": None if e is None else int(np.max(e)), "metric": metric, "load": os.getloadavg()[0],
         }
         for m, h, ll, s, e in rows
     ]  # fmt: skip

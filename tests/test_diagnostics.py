@@ -120,7 +120,10 @@ def test_gradient_descent_on_unscaled_features_warns_one_class(cancer):
     assert (w.predicted_class, w.rows, round(w.share, 3)) == (1, 569, 0.627)
     assert np.unique(net.predict(X)).tolist() == [1]
     with pytest.warns(npdnn.TrainingWarning, match="predicts the same class"):
-        DNNClassifier(optimizer="gd", learning_rate=0.0075, epochs=20, early_stopping=False, random_state=0).fit(X, y)
+        DNNClassifier(  # the defaults before issue 25, but gradient descent
+            hidden_layer_sizes=(64, 32), l2=0.0, optimizer="gd", learning_rate=0.0075, epochs=20,
+            early_stopping=False, random_state=0,
+        ).fit(X, y)  # fmt: skip
 
 
 def test_one_class_function_directly():

@@ -33,7 +33,8 @@ def pair(X, y, **kw):
     """DNNClassifier and MLPClassifier on the same data, layers and epoch budget."""
     common = {"hidden_layer_sizes": (6, 4), "random_state": 0, **kw}
     # MLPClassifier's early_stopping is off by default, npdnn's on (issue 25): compare like with like
-    ours = DNNClassifier(epochs=30, batch_size=32, learning_rate=0.001, early_stopping=False, **common).fit(X, y)
+    ours = DNNClassifier(epochs=30, batch_size=32, learning_rate=0.001, **{"early_stopping": False, **common})
+    ours.fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         theirs = MLPClassifier(max_iter=30, batch_size=32, learning_rate_init=0.001, **common).fit(X, y)
