@@ -47,7 +47,9 @@ def looks_scaled(X, limit=10.0, rows=4096):
     sample = np.asarray(X[:rows], dtype=np.float64)
     if sample.size == 0:
         return True
-    return bool(np.all(np.abs(sample.mean(axis=0)) <= limit) and np.all(sample.std(axis=0) <= limit))
+    with np.errstate(over="ignore", invalid="ignore"):  # huge values: the std overflows, and they are not scaled
+        mean, std = np.abs(sample.mean(axis=0)), sample.std(axis=0)
+    return bool(np.all(mean <= limit) and np.all(std <= limit))  # NaN/inf compare False: not scaled
 
 
 def last_improvement(curve, tol=DEFAULT_TOL):
