@@ -296,6 +296,7 @@ def test_early_stopping_without_restore_best_keeps_the_last_parameters():
     assert not np.array_equal(last.theta, best.theta)
 
 
+@pytest.mark.filterwarnings("ignore::npdnn.train.diagnostics.OverfittingWarning")  # rightly: noise labels
 def test_the_plateau_schedule_watches_the_validation_loss():
     # The training loss falls every epoch while the validation loss of noise labels rises: a
     # plateau on val_loss halves the rate, one on the training loss would not.

@@ -6,7 +6,7 @@ plots and file formats import their libraries when first used.
 
 from . import callbacks  # noqa: I001  (the public facade over train/'s callbacks; after train is loaded)
 from ._version import __version__  # noqa: F401  (npdnn.__version__)
-from .errors import ConvergenceWarning, DivergenceError, ModelFileError, TrainingWarning
+from .errors import ConvergenceWarning, DivergenceError, ModelFileError, OverfittingWarning, TrainingWarning
 from .loading import load
 from .network import Network
 from .nn import activations, initializers, losses
@@ -39,6 +39,7 @@ __all__ = [
     "ModelFileError",
     "ConvergenceWarning",
     "TrainingWarning",
+    "OverfittingWarning",
     "activations",
     "initializers",
     "losses",

@@ -5,7 +5,7 @@ Pass instances to ``fit(callbacks=[...])``, ``DNNClassifier(callbacks=[...])`` o
 """
 
 from .errors import DivergenceError
-from .train.callbacks import Callback, EarlyStopping, History, LambdaCallback, Run
+from .train.callbacks import Callback, EarlyStopping, History, LambdaCallback, Run, TrainingAccuracy
 from .train.checkpoint import ModelCheckpoint
 from .train.progress import EpochLog, ProgressBar
 
@@ -19,4 +19,5 @@ __all__ = [
     "ModelCheckpoint",
     "ProgressBar",
     "Run",
+    "TrainingAccuracy",
 ]

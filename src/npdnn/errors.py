@@ -4,13 +4,21 @@ Users import them from where they meet them (``npdnn.ModelFileError``,
 ``npdnn.callbacks.DivergenceError``, ``npdnn.ConvergenceWarning``); they are defined
 here once, below every other module, so that any layer can raise them.
 
-Owns: ModelFileError, DivergenceError, DataError, ConvergenceWarning, TrainingWarning.
+Owns: ModelFileError, DivergenceError, DataError, ConvergenceWarning, TrainingWarning,
+OverfittingWarning.
 Imports: nothing.
 """
 
 from __future__ import annotations
 
-__all__ = ["ModelFileError", "DivergenceError", "DataError", "ConvergenceWarning", "TrainingWarning"]
+__all__ = [
+    "ModelFileError",
+    "DivergenceError",
+    "DataError",
+    "ConvergenceWarning",
+    "TrainingWarning",
+    "OverfittingWarning",
+]
 
 
 class ModelFileError(ValueError):
@@ -36,3 +44,7 @@ class ConvergenceWarning(UserWarning):
 
 class TrainingWarning(UserWarning):
     """A trained network (or its set-up) that is very likely not what was meant."""
+
+
+class OverfittingWarning(TrainingWarning):
+    """The validation loss rose for many epochs while training went on."""

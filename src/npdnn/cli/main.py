@@ -18,6 +18,7 @@ from ..errors import DataError, DivergenceError, ModelFileError
 from ..nn.activations import HIDDEN
 from ..train.optimizers import OPTIMIZERS
 from ..train.options import ESTIMATOR_DEFAULTS
+from ..train.schedules import SCHEDULES
 from .commands import (
     GRADCHECK_TOLERANCE,
     CLIError,
@@ -34,6 +35,7 @@ from .options import (
     add_scripting_options,
     add_threshold_options,
     class_weight,
+    fraction,
     int_list,
     option_type,
     positive_int,
@@ -104,7 +106,31 @@ def build_parser():
         help="drop rate after hidden layers",
     )
     t.add_argument(
-        "--early-stopping", action="store_true", help="hold out 10%% of the training rows; stop when their loss stalls"
+        "--early-stopping",
+        action=argparse.BooleanOptionalAction,
+        default=ESTIMATOR_DEFAULTS["early_stopping"],
+        help="hold out --validation-fraction of the training rows; stop when their loss stalls for --patience "
+        "epochs and keep the best epoch's weights",
+    )
+    t.add_argument(
+        "--validation-fraction",
+        type=fraction,
+        default=ESTIMATOR_DEFAULTS["validation_fraction"],
+        metavar="F",
+        help="share of the training rows held out for early stopping",
+    )
+    t.add_argument(
+        "--patience",
+        type=positive_int,
+        default=ESTIMATOR_DEFAULTS["patience"],
+        metavar="N",
+        help="epochs without improvement before early stopping",
+    )
+    t.add_argument(
+        "--lr-schedule",
+        choices=sorted(SCHEDULES),
+        default=ESTIMATOR_DEFAULTS["lr_schedule"],
+        help="learning-rate schedule (default: constant)",
     )
     t.add_argument(
         "--test-size",
@@ -115,7 +141,12 @@ def build_parser():
     )
     t.add_argument("--seed", type=int, default=0, metavar="S", help="seeds the split and the training")
     t.add_argument("--out", metavar="MODEL", help="write the model file here (.npz); without it the model is not saved")
-    t.add_argument("--plot", metavar="PNG", help="write learning curves (and a 2-feature decision boundary)")
+    t.add_argument(
+        "--plot",
+        metavar="PNG",
+        help="write a PNG: loss and accuracy per epoch (best epoch marked), ROC and calibration curves of the test "
+        "rows for two classes, and a 2-feature decision boundary",
+    )
     t.add_argument("--checkpoint", metavar="PATH", help="write the training state here every --checkpoint-every")
     t.add_argument(
         "--checkpoint-every",

@@ -177,6 +177,10 @@ def model_params(args):
         epochs=args.epochs,
         batch_size=args.batch_size,
         l2=args.l2,
+        early_stopping=args.early_stopping,
+        validation_fraction=args.validation_fraction,
+        patience=args.patience,
+        lr_schedule=args.lr_schedule,
         standardize=True,
         random_state=args.seed,
     )

@@ -22,8 +22,17 @@ def fit_estimator(est, X, y, sample_weight=None, *, client=None, checkpoint=None
             f"dropout={est.dropout!r} is not supported on Dask input (masks drawn on each worker would not "
             "match a single-process run); use dropout=0"
         )
-    if est.early_stopping or est.class_weight is not None:
-        raise ValueError("early_stopping and class_weight are not supported on Dask input yet; fit without them")
+    if est.class_weight is not None or est.lr_schedule is not None:
+        raise ValueError("class_weight and lr_schedule are not supported on Dask input yet; fit without them")
+    if est.early_stopping:  # on by default: refusing would refuse DNNClassifier() itself
+        from ..train.user_warnings import warn
+
+        warn(
+            UserWarning(
+                "early stopping is not supported on Dask input yet: this fit trains for all epochs without a "
+                "validation split (pass early_stopping=False to silence this)"
+            )
+        )
     est.__dict__.pop("network_", None)
     columns = getattr(X, "columns", None)
     Xd = _as_dask_array(X, "X")

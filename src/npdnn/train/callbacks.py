@@ -40,6 +40,7 @@ class Run:
     start_epoch: int = 0
     fingerprint: dict | None = None  # what the run's result depends on (see npdnn.train.checkpoint)
     guard: object = None  # the DivergenceGuard: the runner calls it before the other hooks
+    data: object = None  # the loop's training data: X, labels, train_rows (see npdnn.train.loop); None on Dask
 
 
 class Callback:
@@ -131,6 +132,28 @@ class History(Callback):
     def load_state_dict(self, state):
         self.history.clear()
         self.history.update(state["history"])
+
+
+class TrainingAccuracy(Callback):
+    """Adds ``logs["accuracy"]``: the accuracy on up to ``rows`` training rows (evenly
+    spaced among the rows that train, validation rows excluded), after each epoch, so that
+    ``history["accuracy"]`` can be drawn beside ``val_accuracy``. One forward pass of
+    ``rows`` rows per epoch: off by default, asked for by ``npdnn train --plot``."""
+
+    def __init__(self, rows=2048):
+        self.rows = int(rows)
+
+    def on_train_begin(self, net):
+        data = self.run.data
+        rows = np.arange(data.X.shape[0]) if data.train_rows is None else data.train_rows
+        self._rows = rows[np.linspace(0, rows.shape[0] - 1, min(self.rows, rows.shape[0])).astype(np.intp)]
+
+    def on_epoch_end(self, epoch, logs):
+        data = self.run.data
+        ZL = self.run.net.forward(np.asarray(data.X[self._rows], dtype=self.run.net.dtype).T)  # (n_L, rows)
+        predicted = (ZL[0] > 0).astype(np.int64) if ZL.shape[0] == 1 else ZL.argmax(axis=0)
+        logs["accuracy"] = float(np.mean(predicted == data.labels[self._rows]))
+        return False
 
 
 class EarlyStopping(Callback):

@@ -66,6 +66,12 @@ def fit(
 ):
     """Train ``net`` in place and return its history.
 
+    ``Network.fit`` is this function, and it keeps the article's defaults on purpose: full-batch
+    gradient descent (``optimizer="gd"``, learning rate 0.0075) for 100 epochs, no L2, no early
+    stopping -- the textbook API, whose every step a reader can follow. They are not tuned for
+    real data: ``DNNClassifier`` and ``npdnn train`` share defaults chosen by cross-validation
+    on a panel of tabular sets (``npdnn.train.options.ESTIMATOR_DEFAULTS``; docs/defaults.md).
+
     Parameters
     ----------
     X : (m, n_x) array or DataFrame, any memory layout (never copied, unless its
@@ -146,6 +152,7 @@ def fit(
         history,
         hooks,
         guard=DivergenceGuard(data.X, data.x_norm),
+        data=data,
         checkpoint=checkpoint,
         checkpoint_every=checkpoint_every,
         resume=resume,

@@ -52,15 +52,28 @@ def run_fingerprint(opt, *, batch_size, shuffle, seed, l2, **options):
 
 
 def start_run(
-    net, opt, schedule, rng, epochs, history, callbacks, *, guard, checkpoint, checkpoint_every, resume, fingerprint
+    net,
+    opt,
+    schedule,
+    rng,
+    epochs,
+    history,
+    callbacks,
+    *,
+    guard,
+    checkpoint,
+    checkpoint_every,
+    resume,
+    fingerprint,
+    data=None,
 ):
     """The :class:`~npdnn.callbacks.Run` every training loop shares (``fit`` and the Dask
     driver): the schedule started, the checkpoint shorthand appended, the fingerprint
-    taken (``fingerprint()``, called only when some checkpoint is written), every hook
-    told the run, and a checkpoint restored when ``resume``. Returns ``(run, stopped)``:
+    taken (``fingerprint()``, called only when some checkpoint is written), ``data`` (the
+    loop's training data, for hooks that look at it, or None) kept, every hook told the run, and a checkpoint restored when ``resume``. Returns ``(run, stopped)``:
     stopped is True when the restored run had already stopped."""
     schedule.start(opt.learning_rate, epochs)
-    run = Run(net, opt, schedule, rng, epochs, history=history)
+    run = Run(net, opt, schedule, rng, epochs, history=history, data=data)
     if checkpoint is not None:
         callbacks.append(ModelCheckpoint(checkpoint, every=checkpoint_every))
     run.callbacks, run.guard = callbacks, guard
