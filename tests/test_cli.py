@@ -155,7 +155,8 @@ def test_plot_with_decision_boundary_for_two_features(tmp_path):
     assert "model not saved" in r.stderr and "plot written to b.png" in r.stderr
     assert "epoch/s" not in r.stderr and "it/s" not in r.stderr  # no progress bar: stderr is not a terminal
     image = png_image(tmp_path / "b.png")
-    assert image.shape[:2] == (400, 1500)  # three panels: cost, accuracy, decision boundary
+    # five panels in 2 rows of 3: loss, accuracy, ROC, calibration (two classes), decision boundary
+    assert image.shape[:2] == (840, 1560)
 
 
 @pytest.mark.slow
@@ -165,7 +166,7 @@ def test_training_is_deterministic_and_resume_without_checkpoint_starts_fresh(tm
     r = npdnn_cmd(*common, "--out", "a.npz", "--plot", "plots/lc.png", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     image = png_image(tmp_path / "plots" / "lc.png")
-    assert image.shape[:2] == (400, 1000)  # two panels: cost, accuracy
+    assert image.shape[:2] == (840, 1040)  # 2 x 2 panels: loss, accuracy, ROC, calibration
     assert image[..., :3].std() > 0.05  # something drawn, not a blank canvas
     r = npdnn_cmd(*common, "--out", "b.npz", "--checkpoint", "ck/state.npz", "--resume", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
@@ -352,11 +353,11 @@ def test_bad_evaluation_input(tmp_path, trained, content, fragment):
     [
         (["--epochs", "-1"], "argument --epochs: expected a positive integer; got '-1'"),
         (["--epochs", "2.5"], "argument --epochs: expected a positive integer; got '2.5'"),
-        (["--dropout", "1.5"], "argument --dropout: expected a rate in [0, 1); got '1.5'"),
+        (["--dropout", "1.5"], "argument --dropout: expected a number in [0, 1); got '1.5'"),
         (["--optimizer", "adamw"], "argument --optimizer: invalid choice: 'adamw'"),
         (["--layers", "64,,32"], "argument --layers: expected comma-separated positive integers"),
         (["--layers", "0"], "argument --layers: expected comma-separated positive integers"),
-        (["--learning-rate", "nan"], "argument --learning-rate: expected a positive number; got 'nan'"),
+        (["--learning-rate", "nan"], "argument --learning-rate: expected a number > 0; got 'nan'"),
         (["--l2", "-0.1"], "argument --l2: expected a number >= 0"),
         (["--test-size", "1"], "argument --test-size: expected a fraction in [0, 1) (0: train on every row)"),
         (["--resume"], "--resume needs --checkpoint PATH"),
@@ -392,7 +393,7 @@ def test_plot_training_multiclass_boundary_in_process(tmp_path):
     curves = {"loss": [0.9, 0.5, 0.3], "val_loss": [1.0, 0.6, 0.4], "val_accuracy": [0.5, 0.7, 0.8]}
     boundary = {"predict_proba": predict_proba, "X": X, "y": y, "classes": ["b", "g", "r"], "feature_names": ["p", "q"]}
     plot_training(tmp_path / "p.png", curves, boundary, {"train": 0.9, "test": 0.85})
-    assert png_image(tmp_path / "p.png").shape[:2] == (400, 1500)
+    assert png_image(tmp_path / "p.png").shape[:2] == (420, 1560)  # loss, accuracy, boundary
     plot_training(tmp_path / "q.png", {"loss": [0.5, 0.4]})
-    assert png_image(tmp_path / "q.png").shape[:2] == (400, 500)  # loss only: one panel
+    assert png_image(tmp_path / "q.png").shape[:2] == (420, 520)  # loss only: one panel
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.png", "q.png"]  # no temporary file left

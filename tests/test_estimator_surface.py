@@ -14,7 +14,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
 import npdnn
-from npdnn.sklearn.estimator import DNNClassifier
+from npdnn import DNNClassifier
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +32,9 @@ def iris():
 def pair(X, y, **kw):
     """DNNClassifier and MLPClassifier on the same data, layers and epoch budget."""
     common = {"hidden_layer_sizes": (6, 4), "random_state": 0, **kw}
-    ours = DNNClassifier(epochs=30, batch_size=32, learning_rate=0.001, **common).fit(X, y)
+    # MLPClassifier's early_stopping is off by default, npdnn's on (issue 25): compare like with like
+    ours = DNNClassifier(epochs=30, batch_size=32, learning_rate=0.001, **{"early_stopping": False, **common})
+    ours.fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         theirs = MLPClassifier(max_iter=30, batch_size=32, learning_rate_init=0.001, **common).fit(X, y)
@@ -104,6 +106,7 @@ def test_n_iter_no_change_is_patience_and_tol_is_min_delta(cancer):
 def test_warm_start_continues_like_one_longer_run(cancer):
     X, y = cancer
     kw = {"hidden_layer_sizes": (6,), "batch_size": None, "optimizer": "gd", "learning_rate": 0.05, "random_state": 0}
+    kw["early_stopping"] = False  # one run of 20 epochs, not one that may stop early
     once = DNNClassifier(epochs=20, **kw).fit(X, y)
     warm = DNNClassifier(epochs=10, warm_start=True, **kw).fit(X, y)
     first = warm.network_
@@ -154,7 +157,7 @@ def test_new_attributes_survive_save_load_and_pickle(cancer, tmp_path, early_sto
 
 def test_summary_describes_the_fitted_estimator(cancer):
     X, y = cancer
-    est = DNNClassifier(hidden_layer_sizes=(5,), epochs=3, random_state=0).fit(X, y)
+    est = DNNClassifier(hidden_layer_sizes=(5,), epochs=3, early_stopping=False, random_state=0).fit(X, y)
     text = est.summary()
     assert repr(text) == str(text) == text
     lines = text.splitlines()

@@ -86,7 +86,7 @@ def test_python_blocks_run_top_to_bottom(tmp_path, monkeypatch):
     # what the prose claims, checked on what the blocks computed
     shown = namespace["caught"][0]
     assert issubclass(shown.category, npdnn.TrainingWarning)
-    assert "predicts class 1 for all 569 training rows" in str(shown.message)
+    assert "predicts the same class for every training row" in str(shown.message) and shown.message.rows == 569
     assert (namespace["raw"].predict(namespace["X_raw"]) == 1).all()
     assert (namespace["scaled"].predict(namespace["X_std"]) == namespace["y_raw"]).mean() > 0.99
     assert namespace["clf"].score(namespace["X_test"], namespace["y_test"]) > 0.9

@@ -154,7 +154,6 @@ def cmd_train(args):
     model = DNNClassifier(
         **model_params(args),
         dropout=args.dropout,
-        early_stopping=args.early_stopping,
         class_weight=weights,
         verbose=not args.quiet and sys.stderr.isatty(),
     )
@@ -172,6 +171,7 @@ def cmd_train(args):
             checkpoint=args.checkpoint,
             checkpoint_every=args.checkpoint_every,
             resume="force" if args.resume_anyway else args.resume,
+            callbacks=_plot_callbacks(args),
         )
     model.set_params(verbose=False)  # the saved file must not depend on whether stderr was a terminal
     scored = (
@@ -192,7 +192,7 @@ def cmd_train(args):
         _info(args, "model not saved (pass --out FILE to keep it)")
     if args.plot is not None:
         final = {k: m["accuracy"] for k, m in columns.items()}
-        _plot(args.plot, model, X, y, final)
+        _plot(args.plot, model, X, y, final, (X_test, y_test, pos))
         _info(args, f"plot written to {args.plot}")
     if args.json is not None:
         report = {
@@ -237,15 +237,32 @@ def _write_json(args, report):
         _info(args, f"metrics written to {args.json}")
 
 
-def _plot(path, model, X, y, final_accuracy):
+def _plot_callbacks(args):
+    """With --plot, the training accuracy per epoch (on up to 2048 training rows) for the accuracy panel."""
+    if args.plot is None:
+        return ()
+    from ..callbacks import TrainingAccuracy
+
+    return (TrainingAccuracy(),)
+
+
+def _plot(path, model, X, y, final_accuracy, held_out):
     from .plots import plot_training
 
-    # Per-epoch accuracy exists only on the validation split (with --early-stopping).
     curves = {
         "loss": model.loss_curve_,
         "val_loss": model.validation_loss_curve_,
+        "accuracy": model.training_scores_,
         "val_accuracy": model.validation_scores_,
     }
+    X_test, y_test, pos = held_out
+    test = None
+    if X_test is not None and len(model.classes_) == 2:
+        test = {
+            "y": np.asarray(y_test) == model.classes_[pos],
+            "proba": np.asarray(model.predict_proba(X_test))[:, pos],
+            "label": str(model.classes_[pos]),
+        }
     boundary = None
     if X.shape[1] == 2:
         named = hasattr(X, "columns")  # arrays (.npy, .npz) have no column names
@@ -264,7 +281,7 @@ def _plot(path, model, X, y, final_accuracy):
             "feature_names": columns,
         }
     _make_parent(path)
-    plot_training(path, curves, boundary, final_accuracy)
+    plot_training(path, curves, boundary, final_accuracy, best_epoch=model.best_epoch_, test=test)
 
 
 def cmd_predict(args):

@@ -41,9 +41,9 @@ def train(args, info, make_model):
 
     if args.data is None or args.target is None:
         raise DataError("--scheduler/--workers need --data 'PATTERN' and --target COLUMN")
-    if args.dropout or args.early_stopping or args.plot or getattr(args, "class_weight", None):
+    if args.dropout or args.plot or getattr(args, "class_weight", None) or args.lr_schedule:
         raise DataError(
-            "--dropout, --early-stopping, --class-weight and --plot are not supported with --scheduler/--workers"
+            "--dropout, --class-weight, --lr-schedule and --plot are not supported with --scheduler/--workers"
         )
     if not args.test_size:
         raise DataError("--test-size must be above 0 with --scheduler/--workers (the metrics are held-out ones)")

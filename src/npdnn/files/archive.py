@@ -26,13 +26,11 @@ import zipfile
 
 import numpy as np
 
+from ..errors import ModelFileError
+
 META_KEY = "__meta__"
 ZIP_MAGIC = b"PK\x03\x04"
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)  # the zip format's earliest date
-
-
-class ModelFileError(ValueError):
-    """A model or checkpoint file that cannot be loaded: says which file and why."""
 
 
 @contextlib.contextmanager

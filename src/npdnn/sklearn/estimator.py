@@ -24,35 +24,41 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..checks import check_dtype, check_sample_weight, is_ready
-from ..files.archive import ModelFileError
+from ..checks import check_dtype, check_sample_weight, is_dask, is_ready
+from ..errors import ConvergenceWarning
 from ..files.network_file import save_model
 from ..network import Network, network_from_file
 from ..nn.activations import sigmoid
 from ..nn.chunking import map_rows
 from ..train.diagnostics import DEFAULT_TOL, FitDiagnostics
-from ..train.diagnostics import ConvergenceWarning as NpdnnConvergenceWarning
 from ..train.loop import fit as train
-from ..train.optimizers import get_optimizer
-from ..train.options import ESTIMATOR_DEFAULTS, default_learning_rate
+from ..train.options import ESTIMATOR_DEFAULTS, OPTIONS, check_option, make_optimizer
 from ..train.progress import make_progress
-from .estimator_file import estimator_section, restore_estimator
+from .estimator_file import estimator_from_file, estimator_section
 from .standardization import fit_standardization as _fit_standardization
 from .standardization import standardized_for_training as _standardized_for_training
 
 
-class ConvergenceWarning(NpdnnConvergenceWarning, SklearnConvergenceWarning):
-    """What the estimator emits when ``fit`` ends at ``epochs`` with the loss still
-    falling by more than ``tol``: both ``npdnn.ConvergenceWarning`` and
-    ``sklearn.exceptions.ConvergenceWarning`` filters catch it."""
+class _SklearnConvergenceWarning(ConvergenceWarning, SklearnConvergenceWarning):
+    """npdnn's one :class:`~npdnn.ConvergenceWarning`, as the estimator emits it: also
+    scikit-learn's, so that both ``npdnn.ConvergenceWarning`` and
+    ``sklearn.exceptions.ConvergenceWarning`` filters catch it (a class cannot be
+    made a subclass of scikit-learn's without importing scikit-learn, which the
+    core does not; so this private subclass lives here, at the edge)."""
 
 
 class DNNClassifier(ClassifierMixin, BaseEstimator):
     """A fully connected neural network classifier trained from scratch in NumPy.
 
+    The defaults are ``npdnn.train.options.ESTIMATOR_DEFAULTS``, the table ``npdnn train``
+    reads too, chosen by cross-validation on a panel of tabular data sets
+    (docs/defaults.md): Adam on mini-batches, early stopping on a 10% validation split
+    with the best epoch's weights restored, ``epochs`` as a cap. ``Network.fit`` keeps
+    the article's full-batch gradient descent instead.
+
     Parameters
     ----------
-    hidden_layer_sizes : tuple of int, default (64, 32)
+    hidden_layer_sizes : tuple of int, default (128, 64)
         Units of the hidden layers ``n_1, ..., n_{L-1}``; ``()`` gives logistic /
         softmax regression.
     activation : {"relu", "leaky_relu", "tanh", "sigmoid"}, default "relu"
@@ -66,14 +72,16 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         Passes over the training data (an upper bound with ``early_stopping``).
     batch_size : int or None, default 64
         Mini-batch size; None trains on the full batch.
-    l2 : float, default 0.0
+    l2 : float, default 0.1
         L2 penalty ``l2 / (2b) sum ||W||^2`` per mini-batch of size b.
     dropout : float or sequence of float, default 0.0
         Dropout rate after each hidden layer (one number, or one per layer).
-    early_stopping : bool, default False
+    early_stopping : bool, default True
         Hold out ``validation_fraction`` of the training data, stop when its loss
-        has not improved for ``patience`` epochs and keep the best parameters.
-        Only then is a validation set held out (as scikit-learn's MLPClassifier).
+        has not improved for ``patience`` epochs and keep the best parameters
+        (``best_epoch_``). Only then is a validation set held out. On by default
+        (scikit-learn's MLPClassifier has it off): without it the panel's small sets
+        overfit (docs/defaults.md).
     validation_fraction : float in (0, 1), default 0.1
     patience : int, default 10
     class_weight : None, "balanced" or dict {label: weight}
@@ -96,6 +104,9 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
     n_iter_no_change : int or None, default None
         MLPClassifier's name for ``patience``: when given it replaces ``patience``
         (early stopping) and is the window of the convergence test.
+    lr_schedule : None or str, default None
+        A learning-rate schedule by name (``npdnn.train.schedules.SCHEDULES``: "step",
+        "exponential", "inverse_time", "cosine", "plateau"); None keeps the rate constant.
     warm_start : bool, default False
         ``fit`` continues from the current network and optimizer state (same
         classes, features and layers) instead of starting anew; the curves, ``n_iter_``
@@ -124,6 +135,10 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         Highest validation accuracy with ``early_stopping``, else None (as MLPClassifier).
     best_validation_loss_ : float or None
         Lowest validation loss with ``early_stopping``, else None (npdnn only).
+    best_epoch_ : int or None
+        With ``early_stopping``: the epoch (0-based) whose weights were restored, else None.
+    training_scores_ : list of float or None
+        Training accuracy per epoch when ``fit`` was given a ``TrainingAccuracy`` callback.
     t_ : int
         Training samples seen by the optimizer: ``n_iter_`` times the training rows
         (those left after the validation split), as MLPClassifier's.
@@ -156,9 +171,9 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         batch_size=ESTIMATOR_DEFAULTS["batch_size"],
         l2=ESTIMATOR_DEFAULTS["l2"],
         dropout=ESTIMATOR_DEFAULTS["dropout"],
-        early_stopping=False,
-        validation_fraction=0.1,
-        patience=10,
+        early_stopping=ESTIMATOR_DEFAULTS["early_stopping"],
+        validation_fraction=ESTIMATOR_DEFAULTS["validation_fraction"],
+        patience=ESTIMATOR_DEFAULTS["patience"],
         class_weight=None,
         standardize=False,
         random_state=None,
@@ -167,6 +182,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         tol=DEFAULT_TOL,
         n_iter_no_change=None,
         warm_start=False,
+        lr_schedule=ESTIMATOR_DEFAULTS["lr_schedule"],
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -188,16 +204,20 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.warm_start = warm_start
+        self.lr_schedule = lr_schedule
 
     # ------------------------------------------------------------------ training
-    def fit(self, X, y, sample_weight=None, *, checkpoint=None, checkpoint_every=1, resume=False):
+    def fit(self, X, y, sample_weight=None, *, checkpoint=None, checkpoint_every=1, resume=False, callbacks=()):
         """Train a new network on ``X`` (m, n_features) and labels ``y`` (m,).
+
+        ``callbacks``: more :mod:`npdnn.callbacks` for this fit (e.g. ``TrainingAccuracy()``,
+        whose per-epoch values become ``training_scores_``).
 
         ``checkpoint`` / ``checkpoint_every`` / ``resume`` are passed to
         :func:`npdnn.train.loop.fit`: a resumed run ends bit-identical to an
         uninterrupted one with the same ``random_state``. Returns ``self``.
         """
-        if _is_dask(X):  # rows on a Dask cluster: trained there, step for step as here (npdnn[dask])
+        if is_dask(X):  # rows on a Dask cluster: trained there, step for step as here (npdnn[dask])
             from .dask_fit import fit_estimator
 
             return fit_estimator(
@@ -230,8 +250,9 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             self.epochs,
             tol=self.tol,
             window=window,
-            convergence_category=ConvergenceWarning,
+            convergence_category=_SklearnConvergenceWarning,
             weighted=w is not None or self.class_weight is not None,
+            scaled=True if mean is not None else None,  # None: FitDiagnostics looks at X
         )
         history = train(
             net,
@@ -242,13 +263,17 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             batch_size=self.batch_size,
             l2=self.l2,
             dropout=self.dropout,
+            lr_schedule=self.lr_schedule,
             sample_weight=w,
             class_weight=self._class_weight_by_index(classes),
             validation_fraction=self.validation_fraction if self.early_stopping else 0.0,
             early_stopping=bool(self.early_stopping),
             patience=window,
             min_delta=self.tol if self.early_stopping else 0.0,
-            callbacks=[c for c in (make_progress(self.verbose, self.epochs), diagnostics) if c is not None],
+            callbacks=[
+                *callbacks,
+                *(c for c in (make_progress(self.verbose, self.epochs), diagnostics) if c is not None),
+            ],
             diagnostics=False,  # the estimator's own FitDiagnostics above warns with scikit-learn's class
             checkpoint=checkpoint,
             checkpoint_every=checkpoint_every,
@@ -262,11 +287,16 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             curves = [None if new is None else old + new for old, new in zip(warm["curves"], curves, strict=True)]
         t0 = 0 if warm is None else warm["t"]
         self._set_history(*curves, t=t0 + n_train * len(history["loss"]))
+        self.training_scores_ = history.get("accuracy")  # per epoch, with a TrainingAccuracy callback
+        self.best_epoch_ = history.get("best_epoch")
         return self
 
     def _window(self):
         """Epochs without an improvement of ``tol`` that count as converged (early stopping's patience)."""
-        return self.patience if self.n_iter_no_change is None else self.n_iter_no_change
+        check_option("tol", self.tol)  # the estimator's own options, by the table fit uses for its
+        if self.n_iter_no_change is None:
+            return self.patience
+        return check_option("n_iter_no_change", self.n_iter_no_change, OPTIONS["patience"])
 
     def _warm_state(self):
         """What a ``warm_start`` fit continues from, or None for a fresh start."""
@@ -376,21 +406,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         """Read a file written by :meth:`save`; a file holding a bare network (or
         anything else) raises :class:`~npdnn.ModelFileError`. ``max_parameters``: as
         for :func:`npdnn.load`."""
-        net, arrays, meta = network_from_file(path, max_parameters=max_parameters)
-        if "estimator" not in meta:
-            raise ModelFileError(
-                f"{path} holds a bare npdnn Network, not a DNNClassifier; load it with npdnn.load(path)"
-            )
-        return cls._from_file(path, net, arrays, meta)
-
-    @classmethod
-    def _from_file(cls, path, net, arrays, meta):
-        """Rebuild a fitted estimator from what :func:`npdnn.network.network_from_file`
-        returned; every inconsistency raises :class:`ModelFileError` naming ``path``."""
-        try:
-            return restore_estimator(cls, net, dict(arrays), meta["estimator"])
-        except (KeyError, TypeError, ValueError) as e:
-            raise ModelFileError(f"{path} has an invalid estimator section ({type(e).__name__}: {e})") from None
+        return estimator_from_file(cls, path, *network_from_file(path, max_parameters=max_parameters))
 
     def to_onnx(self, opset=None):
         """An ``onnx.ModelProto`` computing ``label`` (N,) (values of ``classes_``) and
@@ -466,8 +482,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         return int(check_random_state(rs).randint(np.iinfo(np.int32).max))
 
     def _make_optimizer(self):
-        rate = self.learning_rate
-        return get_optimizer(self.optimizer, default_learning_rate(self.optimizer) if rate is None else rate)
+        return make_optimizer(self.optimizer, self.learning_rate)
 
     def _set_history(self, loss, val_loss, val_accuracy, t=None):
         self.loss_curve_ = list(loss)
@@ -557,8 +572,3 @@ def _real(X):
     if dtype is not None and np.dtype(dtype).kind == "c":
         raise ValueError(f"Complex data not supported: X has dtype {dtype}; expected real numbers (bool, int or float)")
     return X
-
-
-def _is_dask(X):
-    """Whether X is a Dask collection, checked without importing dask."""
-    return type(X).__module__.split(".")[0] in ("dask", "dask_expr")

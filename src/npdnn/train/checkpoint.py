@@ -26,6 +26,8 @@ import numpy as np
 
 from ..files.archive import ModelFileError, read_archive, write_archive
 from .callbacks import Callback
+from .monitor import Monitor
+from .options import check_option
 
 KIND, VERSION = "checkpoint", 2
 _DIGEST_BLOCK = 1 << 16  # rows hashed at a time: each block is made C-ordered, so layout does not matter
@@ -56,10 +58,8 @@ class ModelCheckpoint(Callback):
 
     def __init__(self, path, every=1, save_best_only=False, monitor="val_loss"):
         self.path = os.fspath(path)
-        if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
-            raise ValueError(f"checkpoint_every must be a positive integer; got {every!r}")
-        self.every, self.save_best_only, self.monitor = int(every), bool(save_best_only), monitor
-        self.sign = -1.0 if any(s in monitor for s in ("accuracy", "auc")) else 1.0
+        self.every = int(check_option("checkpoint_every", every))
+        self.save_best_only, self.monitor, self._monitor = bool(save_best_only), monitor, Monitor(monitor)
         self.best = math.inf
         self.stopped_at = None  # epochs done when a callback stopped the run
 
@@ -68,9 +68,8 @@ class ModelCheckpoint(Callback):
         run = self.run
         last = epoch + 1 == run.epochs
         if self.save_best_only:
-            key = self.monitor if self.monitor in logs or self.monitor != "val_loss" else "loss"
-            value = self.sign * float(logs[key])
-            if value < self.best:
+            value = self._monitor.value(logs, "ModelCheckpoint")  # signed: lower is better
+            if self._monitor.improved(value, self.best):
                 self.best = value
                 self.save(epoch + 1)
         elif (epoch + 1) % self.every == 0 or last:

@@ -14,11 +14,11 @@ both; see :mod:`npdnn.sklearn.estimator`).
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
+from ..errors import ConvergenceWarning, OverfittingWarning, TrainingWarning
 from .callbacks import Callback
+from .user_warnings import warn
 
 # MLPClassifier's defaults: an epoch "improves" when the loss drops by more than tol
 # below the best so far; n_iter_no_change epochs without one means converged.
@@ -28,12 +28,17 @@ DEFAULT_WINDOW = 10
 _BLOCK = 4096
 
 
-class ConvergenceWarning(UserWarning):
-    """Training stopped at the epoch limit while the loss was still falling."""
-
-
-class TrainingWarning(UserWarning):
-    """A trained network (or its set-up) that is very likely not what was meant."""
+def looks_scaled(X, limit=10.0, rows=4096):
+    """Whether the features of ``X`` (m, n_x) are already on a common scale: on the
+    first ``rows`` rows every column's mean and standard deviation is at most ``limit``
+    in absolute value (standardized, min-max scaled and one-hot columns all are).
+    Advice to standardize is given only when this is False."""
+    sample = np.asarray(X[:rows], dtype=np.float64)
+    if sample.size == 0:
+        return True
+    with np.errstate(over="ignore", invalid="ignore"):  # huge values: the std overflows, and they are not scaled
+        mean, std = np.abs(sample.mean(axis=0)), sample.std(axis=0)
+    return bool(np.all(mean <= limit) and np.all(std <= limit))  # NaN/inf compare False: not scaled
 
 
 def last_improvement(curve, tol=DEFAULT_TOL):
@@ -63,23 +68,73 @@ def still_falling(curve, tol=DEFAULT_TOL, window=DEFAULT_WINDOW):
     return epoch is not None and epoch >= len(curve) - window
 
 
-def check_convergence(history, epochs, tol=DEFAULT_TOL, window=DEFAULT_WINDOW, category=ConvergenceWarning, note=""):
+def check_convergence(
+    history, epochs, tol=DEFAULT_TOL, window=DEFAULT_WINDOW, category=ConvergenceWarning, note="", scaled=True
+):
     """Warn (``category``) when a run used all ``epochs`` and its monitored loss
     (``val_loss`` when validating, else ``loss``) is still falling by more than ``tol``
     (see :func:`still_falling`); ``note`` is added to the message. Returns True when it warned.
+
+    The advice depends on what the run can tell: with a validation loss still falling,
+    more epochs help; with the training loss only, they may overfit, so early stopping
+    (a validation split that picks the epoch) comes first. Standardizing is advised only
+    when the features are not already on a common scale (``scaled=False``). The text
+    holds no numbers of the run (they are attributes of the warning: ``epochs``,
+    ``epoch`` (1-based), ``drop``, ``tol``), so Python's once-per-location filter shows
+    one copy for a grid search of many fits.
     """
     curve = history.get("val_loss") or history.get("loss") or []
     if len(curve) < epochs or not still_falling(curve, tol, window):
         return False
-    name = "validation loss" if history.get("val_loss") else "loss"
+    validating = bool(history.get("val_loss"))
     epoch, drop = last_improvement(curve, tol)
-    warnings.warn(
-        f"training stopped at the epoch limit ({epochs}) while the {name} was still falling "
-        f"(epoch {epoch + 1} lowered it by {drop:.3g}, more than tol={tol:g}); "
-        f"the model has not converged{note}: raise epochs or the learning rate, or standardize the features",
-        category,
-        stacklevel=3,
+    advice = (
+        "raise epochs (the validation loss is still improving) or the learning rate"
+        if validating
+        else "turn on early stopping (a validation split then chooses the epoch; more epochs without it "
+        "may overfit) or raise the learning rate"
     )
+    if not scaled:
+        advice += ", and standardize the features (they are on very different scales)"
+    name = "validation loss" if validating else "training loss"
+    w = category(
+        f"training stopped at the epoch limit while the {name} was still falling by more than tol; "
+        f"the model has not converged{note}: {advice}"
+    )
+    w.epochs, w.epoch, w.drop, w.tol = epochs, epoch + 1, drop, tol
+    warn(w)
+    return True
+
+
+def rising_since(curve, tol=DEFAULT_TOL):
+    """``(best_epoch, rise)``: the 0-based epoch of the lowest loss in ``curve`` and how
+    far the last loss lies above it (0.0 for an empty curve)."""
+    if len(curve) == 0:
+        return None, 0.0
+    best = int(np.argmin(curve))
+    return best, float(curve[-1]) - float(curve[best])
+
+
+def check_overfitting(history, tol=DEFAULT_TOL, window=DEFAULT_WINDOW, category=None):
+    """Warn (:class:`OverfittingWarning`) when the validation loss has been rising: its
+    lowest value is ``window`` or more epochs before the last one, and the last lies
+    above it by more than ``tol`` and 1% (noise on a flat curve is not a rise). The
+    model kept fitting the training rows and got worse on new ones: the advice is early
+    stopping (it restores the best epoch) or more L2, never more epochs. A run that
+    early-stopped (``history["best_epoch"]``) got the best epoch's weights back and is
+    not warned about. Returns True when it warned."""
+    curve = history.get("val_loss") or []
+    if not curve or "best_epoch" in history:
+        return False
+    best, rise = rising_since(curve, tol)
+    if len(curve) - 1 - best < window or rise <= max(tol, 0.01 * abs(float(curve[best]))):
+        return False
+    w = (category or OverfittingWarning)(
+        "the validation loss has been rising while the training loss fell: the model overfits the training "
+        "rows; use early stopping (it restores the best epoch's weights) or a larger l2 penalty"
+    )
+    w.best_epoch, w.rise, w.epochs_run = best + 1, rise, len(curve)
+    warn(w)
     return True
 
 
@@ -98,11 +153,11 @@ def check_output_width(net, labels, category=TrainingWarning):
         if set(seen.tolist()) <= {0, 1}
         else "give labels 0..K-1 for every class, or size the output layer to the classes"
     )
-    warnings.warn(
-        f"the output layer has {K} units (a {K}-way softmax) but the labels hold only "
-        f"{seen.size} distinct values {seen.tolist()}; {hint}",
-        category,
-        stacklevel=3,
+    warn(
+        category(
+            f"the output layer has {K} units (a {K}-way softmax) but the labels hold only "
+            f"{seen.size} distinct values {seen.tolist()}; {hint}"
+        )
     )
     return True
 
@@ -130,13 +185,17 @@ def prior_loss(labels):
     return float(-(p * np.log(p)).sum())
 
 
-def check_one_class(net, X, labels, loss=None, tol=DEFAULT_TOL, category=TrainingWarning):
+def check_one_class(net, X, labels, loss=None, tol=DEFAULT_TOL, category=TrainingWarning, scaled=None):
     """Warn when the trained ``net`` predicts the same class for every row of the
     training data ``X`` (m, n_x) although ``labels`` hold more than one class, and
     its training ``loss`` (when given) is no better than the class prior's
     (:func:`prior_loss` minus ``tol``): it learned nothing past the class shares.
     A network that beats the prior and still predicts one class (a weak signal,
-    skewed class weights) is left alone. Returns True when it warned."""
+    skewed class weights) is left alone. Returns True when it warned.
+
+    The text is the same for every run (the class, its share and the row count are the
+    warning's ``predicted_class``, ``share`` and ``rows``); it advises standardizing only
+    when ``X`` is not already on a common scale (``scaled``: None checks :func:`looks_scaled`)."""
     labels = np.asarray(labels)
     counts = _counts(labels)
     classes, counts = np.flatnonzero(counts), counts[counts > 0]
@@ -149,14 +208,19 @@ def check_one_class(net, X, labels, loss=None, tol=DEFAULT_TOL, category=Trainin
         return False
     (k,) = seen
     share = counts[classes == k].sum() / labels.size
-    warnings.warn(
-        f"the trained network predicts class {k} for all {labels.size} training rows (the labels hold "
-        f"{classes.size} classes; class {k} is {share:.1%} of them): it learned only the class prior. "
-        "Gradient descent on unscaled features often ends here: standardize X (DNNClassifier(standardize=True), "
-        "or (X - mean) / std), then try more epochs, a higher learning rate or optimizer='adam'",
-        category,
-        stacklevel=3,
+    scaled = looks_scaled(X) if scaled is None else scaled
+    advice = (
+        "the features are on a common scale, so try a higher learning rate, optimizer='adam' or a smaller l2"
+        if scaled
+        else "gradient descent on unscaled features often ends here: standardize X "
+        "(DNNClassifier(standardize=True), or (X - mean) / std), then try a higher learning rate or optimizer='adam'"
     )
+    w = category(
+        "the trained network predicts the same class for every training row although the labels hold "
+        f"several: it learned only the class prior; {advice}"
+    )
+    w.predicted_class, w.share, w.rows = k, float(share), int(labels.size)
+    warn(w)
     return True
 
 
@@ -173,6 +237,8 @@ class FitDiagnostics(Callback):
         estimator passes one that scikit-learn's filters also catch)
     weighted : bool, whether the run had sample or class weights (then the
         one-class check is skipped: a weighted run may rightly favour one class)
+    scaled : bool or None, whether the features were standardized or scaled (then no
+        advice to standardize); None looks at X (:func:`looks_scaled`)
     """
 
     def __init__(
@@ -184,8 +250,9 @@ class FitDiagnostics(Callback):
         window=DEFAULT_WINDOW,
         convergence_category=ConvergenceWarning,
         weighted=False,
+        scaled=None,
     ):
-        self.X, self.labels, self.epochs, self.weighted = X, labels, epochs, weighted
+        self.X, self.labels, self.epochs, self.weighted, self.scaled = X, labels, epochs, weighted, scaled
         self.tol, self.window = tol, window
         self.convergence_category = convergence_category
         self.warned = []
@@ -196,6 +263,8 @@ class FitDiagnostics(Callback):
         self.X = X.to_numpy() if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray) else np.asarray(X)
         y = y.to_numpy() if hasattr(y, "to_numpy") and not isinstance(y, np.ndarray) else np.asarray(y)
         self.labels = y.reshape(-1).astype(np.int64, copy=False)
+        if self.scaled is None:
+            self.scaled = looks_scaled(self.X)
         if check_output_width(net, self.labels):
             self.warned.append("output_width")
 
@@ -203,16 +272,23 @@ class FitDiagnostics(Callback):
         return False
 
     def on_train_end(self, net, history):
-        # One warning per run, the most useful one: an unfinished run that predicts one class
-        # is told to train longer (and that it predicts one class so far); a finished one that
-        # predicts one class learned only the prior, and is told why that happens.
+        # One warning per run, the most useful one: a run whose validation loss rose is told it
+        # overfits (never to train longer); an unfinished run that predicts one class is told to
+        # train longer (and that it predicts one class so far); a finished one that predicts one
+        # class learned only the prior, and is told why that happens.
         seen = predicted_classes(net, self.X) if np.count_nonzero(_counts(self.labels)) > 1 else set()
-        note = f" (so far it predicts class {next(iter(seen))} for every training row)" if len(seen) == 1 else ""
-        if check_convergence(history, self.epochs, self.tol, self.window, self.convergence_category, note):
+        note = " (so far it predicts one class for every training row)" if len(seen) == 1 else ""
+        if check_overfitting(history, self.tol, self.window):
+            self.warned.append("overfitting")
+        elif check_convergence(
+            history, self.epochs, self.tol, self.window, self.convergence_category, note, self.scaled
+        ):
             self.warned.append("convergence")
         elif len(seen) == 1 and self.weighted:
             pass  # sample or class weights may rightly favour one class; the unweighted prior says nothing
-        elif len(seen) == 1 and check_one_class(net, self.X, self.labels, _last(history.get("loss")), self.tol):
+        elif len(seen) == 1 and check_one_class(
+            net, self.X, self.labels, _last(history.get("loss")), self.tol, scaled=self.scaled
+        ):
             self.warned.append("one_class")
         self.X = self.labels = None  # do not keep the training data alive through the callback
 

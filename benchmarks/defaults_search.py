@@ -1,0 +1,128 @@
+"""Search DNNClassifier's defaults by cross-validation over the panel (issue 25).
+
+Each candidate is the current table (``npdnn.train.options.ESTIMATOR_DEFAULTS``) with
+a few entries changed. It is scored by stratified k-fold cross-validation on every data
+set (preprocessing fitted on each fold's training rows, see panel.py): ROC AUC for two
+classes, accuracy for more, and log loss, plus the fit time. The test rows of the CLI's
+splits (tabular.py) are never looked at here.
+
+    .venv/bin/python benchmarks/defaults_search.py [--folds 3] [--sets pima,sonar] [--candidates a,b]
+
+Appends one JSON line per (candidate, set, fold) to benchmarks/results/defaults_search.jsonl
+and prints the mean per candidate (the mean over sets of the per-set mean over folds) and
+its rank by mean AUC/accuracy, then by log loss.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from panel import BUNDLED, PANEL, load, preprocessor, score  # noqa: E402
+
+RESULTS = Path(__file__).parent / "results" / "defaults_search.jsonl"
+
+# The defaults before issue 25 (MLPClassifier-like: Adam, batches of 64, 200 epochs, no L2).
+BASE = {"hidden_layer_sizes": (64, 32), "epochs": 200, "batch_size": 64, "l2": 0.0, "early_stopping": False}
+# One factor at a time from "es" (the old defaults plus early stopping), then combinations.
+CANDIDATES = {
+    "old": {"early_stopping": False},  # the defaults before issue 25: 200 epochs, no early stopping
+    "es": {"early_stopping": True},
+    "es_p20": {"early_stopping": True, "patience": 20},
+    "es_l2_0.01": {"early_stopping": True, "l2": 0.01},
+    "es_l2_0.1": {"early_stopping": True, "l2": 0.1},
+    "es_l2_1": {"early_stopping": True, "l2": 1.0},
+    "es_b256": {"early_stopping": True, "batch_size": 256},
+    "es_b256_lr3": {"early_stopping": True, "batch_size": 256, "learning_rate": 0.003},
+    "es_128_64": {"early_stopping": True, "hidden_layer_sizes": (128, 64)},
+    "es_256": {"early_stopping": True, "hidden_layer_sizes": (256,)},
+    "es_plateau": {"early_stopping": True, "lr_schedule": "plateau"},
+    "es_drop0.1": {"early_stopping": True, "dropout": 0.1},
+    # stage 2: the leaders of stage 1 combined
+    "es_128_64_l2_0.1": {"early_stopping": True, "hidden_layer_sizes": (128, 64), "l2": 0.1},
+    "es_128_64_l2_1": {"early_stopping": True, "hidden_layer_sizes": (128, 64), "l2": 1.0},
+}
+
+
+def run(candidate, params, name, folds, out):
+    from sklearn.model_selection import StratifiedKFold
+
+    from npdnn import DNNClassifier
+
+    X, y = load(name)
+    as_str = {c: str for c in X.columns if X[c].dtype == bool}
+    X = X.astype(as_str)
+    for fold, (tr, te) in enumerate(StratifiedKFold(folds, shuffle=True, random_state=0).split(X, y)):
+        pre = preprocessor(X).fit(X.iloc[tr])
+        X_tr, X_te = pre.transform(X.iloc[tr]), pre.transform(X.iloc[te])
+        model = DNNClassifier(**params, random_state=fold)
+        t0 = time.perf_counter()
+        model.fit(X_tr, y[tr])
+        seconds = time.perf_counter() - t0
+        head, loss = score(y[te], model.predict_proba(X_te), model.classes_)
+        row = {
+            "candidate": candidate,
+            "params": {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()},
+            "set": name,
+            "fold": fold,
+            "score": head,
+            "log_loss": loss,
+            "fit_s": seconds,
+            "epochs_run": model.n_iter_,
+            "load": os.getloadavg()[0],
+        }
+        out.write(json.dumps(row) + "\n")
+        out.flush()
+        print(f"{candidate:14s} {name:14s} fold {fold}: {head:.4f} {loss:.4f} {seconds:6.2f}s {model.n_iter_} ep")
+
+
+def summary(rows):
+    """Mean over sets of the per-set mean over folds, per candidate."""
+    by = {}
+    for r in rows:
+        by.setdefault(r["candidate"], {}).setdefault(r["set"], []).append(r)
+    lines = []
+    for cand, sets in by.items():
+        per_set = {
+            s: (np.mean([r["score"] for r in rs]), np.mean([r["log_loss"] for r in rs])) for s, rs in sets.items()
+        }
+        fit = np.mean([np.mean([r["fit_s"] for r in rs]) for rs in sets.values()])
+        lines.append(
+            (cand, np.mean([v[0] for v in per_set.values()]), np.mean([v[1] for v in per_set.values()]), fit, per_set)
+        )
+    lines.sort(key=lambda t: (-round(t[1], 4), t[2]))
+    names = sorted({s for _, _, _, _, p in lines for s in p})
+    print(
+        f"{'candidate':14s} {'score':>7s} {'logloss':>8s} {'fit s':>7s}  " + " ".join(f"{n[:10]:>10s}" for n in names)
+    )
+    for cand, sc, ll, fit, per_set in lines:
+        cells = " ".join(f"{per_set[n][0]:10.4f}" if n in per_set else " " * 10 for n in names)
+        print(f"{cand:14s} {sc:7.4f} {ll:8.4f} {fit:7.2f}  {cells}")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--folds", type=int, default=3)
+    p.add_argument("--sets", default=",".join(sorted([*PANEL, *BUNDLED], key=lambda n: n == "adult")))
+    p.add_argument("--candidates", default=",".join(CANDIDATES))
+    p.add_argument("--summary", action="store_true", help="only print the table of the results file")
+    args = p.parse_args()
+    if not args.summary:
+        RESULTS.parent.mkdir(exist_ok=True)
+        with RESULTS.open("a") as out:
+            for name in args.sets.split(","):
+                for cand in args.candidates.split(","):
+                    run(cand, {**BASE, **CANDIDATES[cand]}, name, args.folds, out)
+    rows = [json.loads(line) for line in RESULTS.read_text().splitlines() if line.strip()]
+    summary(rows)
+
+
+if __name__ == "__main__":
+    main()

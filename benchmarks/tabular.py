@@ -1,0 +1,175 @@
+"""The panel table of issue 25: npdnn (CLI and DNNClassifier) against scikit-learn's
+MLPClassifier, LogisticRegression and HistGradientBoosting on the shared tabular files.
+
+For each set and seed (0, 1, 2), the split is the CLI's own
+(``train_test_split(stratify=y, test_size=0.2, random_state=seed)``), and every model is
+scored on its test rows: ROC AUC for two classes (accuracy for penguins' three), log loss,
+and fit time (the Pipeline's fit: preprocessing + model, all in this one process, side by
+side, one thread for BLAS). The npdnn CLI runs as a subprocess (``npdnn train --json``);
+until npdnn reads the raw files itself, it is given a preprocessed copy of the file (the
+same preprocessing fitted on the same training rows, rows in the original order so that
+its split is the same); ``--raw`` gives it the raw file instead (``--no-header``, ``?``
+as missing), once npdnn reads such files. Its time is the subprocess's wall time
+(start-up and CSV reading included).
+
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/tabular.py [--sets adult,pima] [--seeds 0,1,2] [--raw]
+
+Appends one JSON line per (set, seed, model) to benchmarks/results/tabular.jsonl and prints
+the table of means over seeds of this run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from panel import DATASETS, PANEL, load, preprocessor, score, split  # noqa: E402
+
+RESULTS = Path(__file__).parent / "results" / "tabular.jsonl"
+NPDNN = [sys.executable, "-m", "npdnn"]
+
+
+def models(seed):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neural_network import MLPClassifier
+
+    from npdnn import DNNClassifier
+
+    return {
+        "DNNClassifier": DNNClassifier(random_state=seed),
+        "MLPClassifier": MLPClassifier(random_state=seed),
+        "LogisticRegression": LogisticRegression(max_iter=2000),
+    }
+
+
+def hgb(X):
+    """HistGradientBoosting with its native categorical and missing-value support."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(random_state=0, categorical_features="from_dtype")
+
+
+def as_categories(X):
+    return X.astype({c: "category" for c in X.columns if X[c].dtype.kind not in "fiu"})
+
+
+def run_cli(name, X, y, pre, seed, raw):
+    """``npdnn train`` on the file (raw) or on a preprocessed copy; ``(score, log_loss, seconds, epochs)``."""
+    import pandas as pd
+
+    file, header, target, drop = PANEL[name]
+    with tempfile.TemporaryDirectory() as tmp:
+        if raw:
+            data = str(DATASETS / file)
+            args = ["--data", data, "--target", target, *(() if header else ("--no-header",)), "--na-values", "?"]
+            args += [a for c in drop for a in ("--drop", c)]
+        else:
+            data = Path(tmp) / f"{name}.csv"
+            Z = pd.DataFrame(pre.transform(X), columns=[f"x{i}" for i in range(pre.transform(X[:1]).shape[1])])
+            Z["target"] = y
+            Z.to_csv(data, index=False)
+            args = ["--data", str(data), "--target", "target"]
+        report = Path(tmp) / "report.json"
+        t0 = time.perf_counter()
+        r = subprocess.run(
+            [*NPDNN, "train", *args, "--seed", str(seed), "--quiet", "--json", str(report)],
+            capture_output=True,
+            text=True,
+        )
+        seconds = time.perf_counter() - t0
+        if r.returncode != 0:
+            raise RuntimeError(f"npdnn train failed on {name}: {r.stderr.strip()}")
+        out = json.loads(report.read_text())
+    test = out["metrics"]["test"]
+    head = test["roc_auc"] if len(np.unique(y)) == 2 else test["accuracy"]
+    return head, test["log_loss"], seconds, out["epochs_run"]
+
+
+def one(name, seed, raw):
+    from sklearn.pipeline import make_pipeline
+
+    X, y = load(name)
+    X = X.astype({c: str for c in X.columns if X[c].dtype == bool})
+    X_train, X_test, y_train, y_test = split(X, y, seed)
+    rows = []
+    for label, model in models(seed).items():
+        pipe = make_pipeline(preprocessor(X), model)
+        t0 = time.perf_counter()
+        pipe.fit(X_train, y_train)
+        seconds = time.perf_counter() - t0
+        head, loss = score(y_test, pipe.predict_proba(X_test), pipe.classes_)
+        rows.append((label, head, loss, seconds, getattr(model, "n_iter_", None)))
+    Xc_train, Xc_test = as_categories(X_train), as_categories(X_test)
+    model = hgb(X)
+    t0 = time.perf_counter()
+    model.fit(Xc_train, y_train)
+    seconds = time.perf_counter() - t0
+    rows.append(("HistGradientBoosting", *score(y_test, model.predict_proba(Xc_test), model.classes_), seconds, None))
+    pre = preprocessor(X).fit(X_train)
+    rows.append(("npdnn CLI" + (" (raw file)" if raw else ""), *run_cli(name, X, y, pre, seed, raw)))
+    metric = "roc_auc" if len(np.unique(y)) == 2 else "accuracy"
+    return [
+        {
+            "set": name, "seed": seed, "model": m, "score": float(h), "log_loss": float(ll), "fit_s": float(s),
+            "epochs": None if e is None else int(np.max(e)), "metric": metric, "load": os.getloadavg()[0],
+        }
+        for m, h, ll, s, e in rows
+    ]  # fmt: skip
+
+
+def table(rows):
+    """Markdown: per set, per model, mean score / log loss / fit seconds over the seeds."""
+    order = ["npdnn CLI", "npdnn CLI (raw file)", "DNNClassifier", "MLPClassifier", "LogisticRegression"]
+    order.append("HistGradientBoosting")
+    names = [m for m in order if any(r["model"] == m for r in rows)]
+    sets = list(dict.fromkeys(r["set"] for r in rows))
+    lines = ["| data | metric | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
+    means = {m: [] for m in names}
+    for s in sets:
+        cells = []
+        for m in names:
+            rs = [r for r in rows if r["set"] == s and r["model"] == m]
+            sc, ll, t = (np.mean([r[k] for r in rs]) for k in ("score", "log_loss", "fit_s"))
+            means[m].append((sc, ll, t))
+            cells.append(f"{sc:.3f} / {ll:.3f} / {t:.2f}s")
+        metric = "AUC" if rows[[r["set"] for r in rows].index(s)]["metric"] == "roc_auc" else "acc"
+        lines.append(f"| {s} | {metric} / log loss / fit | " + " | ".join(cells) + " |")
+    cells = [f"{np.mean([v[0] for v in means[m]]):.3f} / {np.mean([v[1] for v in means[m]]):.3f}" for m in names]
+    lines.append("| **mean** | score / log loss | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--sets", default=",".join(PANEL))
+    p.add_argument("--seeds", default="0,1,2")
+    p.add_argument("--raw", action="store_true", help="run the CLI on the raw files (needs npdnn's CSV reading)")
+    p.add_argument("--table", action="store_true", help="only print the table of the results file")
+    args = p.parse_args()
+    if args.table:
+        rows = [json.loads(line) for line in RESULTS.read_text().splitlines() if line.strip()]
+        print(table(rows))
+        return
+    rows = []
+    RESULTS.parent.mkdir(exist_ok=True)
+    with RESULTS.open("a") as out:
+        for name in args.sets.split(","):
+            for seed in map(int, args.seeds.split(",")):
+                for row in one(name, seed, args.raw):
+                    out.write(json.dumps(row) + "\n")
+                    rows.append(row)
+                print(f"{name} seed {seed} done (load {os.getloadavg()[0]:.1f})", file=sys.stderr, flush=True)
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()

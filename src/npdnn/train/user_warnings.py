@@ -1,0 +1,90 @@
+"""Warnings that point at the user's line and show once per place, as Python means them to.
+
+Two things go wrong with a plain ``warnings.warn(..., stacklevel=3)`` in a library:
+
+* The fixed ``stacklevel`` points inside npdnn whenever the call chain is one frame deeper
+  or shallower than assumed (``Network.fit``, ``npdnn.train.loop.fit`` and
+  ``DNNClassifier.fit`` reach a warning through different depths). :func:`user_stacklevel`
+  walks the stack to the first frame outside the package instead.
+* Python's "default" action shows a warning once per (text, category, line), but its record
+  (``__warningregistry__``) is emptied whenever any code changes the filters, and
+  scikit-learn's input validation does so on every ``fit`` (``warnings.catch_warnings``).
+  A GridSearchCV of 12 fits then prints 12 copies. :func:`warn` keeps its own record of what
+  it showed under the actions "default", "module" and "once" (the key each action
+  implies), and forgets it when the filters' content or the function that shows warnings
+  changes (``catch_warnings(record=True)`` installs a new one, as pytest does for each
+  test); "always", "error" and "ignore" (``pytest.warns``, ``-W error``) behave exactly as
+  Python's.
+
+Owns: user_stacklevel, warn. Imports: the standard library only.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+
+# Files under this folder are npdnn's own frames, skipped when a warning looks for the user's line.
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_shown = set()  # keys of warnings shown under the filters in _shown_under
+_shown_under = None
+
+
+def user_stacklevel(skip=1):
+    """The ``stacklevel`` (for a ``warnings.warn`` in the frame ``skip`` levels above this
+    call) that names the first caller outside npdnn: the user's ``fit`` line, or the
+    scikit-learn code that called it."""
+    frame, level = sys._getframe(skip), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _user_frame():
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame = frame.f_back
+    return frame
+
+
+def _action(text, category, module, lineno):
+    """The action Python's filters give this warning (the same matching as ``warnings.warn_explicit``)."""
+    for action, message, cat, mod, line in warnings.filters:
+        if (
+            (message is None or message.match(text))
+            and issubclass(category, cat)
+            and (mod is None or mod.match(module))
+            and (line == 0 or line == lineno)
+        ):
+            return action
+    return warnings.defaultaction
+
+
+def warn(w):
+    """Emit the warning instance ``w`` at the user's line, at most once per place under the
+    default filter (see the module docstring); the numbers of a run belong in ``w``'s
+    attributes, never in its text, or every run would be a new warning."""
+    global _shown_under
+    frame = _user_frame()
+    if frame is None:  # called from npdnn itself at the top of the stack: nothing to point at
+        warnings.warn(w, stacklevel=2)
+        return
+    text, category = str(w), type(w)
+    filename, lineno = frame.f_code.co_filename, frame.f_lineno
+    module = frame.f_globals.get("__name__", filename)
+    action = _action(text, category, module, lineno)
+    keys = {
+        "default": (text, category, filename, lineno),
+        "module": (text, category, filename),
+        "once": (text, category),
+    }
+    if action in keys:
+        filters = (tuple(warnings.filters), id(warnings.showwarning), id(getattr(warnings, "_showwarnmsg_impl", None)))
+        if filters != _shown_under:
+            _shown.clear()
+            _shown_under = filters
+        if keys[action] in _shown:
+            return
+        _shown.add(keys[action])
+    warnings.warn(w, stacklevel=user_stacklevel())

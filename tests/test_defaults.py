@@ -1,0 +1,162 @@
+"""Issue 25's defaults and warnings: one table of defaults for the CLI and the estimator,
+early stopping that gives back the best epoch, an overfitting warning with the right
+advice, no advice to standardize scaled data, warnings at the user's line, and one
+printed copy per place under Python's default filter (a grid search of many fits)."""
+
+import inspect
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.model_selection import GridSearchCV
+
+import npdnn
+from npdnn.cli.main import build_parser
+from npdnn.sklearn.estimator import DNNClassifier
+from npdnn.train.diagnostics import OverfittingWarning, check_convergence, check_one_class, check_overfitting
+from npdnn.train.loop import fit as loop_fit
+from npdnn.train.options import ESTIMATOR_DEFAULTS
+
+# the CLI's option for each entry of the table (its dest), where the names differ
+CLI_NAMES = {"hidden_layer_sizes": "layers"}
+
+
+def noisy(m, seed=0, n=20):
+    """A small, noisy problem on standardized features: easy to overfit with a wide network."""
+    X, y = make_classification(m, n, n_informative=4, flip_y=0.2, random_state=seed)
+    return X, y
+
+
+def recorded(fn, *args, action="always", **kwargs):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter(action)
+        fn(*args, **kwargs)
+    return caught
+
+
+# ------------------------------------------------------------------ one table
+def test_cli_and_estimator_read_the_same_table():
+    signature = inspect.signature(DNNClassifier.__init__).parameters
+    args = build_parser().parse_args(["train"])
+    for name, value in ESTIMATOR_DEFAULTS.items():
+        assert signature[name].default == value, name
+        assert getattr(args, CLI_NAMES.get(name, name)) == value, name
+    assert ESTIMATOR_DEFAULTS["early_stopping"] is True  # the chosen defaults validate and keep the best epoch
+
+
+# ------------------------------------------------------------------ early stopping
+def test_early_stopping_restores_the_best_epochs_weights():
+    X, y = noisy(300)
+    X_val, y_val = noisy(200, seed=1)
+    net = npdnn.Network([20, 64, 64, 1], seed=0)
+    history = loop_fit(
+        net, X, y, optimizer="adam", learning_rate=0.01, batch_size=32, epochs=200,
+        validation_data=(X_val, y_val), early_stopping=True, patience=5, diagnostics=False,
+    )  # fmt: skip
+    best = int(np.argmin(history["val_loss"]))
+    assert history["best_epoch"] == best < len(history["val_loss"]) - 1  # it stopped after a worse epoch
+    assert net.cost(X_val, y_val) == pytest.approx(history["val_loss"][best], rel=1e-9)
+    assert net.cost(X_val, y_val) < history["val_loss"][-1]
+
+
+def test_the_estimator_stops_early_by_default():
+    X, y = noisy(400)
+    est = DNNClassifier(random_state=0).fit(X, y)
+    curve = est.validation_loss_curve_
+    assert est.best_epoch_ == int(np.argmin(curve)) and est.n_iter_ < ESTIMATOR_DEFAULTS["epochs"]
+    assert est.n_iter_ == est.best_epoch_ + 1 + est.patience  # stopped patience epochs after the best
+
+
+# ------------------------------------------------------------------ the overfitting warning
+def overfit_run(**options):
+    X, y = noisy(80)
+    X_val, y_val = noisy(300, seed=1)
+    net = npdnn.Network([20, 64, 64, 1], seed=0)
+    return recorded(
+        loop_fit, net, X, y, optimizer="adam", learning_rate=0.01, epochs=150, validation_data=(X_val, y_val), **options
+    )
+
+
+def test_overfitting_run_is_told_to_stop_early_not_to_train_longer():
+    caught = overfit_run()
+    (w,) = [c.message for c in caught if issubclass(c.category, OverfittingWarning)]
+    text = str(w)
+    assert "overfits" in text and "early stopping" in text and "l2" in text
+    assert "epochs" not in text and "raise" not in text  # never "more epochs" when the validation loss rises
+    assert not any(issubclass(c.category, npdnn.ConvergenceWarning) for c in caught)
+    assert 1 <= w.best_epoch < w.epochs_run and w.rise > 0
+    # early stopping handled it: the best epoch is restored, nothing to warn about
+    assert not [c for c in overfit_run(early_stopping=True, patience=5) if issubclass(c.category, UserWarning)]
+
+
+def test_healthy_run_gets_no_overfitting_warning():
+    X, y = make_classification(2000, 10, n_informative=5, random_state=0)
+    X, X_val, y, y_val = X[:1500], X[1500:], y[:1500], y[1500:]
+    net = npdnn.Network([10, 8, 1], seed=0)
+    caught = recorded(
+        loop_fit, net, X, y, optimizer="adam", learning_rate=0.01, batch_size=64, epochs=30, l2=1.0,
+        validation_data=(X_val, y_val),
+    )  # fmt: skip
+    assert not [c for c in caught if issubclass(c.category, OverfittingWarning)]
+
+
+def test_overfitting_rule_on_curves():
+    rising = {"val_loss": [1.0, 0.5, *np.linspace(0.55, 0.9, 12)]}
+    with pytest.warns(OverfittingWarning):
+        assert check_overfitting(rising, window=10)
+    assert not check_overfitting(rising, window=13)  # rising for 12 epochs only
+    assert not check_overfitting({"val_loss": [1.0, 0.5, *[0.5001] * 12]})  # flat within noise
+    assert not check_overfitting({**rising, "best_epoch": 1})  # early stopping restored the best
+
+
+# ------------------------------------------------------------------ standardize only when unscaled
+def test_no_standardize_advice_after_scaling():
+    X, y = noisy(300)
+    X_raw = X * 1000 + 5000
+    # through the estimator: standardize=True scales the features, the advice must not ask for it again
+    kw = dict(hidden_layer_sizes=(4,), optimizer="gd", epochs=2, early_stopping=False, random_state=0)
+    scaled = recorded(DNNClassifier(**kw, standardize=True).fit, X_raw, y)
+    raw = recorded(DNNClassifier(**kw).fit, X_raw, y)
+    texts = [str(c.message) for c in scaled if issubclass(c.category, npdnn.ConvergenceWarning)]
+    assert texts and not any("standardize" in t for t in texts)
+    assert any("standardize" in str(c.message) for c in raw if issubclass(c.category, npdnn.ConvergenceWarning))
+    # data the user scaled (no standardize=True) is recognised as scaled
+    assert not any("standardize" in str(c.message) for c in recorded(DNNClassifier(**kw).fit, X, y))
+    # the functions themselves
+    with pytest.warns(npdnn.ConvergenceWarning) as record:
+        check_convergence({"loss": [1.0, 0.8]}, epochs=2, scaled=True)
+    assert "standardize" not in str(record[0].message)
+    net = npdnn.Network([20, 1], seed=0)
+    net.params["W1"] = np.zeros((1, 20))
+    net.params["b1"] = np.array([[5.0]])  # every row: class 1
+    with pytest.warns(npdnn.TrainingWarning) as record:
+        check_one_class(net, X, y)
+    assert "standardize" not in str(record[0].message)
+    with pytest.warns(npdnn.TrainingWarning, match="standardize"):
+        check_one_class(net, X_raw, y)
+
+
+# ------------------------------------------------------------------ where and how often
+def test_warnings_point_at_the_users_line():
+    X, y = noisy(100)
+    for call in (
+        lambda: npdnn.Network([20, 1], seed=0).fit(X, y, epochs=2),  # the user's line is this one
+        lambda: DNNClassifier(epochs=2, random_state=0).fit(X, y),
+        lambda: loop_fit(npdnn.Network([20, 1], seed=0), X, y, epochs=2),
+    ):
+        caught = recorded(call)
+        lines = {(c.filename, c.lineno) for c in caught if issubclass(c.category, npdnn.ConvergenceWarning)}
+        assert lines == {(__file__, call.__code__.co_firstlineno)}
+
+
+def test_grid_search_prints_one_copy_under_the_default_filter():
+    X, y = noisy(120)
+    # refit=False: the refit is another place (scikit-learn's _search.py), shown once more
+    model = DNNClassifier(hidden_layer_sizes=(4,), epochs=2, early_stopping=False)
+    grid = GridSearchCV(model, {"l2": [0.0, 0.1]}, cv=3, refit=False)
+    caught = recorded(grid.fit, X, y, action="default")
+    assert len([c for c in caught if issubclass(c.category, npdnn.ConvergenceWarning)]) == 1  # of 6 fits
+    # "always" (what pytest.warns uses) still sees every fit
+    caught = recorded(grid.fit, X, y, action="always")
+    assert len([c for c in caught if issubclass(c.category, npdnn.ConvergenceWarning)]) == 6
