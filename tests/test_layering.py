@@ -38,9 +38,11 @@ MODULE_RANKS = {
         "optimizers": 0, "schedules": 0, "batching": 0, "callbacks": 0, "options": 0,
         "checkpoint": 1, "progress": 1, "diagnostics": 1, "loop": 2, "profiling": 2,
     },
-    "export": {"onnx": 0, "torch": 0},
+    "export": {"onnx_columns": 0, "onnx": 1, "torch": 0},
     "distributed": {"channel": 0, "rows": 0, "sources": 0, "shard": 1, "cluster": 2, "driver": 3},
-    "sklearn": {"standardization": 0, "estimator_file": 0, "dask_fit": 0, "estimator": 1, "skl2onnx": 2},
+    "sklearn": {
+        "standardization": 0, "columns": 0, "dask_fit": 0, "estimator_file": 1, "estimator": 2, "skl2onnx": 3,
+    },
     "cli": {
         "csv_fields": 0, "locking": 0, "report": 0, "holdout": 0, "plots": 0, "datasets": 1,
         "data_files": 2, "options": 2, "train_cluster": 2, "commands": 3, "main": 4,
