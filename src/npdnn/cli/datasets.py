@@ -278,7 +278,7 @@ def _typed_column(cells, name, lines, missing, as_text, problems):
                 "expected a finite number"
             )
         return values
-    if np.count_nonzero(words) * 2 >= present.shape[0]:  # mostly words: a text column
+    if np.count_nonzero(words) * 2 > present.shape[0]:  # mostly words: a text column
         return np.where(absent, None, stripped)
     i = np.flatnonzero(words)[0]
     others = np.count_nonzero(words) - 1

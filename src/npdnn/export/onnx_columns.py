@@ -49,7 +49,7 @@ def emit_columns(g, columns, dtype):
                 f"{name}_code",
                 domain="ai.onnx.ml",
                 keys_strings=["", *c["categories"]],
-                values_int64=[MISSING_CODE, *range(k)],
+                values_int64s=[MISSING_CODE, *range(k)],
                 default_int64=UNSEEN_CODE,
             )  # (N, 1) int64
             hot = g.node("Equal", [code, g.const(f"{name}_codes", np.arange(k, dtype=np.int64))], f"{name}_equal")

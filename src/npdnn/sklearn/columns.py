@@ -101,7 +101,7 @@ def _numbers(column, name):
     import pandas as pd
 
     if column.dtype.kind in "iufb":
-        return column.to_numpy(dtype=np.float64, na_value=np.nan)
+        return column.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
     texts = _texts(column)
     out = np.full(texts.shape[0], np.nan)
     present = np.array([t is not None for t in texts], dtype=bool)
