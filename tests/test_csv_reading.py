@@ -13,7 +13,7 @@ import pytest
 
 from npdnn.cli.datasets import DataError, read_csv_columns
 
-from .test_cli import npdnn_cmd
+from test_cli import npdnn_cmd
 
 FAST = ["--layers", "8", "--epochs", "10", "--batch-size", "32", "--quiet"]
 PANEL = pathlib.Path("/work/shared/datasets")
@@ -46,7 +46,7 @@ def test_no_header_names_columns_like_pandas_and_warns_about_a_numeric_header(tm
     X_read, y, _ = read_csv_columns(path, target="3", has_header=False)
     assert list(X_read.columns) == ["0", "1", "2"] and len(y) == 60  # the first row is data
     np.testing.assert_array_equal(X_read.to_numpy(), X)
-    r = npdnn_cmd("train", "--data", path, "--target", "1", *FAST, cwd=tmp_path)
+    r = npdnn_cmd("train", "--data", path, "--target", "1", *FAST[:-1], cwd=tmp_path)
     assert "npdnn: warning: " in r.stderr and "the first row looks like data: pass --no-header" in r.stderr
     r = npdnn_cmd("train", "--data", path, "--target", "3", "--no-header", *FAST, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
@@ -55,7 +55,7 @@ def test_no_header_names_columns_like_pandas_and_warns_about_a_numeric_header(tm
 
 def test_duplicate_names_in_a_numeric_header_hint_at_no_header(tmp_path):
     path = tmp_path / "iono.csv"
-    path.write_text("1,0,0.5,g\n1,0,0.7,b\n1,0,0.1,g\n")
+    path.write_text("1,0,1,g\n1,0,0.7,b\n1,0,0.1,g\n")
     r = npdnn_cmd("train", "--data", path, "--target", "g", *FAST, cwd=tmp_path)
     assert r.returncode == 2
     assert 'column name "1" appears twice' in r.stderr and "pass --no-header" in r.stderr
@@ -66,7 +66,7 @@ def test_mixed_file_trains_predicts_evaluates_and_lists_its_columns(tmp_path):
     out = tmp_path / "m.npz"
     r = npdnn_cmd("train", "--data", data, "--target", "income", "--out", out, *FAST[:-1], cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert "'name' (160 distinct values in 128 rows: an id or a name?)" in r.stderr
+    assert "'name' (128 distinct values in 128 rows: an id or a name?)" in r.stderr  # the training rows
     info = npdnn_cmd("info", out, cwd=tmp_path)
     assert info.returncode == 0, info.stderr
     assert "age: numeric, missing -> median" in info.stdout and "+ indicator age=missing" in info.stdout
@@ -100,7 +100,7 @@ def test_onnx_export_of_a_csv_model_matches_onnxruntime(tmp_path):
     assert r.returncode == 0, r.stderr
     import npdnn
 
-    from .test_columns import onnx_feed
+    from test_columns import onnx_feed
 
     model = npdnn.load(out)
     X, _, _ = read_csv_columns(data, target="income")

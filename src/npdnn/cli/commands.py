@@ -130,14 +130,9 @@ def _read(args, data, target=None, **options):
             _info(args, f"npdnn: warning: {w.message}")
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    if text and hasattr(X, "columns"):
-        from ..sklearn.columns import canonical
-
-        unknown = [c for c in text if c not in X.columns]
-        if unknown:
-            raise DataError(f"--categorical names {unknown}, which are not feature columns of {data}")
-        for name in text:
-            X[name] = [canonical(v) for v in X[name].tolist()]
+    unknown = [c for c in text if not hasattr(X, "columns") or c not in X.columns]
+    if unknown:
+        raise DataError(f"--categorical names {unknown}, which are not feature columns of {data}")
     return X, y, ids
 
 
@@ -182,6 +177,7 @@ def cmd_train(args):
         dropout=args.dropout,
         early_stopping=args.early_stopping,
         class_weight=weights,
+        categorical_features=args.categorical,
         verbose=not args.quiet and sys.stderr.isatty(),
     )
     _info(

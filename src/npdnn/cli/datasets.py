@@ -60,8 +60,9 @@ def _is_number(text):
 
 
 def looks_like_data(header):
-    """Whether every header field is a number: the first row is data, not names."""
-    return all(_is_number(name) for name in header)
+    """Whether most header fields are numbers: the first row is data, not names (a
+    headerless file's label column often holds text: sonar's R, ionosphere's g)."""
+    return sum(_is_number(name) for name in header) * 2 > len(header)
 
 
 NO_HEADER_HINT = "the first row looks like data: pass --no-header"
@@ -144,6 +145,8 @@ def _columns_error(path, missing, header, what, needed_by=None, sep=","):
         hint = " (is the file comma-separated?)" if sep == "," else f" (is the file separated by {sep!r}?)"
     names = ", ".join(f'"{c}"' for c in missing)
     needed = f" (needed by {needed_by})" if needed_by else ""
+    if looks_like_data(header):
+        hint += f" ({NO_HEADER_HINT})"
     return DataError(f"{path} has no {what} {names}{needed}; its columns are {shown}{hint}")
 
 

@@ -167,7 +167,8 @@ class ColumnPlan:
         plan, dropped = [], []
         for j, name in enumerate(X.columns):
             column = X.iloc[:, j]
-            entry = _fit_column(str(name), column, str(name) in categorical or name in categorical)
+            as_category = name in categorical or str(getattr(column, "dtype", "")) == "category"
+            entry = _fit_column(str(name), column, as_category)
             if entry["kind"] == "dropped":
                 dropped.append(f"{entry['name']!r} ({entry['note']})")
             plan.append(entry)
@@ -286,7 +287,7 @@ def _series(values):
 
 def _fit_column(name, column, as_category):
     entry = {"name": name, "kind": "numeric", "fill": None, "indicator": False, "categories": None, "note": ""}
-    texts = None if (column.dtype.kind in "iuf" and not as_category) else _texts(column)
+    texts = None if (getattr(column.dtype, "kind", "O") in "iuf" and not as_category) else _texts(column)
     if texts is not None and not as_category and not _is_boolean(column, texts):
         try:  # text that is all numbers (a file read as text) is numeric
             _numbers(column, name)

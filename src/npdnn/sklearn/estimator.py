@@ -106,6 +106,9 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         ``fit`` continues from the current network and optimizer state (same
         classes, features and layers) instead of starting anew; the curves, ``n_iter_``
         and ``t_`` keep counting, and the standardization of the first fit is kept.
+    categorical_features : list of str or None, default None
+        Columns of a DataFrame to one-hot encode even when they hold numbers (codes);
+        text, category and bool columns are categorical or boolean anyway.
 
     Tables: a pandas DataFrame with a text, category or bool column, or a missing
     value, goes through a column plan learned on the training rows
@@ -182,6 +185,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         tol=DEFAULT_TOL,
         n_iter_no_change=None,
         warm_start=False,
+        categorical_features=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -203,6 +207,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.warm_start = warm_start
+        self.categorical_features = categorical_features
 
     # ------------------------------------------------------------------ training
     def fit(self, X, y, sample_weight=None, *, checkpoint=None, checkpoint_every=1, resume=False):
@@ -224,7 +229,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             self.__dict__.pop("network_", None)  # a refit that fails leaves the estimator unfitted, not stale
         dtype = self._input_dtype() if warm is None else warm["dtype"]
         given = X
-        plan = (ColumnPlan.fit(X) if needs_plan(X) else None) if warm is None else warm["plan"]
+        plan = (self._fit_plan(X) if needs_plan(X) or self.categorical_features else None) if warm is None else warm["plan"]
         X, y = self._validate_table(X, y, plan, dtype, reset=warm is None)  # warm: the same features
         classes, labels = self._encode_labels(y)
         if warm is None and hasattr(given, "columns"):
@@ -324,7 +329,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         early stopping and the validation split apply to :meth:`fit` only.
         """
         first = not hasattr(self, "network_")
-        plan = (ColumnPlan.fit(X) if needs_plan(X) else None) if first else getattr(self, "columns_", None)
+        plan = (self._fit_plan(X) if needs_plan(X) or self.categorical_features else None) if first else getattr(self, "columns_", None)
         X, y = self._validate_table(X, y, plan, self._input_dtype() if first else self.dtype_, reset=first)
         w = check_sample_weight(sample_weight, X.shape[0])
         if first:
@@ -514,6 +519,16 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             return X
         Z = (X - self.mean_) / self.scale_
         return np.clip(Z, -CLIP, CLIP, out=Z) if scaling_of(self.standardize) == "robust" else Z
+
+    def _fit_plan(self, X):
+        """The column plan of the table X, with ``categorical_features`` one-hot encoded."""
+        named = list(self.categorical_features or [])
+        if not hasattr(X, "columns"):
+            raise ValueError(f"categorical_features={named!r} names columns: X must be a pandas DataFrame")
+        unknown = [c for c in named if c not in X.columns]
+        if unknown:
+            raise ValueError(f"categorical_features names {unknown}, which are not columns of X {list(X.columns)}")
+        return ColumnPlan.fit(X, categorical=named)
 
     def _fit_scaling(self, X, w, plan):
         """``(mean, scale)`` (n_x,) of the chosen scaling, or ``(None, None)``; a plan's
