@@ -243,10 +243,8 @@ def read_csv_columns(
         cells = np.array([c.strip() for c in grid[:, index[target]]], dtype=object)
         empty = np.flatnonzero(np.isin(cells, list(missing)))
         if empty.size:
-            problems.append(
-                f'line {lines[empty[0]]}, column "{target}" is empty or missing ({empty.size} rows); '
-                "expected a class label in every row"
-            )
+            more = f" ({empty.size} rows have none)" if empty.size > 1 else ""
+            problems.append(f'line {lines[empty[0]]}, column "{target}" is empty; expected a class label{more}')
         y = parse_labels(cells)
     if problems:
         shown = "; ".join(problems[:PROBLEMS_SHOWN])
