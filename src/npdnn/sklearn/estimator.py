@@ -430,6 +430,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         :mod:`npdnn.export.onnx_columns`."""
         from ..export.onnx import classifier_to_onnx
 
+        check_is_fitted(self)
         robust = self.mean_ is not None and scaling_of(self.standardize) == "robust"
         return classifier_to_onnx(self, opset=opset, clip=CLIP if robust else None)
 
