@@ -257,8 +257,8 @@ def read_csv_columns(
 
 
 def _typed_column(cells, name, lines, missing, as_text, problems):
-    """One feature column from its cells (strings): float64 (NaN where missing) when it
-    holds numbers, else text (object, None where missing); a column of numbers with a
+    """One feature column from its cells (strings): float64 when it holds numbers (pandas'
+    nullable Float64, NA where missing, when some are), else text (object, None where missing); a column of numbers with a
     few words in it adds one line to ``problems``."""
     import pandas as pd
 
@@ -278,7 +278,9 @@ def _typed_column(cells, name, lines, missing, as_text, problems):
                 f'line {lines[i]}, column "{name}": {_show_cell(cells[i])} is not finite (infinity, or too large); '
                 "expected a finite number"
             )
-        return values
+        # A column with missing cells is pandas' nullable Float64: the model makes a column plan
+        # for it even when every missing cell lands in the test rows.
+        return pd.array(values, dtype="Float64") if absent.any() else values
     if np.count_nonzero(words) * 2 > present.shape[0]:  # mostly words: a text column
         return np.where(absent, None, stripped)
     i = np.flatnonzero(words)[0]

@@ -359,15 +359,13 @@ def leaked_label(X, labels, names, target=None, stacklevel=4):
 def _codes(column):
     """Integer codes (k,) of a column's values (missing as its own value), or None when
     it has more than :data:`LEAK_MAX_VALUES` distinct values."""
-    values = column.tolist() if hasattr(column, "tolist") else list(column)
-    texts = [canonical(v) for v in values] if not isinstance(column, np.ndarray) else None
-    if texts is None:
-        arr = np.asarray(column)
-        if arr.dtype.kind not in "biuf":
-            texts = [canonical(v) for v in values]
-        else:
-            uniq, codes = np.unique(arr, return_inverse=True)
-            return codes.reshape(-1) if uniq.size <= LEAK_MAX_VALUES else None
-    keys = {}
-    codes = np.array([keys.setdefault(t, len(keys)) for t in texts], dtype=np.intp)
-    return codes if len(keys) <= LEAK_MAX_VALUES else None
+    if getattr(column.dtype, "kind", "O") in "biuf":
+        values = column.to_numpy(dtype=np.float64, na_value=np.nan) if hasattr(column, "to_numpy") else column
+        uniq, codes = np.unique(np.asarray(values, dtype=np.float64), return_inverse=True)  # NaNs: one value
+        return codes.reshape(-1) if uniq.size <= LEAK_MAX_VALUES else None
+    keys, codes = {}, []
+    for value in column.tolist():
+        codes.append(keys.setdefault(canonical(value), len(keys)))
+        if len(keys) > LEAK_MAX_VALUES:
+            return None
+    return np.array(codes, dtype=np.intp)
