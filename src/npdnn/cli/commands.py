@@ -93,6 +93,16 @@ def _read_for_model(model, model_path, data, target=None, args=None):
         id_column=getattr(args, "id", None),
         needed_by=f"model {model_path}",
     )
+    if getattr(model, "columns_", None) is None and hasattr(X, "isna"):
+        gaps = X.isna().sum()
+        if gaps.any():
+            name = str(gaps.index[gaps.to_numpy() > 0][0])
+            row = int(np.flatnonzero(X[name].isna().to_numpy())[0])
+            raise DataError(
+                f'{data}, column "{name}" has {int(gaps[name])} missing value(s) (the first in data row {row + 1}); '
+                f"{model_path} was trained on complete numeric data and has no value to fill them with "
+                "(fill them, or train on a file with missing values)"
+            )
     if features is None and X.shape[1] != model.n_features_in_:
         raise DataError(
             f"{data} has {X.shape[1]} feature columns; {model_path} expects {model.n_features_in_} "
