@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 from npdnn.cli.datasets import DataError, read_csv_columns
-
 from test_cli import npdnn_cmd
 
 FAST = ["--layers", "8", "--epochs", "10", "--batch-size", "32", "--quiet"]
@@ -98,7 +97,6 @@ def test_onnx_export_of_a_csv_model_matches_onnxruntime(tmp_path):
     r = npdnn_cmd("export", out, "--onnx", onnx_path, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     import npdnn
-
     from test_columns import onnx_feed
 
     model = npdnn.load(out)

@@ -104,7 +104,9 @@ def test_bad_files(tmp_path, text, message):
 
 def test_every_bad_column_in_one_message(tmp_path):
     path = write(tmp_path, "a,b,y\n1,x,0\nz,2,1\n3,4,0\n")
-    with pytest.raises(DataError, match=r'2 columns cannot be read: line 3, column "a": "z".*; line 2, column "b": "x"'):
+    with pytest.raises(
+        DataError, match=r'2 columns cannot be read: line 3, column "a": "z".*; line 2, column "b": "x"'
+    ):
         read_csv(path, "y")
 
 

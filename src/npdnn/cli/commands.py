@@ -134,7 +134,9 @@ def _read(args, data, target=None, **options):
     csv_options = {"has_header": getattr(args, "header", True), "na_values": getattr(args, "na_values", None)}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataWarning)
-        X, y, ids = read_data(data, target, sep=getattr(args, "sep", None), csv_options={**csv_options, "text": text}, **options)
+        X, y, ids = read_data(
+            data, target, sep=getattr(args, "sep", None), csv_options={**csv_options, "text": text}, **options
+        )
     for w in caught:
         if issubclass(w.category, DataWarning):
             _info(args, f"npdnn: warning: {w.message}")

@@ -53,9 +53,7 @@ def data_format(path):
     return kind, compression
 
 
-def read_data(
-    path, target=None, features=None, drop=(), sep=None, id_column=None, needed_by=None, csv_options=None
-):
+def read_data(path, target=None, features=None, drop=(), sep=None, id_column=None, needed_by=None, csv_options=None):
     """Read features, labels and ids from a data file of any supported format.
 
     Parameters
@@ -104,7 +102,9 @@ def read_data(
     csv_options.pop("text", None)  # other formats keep their types; the command turns such columns into text
     if csv_options:
         options = {"has_header": "--no-header", "na_values": "--na-values"}
-        raise DataError(f"{', '.join(options[k] for k in csv_options)} apply to CSV and TSV files; {path} is a {kind} file")
+        raise DataError(
+            f"{', '.join(options[k] for k in csv_options)} apply to CSV and TSV files; {path} is a {kind} file"
+        )
     if sep is not None:
         raise DataError(f"--sep applies to CSV and TSV files; {path} is a {kind} file")
     _check_file(path, kind)

@@ -257,9 +257,10 @@ def read_csv_columns(
 
 
 def _typed_column(cells, name, lines, missing, as_text, problems):
-    """One feature column from its cells (strings): float64 when it holds numbers (pandas'
-    nullable Float64, NA where missing, when some are), else text (object, None where missing); a column of numbers with a
-    few words in it adds one line to ``problems``."""
+    """One feature column from its cells (strings): float64 when it holds numbers
+    (pandas' nullable Float64, NA where missing, when some are), else text (object, None
+    where missing); a column of numbers with a few words in it adds one line to
+    ``problems``."""
     import pandas as pd
 
     stripped = np.array([c.strip() for c in cells], dtype=object)

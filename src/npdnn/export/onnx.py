@@ -91,7 +91,9 @@ def emit_classifier(
         A = g.node("Sub", [A, g.const("mean", mean)], "X_centered")
         A = g.node("Div", [A, g.const("scale", scale)], "A0")
         if clip is not None:  # robust scaling: the estimator's np.clip(Z, -clip, clip)
-            low, high = (g.const(n, np.array(v, dtype=net.dtype)) for n, v in (("clip_low", -clip), ("clip_high", clip)))
+            low, high = (
+                g.const(n, np.array(v, dtype=net.dtype)) for n, v in (("clip_low", -clip), ("clip_high", clip))
+            )
             A = g.node("Clip", [A, low, high], "A0_clipped")
     L = len(net.dense)
     for l, dense in enumerate(net.dense, start=1):

@@ -55,7 +55,9 @@ def emit_columns(g, columns, dtype):
             hot = g.node("Equal", [code, g.const(f"{name}_codes", np.arange(k, dtype=np.int64))], f"{name}_equal")
             parts.append(g.node("Cast", [hot], f"{name}_onehot", to=float_type))  # (N, k)
             if c["indicator"]:
-                missing = g.node("Equal", [code, g.const(f"{name}_missing_code", np.array([MISSING_CODE]))], f"{name}_na")
+                missing = g.node(
+                    "Equal", [code, g.const(f"{name}_missing_code", np.array([MISSING_CODE]))], f"{name}_na"
+                )
                 parts.append(g.node("Cast", [missing], f"{name}_indicator", to=float_type))
             continue
         inputs.append(helper.make_tensor_value_info(name, float_type, ["N", 1]))

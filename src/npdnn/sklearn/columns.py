@@ -122,7 +122,9 @@ def _is_boolean(column, texts):
     if column.dtype.kind == "b" or str(column.dtype) == "boolean":
         return True
     words = {t.lower() for t in texts if t is not None}
-    return len(words) == 2 and any(words <= {a, b} for a, b in (("true", "false"), ("yes", "no"), ("t", "f"), ("y", "n")))
+    return len(words) == 2 and any(
+        words <= {a, b} for a, b in (("true", "false"), ("yes", "no"), ("t", "f"), ("y", "n"))
+    )
 
 
 class ColumnPlan:
@@ -151,7 +153,9 @@ class ColumnPlan:
                 self.scaled.append(False)
         self.scaled = np.array(self.scaled, dtype=bool)
         if not self.output_names:
-            raise ValueError("no column is left to learn from: every column was dropped (" + self.describe_short() + ")")
+            raise ValueError(
+                "no column is left to learn from: every column was dropped (" + self.describe_short() + ")"
+            )
 
     @property
     def names(self):
@@ -304,7 +308,13 @@ def _fit_column(name, column, as_category):
         order = np.argsort(-counts, kind="stable")[:MAX_ONE_HOT]
         kept = sorted(values[order].tolist())
         note = f"{values.size - len(kept)} rarest categories grouped as unseen" if values.size > len(kept) else ""
-        return {**entry, "kind": "categorical", "categories": kept, "indicator": present.size < texts.size, "note": note}
+        return {
+            **entry,
+            "kind": "categorical",
+            "categories": kept,
+            "indicator": present.size < texts.size,
+            "note": note,
+        }
     values = _numbers(column, name)
     missing = np.isnan(values)
     if missing.all():

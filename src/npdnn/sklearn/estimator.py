@@ -229,7 +229,11 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             self.__dict__.pop("network_", None)  # a refit that fails leaves the estimator unfitted, not stale
         dtype = self._input_dtype() if warm is None else warm["dtype"]
         given = X
-        plan = (self._fit_plan(X) if needs_plan(X) or self.categorical_features else None) if warm is None else warm["plan"]
+        plan = (
+            (self._fit_plan(X) if needs_plan(X) or self.categorical_features else None)
+            if warm is None
+            else warm["plan"]
+        )
         X, y = self._validate_table(X, y, plan, dtype, reset=warm is None)  # warm: the same features
         classes, labels = self._encode_labels(y)
         if warm is None and hasattr(given, "columns"):
@@ -329,7 +333,11 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         early stopping and the validation split apply to :meth:`fit` only.
         """
         first = not hasattr(self, "network_")
-        plan = (self._fit_plan(X) if needs_plan(X) or self.categorical_features else None) if first else getattr(self, "columns_", None)
+        plan = (
+            (self._fit_plan(X) if needs_plan(X) or self.categorical_features else None)
+            if first
+            else getattr(self, "columns_", None)
+        )
         X, y = self._validate_table(X, y, plan, self._input_dtype() if first else self.dtype_, reset=first)
         w = check_sample_weight(sample_weight, X.shape[0])
         if first:
@@ -561,7 +569,8 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         """The plan's outputs (m, n_x) for the table X, after checking its column names."""
         if not hasattr(X, "columns"):
             raise ValueError(
-                f"this model reads a table (columns {plan.describe_short()}); pass a pandas DataFrame with those columns"
+                f"this model reads a table (columns {plan.describe_short()}); "
+                "pass a pandas DataFrame with those columns"
             )
         if not reset:
             names = [str(c) for c in X.columns]

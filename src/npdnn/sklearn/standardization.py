@@ -25,9 +25,7 @@ def scaling_of(standardize):
     try:
         return SCALINGS[standardize]
     except (KeyError, TypeError):
-        raise ValueError(
-            f'standardize must be False, True, "standard" or "robust"; got {standardize!r}'
-        ) from None
+        raise ValueError(f'standardize must be False, True, "standard" or "robust"; got {standardize!r}') from None
 
 
 def fit_robust_scaling(X):
