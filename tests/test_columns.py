@@ -85,6 +85,13 @@ def test_plan_treats_each_column_type():
     np.testing.assert_array_equal(Z[:, 7], X["member"] == "yes")
 
 
+def test_dropped_column_warning_points_at_the_users_fit():
+    X, y = table()
+    with pytest.warns(DroppedColumnWarning, match="'name'") as record:
+        DNNClassifier(**FAST).fit(X, y)
+    assert [w.filename for w in record if w.category is DroppedColumnWarning] == [__file__]
+
+
 def test_unseen_category_is_all_zeros_and_a_word_in_a_numeric_column_is_named():
     X, y = table()
     model = fit_quiet(DNNClassifier(**FAST, standardize=True), X, y)
@@ -148,8 +155,11 @@ def test_leaked_label_is_reported_with_the_target_name():
     X, y = table()
     X = X.drop(columns="name")
     X["alive"] = np.where(y == "high", "yes", "no")
-    with pytest.warns(LeakedLabelWarning, match="column 'alive' alone predicts 'survived' on 100% of training rows"):
+    with pytest.warns(
+        LeakedLabelWarning, match="column 'alive' alone predicts 'survived' on 100% of training rows"
+    ) as record:
         DNNClassifier(**FAST).fit(X, pd.Series(y, name="survived"))
+    assert [w.filename for w in record if w.category is LeakedLabelWarning] == [__file__]  # the user's line
     with warnings.catch_warnings():
         warnings.simplefilter("error", LeakedLabelWarning)  # no false alarm without the copy
         DNNClassifier(**FAST).fit(X.drop(columns="alive"), y)

@@ -24,6 +24,7 @@ Imports: NumPy; pandas lazily (only tables need a plan).
 
 from __future__ import annotations
 
+import json
 import math
 import numbers
 import warnings
@@ -33,6 +34,7 @@ import numpy as np
 MAX_COLUMNS = 10_000  # input columns a plan (and a model file) may describe
 MAX_ONE_HOT = 100  # categories kept per column; the rest are encoded like an unseen one
 MAX_CATEGORY_CHARS = 200  # characters kept of a category's text
+MAX_PLAN_BYTES = 2 * 2**20  # a plan's JSON: half of what a model file's metadata may hold (files.archive)
 ID_FRACTION = 0.9  # a text column with distinct values in >= 90% of its rows (and > ID_MIN of them) is an id
 ID_MIN = 20
 TRUE_WORDS = frozenset({"true", "yes", "t", "y"})
@@ -168,21 +170,28 @@ class ColumnPlan:
         names columns to treat as categories even when they hold numbers (codes)."""
         if X.shape[1] > MAX_COLUMNS:
             raise ValueError(f"X has {X.shape[1]} columns; a column plan holds at most {MAX_COLUMNS}")
-        plan, dropped = [], []
+        columns, dropped = [], []
         for j, name in enumerate(X.columns):
             column = X.iloc[:, j]
             as_category = name in categorical or str(getattr(column, "dtype", "")) == "category"
             entry = _fit_column(str(name), column, as_category)
             if entry["kind"] == "dropped":
                 dropped.append(f"{entry['name']!r} ({entry['note']})")
-            plan.append(entry)
+            columns.append(entry)
+        plan = cls(columns)
+        size = len(json.dumps(plan.to_json()))
+        if size > MAX_PLAN_BYTES:
+            raise ValueError(
+                f"the column plan of these {X.shape[1]} columns takes {size} bytes, more than a model file holds "
+                f"({MAX_PLAN_BYTES}); drop some text columns or shorten their categories"
+            )
         if dropped:
             warnings.warn(
                 "not used as features: " + _abbreviate(dropped) + "; drop them yourself to silence this",
                 DroppedColumnWarning,
-                stacklevel=4,
+                stacklevel=4,  # here, DNNClassifier._fit_plan, fit, the user's call
             )
-        return cls(plan)
+        return plan
 
     # -------------------------------------------------------------- transform
     def transform(self, X, dtype=np.float64):
@@ -332,7 +341,7 @@ def _abbreviate(items, limit=10):
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
-def leaked_label(X, labels, names, target=None, stacklevel=4):
+def leaked_label(X, labels, names, target=None, stacklevel=3):
     """Warn (:class:`LeakedLabelWarning`) about each column of ``X`` (a table or an
     array (m, n)) with at most :data:`LEAK_MAX_VALUES` distinct values that alone
     predicts ``labels`` (m,) (class indices) on at least :data:`LEAK_SHARE` of the
