@@ -210,3 +210,15 @@ def onnx_feed(model, X):
 
             feed[c["name"]] = _numbers(X[c["name"]], c["name"]).astype(model.dtype_)[:, None]
     return feed
+
+
+def test_categorical_features_one_hot_encode_numeric_codes():
+    X, y = table()
+    X = X.drop(columns="name")
+    model = DNNClassifier(**FAST, categorical_features=["rooms"]).fit(X, y)
+    rooms = next(c for c in model.columns_.columns if c["name"] == "rooms")
+    assert rooms["kind"] == "categorical" and rooms["categories"] == ["1", "2", "3", "4", "5"]
+    with pytest.raises(ValueError, match=r"categorical_features names \['zip'\], which are not columns"):
+        DNNClassifier(**FAST, categorical_features=["zip"]).fit(X, y)
+    with pytest.raises(ValueError, match="X must be a pandas DataFrame"):
+        DNNClassifier(**FAST, categorical_features=["rooms"]).fit(np.zeros((4, 2)), [0, 1, 0, 1])

@@ -1,7 +1,8 @@
 """The estimator's section of a model file: a :class:`~npdnn.DNNClassifier` file is a
 model file (:mod:`npdnn.files.network_file`) with arrays ``classes`` (numeric or unicode,
-never object) and, with ``standardize=True``, ``mean`` and ``scale``, plus a JSON
-``estimator`` section. Everything in it is deterministic, so equal models give equal bytes.
+never object) and, with ``standardize``, ``mean`` and ``scale``, plus a JSON
+``estimator`` section (with the column plan of a table, :mod:`npdnn.sklearn.columns`,
+under ``columns``; files without it load as before). Everything in it is deterministic, so equal models give equal bytes.
 
 Owns: estimator_section, restore_estimator. Imported by the estimator only.
 """
