@@ -174,3 +174,25 @@ def test_spaces_after_separators_and_no_header_on_the_fast_path(tmp_path):
     path.write_text("1, 2, 0\n3, 4, 1\n")
     X, y, _ = datasets._read_fast(str(path), ["0", "1", "2"], ["0", "1"], "2", ",", None, has_header=False)
     assert X["1"].tolist() == [2.0, 4.0] and y.tolist() == [0, 1]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not PANEL.is_dir(), reason="the shared panel of data files is not on this machine")
+@pytest.mark.parametrize("name", ["titanic.csv", "penguins.csv", "adult-train.csv"])
+def test_panel_models_with_a_column_plan_export_to_onnx(tmp_path, name):
+    ort = pytest.importorskip("onnxruntime")
+    options = PANEL_COMMANDS[name]
+    out, onnx_path = tmp_path / "m.npz", tmp_path / "m.onnx"
+    r = npdnn_cmd("train", "--data", PANEL / name, *options, "--epochs", "2", "--out", out, cwd=tmp_path, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert npdnn_cmd("export", out, "--onnx", onnx_path, cwd=tmp_path).returncode == 0
+    import npdnn
+    from test_columns import onnx_feed
+
+    model = npdnn.load(out)
+    assert model.columns_ is not None
+    X, _, _ = read_csv_columns(PANEL / name, target=options[1], has_header="--no-header" not in options)
+    X = X[list(model.feature_names_in_)]
+    label, proba = ort.InferenceSession(str(onnx_path)).run(None, onnx_feed(model, X))
+    np.testing.assert_array_equal(label, model.predict(X))
+    np.testing.assert_allclose(proba, model.predict_proba(X), atol=1e-5, rtol=0)
