@@ -2,7 +2,8 @@
 model file (:mod:`npdnn.files.network_file`) with arrays ``classes`` (numeric or unicode,
 never object) and, with ``standardize``, ``mean`` and ``scale``, plus a JSON
 ``estimator`` section (with the column plan of a table, :mod:`npdnn.sklearn.columns`,
-under ``columns``; files without it load as before). Everything in it is deterministic, so equal models give equal bytes.
+under ``columns``; files without it load as before). Everything in it is deterministic, so
+equal models give equal bytes.
 
 Owns: estimator_section, restore_estimator. Imported by the estimator only.
 """
