@@ -39,9 +39,11 @@ MODULE_RANKS = {
         "optimizers": 0, "batching": 0, "user_warnings": 0, "options": 1, "monitor": 2, "schedules": 3,
         "callbacks": 3, "checkpoint": 4, "progress": 4, "diagnostics": 4, "runner": 5, "loop": 6, "profiling": 6,
     },
-    "export": {"onnx": 0, "torch": 0},
+    "export": {"onnx_columns": 0, "onnx": 1, "torch": 0},
     "distributed": {"channel": 0, "liveness": 0, "rows": 0, "sources": 0, "shard": 1, "cluster": 2, "driver": 3},
-    "sklearn": {"standardization": 0, "estimator_file": 0, "dask_fit": 1, "estimator": 2, "skl2onnx": 3},
+    "sklearn": {
+        "standardization": 0, "columns": 0, "dask_fit": 1, "estimator_file": 1, "estimator": 2, "skl2onnx": 3,
+    },
     "cli": {
         "csv_fields": 0, "locking": 0, "report": 0, "holdout": 0, "plots": 0, "datasets": 1,
         "data_files": 2, "options": 2, "train_cluster": 2, "commands": 3, "main": 4,

@@ -4,7 +4,7 @@ Users import them from where they meet them (``npdnn.ModelFileError``,
 ``npdnn.callbacks.DivergenceError``, ``npdnn.ConvergenceWarning``); they are defined
 here once, below every other module, so that any layer can raise them.
 
-Owns: ModelFileError, DivergenceError, DataError, ConvergenceWarning, TrainingWarning,
+Owns: ModelFileError, DivergenceError, DataError, DataWarning, ConvergenceWarning, TrainingWarning,
 OverfittingWarning.
 Imports: nothing.
 """
@@ -15,6 +15,7 @@ __all__ = [
     "ModelFileError",
     "DivergenceError",
     "DataError",
+    "DataWarning",
     "ConvergenceWarning",
     "TrainingWarning",
     "OverfittingWarning",
@@ -32,6 +33,10 @@ class DivergenceError(FloatingPointError):
 
 class DataError(ValueError):
     """Bad data: one line naming the file, line and column and what was expected."""
+
+
+class DataWarning(UserWarning):
+    """Data that reads but looks wrong (a header row of numbers)."""
 
 
 class ConvergenceWarning(UserWarning):

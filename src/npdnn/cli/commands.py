@@ -17,7 +17,7 @@ import numpy as np
 from .._version import __version__
 from ..files.archive import ModelFileError, atomic_write
 from .data_files import read_data
-from .datasets import DEFAULT_NAME, DEFAULT_TARGET, DataError, check_classes, load_default, show_label
+from .datasets import DEFAULT_NAME, DEFAULT_TARGET, DataError, DataWarning, check_classes, load_default, show_label
 from .options import check_threshold, class_weight_for, model_params, positive_index
 from .report import confusion, confusion_json, json_text, json_value, metrics, predicted, table, warnings_as_lines
 
@@ -84,15 +84,25 @@ def _read_for_model(model, model_path, data, target=None, args=None):
                     "(a model with column names finds its features by name)"
                 )
         chosen, drop = features, []
-    X, y, ids = read_data(
+    X, y, ids = _read(
+        args,
         data,
         target=target,
         features=chosen,
         drop=drop,
-        sep=getattr(args, "sep", None),
         id_column=getattr(args, "id", None),
         needed_by=f"model {model_path}",
     )
+    if getattr(model, "columns_", None) is None and hasattr(X, "isna"):
+        gaps = X.isna().sum()
+        if gaps.any():
+            name = str(gaps.index[gaps.to_numpy() > 0][0])
+            row = int(np.flatnonzero(X[name].isna().to_numpy())[0])
+            raise DataError(
+                f'{data}, column "{name}" has {int(gaps[name])} missing value(s) (the first in data row {row + 1}); '
+                f"{model_path} was trained on complete numeric data and has no value to fill them with "
+                "(fill them, or train on a file with missing values)"
+            )
     if features is None and X.shape[1] != model.n_features_in_:
         raise DataError(
             f"{data} has {X.shape[1]} feature columns; {model_path} expects {model.n_features_in_} "
@@ -115,6 +125,29 @@ def _align_labels(y, classes, data, target):
     return y
 
 
+def _read(args, data, target=None, **options):
+    """:func:`read_data` with the command's --sep, --no-header, --na-values and --categorical;
+    a warning about the file (a header row of numbers) is printed as one line."""
+    import warnings
+
+    text = list(getattr(args, "categorical", None) or [])
+    csv_options = {"has_header": getattr(args, "header", True), "na_values": getattr(args, "na_values", None)}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataWarning)
+        X, y, ids = read_data(
+            data, target, sep=getattr(args, "sep", None), csv_options={**csv_options, "text": text}, **options
+        )
+    for w in caught:
+        if issubclass(w.category, DataWarning):
+            _info(args, f"npdnn: warning: {w.message}")
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    unknown = [c for c in text if not hasattr(X, "columns") or c not in X.columns]
+    if unknown:
+        raise DataError(f"--categorical names {unknown}, which are not feature columns of {data}")
+    return X, y, ids
+
+
 # ---------------------------------------------------------------- commands
 def cmd_train(args):
     if args.scheduler is not None or args.workers is not None:  # on a Dask cluster (npdnn[dask])
@@ -131,7 +164,7 @@ def cmd_train(args):
     if args.data is None:
         (X, y), source, target = load_default(), DEFAULT_NAME, DEFAULT_TARGET
     else:
-        X, y, _ = read_data(args.data, args.target, features=args.features, drop=args.drop or (), sep=args.sep)
+        X, y, _ = _read(args, args.data, args.target, features=args.features, drop=args.drop or ())
         source, target = args.data, args.target
     check_classes(y, source, target)
     n_test = int(np.ceil(args.test_size * len(y)))
@@ -155,6 +188,7 @@ def cmd_train(args):
         **model_params(args),
         dropout=args.dropout,
         class_weight=weights,
+        categorical_features=args.categorical,
         verbose=not args.quiet and sys.stderr.isatty(),
     )
     _info(
@@ -167,7 +201,7 @@ def cmd_train(args):
     with warnings_as_lines(lambda line: _info(args, line)):
         model.fit(
             X_train,
-            y_train,
+            _named(y_train, target),
             checkpoint=args.checkpoint,
             checkpoint_every=args.checkpoint_every,
             resume="force" if args.resume_anyway else args.resume,
@@ -213,6 +247,13 @@ def cmd_train(args):
         print(table(columns))
         print(confusion(cm, model.classes_, f"{held_out} confusion matrix"))
     return 0
+
+
+def _named(y, name):
+    """Labels as a pandas Series named after the target column (named in the leaked-label warning)."""
+    import pandas as pd
+
+    return pd.Series(y, name=str(name))
 
 
 def cmd_train_locked(args):
@@ -393,6 +434,11 @@ def cmd_info(args):
     model = _load_model(args.model)
     params = {k: json_value(v) for k, v in model.get_params().items()}
     print(model.summary())
+    plan = getattr(model, "columns_", None)
+    if plan is not None:
+        print("columns (learned on the training rows):")
+        for line in plan.describe():
+            print(f"  {line}")
     print(f"training options: {json.dumps(params, sort_keys=True)}")
     from ..network import network_from_file
     from ..sklearn.estimator_file import written_by

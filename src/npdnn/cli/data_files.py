@@ -53,7 +53,7 @@ def data_format(path):
     return kind, compression
 
 
-def read_data(path, target=None, features=None, drop=(), sep=None, id_column=None, needed_by=None):
+def read_data(path, target=None, features=None, drop=(), sep=None, id_column=None, needed_by=None, csv_options=None):
     """Read features, labels and ids from a data file of any supported format.
 
     Parameters
@@ -71,6 +71,10 @@ def read_data(path, target=None, features=None, drop=(), sep=None, id_column=Non
         tab for ``.tsv``/``.tab``.
     needed_by : str or None
         Who asks for ``features``, named in the error when one is missing.
+    csv_options : dict or None
+        For CSV and TSV files: ``has_header``, ``na_values``, ``text`` of
+        :func:`~npdnn.cli.datasets.read_csv_columns` (``--no-header``, ``--na-values``,
+        ``--categorical``).
 
     Returns
     -------
@@ -81,9 +85,10 @@ def read_data(path, target=None, features=None, drop=(), sep=None, id_column=Non
     """
     kind, _ = data_format(path)
     path = os.fspath(path)
+    csv_options = {k: v for k, v in (csv_options or {}).items() if v not in (None, (), [], True)}
     if kind in ("CSV", "TSV"):
         sep = _separator(sep, "," if kind == "CSV" else "\t")
-        header = csv_header(path, sep)
+        header = csv_header(path, sep, csv_options.get("has_header", True))
         if features is not None or drop or id_column is not None:  # else: every column but the target
             # the CSV reader names a missing target, id or feature in its own words: only --drop is checked here
             _select(path, kind, header, None, None, drop, None, needed_by)
@@ -93,7 +98,13 @@ def read_data(path, target=None, features=None, drop=(), sep=None, id_column=Non
             if not rest:
                 raise DataError(f"{path} ({kind}) has no feature columns left; its columns are {header}")
             features = rest
-        return read_csv_columns(path, target, features, needed_by, sep, id_column)
+        return read_csv_columns(path, target, features, needed_by, sep, id_column, **csv_options)
+    csv_options.pop("text", None)  # other formats keep their types; the command turns such columns into text
+    if csv_options:
+        options = {"has_header": "--no-header", "na_values": "--na-values"}
+        raise DataError(
+            f"{', '.join(options[k] for k in csv_options)} apply to CSV and TSV files; {path} is a {kind} file"
+        )
     if sep is not None:
         raise DataError(f"--sep applies to CSV and TSV files; {path} is a {kind} file")
     _check_file(path, kind)

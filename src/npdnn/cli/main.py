@@ -255,10 +255,28 @@ DATA_HELP = f"{SUPPORTED}; arrays name their columns by index (see README)"
 
 
 def _add_data_options(parser):
-    """--sep, --features and --drop, shared by train, predict and evaluate."""
+    """--sep, --features, --drop, --no-header, --na-values, --categorical: shared by train, predict and evaluate."""
     parser.add_argument("--sep", metavar="CHAR", help="field separator of a CSV file (default: , and tab for .tsv)")
     parser.add_argument("--features", nargs="+", metavar="COL", help="the feature columns, in this order")
     parser.add_argument("--drop", nargs="+", metavar="COL", help="columns that are not features (e.g. an id)")
+    parser.add_argument(
+        "--no-header",
+        dest="header",
+        action="store_false",
+        help="the CSV file has no header row: its columns are named 0, 1, ... (e.g. --target 8)",
+    )
+    parser.add_argument(
+        "--na-values",
+        nargs="+",
+        metavar="TEXT",
+        help="more markers of a missing value (always: empty, NA, N/A, NaN, null, None, ?, ...)",
+    )
+    parser.add_argument(
+        "--categorical",
+        nargs="+",
+        metavar="COL",
+        help="columns of category codes (numbers) to one-hot encode; text columns are categorical anyway",
+    )
 
 
 def _fail(message, status):

@@ -1,7 +1,9 @@
 """The estimator's section of a model file: a :class:`~npdnn.DNNClassifier` file is a
 model file (:mod:`npdnn.files.network_file`) with arrays ``classes`` (numeric or unicode,
-never object) and, with ``standardize=True``, ``mean`` and ``scale``, plus a JSON
-``estimator`` section. Everything in it is deterministic, so equal models give equal bytes.
+never object) and, with ``standardize``, ``mean`` and ``scale``, plus a JSON
+``estimator`` section (with the column plan of a table, :mod:`npdnn.sklearn.columns`,
+under ``columns``; files without it load as before). Everything in it is deterministic, so
+equal models give equal bytes.
 
 Owns: estimator_section, restore_estimator, estimator_from_file. Imported by the estimator
 and by :func:`npdnn.load`.
@@ -16,6 +18,7 @@ import numpy as np
 from ..checks import check_dtype
 from ..errors import ModelFileError
 from ..nn.activations import get_hidden
+from .columns import ColumnPlan
 
 # "estimator" section. Everything in it is deterministic, so equal models give equal bytes.
 ESTIMATOR_KEYS = (
@@ -45,6 +48,7 @@ def estimator_section(est):
         "n_iter": int(est.n_iter_),
         "best_loss": None if est.best_loss_ is None else float(est.best_loss_),
         "t": None if getattr(est, "t_", None) is None else int(est.t_),
+        "columns": None if getattr(est, "columns_", None) is None else est.columns_.to_json(),
         "npdnn_version": _version(),
     }
     return arrays, {"estimator": section}
@@ -137,20 +141,26 @@ def restore_estimator(cls, net, arrays, section):
     if est.dtype is not None and check_dtype(est.dtype) != net.dtype:
         raise ValueError(f"dtype={est.dtype!r} does not match the network's {net.dtype.name}")
     n_features = section["n_features_in"]
-    if not isinstance(n_features, int) or n_features != dims[0]:
+    plan = None if section.get("columns") is None else ColumnPlan.from_json(section["columns"])  # absent: older files
+    n_x = n_features if plan is None else len(plan.output_names)
+    if plan is not None and n_features != len(plan.columns):
+        raise ValueError(f"n_features_in={n_features!r} does not match the {len(plan.columns)} columns of the plan")
+    if not isinstance(n_features, int) or n_x != dims[0]:
         raise ValueError(f"n_features_in={n_features!r} does not match the network's {dims[0]} inputs")
     names = section["feature_names_in"]
     if names is not None and (
         not isinstance(names, list) or len(names) != n_features or not all(isinstance(n, str) for n in names)
     ):
         raise ValueError(f"feature_names_in must be None or {n_features} strings; got {names!r}")
+    if plan is not None and names != plan.names:
+        raise ValueError("feature_names_in do not match the column plan's columns")
 
     mean, scale = arrays.pop("mean", None), arrays.pop("scale", None)
     if est.standardize:
         for name, a in (("mean", mean), ("scale", scale)):
-            if a is None or a.shape != (n_features,) or a.dtype != net.dtype or not np.isfinite(a).all():
+            if a is None or a.shape != (n_x,) or a.dtype != net.dtype or not np.isfinite(a).all():
                 found = None if a is None else f"{a.shape} {a.dtype}"
-                raise ValueError(f"{name} must be {n_features} finite {net.dtype.name} values; got {found}")
+                raise ValueError(f"{name} must be {n_x} finite {net.dtype.name} values; got {found}")
         if not (scale > 0).all():
             raise ValueError("scale must be positive")
     elif mean is not None or scale is not None:
@@ -164,6 +174,7 @@ def restore_estimator(cls, net, arrays, section):
     if section["n_iter"] != len(loss):
         raise ValueError(f"n_iter={section['n_iter']!r} but the loss curve has {len(loss)} epochs")
     est.classes_, est.dtype_, est.mean_, est.scale_ = classes, net.dtype, mean, scale
+    est.columns_ = plan
     est.n_features_in_ = n_features
     if names is not None:
         est.feature_names_in_ = np.asarray(names, dtype=object)
