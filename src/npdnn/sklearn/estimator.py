@@ -58,6 +58,12 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
     with the best epoch's weights restored, ``epochs`` as a cap. ``Network.fit`` keeps
     the article's full-batch gradient descent instead.
 
+    Tables: a pandas DataFrame with a text, category or bool column, or a missing
+    value, goes through a column plan learned on the training rows
+    (:mod:`npdnn.sklearn.columns`: median imputation plus missing indicators, 1/0
+    booleans, one-hot categories, an id-like text column dropped with a warning),
+    stored in the model file and applied by every method; see ``docs/data.md``.
+
     Parameters
     ----------
     hidden_layer_sizes : tuple of int, default (128, 64)
@@ -120,12 +126,6 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
     categorical_features : list of str or None, default None
         Columns of a DataFrame to one-hot encode even when they hold numbers (codes);
         text, category and bool columns are categorical or boolean anyway.
-
-    Tables: a pandas DataFrame with a text, category or bool column, or a missing
-    value, goes through a column plan learned on the training rows
-    (:mod:`npdnn.sklearn.columns`: median imputation plus missing indicators, 1/0
-    booleans, one-hot categories, an id-like text column dropped with a warning),
-    stored in the model file and applied by every method; see ``docs/data.md``.
 
     Attributes
     ----------
