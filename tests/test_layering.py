@@ -23,6 +23,7 @@ PACKAGE_RANKS = {
     "distributed": 6,  # training on Dask: knows neither the estimator nor the CLI
     "sklearn": 7,  # DNNClassifier, its file section, standardization, skl2onnx, its Dask fit
     "loading": 8,  # npdnn.load: a network's or an estimator's file
+    "exercises": 8,  # graded exercises: a learner's functions checked against the reference
     "cli": 9,  # the npdnn command
     "__main__": 10,
     "__init__": 11,
@@ -37,12 +38,14 @@ MODULE_RANKS = {
     "train": {
         "optimizers": 0, "schedules": 0, "batching": 0, "callbacks": 0, "options": 0,
         "checkpoint": 1, "progress": 1, "diagnostics": 1, "loop": 2, "profiling": 2,
+        "layer_warnings": 2, "layer_stats": 3,
     },
     "export": {"onnx": 0, "torch": 0},
+    "exercises": {"reference": 0, "cases": 1, "hints": 1, "grader": 2},
     "distributed": {"channel": 0, "rows": 0, "sources": 0, "shard": 1, "cluster": 2, "driver": 3},
     "sklearn": {"standardization": 0, "estimator_file": 0, "dask_fit": 0, "estimator": 1, "skl2onnx": 2},
     "cli": {
-        "csv_fields": 0, "locking": 0, "report": 0, "holdout": 0, "plots": 0, "datasets": 1,
+        "csv_fields": 0, "locking": 0, "report": 0, "holdout": 0, "plots": 0, "layer_plots": 0, "datasets": 1,
         "data_files": 2, "options": 2, "train_cluster": 2, "commands": 3, "main": 4,
     },
 }  # fmt: skip

@@ -6,10 +6,12 @@ Pass instances to ``fit(callbacks=[...])``, ``DNNClassifier(callbacks=[...])`` o
 
 from .train.callbacks import Callback, DivergenceError, EarlyStopping, History, LambdaCallback, Run
 from .train.checkpoint import ModelCheckpoint
+from .train.layer_stats import Diagnostics
 from .train.progress import EpochLog, ProgressBar
 
 __all__ = [
     "Callback",
+    "Diagnostics",
     "DivergenceError",
     "EarlyStopping",
     "EpochLog",
