@@ -68,7 +68,7 @@ def plot_diagnostics(history, path, title=None):
         _histograms(bottom, hist, L)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90)
-    atomic_write(path, buf.getvalue())
+    atomic_write(path, lambda f: f.write(buf.getvalue()))
 
 
 def _color(l, L):
@@ -91,6 +91,8 @@ def _series(ax, epochs, record, key, colors, scale, linestyle="-"):
 
 
 def _histograms(subfig, hist, L):
+    from matplotlib.ticker import MaxNLocator
+
     shown = sorted({h["epoch"] for h in hist})
     styles = dict(zip(shown, ("C3", "C1", "C0", "C2", "C4")))
     whats = [w for w in ("A", "dW") if any(h["what"] == w for h in hist)]
@@ -102,6 +104,7 @@ def _histograms(subfig, hist, L):
                 if h["what"] == what and h["layer"] == l and len(h["counts"]):
                     ax.stairs(h["counts"], h["edges"], color=styles.get(h["epoch"], "k"), label=f"epoch {h['epoch'] + 1}")
             ax.set_yscale("log")
+            ax.xaxis.set_major_locator(MaxNLocator(4))  # narrow panels: fewer, unclashing labels
             ax.tick_params(labelsize=7)
             ax.set_title(f"{'A' if what == 'A' else 'dW'}{l}" + (" (output)" if l == L else ""), fontsize=9)
         axes[r][0].set_ylabel("activations A on the probe" if what == "A" else "gradient dW entries", fontsize=9)
