@@ -118,6 +118,12 @@ def build_parser():
     t.add_argument("--seed", type=int, default=0, metavar="S", help="seeds the split and the training")
     t.add_argument("--out", metavar="MODEL", help="write the model file here (.npz); without it the model is not saved")
     t.add_argument("--plot", metavar="PNG", help="write learning curves (and a 2-feature decision boundary)")
+    t.add_argument(
+        "--diagnose",
+        metavar="PNG",
+        help="record per-layer statistics while training (norms, gradients, dead or saturated units), "
+        "warn with the cause named, and plot them here (docs/diagnostics.md)",
+    )
     t.add_argument("--checkpoint", metavar="PATH", help="write the training state here every --checkpoint-every")
     t.add_argument("--checkpoint-every", type=positive_int, default=1, metavar="N", help="epochs between checkpoints")
     t.add_argument("--resume", action="store_true", help="continue from --checkpoint (from scratch if absent)")

@@ -31,6 +31,7 @@ from ..network import Network, network_from_file
 from ..nn.activations import sigmoid
 from ..nn.chunking import map_rows
 from ..train.diagnostics import DEFAULT_TOL, FitDiagnostics
+from ..train.layer_stats import Diagnostics
 from ..train.diagnostics import ConvergenceWarning as NpdnnConvergenceWarning
 from ..train.loop import fit as train
 from ..train.optimizers import get_optimizer
@@ -96,6 +97,12 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
     n_iter_no_change : int or None, default None
         MLPClassifier's name for ``patience``: when given it replaces ``patience``
         (early stopping) and is the window of the convergence test.
+    diagnostics : bool or int, default False
+        True records per-layer statistics every epoch (an int N: every N epochs) on a probe
+        of up to 256 training rows, into ``diagnostics_``, and warns with the cause named when
+        a layer dies, gradients vanish or explode, or updates are too large (see
+        :class:`npdnn.callbacks.Diagnostics`, ``docs/diagnostics.md``; plot with
+        :func:`npdnn.cli.layer_plots.plot_diagnostics`).
     warm_start : bool, default False
         ``fit`` continues from the current network and optimizer state (same
         classes, features and layers) instead of starting anew; the curves, ``n_iter_``
@@ -136,6 +143,8 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         Layers including input and output: ``len(hidden_layer_sizes) + 2``.
     out_activation_ : {"logistic", "softmax"}
         MLPClassifier's name for the output activation.
+    diagnostics_ : dict or None
+        What :class:`npdnn.callbacks.Diagnostics` recorded in the last ``fit`` (None unless ``diagnostics``).
     n_outputs_ : int
         Output units ``n_L``: 1 for two classes, else the number of classes.
     mean_, scale_ : ndarray (n_features_in_,) of ``dtype_``, or None
@@ -167,6 +176,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         tol=DEFAULT_TOL,
         n_iter_no_change=None,
         warm_start=False,
+        diagnostics=False,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -188,6 +198,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.warm_start = warm_start
+        self.diagnostics = diagnostics
 
     # ------------------------------------------------------------------ training
     def fit(self, X, y, sample_weight=None, *, checkpoint=None, checkpoint_every=1, resume=False):
@@ -248,7 +259,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             early_stopping=bool(self.early_stopping),
             patience=window,
             min_delta=self.tol if self.early_stopping else 0.0,
-            callbacks=[c for c in (make_progress(self.verbose, self.epochs), diagnostics) if c is not None],
+            callbacks=[c for c in (make_progress(self.verbose, self.epochs), diagnostics, self._layer_stats(X_in)) if c],
             diagnostics=False,  # the estimator's own FitDiagnostics above warns with scikit-learn's class
             checkpoint=checkpoint,
             checkpoint_every=checkpoint_every,
@@ -256,6 +267,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         )
         self.classes_, self.dtype_, self.mean_, self.scale_ = classes, dtype, mean, scale
         self.network_, self._optimizer = net, opt
+        self.diagnostics_ = history.get("diagnostics")
         n_train = X.shape[0] - (math.ceil(self.validation_fraction * X.shape[0]) if self.early_stopping else 0)
         curves = [history["loss"], history.get("val_loss"), history.get("val_accuracy")]
         if warm is not None:  # the curves keep counting, as MLPClassifier's with warm_start
@@ -263,6 +275,17 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         t0 = 0 if warm is None else warm["t"]
         self._set_history(*curves, t=t0 + n_train * len(history["loss"]))
         return self
+
+    def _layer_stats(self, X):
+        """The per-layer :class:`~npdnn.callbacks.Diagnostics` when ``diagnostics`` asks for it, on a
+        probe of up to 256 rows spread evenly over X (no random draw: refits probe the same rows)."""
+        every = self.diagnostics
+        if every is False or every is None or every == 0:
+            return None
+        if every is True:
+            every = 1
+        rows = np.unique(np.linspace(0, X.shape[0] - 1, min(256, X.shape[0])).astype(np.intp))
+        return Diagnostics(every=every, probe=X[rows])
 
     def _window(self):
         """Epochs without an improvement of ``tol`` that count as converged (early stopping's patience)."""
