@@ -41,7 +41,7 @@ MODULE_RANKS = {
         "layer_warnings": 2, "layer_stats": 3,
     },
     "export": {"onnx": 0, "torch": 0},
-    "exercises": {"reference": 0, "cases": 1, "hints": 1, "grader": 2},
+    "exercises": {"reference": 0, "autograd": 0, "cases": 1, "hints": 1, "grader": 2},
     "distributed": {"channel": 0, "rows": 0, "sources": 0, "shard": 1, "cluster": 2, "driver": 3},
     "sklearn": {"standardization": 0, "estimator_file": 0, "dask_fit": 0, "estimator": 1, "skl2onnx": 2},
     "cli": {

@@ -88,6 +88,13 @@ def _series(ax, epochs, record, key, colors, scale, linestyle="-"):
         ax.plot(epochs, y, color=colors[l], linestyle=linestyle, marker="." if len(epochs) < 30 else None)
     if scale == "log" and np.isfinite(np.where(values > 0, values, np.nan)).any():
         ax.set_yscale("log")
+        _major_labels_only(ax)
+
+
+def _major_labels_only(ax):
+    from matplotlib.ticker import NullFormatter
+
+    ax.yaxis.set_minor_formatter(NullFormatter())  # "3x10^1, 4x10^1, ..." crowd a small panel
 
 
 def _histograms(subfig, hist, L):
@@ -104,6 +111,7 @@ def _histograms(subfig, hist, L):
                 if h["what"] == what and h["layer"] == l and len(h["counts"]):
                     ax.stairs(h["counts"], h["edges"], color=styles.get(h["epoch"], "k"), label=f"epoch {h['epoch'] + 1}")
             ax.set_yscale("log")
+            _major_labels_only(ax)
             ax.xaxis.set_major_locator(MaxNLocator(4))  # narrow panels: fewer, unclashing labels
             ax.tick_params(labelsize=7)
             ax.set_title(f"{'A' if what == 'A' else 'dW'}{l}" + (" (output)" if l == L else ""), fontsize=9)
