@@ -88,7 +88,6 @@ def _series(ax, epochs, record, key, colors, scale, linestyle="-"):
         ax.plot(epochs, y, color=colors[l], linestyle=linestyle, marker="." if len(epochs) < 30 else None)
     if scale == "log" and np.isfinite(np.where(values > 0, values, np.nan)).any():
         ax.set_yscale("log")
-        _major_labels_only(ax)
 
 
 def _major_labels_only(ax):
