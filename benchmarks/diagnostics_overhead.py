@@ -62,7 +62,16 @@ def main():
         off = statistics.median(times["off"])
         for v in variants:
             med = statistics.median(times[v])
-            rows.append({"workload": name, "variant": v, "epochs": epochs, "s_per_epoch": med, "ratio": med / off, "raw": times[v]})
+            rows.append(
+                {
+                    "workload": name,
+                    "variant": v,
+                    "epochs": epochs,
+                    "s_per_epoch": med,
+                    "ratio": med / off,
+                    "raw": times[v],
+                }
+            )
     load = os.getloadavg()
     print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} ({os.cpu_count()} CPUs)")
     print(f"{'workload':<9}{'variant':<10}{'epochs':>7}{'s/epoch':>11}{'on/off':>8}")

@@ -47,7 +47,8 @@ EXERCISES = [
     (
         "L_model_forward",
         '''def L_model_forward(X, parameters):
-    """ReLU on layers 1..L-1, sigmoid on layer L. X (n_x, m). Returns AL (1, m) and caches (a list, one per layer)."""''',
+    """ReLU on layers 1..L-1, sigmoid on layer L. X (n_x, m).
+    Returns AL (1, m) and caches (a list, one per layer)."""''',
         """    caches, A = [], X
     L = len(parameters) // 2
     for l in range(1, L):
@@ -67,7 +68,8 @@ EXERCISES = [
     (
         "linear_backward",
         '''def linear_backward(dZ, cache):
-    """cache = (A_prev, W, b). Returns dA_prev = W^T dZ, dW = (1/m) dZ A_prev^T, db = (1/m) sum of dZ over the samples."""''',
+    """cache = (A_prev, W, b).
+    Returns dA_prev = W^T dZ, dW = (1/m) dZ A_prev^T, db = (1/m) sum of dZ over the samples."""''',
         """    A_prev, W, b = cache
     m = A_prev.shape[1]
     dW = dZ @ A_prev.T / m
@@ -157,7 +159,7 @@ X = ((X_raw - X_raw.mean(axis=0)) / X_raw.std(axis=0)).T  # (n_x, m): samples as
 Y = y[None, :].astype(float)
 try:
     parameters = initialize_parameters_deep([X.shape[0], 16, 8, 1], np.random.default_rng(0))
-    for i in range(300):
+    for _ in range(300):
         AL, caches = L_model_forward(X, parameters)
         grads = L_model_backward(AL, Y, caches)
         parameters = update_parameters(parameters, grads, 0.1)

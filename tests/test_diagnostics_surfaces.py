@@ -49,7 +49,9 @@ def test_estimator_records_diagnostics_when_asked():
     X, y = load_breast_cancer(return_X_y=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        on = DNNClassifier(hidden_layer_sizes=(8,), epochs=3, standardize=True, random_state=0, diagnostics=True).fit(X, y)
+        on = DNNClassifier(hidden_layer_sizes=(8,), epochs=3, standardize=True, random_state=0, diagnostics=True).fit(
+            X, y
+        )
         off = DNNClassifier(hidden_layer_sizes=(8,), epochs=3, standardize=True, random_state=0).fit(X, y)
     assert on.diagnostics_["epoch"] == [0, 1, 2]
     assert len(on.diagnostics_["Z_std"][0]) == 2  # one value per layer

@@ -191,7 +191,7 @@ def init_transposed(layer_dims, rng):
 def init_global_random(layer_dims, rng):
     p = {}
     for l in range(1, len(layer_dims)):
-        p[f"W{l}"] = np.random.randn(layer_dims[l], layer_dims[l - 1]) * 0.01
+        p[f"W{l}"] = np.random.randn(layer_dims[l], layer_dims[l - 1]) * 0.01  # noqa: NPY002 (the mistake under test)
         p[f"b{l}"] = np.zeros((layer_dims[l], 1))
     return p
 
@@ -207,7 +207,11 @@ def init_zeros(layer_dims, rng):
 WRONG = [
     ("linear_forward", linear_forward_transposed, "W is transposed: Z = W @ A + b"),
     ("linear_forward", linear_forward_no_b, "b is missing"),
-    ("linear_forward", linear_forward_cache_order, "the cache is in the wrong order: expected (A, W, b), got (W, A, b)"),
+    (
+        "linear_forward",
+        linear_forward_cache_order,
+        "the cache is in the wrong order: expected (A, W, b), got (W, A, b)",
+    ),
     (
         "linear_activation_forward",
         linear_activation_forward_cache_order,
@@ -274,7 +278,10 @@ def test_a_crash_is_reported_with_the_case_not_raised():
     result = exercises.check("linear_forward", lambda A, W, b: (A @ W + b, (A, W, b)))
     assert result.kind == "error"
     assert result.message.startswith("linear_forward raised ValueError: ")
-    assert "(case 1 of 2: square W: A (3, 5), W (3, 3), b (3, 1)). The inputs: A (3, 5), W (3, 3), b (3, 1)." in result.message
+    assert (
+        "(case 1 of 2: square W: A (3, 5), W (3, 3), b (3, 1)). The inputs: A (3, 5), W (3, 3), b (3, 1)."
+        in result.message
+    )
     assert "W has shape (n_l, n_{l-1})" in result.message
 
 

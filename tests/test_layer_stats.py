@@ -157,7 +157,8 @@ def test_small_initialization_in_a_deep_net_warns_vanishing(cancer):
     caught = _layer_warnings(DEEP, Xs, y, init="small", epochs=60, learning_rate=0.05)
     messages = [str(w.message) for w in caught]
     assert any(
-        m.startswith("gradients in layer 1 are ") and m.endswith(" of layer 6's: vanishing; try He initialization or ReLU")
+        m.startswith("gradients in layer 1 are ")
+        and m.endswith(" of layer 6's: vanishing; try He initialization or ReLU")
         for m in messages
     ), messages
     assert caught[0].filename == __file__  # stacklevel: the user's fit call, not npdnn's loop
@@ -172,20 +173,28 @@ def test_sigmoid_hidden_layers_warn_vanishing(cancer):
 def test_a_learning_rate_that_kills_relus_is_named(cancer):
     _, Xs, y = cancer
     messages = [str(w.message) for w in _layer_warnings([30, 50, 50, 1], Xs, y, epochs=20, learning_rate=5.0)]
-    dead = "layer 2: 100% of ReLU units dead since epoch {}; the learning rate may be too high or the biases pushed negative"
+    dead = "layer 2: 100% of ReLU units dead since epoch {}; the learning rate may be too high or the biases pushed "
+    dead += "negative"
     assert any(m in messages for m in map(dead.format, range(2, 6))), messages
 
 
 def test_too_large_updates_name_the_learning_rate(cancer):
     _, Xs, y = cancer
-    messages = [str(w.message) for w in _layer_warnings([30, 20, 20, 1], Xs, y, act="tanh", epochs=20, learning_rate=5.0)]
-    assert any(m.startswith("layer ") and m.endswith(": the learning rate is too high") and "update/weight ratio is" in m for m in messages), messages
+    messages = [
+        str(w.message) for w in _layer_warnings([30, 20, 20, 1], Xs, y, act="tanh", epochs=20, learning_rate=5.0)
+    ]
+    assert any(
+        m.startswith("layer ") and m.endswith(": the learning rate is too high") and "update/weight ratio is" in m
+        for m in messages
+    ), messages
 
 
 def test_unstandardized_inputs_are_named(cancer):
     X, _, y = cancer
     messages = [str(w.message) for w in _layer_warnings([30, 20, 20, 1], X, y, epochs=10)]
-    assert any(m.startswith("layer 1: Z has std ") and "the inputs are not standardized" in m for m in messages), messages
+    assert any(m.startswith("layer 1: Z has std ") and "the inputs are not standardized" in m for m in messages), (
+        messages
+    )
 
 
 def test_saturated_tanh_layer_is_named(cancer):

@@ -128,7 +128,12 @@ def cmd_train(args):
         raise CLIError("--resume needs --checkpoint PATH (the checkpoint file to continue from)")
     if (args.data is None) != (args.target is None):
         raise CLIError("--data FILE.csv and --target COLUMN go together (without both, the bundled data is used)")
-    outputs = ((args.out, "--out"), (args.plot, "--plot"), (args.diagnose, "--diagnose"), (args.checkpoint, "--checkpoint"))
+    outputs = (
+        (args.out, "--out"),
+        (args.plot, "--plot"),
+        (args.diagnose, "--diagnose"),
+        (args.checkpoint, "--checkpoint"),
+    )
     for path, option in outputs:
         _check_output(path, option)
     if args.data is None:

@@ -52,7 +52,7 @@ def plot_diagnostics(history, path, title=None):
     FigureCanvasAgg(fig)
     top, bottom = fig.subfigures(2, 1, height_ratios=[1.25, 1]) if hist else (fig, None)
     axes = top.subplots(2, 3).ravel()
-    for ax, (key, label, scale, ylim) in zip(axes, PANELS):
+    for ax, (key, label, scale, ylim) in zip(axes, PANELS, strict=False):
         _series(ax, epochs, record, key, colors, scale)
         if key == "dead":
             _series(ax, epochs, record, "saturated", colors, scale, linestyle="--")
@@ -100,7 +100,7 @@ def _histograms(subfig, hist, L):
     from matplotlib.ticker import MaxNLocator
 
     shown = sorted({h["epoch"] for h in hist})
-    styles = dict(zip(shown, ("C3", "C1", "C0", "C2", "C4")))
+    styles = dict(zip(shown, ("C3", "C1", "C0", "C2", "C4"), strict=False))
     whats = [w for w in ("A", "dW") if any(h["what"] == w for h in hist)]
     axes = subfig.subplots(len(whats), L, squeeze=False)
     for r, what in enumerate(whats):
@@ -108,7 +108,9 @@ def _histograms(subfig, hist, L):
             ax = axes[r][l - 1]
             for h in hist:
                 if h["what"] == what and h["layer"] == l and len(h["counts"]):
-                    ax.stairs(h["counts"], h["edges"], color=styles.get(h["epoch"], "k"), label=f"epoch {h['epoch'] + 1}")
+                    ax.stairs(
+                        h["counts"], h["edges"], color=styles.get(h["epoch"], "k"), label=f"epoch {h['epoch'] + 1}"
+                    )
             ax.set_yscale("log")
             _major_labels_only(ax)
             ax.xaxis.set_major_locator(MaxNLocator(4))  # narrow panels: fewer, unclashing labels

@@ -58,10 +58,15 @@ def initialize_parameters_deep():
 
 def linear_forward():
     r = _rng(2)
-    return [
-        ("square W: A (3, 5), W (3, 3), b (3, 1)", {"A": r.standard_normal((3, 5)), "W": r.standard_normal((3, 3)), "b": r.standard_normal((3, 1))}),
-        ("A (4, 6), W (2, 4), b (2, 1)", {"A": r.standard_normal((4, 6)), "W": r.standard_normal((2, 4)), "b": r.standard_normal((2, 1))}),
-    ]  # fmt: skip
+    out = []
+    for n_prev, n, m in ((3, 3, 5), (4, 2, 6)):  # the square W first
+        args = {
+            "A": r.standard_normal((n_prev, m)),
+            "W": r.standard_normal((n, n_prev)),
+            "b": r.standard_normal((n, 1)),
+        }
+        out.append((("square W: " if n == n_prev else "") + f"A ({n_prev}, {m}), W ({n}, {n_prev}), b ({n}, 1)", args))
+    return out
 
 
 def linear_activation_forward():
@@ -69,8 +74,17 @@ def linear_activation_forward():
     out = []
     for activation in ("sigmoid", "relu"):
         for n_prev, n in ((3, 3), (4, 2)):
-            args = {"A_prev": r.standard_normal((n_prev, 5)), "W": r.standard_normal((n, n_prev)), "b": r.standard_normal((n, 1))}
-            out.append((f'activation="{activation}", A_prev ({n_prev}, 5), W ({n}, {n_prev})', {**args, "activation": activation}))
+            args = {
+                "A_prev": r.standard_normal((n_prev, 5)),
+                "W": r.standard_normal((n, n_prev)),
+                "b": r.standard_normal((n, 1)),
+            }
+            out.append(
+                (
+                    f'activation="{activation}", A_prev ({n_prev}, 5), W ({n}, {n_prev})',
+                    {**args, "activation": activation},
+                )
+            )
     return out
 
 
@@ -78,7 +92,12 @@ def L_model_forward():
     out = []
     for k, dims in enumerate(([4, 3, 3, 1], [5, 4, 1])):
         r = _rng(4 + k)
-        out.append((f"layer_dims {dims}, X ({dims[0]}, 6)", {"X": r.standard_normal((dims[0], 6)), "parameters": _parameters(dims, r)}))
+        out.append(
+            (
+                f"layer_dims {dims}, X ({dims[0]}, 6)",
+                {"X": r.standard_normal((dims[0], 6)), "parameters": _parameters(dims, r)},
+            )
+        )
     return out
 
 
@@ -96,13 +115,23 @@ def linear_backward():
     for k, (n_prev, n, m) in enumerate(((3, 3, 5), (4, 2, 6))):
         r = _rng(8 + k)
         cache = (r.standard_normal((n_prev, m)), r.standard_normal((n, n_prev)), r.standard_normal((n, 1)))
-        out.append((f"dZ ({n}, {m}), cache (A_prev ({n_prev}, {m}), W ({n}, {n_prev}), b ({n}, 1))", {"dZ": r.standard_normal((n, m)), "cache": cache}))
+        out.append(
+            (
+                f"dZ ({n}, {m}), cache (A_prev ({n_prev}, {m}), W ({n}, {n_prev}), b ({n}, 1))",
+                {"dZ": r.standard_normal((n, m)), "cache": cache},
+            )
+        )
     return out
 
 
 def relu_backward():
     r = _rng(10)
-    return [("dA (3, 4), Z (3, 4) with exact zeros", {"dA": r.standard_normal((3, 4)), "Z": _with_zeros(r.standard_normal((3, 4)))})]
+    return [
+        (
+            "dA (3, 4), Z (3, 4) with exact zeros",
+            {"dA": r.standard_normal((3, 4)), "Z": _with_zeros(r.standard_normal((3, 4)))},
+        )
+    ]
 
 
 def sigmoid_backward():

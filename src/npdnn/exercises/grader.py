@@ -71,16 +71,24 @@ def check(name, fn):
         try:
             got = fn(*mine.values())
         except NotImplementedError:
-            return Result(name, False, f"{name}: not implemented yet (the function still raises NotImplementedError)", "not implemented")
+            return Result(
+                name,
+                False,
+                f"{name}: not implemented yet (the function still raises NotImplementedError)",
+                "not implemented",
+            )
         except Exception as exc:  # the learner's bug, reported, never raised
-            return Result(name, False, f"{name} raised {type(exc).__name__}: {exc} {where}{_shape_note(kwargs)}", "error")
+            return Result(
+                name, False, f"{name} raised {type(exc).__name__}: {exc} {where}{_shape_note(kwargs)}", "error"
+            )
         changed = _changed(untouched, mine)
         if changed:
             return Result(
                 name,
                 False,
                 f"{name} changed its input {changed} in place {where}: the caller's arrays (and the caches of the "
-                "forward pass) must stay as they were; work on a copy, e.g. dZ = np.array(dA, copy=True), or build a new array",
+                "forward pass) must stay as they were; work on a copy, e.g. dZ = np.array(dA, "
+                "copy=True), or build a new array",
                 "hint",
             )
         expected = _outputs(name, ref.__dict__[name](*copy.deepcopy(kwargs).values()))
@@ -103,7 +111,9 @@ def check(name, fn):
             return Result(name, False, f"{name}: {hint} {where}", "hint")
         return Result(name, False, f"{name}: {problem} {where}", "mismatch")
     also = " and PyTorch autograd" if torch_used else ""
-    return Result(name, True, f"{name}: passed ({len(cases)} seeded cases agree with npdnn's reference{also})", "passed")
+    return Result(
+        name, True, f"{name}: passed ({len(cases)} seeded cases agree with npdnn's reference{also})", "passed"
+    )
 
 
 def _outputs(name, result):
@@ -121,7 +131,7 @@ def _outputs(name, result):
         return {keys[0]: result}
     if not isinstance(result, (tuple, list)) or len(result) != len(keys):
         return f"should return a tuple ({', '.join(keys)}); got {_kind(result)}"
-    return dict(zip(keys, result))
+    return dict(zip(keys, result, strict=False))
 
 
 def _form(name, expected, got):
@@ -170,7 +180,7 @@ def _compare(expected, got, path):
     if isinstance(expected, (tuple, list)):
         if not isinstance(got, (tuple, list)) or len(got) != len(expected):
             return f"{path} should be a tuple of {len(expected)} entries; got {_kind(got)}"
-        for j, (e, g) in enumerate(zip(expected, got)):
+        for j, (e, g) in enumerate(zip(expected, got, strict=False)):
             problem = _compare(e, g, f"{path}[{j}]")
             if problem:
                 return problem
@@ -195,7 +205,8 @@ def _compare(expected, got, path):
         return None
     idx = tuple(int(i) for i in np.argwhere(~close)[0])
     n_bad = int((~close).sum())
-    return f"{path}[{', '.join(map(str, idx))}] is {got[idx]:.8g}, expected {e[idx]:.8g} ({n_bad} of {e.size} entries differ)"
+    where = f"{path}[{', '.join(map(str, idx))}]"
+    return f"{where} is {got[idx]:.8g}, expected {e[idx]:.8g} ({n_bad} of {e.size} entries differ)"
 
 
 def _known_mistake(name, kwargs, expected, got):
@@ -221,7 +232,9 @@ def _known_mistake(name, kwargs, expected, got):
 def _same(a, b):
     if isinstance(a, float) or np.ndim(a) == 0:
         try:
-            return np.size(b) == 1 and bool(np.isclose(float(np.asarray(b).reshape(())), float(a), rtol=RTOL, atol=ATOL))
+            return np.size(b) == 1 and bool(
+                np.isclose(float(np.asarray(b).reshape(())), float(a), rtol=RTOL, atol=ATOL)
+            )
         except (TypeError, ValueError):
             return False
     return isinstance(b, np.ndarray) and b.shape == np.shape(a) and bool(np.allclose(b, a, rtol=RTOL, atol=ATOL))
@@ -233,7 +246,7 @@ def _cache_order(expected, got, names):
         return None
     order = []
     for g in got:
-        match = [n for n, e in zip(names, expected) if _same_tree(e, g)]
+        match = [n for n, e in zip(names, expected, strict=False) if _same_tree(e, g)]
         if len(match) != 1:
             return None
         order.append(match[0])
@@ -244,7 +257,9 @@ def _cache_order(expected, got, names):
 
 def _same_tree(a, b):
     if isinstance(a, (tuple, list)):
-        return isinstance(b, (tuple, list)) and len(a) == len(b) and all(_same_tree(x, y) for x, y in zip(a, b))
+        if not isinstance(b, (tuple, list)) or len(a) != len(b):
+            return False
+        return all(_same_tree(x, y) for x, y in zip(a, b, strict=True))
     return _same(a, b)
 
 
@@ -257,7 +272,7 @@ def _changed(before, after, path="an argument"):
                 return found
         return None
     if isinstance(before, (tuple, list)):
-        for j, (b, a) in enumerate(zip(before, after)):
+        for j, (b, a) in enumerate(zip(before, after, strict=False)):
             found = _changed(b, a, f"{path}[{j}]")
             if found:
                 return found
@@ -290,15 +305,24 @@ def _check_initialization(fn):
             again = fn(list(dims), np.random.default_rng(7))
             other = fn(list(dims), np.random.default_rng(8))
         except NotImplementedError:
-            return Result(name, False, f"{name}: not implemented yet (the function still raises NotImplementedError)", "not implemented")
+            return Result(
+                name,
+                False,
+                f"{name}: not implemented yet (the function still raises NotImplementedError)",
+                "not implemented",
+            )
         except Exception as exc:
             return Result(name, False, f"{name} raised {type(exc).__name__}: {exc} ({description})", "error")
         if not isinstance(first, dict):
-            return Result(name, False, f"{name} should return a dict {{'W1': ..., 'b1': ...}}; got {_kind(first)}", "mismatch")
+            return Result(
+                name, False, f"{name} should return a dict {{'W1': ..., 'b1': ...}}; got {_kind(first)}", "mismatch"
+            )
         problem = _initialization_problem(first, again, other, dims)
         if problem:
             return Result(name, False, f"{name}: {problem} ({description})", "hint")
-    return Result(name, True, f"{name}: passed (shapes, zero biases, random weights drawn from the rng you are given)", "passed")
+    return Result(
+        name, True, f"{name}: passed (shapes, zero biases, random weights drawn from the rng you are given)", "passed"
+    )
 
 
 def _initialization_problem(first, again, other, dims):
@@ -318,9 +342,15 @@ def _initialization_problem(first, again, other, dims):
         if np.any(b != 0):
             return f"b{l} should start at zeros (np.zeros((n_{l}, 1))); the random weights already break the symmetry"
         if np.all(W == W.flat[0]):
-            return f"W{l} has all entries equal: every unit would compute the same thing forever (symmetry); draw them at random"
+            return (
+                f"W{l} has all entries equal: every unit would compute the same thing forever "
+                f"(symmetry); draw them at random"
+            )
         if not 1e-4 < float(W.std()) < 10:
-            return f"W{l} has standard deviation {float(W.std()):.3g}: scale the normal draws, e.g. * np.sqrt(2 / n_{l - 1}) (He)"
+            return (
+                f"W{l} has standard deviation {float(W.std()):.3g}: scale the normal draws, e.g. * "
+                f"np.sqrt(2 / n_{l - 1}) (He)"
+            )
     for l in range(1, L + 1):
         if not np.array_equal(first[f"W{l}"], again[f"W{l}"]) or np.array_equal(first[f"W{l}"], other[f"W{l}"]):
             return (

@@ -68,7 +68,8 @@ MISTAKES = {
             lambda k, e: {"A": e["cache"][1]},
         ),
         (
-            'activation="sigmoid" must give sigmoid(Z) and activation="relu" max(Z, 0); yours swapped them (check the if)',
+            'activation="sigmoid" must give sigmoid(Z) and activation="relu" max(Z, 0); yours '
+            "swapped them (check the if)",
             lambda k, e: {"A": np.maximum(e["cache"][1], 0) if k["activation"] == "sigmoid" else _sig(e["cache"][1])},
         ),
     ],
@@ -105,14 +106,19 @@ MISTAKES = {
         ),
     ],
     "linear_backward": [
-        ("dW lacks the 1/m: dW = (1/m) dZ @ A_prev.T (m = A_prev.shape[1])", lambda k, e: {"dW": e["dW"] * k["dZ"].shape[1]}),
+        (
+            "dW lacks the 1/m: dW = (1/m) dZ @ A_prev.T (m = A_prev.shape[1])",
+            lambda k, e: {"dW": e["dW"] * k["dZ"].shape[1]},
+        ),
         ("db lacks the 1/m: db = (1/m) sum of dZ over the samples", lambda k, e: {"db": e["db"] * k["dZ"].shape[1]}),
         (
-            "db is summed over the wrong axis: the samples are the columns, so sum with axis=1 and keepdims=True (db has b's shape (n_l, 1))",
+            "db is summed over the wrong axis: the samples are the columns, so sum with axis=1 "
+            "and keepdims=True (db has b's shape (n_l, 1))",
             lambda k, e: {"db": k["dZ"].sum(axis=0, keepdims=True) / k["dZ"].shape[1]},
         ),
         (
-            "db is summed over the wrong axis: the samples are the columns, so sum with axis=1 and keepdims=True (db has b's shape (n_l, 1))",
+            "db is summed over the wrong axis: the samples are the columns, so sum with axis=1 "
+            "and keepdims=True (db has b's shape (n_l, 1))",
             lambda k, e: {"db": k["dZ"].sum(axis=0) / k["dZ"].shape[1]},
         ),
         (
@@ -123,37 +129,60 @@ MISTAKES = {
             "db is summed over every entry: sum over the samples only (axis=1, keepdims=True)",
             lambda k, e: {"db": np.sum(k["dZ"]) / k["dZ"].shape[1]},
         ),
-        ("dW is transposed: dW = (1/m) dZ @ A_prev.T has W's shape (n_l, n_{l-1})", lambda k, e: {"dW": e["dW"].T} if _square(e["dW"]) else None),
-        ("W is transposed in dA_prev: dA_prev = W.T @ dZ", lambda k, e: {"dA_prev": k["cache"][1] @ k["dZ"]} if _square(k["cache"][1]) else None),
-        ("dA_prev has an extra 1/m: only dW and db are averaged over the samples", lambda k, e: {"dA_prev": e["dA_prev"] / k["dZ"].shape[1]}),
+        (
+            "dW is transposed: dW = (1/m) dZ @ A_prev.T has W's shape (n_l, n_{l-1})",
+            lambda k, e: {"dW": e["dW"].T} if _square(e["dW"]) else None,
+        ),
+        (
+            "W is transposed in dA_prev: dA_prev = W.T @ dZ",
+            lambda k, e: {"dA_prev": k["cache"][1] @ k["dZ"]} if _square(k["cache"][1]) else None,
+        ),
+        (
+            "dA_prev has an extra 1/m: only dW and db are averaged over the samples",
+            lambda k, e: {"dA_prev": e["dA_prev"] / k["dZ"].shape[1]},
+        ),
     ],
     "relu_backward": [
         (
-            "dZ differs where Z is exactly 0: ReLU's derivative there is taken as 0 (dZ = dA * (Z > 0)); yours uses Z >= 0",
+            "dZ differs where Z is exactly 0: ReLU's derivative there is taken as 0 (dZ = dA * (Z "
+            "> 0)); yours uses Z >= 0",
             lambda k, e: {"dZ": k["dA"] * (k["Z"] >= 0)},
         ),
         ("dZ = dA * g'(Z): multiply the mask (Z > 0) by dA", lambda k, e: {"dZ": (k["Z"] > 0).astype(float)}),
-        ("ReLU's derivative is the step 1[Z > 0], not max(Z, 0): dZ = dA * (Z > 0)", lambda k, e: {"dZ": k["dA"] * np.maximum(k["Z"], 0)}),
+        (
+            "ReLU's derivative is the step 1[Z > 0], not max(Z, 0): dZ = dA * (Z > 0)",
+            lambda k, e: {"dZ": k["dA"] * np.maximum(k["Z"], 0)},
+        ),
     ],
     "sigmoid_backward": [
         (
-            "the cache holds Z, the pre-activation: compute s = sigmoid(Z) = 1 / (1 + np.exp(-Z)) first, then dZ = dA * s * (1 - s)",
+            "the cache holds Z, the pre-activation: compute s = sigmoid(Z) = 1 / (1 + np.exp(-Z)) "
+            "first, then dZ = dA * s * (1 - s)",
             lambda k, e: {"dZ": k["dA"] * k["Z"] * (1 - k["Z"])},
         ),
-        ("sigmoid's derivative is s (1 - s): dZ = dA * s * (1 - s); a factor is missing", lambda k, e: {"dZ": k["dA"] * _sig(k["Z"])}),
+        (
+            "sigmoid's derivative is s (1 - s): dZ = dA * s * (1 - s); a factor is missing",
+            lambda k, e: {"dZ": k["dA"] * _sig(k["Z"])},
+        ),
         ("dZ = dA * s * (1 - s): multiply by dA", lambda k, e: {"dZ": _sig(k["Z"]) * (1 - _sig(k["Z"]))}),
     ],
     "L_model_backward": [
         (
-            "every gradient has the wrong sign: dAL = -(Y / AL - (1 - Y) / (1 - AL)), the derivative of the cost (with its minus)",
-            lambda k, e: _backward(k["AL"], k["Y"], k["caches"], ref.sigmoid_backward, ref.relu_backward, dAL_sign=-1.0),
+            "every gradient has the wrong sign: dAL = -(Y / AL - (1 - Y) / (1 - AL)), the "
+            "derivative of the cost (with its minus)",
+            lambda k, e: _backward(
+                k["AL"], k["Y"], k["caches"], ref.sigmoid_backward, ref.relu_backward, dAL_sign=-1.0
+            ),
         ),
         (
             "every dW and db is m times too large: the 1/m of the cost belongs in each layer's dW and db",
-            lambda k, e: _backward(k["AL"], k["Y"], k["caches"], ref.sigmoid_backward, ref.relu_backward, scale=k["AL"].shape[1]),
+            lambda k, e: _backward(
+                k["AL"], k["Y"], k["caches"], ref.sigmoid_backward, ref.relu_backward, scale=k["AL"].shape[1]
+            ),
         ),
         (
-            "the activations are swapped: layer L (the output) goes back through sigmoid_backward, layers L-1..1 through relu_backward",
+            "the activations are swapped: layer L (the output) goes back through "
+            "sigmoid_backward, layers L-1..1 through relu_backward",
             lambda k, e: _backward(k["AL"], k["Y"], k["caches"], ref.relu_backward, ref.sigmoid_backward),
         ),
         (
@@ -166,7 +195,10 @@ MISTAKES = {
             "the step goes up the gradient: W = W - learning_rate * dW (minus: gradient *descent*)",
             lambda k, e: {key: 2 * k["parameters"][key] - v for key, v in e.items()},
         ),
-        ("the learning rate is missing: W = W - learning_rate * dW", lambda k, e: {key: k["parameters"][key] - k["grads"]["d" + key] for key in e}),
+        (
+            "the learning rate is missing: W = W - learning_rate * dW",
+            lambda k, e: {key: k["parameters"][key] - k["grads"]["d" + key] for key in e},
+        ),
     ],
 }
 

@@ -31,8 +31,8 @@ from ..network import Network, network_from_file
 from ..nn.activations import sigmoid
 from ..nn.chunking import map_rows
 from ..train.diagnostics import DEFAULT_TOL, FitDiagnostics
-from ..train.layer_stats import Diagnostics
 from ..train.diagnostics import ConvergenceWarning as NpdnnConvergenceWarning
+from ..train.layer_stats import Diagnostics
 from ..train.loop import fit as train
 from ..train.optimizers import get_optimizer
 from ..train.options import ESTIMATOR_DEFAULTS, default_learning_rate
@@ -259,7 +259,9 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             early_stopping=bool(self.early_stopping),
             patience=window,
             min_delta=self.tol if self.early_stopping else 0.0,
-            callbacks=[c for c in (make_progress(self.verbose, self.epochs), diagnostics, self._layer_stats(X_in)) if c],
+            callbacks=[
+                c for c in (make_progress(self.verbose, self.epochs), diagnostics, self._layer_stats(X_in)) if c
+            ],
             diagnostics=False,  # the estimator's own FitDiagnostics above warns with scikit-learn's class
             checkpoint=checkpoint,
             checkpoint_every=checkpoint_every,

@@ -128,7 +128,9 @@ class Diagnostics(Callback):
         if probe is not None:
             probe = probe.to_numpy() if hasattr(probe, "to_numpy") else np.asarray(probe)
             if probe.ndim != 2 or probe.shape[0] < 1:
-                raise ValueError(f"probe must be a (rows, features) array with at least one row; got shape {probe.shape}")
+                raise ValueError(
+                    f"probe must be a (rows, features) array with at least one row; got shape {probe.shape}"
+                )
         self.every, self.probe, self.warn = int(every), probe, bool(warn)
         self.hist_epochs = None if hist_epochs is None else sorted({int(e) for e in hist_epochs})
         self.W_start = None

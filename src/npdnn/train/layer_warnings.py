@@ -105,7 +105,8 @@ def vanishing_gradients(record):
 def large_updates(record):
     """A message for the layer with the largest update/weight ratio over an epoch after the
     first (a first epoch may rightly move small initial weights far), when above ``UPDATE_RATIO``."""
-    later = [(e, row) for row, e in zip(record.get("update_ratio", []), record.get("epoch", [])) if e >= 1]
+    ratios, epochs = record.get("update_ratio", []), record.get("epoch", [])
+    later = [(e, row) for row, e in zip(ratios, epochs, strict=False) if e >= 1]
     found = [(value, l, e) for e, row in later for l, value in enumerate(row) if value is not None]
     if not found:
         return []
