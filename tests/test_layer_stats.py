@@ -218,3 +218,16 @@ def test_check_layers_on_a_record_warns_once_per_finding():
         "layer 1: 87% of ReLU units dead since epoch 2; the learning rate may be too high or the biases pushed negative"
     ]
     assert len(caught) == 1
+
+
+def test_vanishing_early_then_recovering_still_warns():
+    """Sigmoid layers: tiny first-layer gradients early, recovering later; the first half's median counts."""
+    n = 10
+    rms = [[1e-3, 1.0, 1.0]] * 4 + [[0.3, 1.0, 1.0]] * 6
+    record = {"epoch": list(range(n)), "dW_rms": rms, "update_ratio": [[0.01] * 3] * n, "Z_std": [[1.0] * 3] * n}
+    with pytest.warns(LayerWarning, match=r"^gradients in layer 1 are 1e-03 of layer 3's: vanishing"):
+        check_layers(record)
+    healthy = {**record, "dW_rms": [[0.3, 1.0, 1.0]] * n}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert check_layers(healthy) == []
