@@ -58,6 +58,8 @@ def plot_diagnostics(history, path, title=None):
             _series(ax, epochs, record, "saturated", colors, scale, linestyle="--")
         ax.set_title(label, fontsize=10)
         ax.set_xlabel("epoch")
+        # every panel spans all epochs: on a log axis a value that became exactly 0 ends its line early
+        ax.set_xlim(epochs[0] - 0.5, epochs[-1] + 0.5)
         if ylim:
             ax.set_ylim(*ylim)
         ax.grid(alpha=0.3)
