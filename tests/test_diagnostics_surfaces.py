@@ -76,6 +76,7 @@ def test_estimator_layer_warning_points_at_the_users_line():
     assert {w.filename for w in layer} == {__file__}
 
 
+@pytest.mark.slow  # trains through the real command in a subprocess
 def test_cli_diagnose_writes_the_plot(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "npdnn", "train", "--epochs", "3", "--diagnose", "diag.png", "--out", "m.npz"],

@@ -55,6 +55,7 @@ def _run(nb, timeout=300):
     return [out for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs]
 
 
+@pytest.mark.slow  # executes a notebook in a kernel (make test-slow, CI)
 def test_diagnostics_chapter_runs_and_shows_each_pathology():
     outputs = _run(nbformat.read(DIAGNOSTICS, as_version=4))
     assert not [out for out in outputs if out.output_type == "error"]
@@ -74,6 +75,7 @@ def _check_texts(outputs):
     return [out["data"]["text/plain"] for out in outputs if out.output_type == "execute_result"]
 
 
+@pytest.mark.slow  # executes a notebook in a kernel (make test-slow, CI)
 def test_exercises_notebook_with_solutions_passes_every_check():
     nb, names = _exercises_notebook(solutions=True)
     outputs = _run(nb, timeout=120)
@@ -84,6 +86,7 @@ def test_exercises_notebook_with_solutions_passes_every_check():
     assert "training accuracy 0.9" in printed  # the learner's own functions train the network
 
 
+@pytest.mark.slow  # executes a notebook in a kernel (make test-slow, CI)
 def test_exercises_notebook_with_blanks_says_not_implemented_and_runs_through():
     nb, names = _exercises_notebook(solutions=False)
     outputs = _run(nb, timeout=120)
