@@ -37,7 +37,6 @@ import tempfile
 import warnings
 from pathlib import Path
 
-import numpy as np
 from IPython.display import Image, display
 from sklearn.datasets import load_breast_cancer
 
