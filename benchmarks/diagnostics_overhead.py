@@ -46,10 +46,11 @@ def timed_fit(w, X, y, epochs, callback):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--workloads", default="ABCD", help="which workloads, in this order (e.g. DACB)")
     p.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results", "diagnostics_overhead.json"))
     args = p.parse_args()
     rows = []
-    for name in "ABCD":
+    for name in args.workloads:
         w = WORKLOADS[name]
         X, y = make_data(w, "float32")
         epochs = max(2, QUICK[name])
@@ -77,9 +78,15 @@ def main():
     print(f"{'workload':<9}{'variant':<10}{'epochs':>7}{'s/epoch':>11}{'on/off':>8}")
     for r in rows:
         print(f"{r['workload']:<9}{r['variant']:<10}{r['epochs']:>7}{r['s_per_epoch']:>11.4f}{r['ratio']:>8.3f}")
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump({"load_average": load, "cpus": os.cpu_count(), "repeats": args.repeats, "rows": rows}, f, indent=1)
+    _save(args.out, rows, args.repeats)
+
+
+def _save(path, rows, repeats):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(
+            {"load_average": os.getloadavg(), "cpus": os.cpu_count(), "repeats": repeats, "rows": rows}, f, indent=1
+        )
 
 
 if __name__ == "__main__":
