@@ -16,7 +16,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import npdnn
-from npdnn.sklearn.estimator import DNNClassifier
+from npdnn import DNNClassifier
 
 from conftest import make_data
 
