@@ -24,6 +24,7 @@ PACKAGE_RANKS = {
     "distributed": 6,  # training on Dask: knows neither the estimator nor the CLI
     "sklearn": 7,  # DNNClassifier, its file section, standardization, skl2onnx, its Dask fit
     "loading": 8,  # npdnn.load: a network's or an estimator's file
+    "exercises": 8,  # graded exercises: a learner's functions checked against the reference
     "cli": 9,  # the npdnn command
     "__main__": 10,
     "__init__": 11,
@@ -38,14 +39,16 @@ MODULE_RANKS = {
     "train": {
         "optimizers": 0, "batching": 0, "user_warnings": 0, "options": 1, "monitor": 2, "schedules": 3,
         "callbacks": 3, "checkpoint": 4, "progress": 4, "diagnostics": 4, "runner": 5, "loop": 6, "profiling": 6,
+        "layer_warnings": 5, "layer_stats": 6,
     },
     "export": {"onnx_columns": 0, "onnx": 1, "torch": 0},
+    "exercises": {"reference": 0, "autograd": 0, "cases": 1, "hints": 1, "grader": 2},
     "distributed": {"channel": 0, "liveness": 0, "rows": 0, "sources": 0, "shard": 1, "cluster": 2, "driver": 3},
     "sklearn": {
         "standardization": 0, "columns": 0, "dask_fit": 1, "estimator_file": 1, "estimator": 2, "skl2onnx": 3,
     },
     "cli": {
-        "csv_fields": 0, "locking": 0, "report": 0, "holdout": 0, "plots": 0, "datasets": 1,
+        "csv_fields": 0, "locking": 0, "report": 0, "holdout": 0, "plots": 0, "layer_plots": 0, "datasets": 1,
         "data_files": 2, "options": 2, "train_cluster": 2, "commands": 3, "main": 4,
     },
 }  # fmt: skip

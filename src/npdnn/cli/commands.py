@@ -151,6 +151,8 @@ def _read(args, data, target=None, **options):
 # ---------------------------------------------------------------- commands
 def cmd_train(args):
     if args.scheduler is not None or args.workers is not None:  # on a Dask cluster (npdnn[dask])
+        if args.diagnose is not None:
+            raise CLIError("--diagnose works on one machine only; leave out --workers / --scheduler to use it")
         from ..sklearn.estimator import DNNClassifier
         from .train_cluster import train
 
@@ -159,7 +161,13 @@ def cmd_train(args):
         raise CLIError("--resume needs --checkpoint PATH (the checkpoint file to continue from)")
     if (args.data is None) != (args.target is None):
         raise CLIError("--data FILE.csv and --target COLUMN go together (without both, the bundled data is used)")
-    for path, option in ((args.out, "--out"), (args.plot, "--plot"), (args.checkpoint, "--checkpoint")):
+    outputs = (
+        (args.out, "--out"),
+        (args.plot, "--plot"),
+        (args.diagnose, "--diagnose"),
+        (args.checkpoint, "--checkpoint"),
+    )
+    for path, option in outputs:
         _check_output(path, option)
     if args.data is None:
         (X, y), source, target = load_default(), DEFAULT_NAME, DEFAULT_TARGET
@@ -190,6 +198,7 @@ def cmd_train(args):
         class_weight=weights,
         categorical_features=args.categorical,
         verbose=not args.quiet and sys.stderr.isatty(),
+        diagnostics=args.diagnose is not None,
     )
     _info(
         args,
@@ -207,7 +216,8 @@ def cmd_train(args):
             resume="force" if args.resume_anyway else args.resume,
             callbacks=_plot_callbacks(args),
         )
-    model.set_params(verbose=False)  # the saved file must not depend on whether stderr was a terminal
+    # the saved file must not depend on whether stderr was a terminal, nor on --diagnose
+    model.set_params(verbose=False, diagnostics=False)
     scored = (
         {"train": (y_train, X_train)} if X_test is None else {"train": (y_train, X_train), "test": (y_test, X_test)}
     )
@@ -228,6 +238,11 @@ def cmd_train(args):
         final = {k: m["accuracy"] for k, m in columns.items()}
         _plot(args.plot, model, X, y, final, (X_test, y_test, pos))
         _info(args, f"plot written to {args.plot}")
+    if args.diagnose is not None:
+        from .layer_plots import plot_diagnostics
+
+        plot_diagnostics(model.diagnostics_, args.diagnose, title=f"npdnn train: {source}")
+        _info(args, f"diagnostics plot written to {args.diagnose}")
     if args.json is not None:
         report = {
             "command": "train",

@@ -147,6 +147,12 @@ def build_parser():
         help="write a PNG: loss and accuracy per epoch (best epoch marked), ROC and calibration curves of the test "
         "rows for two classes, and a 2-feature decision boundary",
     )
+    t.add_argument(
+        "--diagnose",
+        metavar="PNG",
+        help="record per-layer statistics while training (norms, gradients, dead or saturated units), "
+        "warn with the cause named, and plot them here (docs/diagnostics.md)",
+    )
     t.add_argument("--checkpoint", metavar="PATH", help="write the training state here every --checkpoint-every")
     t.add_argument(
         "--checkpoint-every",

@@ -31,6 +31,7 @@ from ..network import Network, network_from_file
 from ..nn.activations import sigmoid
 from ..nn.chunking import map_rows
 from ..train.diagnostics import DEFAULT_TOL, FitDiagnostics
+from ..train.layer_stats import Diagnostics
 from ..train.loop import fit as train
 from ..train.options import ESTIMATOR_DEFAULTS, OPTIONS, check_option, make_optimizer
 from ..train.progress import make_progress
@@ -119,6 +120,12 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
     lr_schedule : None or str, default None
         A learning-rate schedule by name (``npdnn.train.schedules.SCHEDULES``: "step",
         "exponential", "inverse_time", "cosine", "plateau"); None keeps the rate constant.
+    diagnostics : bool or int, default False
+        True records per-layer statistics every epoch (an int N: every N epochs) on a probe
+        of up to 256 training rows, into ``diagnostics_``, and warns with the cause named when
+        a layer dies, gradients vanish or explode, or updates are too large (see
+        :class:`npdnn.callbacks.Diagnostics`, ``docs/diagnostics.md``; plot with
+        :func:`npdnn.cli.layer_plots.plot_diagnostics`).
     warm_start : bool, default False
         ``fit`` continues from the current network and optimizer state (same
         classes, features and layers) instead of starting anew; the curves, ``n_iter_``
@@ -166,6 +173,8 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         Layers including input and output: ``len(hidden_layer_sizes) + 2``.
     out_activation_ : {"logistic", "softmax"}
         MLPClassifier's name for the output activation.
+    diagnostics_ : dict or None
+        What :class:`npdnn.callbacks.Diagnostics` recorded in the last ``fit`` (None unless ``diagnostics``).
     n_outputs_ : int
         Output units ``n_L``: 1 for two classes, else the number of classes.
     mean_, scale_ : ndarray (n_x,) of ``dtype_``, or None
@@ -202,6 +211,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         warm_start=False,
         lr_schedule=ESTIMATOR_DEFAULTS["lr_schedule"],
         categorical_features=None,
+        diagnostics=False,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -225,6 +235,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         self.warm_start = warm_start
         self.lr_schedule = lr_schedule
         self.categorical_features = categorical_features
+        self.diagnostics = diagnostics
 
     # ------------------------------------------------------------------ training
     def fit(self, X, y, sample_weight=None, *, checkpoint=None, checkpoint_every=1, resume=False, callbacks=()):
@@ -302,7 +313,11 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             min_delta=self.tol if self.early_stopping else 0.0,
             callbacks=[
                 *callbacks,
-                *(c for c in (make_progress(self.verbose, self.epochs), diagnostics) if c is not None),
+                *(
+                    c
+                    for c in (make_progress(self.verbose, self.epochs), diagnostics, self._layer_stats(X_in))
+                    if c is not None
+                ),
             ],
             diagnostics=False,  # the estimator's own FitDiagnostics above warns with scikit-learn's class
             checkpoint=checkpoint,
@@ -312,6 +327,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         self.classes_, self.dtype_, self.mean_, self.scale_ = classes, dtype, mean, scale
         self.columns_ = plan
         self.network_, self._optimizer = net, opt
+        self.diagnostics_ = history.get("diagnostics")
         n_train = X.shape[0] - (math.ceil(self.validation_fraction * X.shape[0]) if self.early_stopping else 0)
         curves = [history["loss"], history.get("val_loss"), history.get("val_accuracy")]
         if warm is not None:  # the curves keep counting, as MLPClassifier's with warm_start
@@ -321,6 +337,17 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         self.training_scores_ = history.get("accuracy")  # per epoch, with a TrainingAccuracy callback
         self.best_epoch_ = history.get("best_epoch")
         return self
+
+    def _layer_stats(self, X):
+        """The per-layer :class:`~npdnn.callbacks.Diagnostics` when ``diagnostics`` asks for it, on a
+        probe of up to 256 rows spread evenly over X (no random draw: refits probe the same rows)."""
+        every = self.diagnostics
+        if every is False or every is None or every == 0:
+            return None
+        if every is True:
+            every = 1
+        rows = np.unique(np.linspace(0, X.shape[0] - 1, min(256, X.shape[0])).astype(np.intp))
+        return Diagnostics(every=every, probe=X[rows])
 
     def _window(self):
         """Epochs without an improvement of ``tol`` that count as converged (early stopping's patience)."""
