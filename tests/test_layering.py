@@ -29,20 +29,20 @@ PACKAGE_RANKS = {
 }
 # Inside a package, modules import down this order (no cycles).
 MODULE_RANKS = {
-    "files": {"archive": 0, "limits": 1, "network_file": 2},
+    "files": {"npy_header": 0, "integrity": 0, "archive": 1, "limits": 2, "network_file": 3},
     "nn": {
         "activations": 0, "initializers": 0, "summary": 0, "losses": 1, "layers": 1,
         "chunking": 2, "fast": 2, "gradcheck": 3,
     },
     "train": {
-        "optimizers": 0, "schedules": 0, "batching": 0, "callbacks": 0, "options": 0,
+        "optimizers": 0, "schedules": 0, "batching": 0, "callbacks": 0, "options": 0, "checkpoint_schema": 0,
         "checkpoint": 1, "progress": 1, "diagnostics": 1, "loop": 2, "profiling": 2,
     },
     "export": {"onnx": 0, "torch": 0},
     "distributed": {"channel": 0, "rows": 0, "sources": 0, "shard": 1, "cluster": 2, "driver": 3},
     "sklearn": {"standardization": 0, "estimator_file": 0, "dask_fit": 0, "estimator": 1, "skl2onnx": 2},
     "cli": {
-        "csv_fields": 0, "locking": 0, "report": 0, "holdout": 0, "plots": 0, "datasets": 1,
+        "csv_fields": 0, "locking": 0, "keys": 0, "report": 0, "holdout": 0, "plots": 0, "datasets": 1,
         "data_files": 2, "options": 2, "train_cluster": 2, "commands": 3, "main": 4,
     },
 }  # fmt: skip
