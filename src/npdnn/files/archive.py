@@ -370,6 +370,10 @@ def _header(path, z, info):
     name = info.filename
     try:
         shape, fortran_order, dtype, offset = npy_header.parse(prefix)
+    except npy_header.PickledArray:
+        raise ModelFileError(
+            f"{path} holds a pickled object array, which npdnn never loads (unpickling can run code): {short(name)}"
+        ) from None
     except ValueError as e:
         raise ModelFileError(f"{path} is refused: member {short(name)}: {e}") from None
     h = Header(shape, fortran_order, dtype, offset)

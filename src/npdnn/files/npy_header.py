@@ -9,7 +9,7 @@ so this module accepts exactly the header NumPy writes for those, with a fixed g
 (one regular expression, no nesting) over at most :data:`MAX_HEADER_BYTES` bytes, and
 builds the dtype from an allow-listed description only.
 
-Owns: MAX_HEADER_BYTES, MAX_DIMS, parse (raises ValueError with a short message).
+Owns: MAX_HEADER_BYTES, MAX_DIMS, PickledArray, parse (raises ValueError with a short message).
 Imports: NumPy and the standard library only.
 """
 
@@ -63,14 +63,18 @@ def parse(prefix):
     if match is None:
         raise ValueError(f"its .npy header is not one npdnn writes: {_short(text)}")
     descr = match["descr"]
+    if descr.lstrip("<>|=").startswith("O"):
+        raise PickledArray("a pickled object array")
     if not DESCR.fullmatch(descr):
-        raise ValueError(
-            f"its dtype {descr!r} is refused; expected a plain number (b1, i/u 1-8, f 2-8) or text (U)"
-        )
+        raise ValueError(f"has dtype {descr}; expected numbers or text labels (b1, i/u 1-8, f 2-8, U)")
     if descr.lstrip("<>|=").startswith("U") and int(descr.lstrip("<>|=")[1:]) > MAX_TEXT_CHARS:
         raise ValueError(f"its text dtype {descr!r} is wider than {MAX_TEXT_CHARS} characters")
     shape = _shape(match["shape"])
     return shape, match["order"] == "True", np.dtype(descr), start + length
+
+
+class PickledArray(ValueError):
+    """An object array: NumPy would unpickle it, which can run code."""
 
 
 def _shape(text):

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..files.archive import ModelFileError, read_archive, short, write_archive
 from .callbacks import Callback
-from .checkpoint_schema import check_checkpoint
+from .checkpoint_schema import check_arrays, check_fields
 
 # Version 3 adds the ``__digest__`` member (issue 27), required from then on; version 2
 # files, written before it, still resume.
@@ -133,9 +133,10 @@ class ModelCheckpoint(Callback):
                 "it cannot be resumed by this version: delete it to start the run afresh"
             )
         run = self.run
-        check_checkpoint(self.path, meta, arrays, run, list(_keyed(run.callbacks)))
+        check_fields(self.path, meta, run)
+        self._check_compatible(meta, force)  # a checkpoint of another network says so before its arrays are judged
+        check_arrays(self.path, meta, arrays, run, list(_keyed(run.callbacks)))
         try:
-            self._check_compatible(meta, force)
             net_state = dict(meta["net_state"], theta=arrays["theta"])
             run.net.load_state_dict(net_state)
             run.rng.bit_generator.state = meta["rng"]  # in place: the dropout layers hold this generator
@@ -169,8 +170,8 @@ class ModelCheckpoint(Callback):
         config, stored = run.net.get_config(), meta.get("network") or {}
         if stored != config:
             raise ModelFileError(
-                f"{self.path} is a checkpoint of a network {short(stored.get('layer_dims'))} "
-                f"({short(stored.get('hidden_activation'))}, {short(stored.get('dtype'))}); this run trains "
+                f"{self.path} is a checkpoint of a network {str(stored.get('layer_dims'))[:200]} "
+                f"({str(stored.get('hidden_activation'))[:80]}, {str(stored.get('dtype'))[:80]}); this run trains "
                 f"{config['layer_dims']} ({config['hidden_activation']}, {config['dtype']})"
             )
         if meta["optimizer"]["class"] != type(run.optimizer).__name__:
@@ -184,7 +185,7 @@ class ModelCheckpoint(Callback):
         differ = [k for k in sorted(set(stored) | set(current)) if stored.get(k) != current.get(k)]
         if differ:
             details = "; ".join(
-                f"{short(k)}: checkpoint {short(stored.get(k))}, this run {short(current.get(k))}" for k in differ[:8]
+                f"{str(k)[:80]}: checkpoint {short(stored.get(k))}, this run {short(current.get(k))}" for k in differ[:8]
             )
             raise ModelFileError(
                 f"{self.path} belongs to a different run ({details}). Resume with the same data and options, "

@@ -8,7 +8,7 @@ replaced or filled in: an optimizer whose moments are missing is refused, never
 given zeros (which would resume a different run). No name read from the file is
 looked up and called: the random generator's class comes from a fixed allow-list.
 
-Owns: check_checkpoint (raises ModelFileError). Imports: NumPy, files.archive.
+Owns: check_fields, check_arrays (raise ModelFileError). Imports: NumPy, files.archive.
 """
 
 from __future__ import annotations
@@ -31,13 +31,18 @@ TOP_KEYS = {
 }  # fmt: skip
 
 
-def check_checkpoint(path, meta, arrays, run, keyed):
-    """Raise :class:`ModelFileError` naming ``path`` unless ``meta`` and ``arrays``
-    (from :func:`~npdnn.files.archive.read_archive`) are a checkpoint that ``run`` can
-    resume: ``keyed`` is ``[(key, callback)]`` as the checkpoint names them."""
-
+def _complaint(path):
     def bad(what, value, expected):
         raise ModelFileError(f"{path} is not a usable checkpoint: {what} is {short(value)}; expected {expected}")
+
+    return bad
+
+
+def check_fields(path, meta, run):
+    """Raise :class:`ModelFileError` naming ``path`` unless every metadata field of a
+    checkpoint (``meta``, from :func:`~npdnn.files.archive.read_archive`) has the type,
+    range and length ``run`` can resume from."""
+    bad = _complaint(path)
 
     unknown = set(meta) - TOP_KEYS
     if unknown or TOP_KEYS - {"integrity"} - set(meta):
@@ -58,16 +63,25 @@ def check_checkpoint(path, meta, arrays, run, keyed):
     for where, state in (("rng", meta["rng"]), ("net_state.rng", net_state.get("rng"))):
         if state is not None or where == "rng":
             _check_rng(where, state, bad)
-    _check_optimizer(meta["optimizer"], arrays, run, bad)
+    _check_optimizer(meta["optimizer"], run, bad)
     schedule = meta["schedule"]
-    if not isinstance(schedule, dict) or schedule.get("class") != type(run.schedule).__name__:
-        found = schedule.get("class") if isinstance(schedule, dict) else schedule
-        bad("schedule", found, f"{type(run.schedule).__name__} (the run's schedule)")
+    if not isinstance(schedule, dict) or not isinstance(schedule.get("class"), str):
+        bad("schedule", schedule, 'an object with a "class"')
     if not all(_number(v) or v is None for k, v in schedule.items() if k != "class"):
         bad("schedule state", schedule, "numbers")
     callbacks = meta["callbacks"]
     if not _json(callbacks, dict) or not all(isinstance(v, dict) for v in callbacks.values()):
         bad("callbacks", callbacks, "an object of callback states")
+
+
+def check_arrays(path, meta, arrays, run, keyed):
+    """Raise :class:`ModelFileError` unless ``arrays`` are exactly the states ``run``
+    needs (``keyed``: ``[(key, callback)]`` as the checkpoint names them): each one
+    per parameter of the network, in its dtype, finite; none missing, none unknown."""
+    bad = _complaint(path)
+    if meta["schedule"]["class"] != type(run.schedule).__name__:
+        bad("schedule", meta["schedule"]["class"], f"{type(run.schedule).__name__} (the run's schedule)")
+    callbacks = meta["callbacks"]
     mine = {key for key, _ in keyed}
     allowed = {"theta"} | {f"opt_{n}" for n in run.optimizer._state_names}
     for name, a in arrays.items():
@@ -76,9 +90,10 @@ def check_checkpoint(path, meta, arrays, run, keyed):
         elif name not in allowed:
             bad("an array", name, f"theta, {sorted(allowed - {'theta'})} or a state of this run's callbacks")
     _check_like_theta("theta", arrays.get("theta"), run, bad)
+    _check_optimizer_arrays(meta["optimizer"], arrays, run, bad)
 
 
-def _check_optimizer(opt, arrays, run, bad):
+def _check_optimizer(opt, run, bad):
     optimizer = run.optimizer
     if not isinstance(opt, dict) or opt.get("class") != type(optimizer).__name__:
         found = opt.get("class") if isinstance(opt, dict) else opt
@@ -89,6 +104,11 @@ def _check_optimizer(opt, arrays, run, bad):
         bad("optimizer.t", opt["t"], f"an integer from 0 to {MAX_STEPS}")
     if not _number(opt["learning_rate"], 0.0, math.inf) or not 0 < opt["learning_rate"] < math.inf:
         bad("optimizer.learning_rate", opt["learning_rate"], "a finite positive number")
+
+
+
+def _check_optimizer_arrays(opt, arrays, run, bad):
+    optimizer = run.optimizer
     for name in optimizer._state_names:
         a = arrays.get(f"opt_{name}")
         if a is None and opt["t"] > 0:  # after a step the state exists; zeros would resume another run
