@@ -359,3 +359,41 @@ def test_checkpoint_bit_flip_is_refused(checkpoint):
     rewrite(path, parts, reseal=False)
     with pytest.raises(ModelFileError, match="do not match its digest"):
         resume(path, X, y)
+
+
+# ---------------------------------------------------------------------- rejecting any file up to the metadata cap
+def _meta_texts():
+    """JSON texts of about 4 MiB (the cap, MAX_META_BYTES) shaped to cost the most to parse or check."""
+    n = 4 * MiB - 512
+    head = '{"format": "npdnn-model", "version": 2, '
+    net = '"network": {"layer_dims": [4, 5, 1], "hidden_activation": "relu", "init": "he", "dtype": "float64"}'
+    return {
+        "deep": "[" * n,
+        "ints": "[" + "7," * (n // 2 - 1) + "7]",
+        "floats": "[" + "1e308," * (n // 6 - 1) + "1]",
+        "keys": head + ", ".join(f'"k{i}": 0' for i in range(n // 14)) + "}",
+        "text": head + '"network": "' + "a" * (n - 80) + '"}',
+        "layer_dims": head + '"network": {"layer_dims": [' + "1," * (n // 2 - 80) + '1], "dtype": "float64"}}',
+        "feature names": head + net + ', "estimator": {"feature_names_in": [' + '"ab",' * (n // 5 - 60) + '"a"]}}',
+        "dtype": head + '"network": {"layer_dims": [4, 5, 1], "dtype": "' + "b1," * (n // 3 - 80) + '"}}',
+    }
+
+
+@pytest.mark.parametrize("shape", sorted(_meta_texts()))
+def test_rejecting_metadata_up_to_the_cap_stays_small(classifier_path, tmp_path, shape):
+    """Every file up to the 4 MiB metadata cap is rejected in < 100 MB (traced; the time,
+    < 1 s each on an idle machine, is in benchmarks/reject_metadata.py)."""
+    from npdnn.sklearn.estimator import DNNClassifier
+
+    text = _meta_texts()[shape].encode()
+    parts = {**members(classifier_path), META_KEY: npy_bytes(np.frombuffer(text, np.uint8))}
+    path = rewrite(tmp_path / "m.npz", parts)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ModelFileError) as info:
+            DNNClassifier.load(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 100 * MiB, (shape, peak)
+    assert len(str(info.value)) <= MAX_MESSAGE_CHARS

@@ -70,6 +70,11 @@ def check_model_members(path, spec, headers, limit):
     size plus :data:`EXTRA_BYTES`. Returns the parameter count.
     """
     dims = spec.get("layer_dims") if isinstance(spec, dict) else None
+    if isinstance(dims, list) and len(dims) - 1 > MAX_LAYERS:  # before a loop over a crafted million entries
+        raise ModelFileError(
+            f"{path} is refused: it declares {len(dims) - 1} layers, "
+            f"more than npdnn.files.limits.MAX_LAYERS={MAX_LAYERS}"
+        )
     if (
         not isinstance(dims, list)
         or len(dims) < 2
