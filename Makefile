@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: demo test test-numerics lint bench clean mutate
+.PHONY: demo test test-slow test-numerics lint bench clean mutate
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,13 @@ lint: $(VENV)/.test
 	$(VENV)/bin/ruff check src tests benchmarks notebooks
 	$(VENV)/bin/ruff format --check src tests benchmarks notebooks
 
+# The whole suite but the end-to-end cases marked slow (seconds each: Dask clusters, kill/resume,
+# out-of-core in a cgroup, CLI runs on large files); CI (.ci/run) runs those too.
 test: lint
-	$(PY) -m pytest -n 2
+	$(PY) -m pytest -n 2 -m "not slow"
+
+test-slow: $(VENV)/.test
+	$(PY) -m pytest -n 2 -m slow -p no:cacheprovider
 
 # The BLAS-kernel-dependent tests on the AVX2 kernels every x86-64 CI machine has, on 1 and 2 threads
 # (what an AVX2 laptop computes; .ci/run runs it after `make test`).
