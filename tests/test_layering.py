@@ -42,8 +42,8 @@ MODULE_RANKS = {
     "distributed": {"channel": 0, "rows": 0, "sources": 0, "shard": 1, "cluster": 2, "driver": 3},
     "sklearn": {"standardization": 0, "estimator_file": 0, "dask_fit": 0, "estimator": 1, "skl2onnx": 2},
     "cli": {
-        "csv_fields": 0, "locking": 0, "keys": 0, "report": 0, "holdout": 0, "plots": 0, "datasets": 1,
-        "data_files": 2, "options": 2, "train_cluster": 2, "commands": 3, "main": 4,
+        "bounded": 0, "csv_fields": 1, "locking": 0, "keys": 0, "report": 0, "holdout": 0, "plots": 0, "datasets": 2,
+        "data_files": 3, "options": 3, "train_cluster": 3, "commands": 4, "main": 5,
     },
 }  # fmt: skip
 CORE = {"_version", "checks", "files", "nn", "train", "network", "callbacks"}
