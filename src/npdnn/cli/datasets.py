@@ -265,6 +265,8 @@ def _read_fast(path, header, features, target, sep, id_column):
             encoding="utf-8-sig",
             compression="infer",
         )
+    except InputLimitError as e:  # past a limit: the slow path would only hold more of it
+        raise DataError(str(e)) from None
     except Exception:  # Unsafe, a parse error, a damaged stream: the slow path says exactly what
         return None
     # No line is short (the last column is there) and the separators add up: every line has n fields.
