@@ -215,4 +215,3 @@ def test_limits_are_streaming_not_buffered():
         while stream.read(MiB):
             pass
     assert Endless.reads <= 17
-

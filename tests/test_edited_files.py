@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import npdnn
-from npdnn.files.archive import FIXED_DATE, META_KEY, MAX_MESSAGE_CHARS, ModelFileError
+from npdnn.files.archive import FIXED_DATE, MAX_MESSAGE_CHARS, META_KEY, ModelFileError
 from npdnn.files.integrity import DIGEST_MEMBER, Digest, seal
 
 from conftest import make_data
@@ -210,7 +210,9 @@ def test_cli_key_file(tmp_path):
     other.write_text("fedcba9876543210fedc\n")
     model = tmp_path / "m.npz"
     cli = [sys.executable, "-m", "npdnn"]
-    train = subprocess.run([*cli, "train", "--epochs", "2", "--out", str(model), "--key-file", str(key)], capture_output=True, text=True)
+    train = subprocess.run(
+        [*cli, "train", "--epochs", "2", "--out", str(model), "--key-file", str(key)], capture_output=True, text=True
+    )
     assert train.returncode == 0, train.stderr
     ok = subprocess.run([*cli, "info", str(model), "--key-file", str(key)], capture_output=True, text=True)
     assert ok.returncode == 0 and "signature verified" in ok.stdout, ok.stderr
@@ -300,11 +302,12 @@ def _set(*keys, value):
 def test_edited_checkpoint_metadata_is_refused(checkpoint, change, match):
     path, X, y = checkpoint
     edit_checkpoint(path, change_meta=change)
-    before = np.random.get_state()[1].copy()
+    before = np.random.get_state()[1].copy()  # noqa: NPY002 (the global state must not change)
     with pytest.raises(ModelFileError, match=match) as info:
         resume(path, X, y)
     assert len(str(info.value)) <= MAX_MESSAGE_CHARS
-    np.testing.assert_array_equal(np.random.get_state()[1], before)  # "seed" never reseeded NumPy
+    after = np.random.get_state()[1]  # noqa: NPY002
+    np.testing.assert_array_equal(after, before)  # "seed" never reseeded NumPy
 
 
 def _array(name, value):

@@ -95,7 +95,10 @@ def test_out_same_as_checkpoint_is_refused(tmp_path, data):
 
 
 def test_predict_out_same_as_model_is_refused(tmp_path, data):
-    assert npdnn("train", "--data", "d.csv", "--target", "y", "--out", "M.npz", "--epochs", "2", cwd=tmp_path).returncode == 0
+    assert (
+        npdnn("train", "--data", "d.csv", "--target", "y", "--out", "M.npz", "--epochs", "2", cwd=tmp_path).returncode
+        == 0
+    )
     before = (tmp_path / "M.npz").read_bytes()
     err = one_line_error(npdnn("predict", "--model", "M.npz", "--data", "d.csv", "--out", "M.npz", cwd=tmp_path))
     assert "--out M.npz and --model M.npz are the same file" in err

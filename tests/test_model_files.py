@@ -261,7 +261,9 @@ def test_future_format_version(tmp_path):
     from npdnn.files.network_file import VERSION
 
     write_archive(tmp_path / "future.npz", {"theta": net.theta}, meta, "model", VERSION + 1)
-    _refused(tmp_path / "future.npz", rf"has format version {VERSION + 1}, newer than this npdnn reads \(up to {VERSION}\)")
+    _refused(
+        tmp_path / "future.npz", rf"has format version {VERSION + 1}, newer than this npdnn reads \(up to {VERSION}\)"
+    )
 
 
 def test_raw_pickle_file(tmp_path):
@@ -340,7 +342,9 @@ def _section(est, monkeypatch):
 
     captured = {}
     monkeypatch.setattr(
-        npdnn.sklearn.estimator, "save_model", lambda p, config, theta, arrays, meta, key=None: captured.update(locals())
+        npdnn.sklearn.estimator,
+        "save_model",
+        lambda p, config, theta, arrays, meta, key=None: captured.update(locals()),
     )
     est.save("never-written.npz")
     monkeypatch.undo()

@@ -17,8 +17,8 @@ import numpy as np
 from .._version import __version__
 from ..files.archive import ModelFileError, atomic_write
 from .data_files import read_data
-from .keys import read_key
 from .datasets import DEFAULT_NAME, DEFAULT_TARGET, DataError, check_classes, load_default, show_label
+from .keys import read_key
 from .options import check_threshold, class_weight_for, model_params, positive_index
 from .report import confusion, confusion_json, json_text, json_value, metrics, predicted, table, warnings_as_lines
 
@@ -68,10 +68,10 @@ def refuse_same_files(outputs, inputs):
     for i, (path, option) in enumerate(outputs):
         for other, other_option in inputs + outputs[i + 1 :]:
             if _same_file(path, other):
+                harm = "overwrite the input" if (other, other_option) in inputs else "clobber the other"
                 raise CLIError(
-                    f"{option} {path} and {other_option} {other} are the same file; "
-                    f"writing {option} would {'overwrite the input' if (other, other_option) in inputs else 'clobber the other'}"
-                    "; choose another path"
+                    f"{option} {path} and {other_option} {other} are the same file; writing {option} would {harm}; "
+                    "choose another path"
                 )
 
 

@@ -91,11 +91,16 @@ def read_seal(blob):
         record = json.loads(bytes(blob).decode("ascii"))
     except (UnicodeDecodeError, ValueError):
         raise ValueError("its digest member is not the JSON npdnn writes") from None
-    if not isinstance(record, dict) or record.get("algorithm") != ALGORITHM or set(record) - {
-        "algorithm",
-        "digest",
-        "hmac-sha256",
-    }:
+    if (
+        not isinstance(record, dict)
+        or record.get("algorithm") != ALGORITHM
+        or set(record)
+        - {
+            "algorithm",
+            "digest",
+            "hmac-sha256",
+        }
+    ):
         raise ValueError("its digest member is not the JSON npdnn writes")
     digest, signature = record.get("digest"), record.get("hmac-sha256")
     for value in (digest, signature):

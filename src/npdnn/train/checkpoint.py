@@ -185,7 +185,8 @@ class ModelCheckpoint(Callback):
         differ = [k for k in sorted(set(stored) | set(current)) if stored.get(k) != current.get(k)]
         if differ:
             details = "; ".join(
-                f"{str(k)[:80]}: checkpoint {short(stored.get(k))}, this run {short(current.get(k))}" for k in differ[:8]
+                f"{str(k)[:80]}: checkpoint {short(stored.get(k))}, this run {short(current.get(k))}"
+                for k in differ[:8]
             )
             raise ModelFileError(
                 f"{self.path} belongs to a different run ({details}). Resume with the same data and options, "

@@ -106,7 +106,6 @@ def _check_optimizer(opt, run, bad):
         bad("optimizer.learning_rate", opt["learning_rate"], "a finite positive number")
 
 
-
 def _check_optimizer_arrays(opt, arrays, run, bad):
     optimizer = run.optimizer
     for name in optimizer._state_names:
