@@ -182,6 +182,25 @@ def test_files_from_before_the_digest_load_and_say_so(classifier_path, tmp_path)
         npdnn.load(path, key=b"k" * 16)
 
 
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"hidden_layer_sizes": list(range(20_000))}, "20000 entries"),
+        ({"optimizer": "adam" * 1000}, "is not a number, a short name or null"),
+        ({"epochs": 10**40}, "is not a number, a short name or null"),
+        ({"class_weight": {"pairs": [[0, 1, 2]]}}, "is not a list of pairs"),
+        ({"random_state": {"seed": 1}}, "is not one npdnn writes"),
+    ],
+)
+def test_estimator_hyperparameters_are_checked_by_shape(classifier_path, tmp_path, params, match):
+    parts = members(classifier_path)
+    meta = meta_of(parts)
+    meta["estimator"]["params"].update(params)
+    path = rewrite(tmp_path / "m.npz", with_meta(parts, meta))
+    with pytest.raises(ModelFileError, match=match):
+        npdnn.load(path)
+
+
 # ---------------------------------------------------------------------- keys
 def test_key_signs_and_checks(classifier_path, tmp_path):
     model = npdnn.load(classifier_path)

@@ -25,7 +25,7 @@ import os
 
 import numpy as np
 
-from .bounded import InputLimitError, shown_columns
+from .bounded import InputLimitError, check_regular, shown_columns
 from .csv_fields import count_separators, open_text
 
 DEFAULT_NAME = "breast cancer Wisconsin diagnostic (bundled with scikit-learn)"
@@ -45,6 +45,10 @@ def _read_rows(path, header_only=False, sep=","):
         raise DataError(f"{path} is a directory; expected a CSV file")
     if not os.path.exists(path):
         raise DataError(f"{path}: no such file; expected a CSV file")
+    try:
+        check_regular(path)  # a FIFO would be read once for the header and hang on the second open
+    except InputLimitError as e:
+        raise DataError(str(e)) from None
     header, rows, lines, reader = None, [], [], None
     try:
         # utf-8-sig: a byte-order mark (as spreadsheet programs write) is not part of the first name.
