@@ -419,3 +419,14 @@ def test_rejecting_metadata_up_to_the_cap_stays_small(classifier_path, tmp_path,
         tracemalloc.stop()
     assert peak < 100 * MiB, (shape, peak)
     assert len(str(info.value)) <= MAX_MESSAGE_CHARS
+
+
+def test_early_stopping_best_theta_is_checked_against_the_network(tmp_path):
+    X, y = make_data(30, 4)
+    path = tmp_path / "es.ckpt"
+    kw = dict(KW, early_stopping=True, patience=50)
+    npdnn.Network([4, 5, 1], seed=1).fit(X, y, epochs=3, checkpoint=path, **kw)
+    assert "cb_EarlyStopping0_best_theta" in members(path)
+    edit_checkpoint(path, change_arrays=_array("cb_EarlyStopping0_best_theta", lambda a: a[:5]))
+    with pytest.raises(ModelFileError, match=r"array 'cb_EarlyStopping0_best_theta' is '\(5,\) float64'"):
+        npdnn.Network([4, 5, 1], seed=1).fit(X, y, epochs=6, checkpoint=path, resume=True, **kw)

@@ -86,7 +86,10 @@ def check_arrays(path, meta, arrays, run, keyed):
     allowed = {"theta"} | {f"opt_{n}" for n in run.optimizer._state_names}
     for name, a in arrays.items():
         if name.startswith("cb_") and any(name.startswith(f"cb_{k}_") for k in mine & set(callbacks)):
-            _check_like_theta(name, a, run, bad)
+            if name.startswith("cb_EarlyStopping") and name.endswith("_best_theta"):
+                _check_like_theta(name, a, run, bad)
+            elif a.dtype.kind not in "biuf" or (a.dtype.kind == "f" and not np.isfinite(a).all()):
+                bad(f"array {name!r}", f"{a.shape} {a.dtype}", "finite numbers (a callback's own state)")
         elif name not in allowed:
             bad("an array", name, f"theta, {sorted(allowed - {'theta'})} or a state of this run's callbacks")
     _check_like_theta("theta", arrays.get("theta"), run, bad)
