@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: demo test test-slow test-numerics lint bench clean mutate
+.PHONY: demo test test-slow test-numerics lint bench clean mutate docs
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -17,17 +17,28 @@ $(VENV)/.all: $(VENV)/.created pyproject.toml
 	$(PIP) install --quiet -e '.[all]'
 	touch $@
 
-# plus the test-only dependencies (torch==2.13.0, the onnx extra, pytest, ruff, hypothesis, nbclient)
+# plus the test-only dependencies (torch==2.13.0, the onnx extra, pytest, ruff, hypothesis, nbclient) and the
+# docs extra (mkdocs, material, mkdocstrings: ~40 s and ~120 MB more; tests/test_docs.py builds the site)
 $(VENV)/.test: $(VENV)/.all pyproject.toml
-	$(PIP) install --quiet -e '.[test]'
+	$(PIP) install --quiet -e '.[test,docs]'
 	touch $@
+
+# the documentation site's tools: mkdocs, mkdocs-material, mkdocstrings[python]
+$(VENV)/.docs: $(VENV)/.created pyproject.toml
+	$(PIP) install --quiet -e '.[docs]'
+	touch $@
+
+# the documentation site, from docs/ (mkdocs.yml) and the docstrings, into site/; --strict: a broken
+# link or reference is an error (tests/test_docs.py builds it the same way)
+docs: $(VENV)/.docs
+	$(VENV)/bin/mkdocs build --strict --site-dir site
 
 demo: $(VENV)/.all
 	$(VENV)/bin/npdnn train --early-stopping --plot demo/learning_curves.png --out demo/model.npz
 
 lint: $(VENV)/.test
-	$(VENV)/bin/ruff check src tests benchmarks notebooks
-	$(VENV)/bin/ruff format --check src tests benchmarks notebooks
+	$(VENV)/bin/ruff check src tests benchmarks notebooks docs/_hooks.py
+	$(VENV)/bin/ruff format --check src tests benchmarks notebooks docs/_hooks.py
 
 # The whole suite but the end-to-end cases marked slow (seconds each: Dask clusters, kill/resume,
 # out-of-core in a cgroup, CLI runs on large files); CI (.ci/run) runs those too.
@@ -64,4 +75,4 @@ mutate: $(VENV)/.test
 	$(VENV)/bin/mutmut results
 
 clean:
-	rm -rf $(VENV) demo .pytest_cache .ruff_cache .hypothesis mutants
+	rm -rf $(VENV) demo site .pytest_cache .ruff_cache .hypothesis mutants

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import npdnn
-from npdnn.train.callbacks import Callback, EarlyStopping, History, LambdaCallback, as_callback
-from npdnn.train.checkpoint import ModelCheckpoint
+from npdnn.callbacks import Callback, EarlyStopping, History, LambdaCallback, ModelCheckpoint
+from npdnn.train.callbacks import as_callback
 
 from conftest import make_data
 
@@ -195,3 +195,123 @@ def test_model_checkpoint_save_best_only(tmp_path):
     cb = Spy(tmp_path / "best.npz", save_best_only=True, monitor="score")
     npdnn.Network([3, 2, 1], seed=0).fit(X, y, epochs=5, callbacks=[score, cb])
     assert saved == [1, 2, 4] and (tmp_path / "best.npz").exists()
+
+
+def _noisy(seed=19, m=60):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((m, 5)), rng.integers(0, 2, m)
+
+
+def test_a_callback_that_overrides_nothing_never_stops_training():
+    X, y = np.random.default_rng(7).standard_normal((12, 3)), np.arange(12) % 2
+    history = npdnn.Network([3, 2, 1], seed=0).fit(X, y, epochs=3, callbacks=[npdnn.callbacks.Callback()])
+    assert len(history["loss"]) == 3
+
+
+def test_lambda_callback_hooks_get_their_arguments_and_one_without_epoch_end_never_stops():
+    X, y = np.random.default_rng(7).standard_normal((12, 3)), np.arange(12) % 2
+    seen = []
+    cb = npdnn.callbacks.LambdaCallback(
+        on_train_begin=lambda net: seen.append(("begin", net)),
+        on_epoch_begin=lambda epoch: seen.append(("epoch", epoch)),
+        on_train_end=lambda net, history: seen.append(("end", net, history)),
+    )
+    net = npdnn.Network([3, 2, 1], seed=0)
+    history = net.fit(X, y, epochs=3, callbacks=[cb])
+    assert seen == [("begin", net), ("epoch", 0), ("epoch", 1), ("epoch", 2), ("end", net, history)]
+    assert len(history["loss"]) == 3
+
+
+def test_early_stopping_state_stores_the_best_loss_as_a_number_and_infinity_as_a_string():
+    es = npdnn.callbacks.EarlyStopping()
+    assert es.state_dict() == {"best": "inf", "best_epoch": -1, "wait": 0}  # JSON has no infinity
+    es.run = npdnn.callbacks.Run(npdnn.Network([2, 1], seed=0), None, None, None, 1)
+    es.on_epoch_end(0, {"loss": 0.25})
+    state = es.state_dict()
+    assert state["best"] == 0.25 and type(state["best"]) is float
+
+
+def _early_stopping(**kw):
+    es = npdnn.callbacks.EarlyStopping(**kw)
+    es.run = npdnn.callbacks.Run(npdnn.Network([2, 1], seed=0), None, None, None, 1)
+    return es
+
+
+def test_early_stopping_defaults_monitor_the_validation_loss_with_a_patience_of_10():
+    es = _early_stopping()
+    assert es.on_epoch_end(0, {"loss": 0.5, "val_loss": 0.25}) is False
+    assert es.best == 0.25
+    stops = [es.on_epoch_end(epoch, {"loss": 0.1, "val_loss": 0.3}) for epoch in range(1, 11)]
+    assert stops == [False] * 9 + [True]  # the 10th epoch without improvement stops
+    alone = _early_stopping()  # no validation data: the training loss is monitored
+    alone.on_epoch_end(0, {"loss": 0.5})
+    assert alone.best == 0.5 and alone.best_epoch == 0
+
+
+def test_early_stopping_modes_and_min_delta():
+    assert _early_stopping().mode == "min"
+    acc = _early_stopping(monitor="val_accuracy")
+    assert acc.mode == "max"
+    acc.on_epoch_end(0, {"val_accuracy": 0.5})
+    acc.on_epoch_end(1, {"val_accuracy": 0.75})
+    assert acc.best_epoch == 1  # higher is better
+    assert _early_stopping(monitor="val_accuracy", mode="max").mode == "max"
+    delta = _early_stopping(min_delta=0.1)
+    delta.on_epoch_end(0, {"loss": 1.0})
+    delta.on_epoch_end(1, {"loss": 0.95})  # better, but by less than min_delta
+    assert (delta.best_epoch, delta.wait) == (0, 1)
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"patience": 0}, r"^patience must be a positive integer; got 0$"),
+        ({"patience": True}, r"^patience must be a positive integer; got True$"),
+        ({"patience": "3"}, r"^patience must be a positive integer; got '3'$"),
+        ({"min_delta": -0.1}, r"^min_delta must be a number >= 0; got -0\.1$"),
+        ({"min_delta": True}, r"^min_delta must be a number >= 0; got True$"),
+    ],
+)
+def test_early_stopping_refuses_bad_patience_and_min_delta(kw, match):
+    with pytest.raises(ValueError, match=match):
+        npdnn.callbacks.EarlyStopping(**kw)
+
+
+def test_early_stopping_without_a_best_epoch_leaves_the_parameters():
+    es = _early_stopping()
+    net = npdnn.Network([3, 2, 1], seed=0)
+    before, history = net.theta.copy(), {}
+    es.on_train_end(net, history)
+    assert history == {"best_epoch": -1}
+    np.testing.assert_array_equal(net.theta, before)
+
+
+def test_early_stopping_without_restore_best_keeps_the_last_parameters():
+    X, y = _noisy()
+    kw = dict(optimizer="adam", learning_rate=0.05, epochs=200, early_stopping=True, patience=3, seed=0)
+    last, best = npdnn.Network([5, 16, 1], seed=0), npdnn.Network([5, 16, 1], seed=0)
+    history = last.fit(X, y, restore_best=False, **kw)
+    best.fit(X, y, **kw)
+    assert history["best_epoch"] < len(history["loss"]) - 1  # it stopped after its best epoch
+    assert not np.array_equal(last.theta, best.theta)
+
+
+def test_the_plateau_schedule_watches_the_validation_loss():
+    # The training loss falls every epoch while the validation loss of noise labels rises: a
+    # plateau on val_loss halves the rate, one on the training loss would not.
+    X, y = _noisy(m=80)
+    Xv, yv = _noisy(seed=20, m=40)
+    net = npdnn.Network([5, 32, 1], seed=0)
+    history = net.fit(
+        X, y, optimizer="adam", learning_rate=0.05, epochs=12, seed=0, validation_data=(Xv, yv), lr_schedule="plateau"
+    )
+    assert np.all(np.diff(history["loss"][2:]) < 0)  # the training loss keeps falling
+    assert history["lr"][-1] < 0.05
+
+
+def test_fit_early_stopping_waits_10_epochs_by_default():
+    X, y = _noisy()
+    history = npdnn.Network([5, 16, 1], seed=0).fit(
+        X, y, optimizer="adam", learning_rate=0.05, epochs=500, early_stopping=True, seed=0
+    )
+    assert len(history["loss"]) - 1 - history["best_epoch"] == 10

@@ -97,8 +97,50 @@ def test_verbose_shows_a_progress_bar(capsys):
     X, y = make_data(10, 3)
     npdnn.Network([3, 2, 1], seed=0).fit(X, y, epochs=3, verbose=True)
     # tqdm hides itself off a terminal (disable=None), so drive it explicitly:
-    from npdnn.train.progress import ProgressBar
+    from npdnn.callbacks import ProgressBar
 
     out = io.StringIO()
     npdnn.Network([3, 2, 1], seed=0).fit(X, y, epochs=3, callbacks=[ProgressBar(3, file=out, disable=False)])
     assert "3/3" in out.getvalue() and "loss=" in out.getvalue()
+
+
+def _noisy(seed=19, m=60):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((m, 5)), rng.integers(0, 2, m)
+
+
+def test_a_checkpoint_path_of_another_run_is_overwritten_unless_resuming(tmp_path):
+    X, y = _noisy(m=12)
+    path = tmp_path / "c.npz"
+    npdnn.Network([5, 2, 1], seed=0).fit(X, y, epochs=2, checkpoint=path)
+    assert path.exists()  # written after the first epoch (checkpoint_every=1)
+    history = npdnn.Network([5, 2, 1], seed=0).fit(X + 1.0, y, epochs=3, checkpoint=path)
+    assert len(history["loss"]) == 3
+
+
+def test_checkpoints_are_written_every_epoch_by_default(tmp_path):
+    X, y = _noisy(m=12)
+
+    def interrupt(epoch):
+        if epoch == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        npdnn.Network([5, 2, 1], seed=0).fit(
+            X,
+            y,
+            epochs=3,
+            checkpoint=tmp_path / "c.npz",
+            callbacks=[npdnn.callbacks.LambdaCallback(on_epoch_begin=interrupt)],
+        )
+    assert (tmp_path / "c.npz").exists()  # saved after the first epoch
+    with pytest.raises(KeyboardInterrupt):
+        npdnn.Network([5, 2, 1], seed=0).fit(
+            X,
+            y,
+            epochs=3,
+            checkpoint=tmp_path / "d.npz",
+            checkpoint_every=2,
+            callbacks=[npdnn.callbacks.LambdaCallback(on_epoch_begin=interrupt)],
+        )
+    assert not (tmp_path / "d.npz").exists()  # the first save comes after the second epoch

@@ -235,9 +235,9 @@ def test_estimator_prediction_does_not_copy_X(layout, dtype, tmp_path, monkeypat
 
 
 def test_standardization_does_not_copy_X(monkeypatch):
-    from npdnn.sklearn.estimator import _fit_standardization
+    from npdnn.sklearn.standardization import fit_standardization
 
     monkeypatch.setattr(chunking, "CHUNK_BYTES", SMALL)
     X = np.random.default_rng(6).standard_normal((200_000, 20)).astype(np.float32)  # 16 MB
-    peak = _peak(lambda: _fit_standardization(X, None))
+    peak = _peak(lambda: fit_standardization(X, None))
     assert peak < X.nbytes / 2, f"{peak / 1e6:.1f} MB traced for a {X.nbytes / 1e6:.0f} MB X"

@@ -352,11 +352,11 @@ def test_bad_evaluation_input(tmp_path, trained, content, fragment):
     [
         (["--epochs", "-1"], "argument --epochs: expected a positive integer; got '-1'"),
         (["--epochs", "2.5"], "argument --epochs: expected a positive integer; got '2.5'"),
-        (["--dropout", "1.5"], "argument --dropout: expected a rate in [0, 1); got '1.5'"),
+        (["--dropout", "1.5"], "argument --dropout: expected a number in [0, 1); got '1.5'"),
         (["--optimizer", "adamw"], "argument --optimizer: invalid choice: 'adamw'"),
         (["--layers", "64,,32"], "argument --layers: expected comma-separated positive integers"),
         (["--layers", "0"], "argument --layers: expected comma-separated positive integers"),
-        (["--learning-rate", "nan"], "argument --learning-rate: expected a positive number; got 'nan'"),
+        (["--learning-rate", "nan"], "argument --learning-rate: expected a number > 0; got 'nan'"),
         (["--l2", "-0.1"], "argument --l2: expected a number >= 0"),
         (["--test-size", "1"], "argument --test-size: expected a fraction in [0, 1) (0: train on every row)"),
         (["--resume"], "--resume needs --checkpoint PATH"),

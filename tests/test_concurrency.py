@@ -22,8 +22,7 @@ import pytest
 from sklearn.datasets import make_classification
 
 import npdnn
-from npdnn import Network
-from npdnn.sklearn.estimator import DNNClassifier
+from npdnn import DNNClassifier, Network
 
 N_THREADS = 4
 ROUNDS = 30

@@ -11,7 +11,7 @@ import sklearn.exceptions
 from sklearn.datasets import load_breast_cancer
 
 import npdnn
-from npdnn.sklearn.estimator import DNNClassifier
+from npdnn import DNNClassifier
 from npdnn.train.diagnostics import (
     FitDiagnostics,
     check_convergence,

@@ -23,9 +23,8 @@ import pytest
 from sklearn.datasets import make_classification
 
 import npdnn.files.archive
-from npdnn import Network
+from npdnn import DNNClassifier, Network
 from npdnn.cli.main import main
-from npdnn.sklearn.estimator import DNNClassifier
 
 _real_fdopen = os.fdopen
 

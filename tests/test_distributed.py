@@ -223,7 +223,7 @@ def test_cli_trains_on_parquet_parts_via_scheduler(client, tmp_path):
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
     assert out.returncode == 0, out.stderr
     assert "accuracy" in out.stdout
-    from npdnn.sklearn.estimator import DNNClassifier
+    from npdnn import DNNClassifier
 
     est = DNNClassifier.load(model)
     assert list(est.classes_) == ["no", "yes"]

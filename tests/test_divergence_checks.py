@@ -89,3 +89,51 @@ def test_large_but_finite_forward_pass_is_not_divergence():
     history = net.fit(X, y, optimizer="gd", learning_rate=1e-300, epochs=2)
     assert history["loss"] == [0.0, 0.0]
     assert net.params["W1"][0, 0] == 1e200
+
+
+@pytest.mark.parametrize("budget_rows", [None, 2])
+def test_divergence_names_the_batch_start_in_the_epoch(budget_rows, monkeypatch):
+    # z = 1e200 x: rows 0-3 (x = +-1) give a finite cost, row 4 on (x = 1e200) overflows, so the
+    # third batch of 2 fails, whether the epoch is gathered in one window or in windows of 2 rows.
+    from npdnn.train import batching
+
+    if budget_rows is not None:
+        monkeypatch.setattr(batching, "WHOLE_EPOCH_GATHER_BYTES", budget_rows * 2 * 8)
+    net = npdnn.Network([2, 1], seed=0)
+    net.params["W1"], net.params["b1"] = [[1e200, 0.0]], [[0.0]]
+    x = np.array([1.0, -1.0, 1.0, -1.0, 1e200, -1e200])
+    X = np.asfortranarray(np.stack([x, np.zeros(6)], axis=1))  # F order, 2 columns: gathered, never viewed
+    y = np.array([1, 0, 1, 0, 1, 0])
+    with pytest.raises(npdnn.DivergenceError, match=r"epoch 1 \(batch starting at sample 4\): the cost is"):
+        net.fit(X, y, optimizer="gd", learning_rate=1e-300, epochs=1, batch_size=2, shuffle=False)
+
+
+def test_forward_overflow_in_the_first_row_alone_is_found():
+    from npdnn.train.callbacks import forward_is_finite
+
+    net = npdnn.Network([1, 1], seed=0)
+    net.params["W1"], net.params["b1"] = [[1e200]], [[0.0]]
+    X = np.array([[1e200], [1.0], [-1.0]])
+    assert forward_is_finite(net, X[1:]) is True
+    assert forward_is_finite(net, X) is False
+
+
+def test_the_overflow_bound_counts_the_biases():
+    from npdnn.train.callbacks import may_overflow
+
+    # layer 1: W = 0, b = 1e300; layer 2: W = 1e10: Z2 = 1e310 overflows float64
+    assert may_overflow([(0.0, 1e300, 1), (1e10, 0.0, 1)], 1.0, np.float64) is True
+    assert may_overflow([(0.0, 1e3, 1), (1e10, 0.0, 1)], 1.0, np.float64) is False
+
+
+def test_max_row_norm_finds_the_first_row_and_float32_squares_that_overflow_quietly():
+    import warnings
+
+    from npdnn.train.callbacks import max_row_norm
+
+    X = np.array([[3.0, 4.0], [1.0, 0.0], [0.0, 1.0]])
+    assert max_row_norm(X) == 5.0
+    big = np.full((2, 2), 1e20, dtype=np.float32)  # squares overflow float32: redone in float64
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert max_row_norm(big) == pytest.approx(np.sqrt(2) * 1e20, rel=1e-6)

@@ -16,7 +16,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import npdnn
-from npdnn.sklearn.estimator import DNNClassifier
+from npdnn import DNNClassifier
 
 from conftest import make_data
 
@@ -411,7 +411,7 @@ def test_unfitted_estimator_raises_not_fitted():
         ({"hidden_layer_sizes": "64,32"}, "hidden_layer_sizes must be a tuple of positive integers"),
         ({"activation": "swish"}, "swish"),
         ({"optimizer": "lbfgs"}, r"unknown optimizer 'lbfgs'"),
-        ({"epochs": 0}, "epochs must be an integer > 0; got 0"),
+        ({"epochs": 0}, "epochs must be a positive integer; got 0"),
         ({"learning_rate": -1.0}, "learning_rate must be a number > 0; got -1.0"),
         ({"dropout": 1.5}, r"dropout must be a number in \[0, 1\); got 1.5"),
         ({"class_weight": "heavy"}, "class_weight must be None, 'balanced' or a dict"),

@@ -14,7 +14,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
 import npdnn
-from npdnn.sklearn.estimator import DNNClassifier
+from npdnn import DNNClassifier
 
 
 @pytest.fixture(scope="module")

@@ -93,7 +93,7 @@ def classifier_file(tmp_path_factory):
     header, and its size."""
     from sklearn.datasets import make_classification
 
-    from npdnn.sklearn.estimator import DNNClassifier
+    from npdnn import DNNClassifier
 
     X, y = make_classification(30, 4, random_state=0)
     path = tmp_path_factory.mktemp("fuzz") / "c.npz"

@@ -75,9 +75,9 @@ def test_the_split_does_not_copy_X(kind, monkeypatch):
 def test_npdnn_train_fits_on_a_view_of_the_data_it_read(tmp_path, monkeypatch):
     # In process: the frame read from the CSV, and the X that fit receives, must share memory
     # (train_test_split's X_train is a copy) and hold the 75% training rows.
+    from npdnn import DNNClassifier
     from npdnn.cli import commands as cli_commands
     from npdnn.cli import main as cli
-    from npdnn.sklearn.estimator import DNNClassifier
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((80, 3))

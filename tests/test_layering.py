@@ -14,6 +14,7 @@ import npdnn
 PACKAGE_RANKS = {
     "_version": 0,  # the version string (the package, model files and the CLI read it)
     "checks": 0,  # argument checks at the public boundary
+    "errors": 0,  # every error and warning npdnn raises on purpose
     "files": 1,  # the safe archive, what a file may declare, a network's file
     "nn": 2,  # the article: activations, initializers, losses, layers, fast layer, chunked prediction
     "train": 3,  # the loop, batching, optimizers, schedules, callbacks, checkpoints, diagnostics, options
@@ -35,18 +36,18 @@ MODULE_RANKS = {
         "chunking": 2, "fast": 2, "gradcheck": 3,
     },
     "train": {
-        "optimizers": 0, "schedules": 0, "batching": 0, "callbacks": 0, "options": 0, "checkpoint_schema": 0,
-        "checkpoint": 1, "progress": 1, "diagnostics": 1, "loop": 2, "profiling": 2,
+        "optimizers": 0, "batching": 0, "options": 1, "monitor": 2, "schedules": 3, "callbacks": 3,
+        "checkpoint_schema": 0, "checkpoint": 4, "progress": 4, "diagnostics": 4, "runner": 5, "loop": 6, "profiling": 6,
     },
     "export": {"onnx": 0, "torch": 0},
-    "distributed": {"channel": 0, "rows": 0, "sources": 0, "shard": 1, "cluster": 2, "driver": 3},
-    "sklearn": {"standardization": 0, "estimator_file": 0, "dask_fit": 0, "estimator": 1, "skl2onnx": 2},
+    "distributed": {"channel": 0, "liveness": 0, "rows": 0, "sources": 0, "shard": 1, "cluster": 2, "driver": 3},
+    "sklearn": {"standardization": 0, "estimator_file": 0, "dask_fit": 1, "estimator": 2, "skl2onnx": 3},
     "cli": {
         "bounded": 0, "csv_fields": 1, "locking": 0, "keys": 0, "report": 0, "holdout": 0, "plots": 0, "datasets": 2,
         "data_files": 3, "options": 3, "train_cluster": 3, "commands": 4, "main": 5,
     },
 }  # fmt: skip
-CORE = {"_version", "checks", "files", "nn", "train", "network", "callbacks"}
+CORE = {"_version", "checks", "errors", "files", "nn", "train", "network", "callbacks"}
 CORE_MAY_IMPORT_LAZILY = {
     ("network", "export"),  # Network.to_onnx / to_torch / from_torch: the onnx extra or torch, on demand
     ("train.progress", "tqdm"),  # fit(verbose=True): the bar's library, loaded on demand

@@ -95,7 +95,7 @@ def test_fit_does_not_copy_X(layout, extra, monkeypatch):
     # X of 24 MB above the whole-epoch threshold and the validation block (both lowered to 1 MB):
     # what fit allocates beyond X must stay a small fraction of it (batch buffers, Y, indices),
     # also with a validation split and weights.
-    from npdnn.train import loop as training
+    from npdnn.nn import chunking
 
     rng = np.random.default_rng(0)
     m, n = 100_000, 30
@@ -107,7 +107,7 @@ def test_fit_does_not_copy_X(layout, extra, monkeypatch):
         kw["sample_weight"] = rng.uniform(0.5, 1.5, m)
     net = npdnn.Network([n, 8, 1], seed=0)
     monkeypatch.setattr(batching, "WHOLE_EPOCH_GATHER_BYTES", 1 << 20)
-    monkeypatch.setattr(training, "VALIDATION_BLOCK_BYTES", 1 << 20)
+    monkeypatch.setattr(chunking, "CHUNK_BYTES", 1 << 20)  # validation goes in prediction's chunks
     tracemalloc.start()
     try:
         net.fit(X, y, epochs=1, optimizer="adam", batch_size=256, seed=0, **kw)

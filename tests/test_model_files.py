@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 import npdnn
+from npdnn import DNNClassifier
 from npdnn.files.archive import write_archive
 from npdnn.files.network_file import read_model, save_model
-from npdnn.sklearn.estimator import DNNClassifier
 
 from conftest import make_data
 
@@ -476,3 +476,24 @@ def test_interrupt_whose_handler_runs_inside_the_write_leaves_no_temporary_file(
     assert target.read_bytes() == b"complete"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.bin"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_network_load_reads_back_a_network_of_the_calling_class(tmp_path):
+    class Sub(npdnn.Network):
+        pass
+
+    net = npdnn.Network([3, 2, 1], seed=0)
+    net.save(tmp_path / "net.npz")
+    back = Sub.load(tmp_path / "net.npz")
+    assert type(back) is Sub
+    np.testing.assert_array_equal(back.theta, net.theta)
+
+
+def test_a_model_file_with_an_unknown_activation_names_the_description(tmp_path):
+    from npdnn.files.archive import write_archive
+
+    net = npdnn.Network([3, 2, 1], seed=0)
+    spec = {"layer_dims": [3, 2, 1], "hidden_activation": "swish", "init": "he", "dtype": "float64"}
+    write_archive(tmp_path / "a.npz", {"theta": net.theta}, {"network": spec}, "model", 1)
+    with pytest.raises(npdnn.ModelFileError, match=r"a\.npz has an invalid network description \{.*'swish'.*\} \("):
+        npdnn.load(tmp_path / "a.npz")

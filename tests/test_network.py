@@ -206,3 +206,133 @@ def test_max_row_norm_is_infinite_for_non_finite_input():
         X = np.ones((9000, 3), dtype=np.float32)
         X[8500, 1] = bad
         assert _max_row_norm(X) == np.inf
+
+
+def test_params_cannot_be_deleted_and_show_their_shapes():
+    net = npdnn.Network([3, 2, 1], seed=0)
+    with pytest.raises(TypeError, match=r"^parameters cannot be deleted; the architecture is fixed at construction$"):
+        del net.params["W1"]
+    assert repr(net.params) == "Params(W1: (2, 3), b1: (2, 1), W2: (1, 2), b2: (1, 1))"
+
+
+@pytest.mark.parametrize("K", [1, 2, 3])
+def test_decision_function_shape_and_values(K):
+    X = np.random.default_rng(8).standard_normal((5, 3))
+    net = npdnn.Network([3, 4, K], seed=0)
+    ZL = net.forward(X.T)
+    expected = ZL[0] if K == 1 else ZL.T  # (m,) for binary, (m, K) for softmax
+    np.testing.assert_array_equal(net.decision_function(X), expected)
+    assert net.decision_function(X[:1]).shape == expected[:1].shape
+
+
+def test_gradients_use_the_sample_weights():
+    rng = np.random.default_rng(9)
+    X, y = rng.standard_normal((6, 3)), np.array([0, 1, 0, 1, 1, 0])
+    net = npdnn.Network([3, 4, 1], seed=0)
+    weighted = net.gradients(X, y, sample_weight=[1.0, 1.0, 1.0, 0.0, 0.0, 0.0])
+    first_half = net.gradients(X[:3], y[:3])
+    for key, value in first_half.items():
+        np.testing.assert_allclose(weighted[key], value, rtol=1e-12, atol=1e-15, err_msg=key)
+
+
+def test_torch_and_onnx_exports_through_the_network_methods():
+    import torch
+
+    from npdnn.export import onnx as onnx_export
+
+    X = np.random.default_rng(10).standard_normal((5, 3))
+    net = npdnn.Network([3, 4, 1], seed=0)
+    logits = net.to_torch()(torch.tensor(X)).detach().numpy()[:, 0]
+    proba = net.to_torch(probabilities=True)(torch.tensor(X)).detach().numpy()[:, 0]
+    np.testing.assert_allclose(logits, net.decision_function(X), rtol=1e-12)
+    np.testing.assert_allclose(proba, net.predict_proba(X), rtol=1e-12)
+
+    class Sub(npdnn.Network):
+        pass
+
+    back = Sub.from_torch(net.to_torch())
+    assert type(back) is Sub
+    np.testing.assert_array_equal(back.theta, net.theta)
+    onx = net.to_onnx(classes=["no", "yes"], opset=15)
+    assert onx.SerializeToString() == onnx_export.to_onnx(net, classes=["no", "yes"], opset=15).SerializeToString()
+    assert onx.SerializeToString() != net.to_onnx().SerializeToString()
+
+
+def test_predict_gives_int64_labels_and_the_threshold_itself_counts_as_positive():
+    X = np.random.default_rng(11).standard_normal((6, 3))
+    net = npdnn.Network([3, 4, 1], seed=0)
+    P = net.predict_proba(X)
+    labels = net.predict(X, threshold=P[2])
+    assert labels.dtype == np.int64
+    np.testing.assert_array_equal(labels, (P >= P[2]).astype(np.int64))
+    assert labels[2] == 1
+
+
+def test_gradients_after_a_dropout_fit_use_no_mask():
+    X, y = np.random.default_rng(12).standard_normal((10, 3)), np.arange(10) % 2
+    net = npdnn.Network([3, 5, 1], seed=0)
+    net.fit(X, y, epochs=2, dropout=0.5, seed=0)
+    net.predict(X)  # a forward pass outside training after the masks of training
+    plain = npdnn.Network([3, 5, 1], seed=0)
+    plain.theta[...] = net.theta
+    for key, value in plain.gradients(X, y).items():
+        np.testing.assert_array_equal(net.gradients(X, y)[key], value, err_msg=key)
+
+
+def test_params_assignment_errors_name_the_parameter():
+    net = npdnn.Network([3, 2, 1], seed=0)
+    bias = r"^params\['b1'\] must have shape \(2, 1\) to hold one bias per unit of layer 1 \(2 units\); got \(3,\)$"
+    with pytest.raises(ValueError, match=bias):
+        net.params["b1"] = np.zeros(3)
+    finite = r"^params\['W1'\] must hold finite real numbers; got dtype float64 with non-finite or non-numeric values$"
+    with pytest.raises(ValueError, match=finite):
+        net.params["W1"] = np.full((2, 3), np.nan)
+
+
+def test_objective_defaults_to_no_l2_and_no_dropout():
+    X, y = np.random.default_rng(13).standard_normal((8, 3)), np.arange(8) % 2
+    net = npdnn.Network([3, 5, 1], seed=0)
+    net.set_dropout(0.5)
+    net.dropout[0].rng = np.random.default_rng(0)
+    assert net.objective(X.T, net.targets(y), 1.0 / 8) == pytest.approx(net.cost(X, y), rel=1e-14)
+
+
+def test_gradients_of_a_float32_network_are_computed_in_float32():
+    X, y = np.random.default_rng(14).standard_normal((8, 3)), np.arange(8) % 2
+    net = npdnn.Network([3, 5, 1], seed=0, dtype=np.float32)
+    from_64 = net.gradients(X, y)
+    from_32 = net.gradients(X.astype(np.float32), y)
+    for key, value in from_32.items():
+        np.testing.assert_array_equal(from_64[key], value, err_msg=key)
+
+
+def test_set_dropout_names_the_count_expected():
+    with pytest.raises(ValueError, match=r"^dropout needs one rate per hidden layer: this network has 1; got 2 rates$"):
+        npdnn.Network([3, 4, 1], seed=0).set_dropout([0.1, 0.2])
+
+
+def test_leaky_relu_networks_default_to_he_initialization():
+    assert npdnn.Network([3, 4, 1], hidden_activation="leaky_relu").init == "he"
+    assert npdnn.Network([3, 4, 1], hidden_activation="tanh").init == "glorot"
+
+
+def test_network_passes_default_to_no_l2_and_no_dropout():
+    rng = np.random.default_rng(26)
+    X, y = rng.standard_normal((6, 3)), np.arange(6) % 2
+    net = npdnn.Network([3, 4, 1], seed=0)
+    net.set_dropout(0.5)
+    net.dropout[0].rng = np.random.default_rng(0)
+    A0, Y = X.T, net.targets(y)
+    J = net.loss_and_gradients(A0, Y, 1.0 / 6)
+    assert J == pytest.approx(net.cost(X, y), rel=1e-14)
+    one = npdnn.Network([3, 1], seed=0)
+    dZ = rng.standard_normal((1, 6))
+    one.forward(A0)
+    one.backward(dZ)
+    np.testing.assert_allclose(one.grads["dW1"], dZ @ A0.T, rtol=1e-14)
+
+
+def test_targets_keep_the_networks_dtype():
+    labels = np.array([0, 1, 1])
+    assert npdnn.Network([3, 1], dtype=np.float32).targets(labels).dtype == np.float32
+    assert npdnn.Network([3, 3], dtype=np.float32).targets(labels).dtype == np.float32

@@ -23,7 +23,7 @@ TOL = {np.float32: 1e-6, np.float64: 1e-12}
 # the same thing, so fit's diagnostics (one predicted class, a loss still falling) are beside the point.
 pytestmark = [
     pytest.mark.filterwarnings("ignore::npdnn.train.diagnostics.TrainingWarning"),
-    pytest.mark.filterwarnings("ignore::npdnn.train.diagnostics.ConvergenceWarning"),
+    pytest.mark.filterwarnings("ignore::npdnn.ConvergenceWarning"),
 ]
 
 

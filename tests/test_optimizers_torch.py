@@ -120,9 +120,9 @@ def test_shuffled_mini_batches_are_reproducible(name):
 
 @pytest.mark.parametrize("name", ["gd", "momentum", "nesterov", "rmsprop", "adam"])
 def test_chunked_updates_match_torch(name, monkeypatch):
-    # Large parameter vectors are updated in chunks (optimizers.CHUNK); a chunk of 13
+    # Large parameter vectors are updated in chunks (optimizers.CACHE_BLOCK); a chunk of 13
     # elements here cuts through every W and b of this 111-parameter network.
-    monkeypatch.setattr(npdnn.optimizers, "CHUNK", 13)
+    monkeypatch.setattr(npdnn.optimizers, "CACHE_BLOCK", 13)
     X, y = make_data(48, 5, seed=14)
     net = npdnn.Network([5, 8, 6, 1], seed=14)
     expected, _ = torch_train(net, X, y, name, LR[name], 0.0, None, 20)
@@ -137,7 +137,7 @@ def test_chunked_updates_are_bit_identical(name, monkeypatch):
     grads = rng.standard_normal((6, 1000)).astype(np.float32)
     results = []
     for chunk in (1 << 19, 97, 1000, 999):
-        monkeypatch.setattr(npdnn.optimizers, "CHUNK", chunk)
+        monkeypatch.setattr(npdnn.optimizers, "CACHE_BLOCK", chunk)
         opt = npdnn.optimizers.get_optimizer(name, 0.01)
         theta = theta0.copy()
         for g in grads:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import npdnn
-from npdnn.train.optimizers import Adam
+from npdnn import optimizers
 from npdnn.train.profiling import PARTS, profile
 
 from conftest import make_data
@@ -56,7 +56,7 @@ def test_trains_exactly_as_fit_and_puts_everything_back():
 
 
 def test_a_slow_optimizer_shows_up_as_the_optimizer_part():
-    class SlowAdam(Adam):
+    class SlowAdam(optimizers.Adam):
         def step(self, theta, grad):
             time.sleep(0.004)
             super().step(theta, grad)

@@ -8,8 +8,9 @@ import re
 import numpy as np
 import pytest
 
-from npdnn.sklearn.estimator import DNNClassifier
-from npdnn.train.progress import EpochLog, ProgressBar, make_progress
+from npdnn import DNNClassifier
+from npdnn.callbacks import EpochLog, ProgressBar
+from npdnn.train.progress import make_progress
 
 from conftest import make_data
 

@@ -125,3 +125,99 @@ def test_cli_resume_on_another_file_exits_2_with_one_line(tmp_path):
         "train", "--data", "b.csv", "--target", "label", "--epochs", "22", *common, "--resume-anyway", cwd=tmp_path
     )
     assert r.returncode == 0, r.stderr
+
+
+def _noisy(seed=19, m=60):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((m, 5)), rng.integers(0, 2, m)
+
+
+def test_resume_with_other_validation_data_is_refused(tmp_path):
+    rng = np.random.default_rng(5)
+    X, y = rng.standard_normal((20, 3)), np.arange(20) % 2
+    Xv, yv = rng.standard_normal((6, 3)), np.arange(6) % 2
+    path = tmp_path / "run.npz"
+    kw = dict(optimizer="adam", learning_rate=0.01, epochs=2, checkpoint=path)
+    npdnn.Network([3, 4, 1], seed=0).fit(X, y, validation_data=(Xv, yv), **kw)
+    for other in ((Xv + 1e-9, yv), (Xv, 1 - yv)):
+        with pytest.raises(npdnn.ModelFileError, match=r"belongs to a different run \(.*validation_data: checkpoint"):
+            npdnn.Network([3, 4, 1], seed=0).fit(X, y, validation_data=other, resume=True, **{**kw, "epochs": 4})
+
+
+def test_resume_with_other_validation_rows_is_refused(tmp_path):
+    # seed=None: the split is drawn from the network's own generator, so another network seed
+    # holds out other rows under the same options; the checkpoint must see that.
+    rng = np.random.default_rng(5)
+    X, y = rng.standard_normal((20, 3)), rng.integers(0, 2, 20)  # labels alone do not tell the rows apart
+    kw = dict(optimizer="adam", learning_rate=0.01, epochs=2, checkpoint=tmp_path / "run.npz", validation_fraction=0.25)
+    npdnn.Network([3, 4, 1], seed=0).fit(X, y, **kw)
+    with pytest.raises(
+        npdnn.ModelFileError, match=r"belongs to a different run \(validation_rows: checkpoint '[0-9a-f]+'"
+    ):
+        npdnn.Network([3, 4, 1], seed=1).fit(X, y, resume=True, **{**kw, "epochs": 4})
+
+
+def test_resume_with_other_validation_rows_of_the_same_labels_is_refused(tmp_path):
+    # The checkpoint digests the held-out row indices, not their labels: find a network seed
+    # whose split (drawn from the network's own generator, seed=None) holds out other rows
+    # with the same label sequence as seed 0's.
+    from npdnn.train.batching import split_indices
+
+    rng = np.random.default_rng(5)
+    X, y = rng.standard_normal((20, 3)), np.array([1, 0] + [0] * 17 + [1])
+    held_out = {s: split_indices(20, 0.25, npdnn.Network([3, 4, 1], seed=s).rng)[1] for s in range(40)}
+    other = next(
+        s
+        for s in range(1, 40)
+        if not np.array_equal(held_out[s], held_out[0]) and np.array_equal(y[held_out[s]], y[held_out[0]])
+    )
+    kw = dict(optimizer="adam", learning_rate=0.01, epochs=2, checkpoint=tmp_path / "run.npz", validation_fraction=0.25)
+    npdnn.Network([3, 4, 1], seed=0).fit(X, y, **kw)
+    with pytest.raises(npdnn.ModelFileError, match=r"belongs to a different run \(validation_rows: checkpoint"):
+        npdnn.Network([3, 4, 1], seed=other).fit(X, y, resume=True, **{**kw, "epochs": 4})
+
+
+def test_a_stopped_run_records_the_epochs_it_ran(tmp_path):
+    X, y = _noisy()
+    kw = dict(optimizer="adam", learning_rate=0.05, early_stopping=True, patience=3, seed=0, checkpoint=tmp_path / "c")
+    n = len(npdnn.Network([5, 16, 1], seed=0).fit(X, y, epochs=200, **kw)["loss"])
+    assert n < 200
+    again = npdnn.Network([5, 16, 1], seed=0).fit(X, y, epochs=n, resume=True, **kw)
+    assert len(again["loss"]) == n
+    with pytest.raises(npdnn.ModelFileError, match=rf"has already run {n} epochs, more than the {n - 1} asked for"):
+        npdnn.Network([5, 16, 1], seed=0).fit(X, y, epochs=n - 1, resume=True, **kw)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"shuffle": False},
+        {"dropout": 0.25},
+        {"early_stopping": True},
+        {"patience": 4},
+        {"restore_best": False},
+        {"seed": 5},
+    ],
+)
+def test_resume_with_other_options_is_refused(tmp_path, change):
+    X, y = _noisy(m=20)
+    kw = dict(optimizer="adam", epochs=2, batch_size=5, seed=1, validation_fraction=0.25, early_stopping=True)
+    kw["checkpoint"] = tmp_path / "c.npz"
+    npdnn.Network([5, 3, 1], seed=0).fit(X, y, **kw)
+    if change == {"early_stopping": True}:
+        change = {"early_stopping": False}
+    option = next(iter(change))
+    option = "early_stopping" if option in ("patience", "restore_best") else option
+    with pytest.raises(
+        npdnn.ModelFileError,
+        match=rf"belongs to a different run \({option}: checkpoint",
+    ):
+        npdnn.Network([5, 3, 1], seed=0).fit(X, y, resume=True, **{**kw, "epochs": 3, **change})
+
+
+def test_a_generator_seed_is_not_fingerprinted_as_a_number(tmp_path):
+    X, y = _noisy(m=20)
+    kw = dict(epochs=2, batch_size=5, checkpoint=tmp_path / "c.npz")
+    npdnn.Network([5, 3, 1], seed=0).fit(X, y, seed=np.random.default_rng(1), **kw)
+    history = npdnn.Network([5, 3, 1], seed=0).fit(X, y, seed=np.random.default_rng(1), resume=True, **kw)
+    assert len(history["loss"]) == 2

@@ -49,3 +49,20 @@ def test_softmax_rejects_labels_out_of_range():
     net = npdnn.Network([3, 3], seed=0)
     with pytest.raises(ValueError, match=r"labels in 0..2; got values \[3\]"):
         net.cost(X, np.array([0, 1, 2, 3]))
+
+
+@pytest.mark.parametrize("K", [3, 4])
+def test_weighted_softmax_cost_is_the_weighted_mean_of_torch_cross_entropies(K):
+    # The per-sample sum runs over the classes (axis 0) before the weights: summing over
+    # everything, or over the samples, gives the same number with weights 1/m but not here.
+    rng = np.random.default_rng(K)
+    X, y = rng.standard_normal((7, 3)), np.arange(7) % K
+    w = np.array([4.0, 0.5, 1.0, 3.0, 0.25, 2.0, 1.0])
+    net = npdnn.Network([3, 5, K], seed=K)
+    logits = torch.tensor(net.decision_function(X))
+    per_sample = torch.nn.functional.cross_entropy(logits, torch.tensor(y), reduction="none").numpy()
+    expected = float(np.sum(w * per_sample) / w.sum())
+    assert net.cost(X, y, sample_weight=w) == pytest.approx(expected, rel=1e-12)
+    # the training step's fused cost: the epoch loss of one full batch at a learning rate of ~0
+    history = net.fit(X, y, optimizer="gd", learning_rate=1e-300, epochs=1, sample_weight=w)
+    assert history["loss"][0] == pytest.approx(expected, rel=1e-12)

@@ -85,3 +85,39 @@ def test_cli_train_defaults_are_the_estimators():
         "dropout": args.dropout,
     }
     assert cli == {k: params[k] for k in cli}
+
+
+def test_an_unpickled_textbook_network_stays_textbook():
+    import pickle
+
+    net = npdnn.Network([3, 4, 1], seed=0, fast=False)
+    back = pickle.loads(pickle.dumps(net))
+    assert back.fast is False
+    assert type(back.dense[0]) is npdnn.nn.layers.Dense
+
+
+def test_from_config_takes_the_seed_and_refuses_a_non_dict():
+    net = npdnn.Network([3, 2, 1], seed=3)
+    np.testing.assert_array_equal(npdnn.Network.from_config(net.get_config(), seed=3).theta, net.theta)
+    with pytest.raises(ValueError, match=r"^a network config must be a dict; got list$"):
+        npdnn.Network.from_config([3, 2, 1])
+
+
+def test_copies_keep_the_dropout_rates_and_share_the_generator_object():
+    import copy
+    import pickle
+
+    net = npdnn.Network([3, 4, 4, 1], seed=0)
+    net.set_dropout([0.25, 0.5])
+    for back in (pickle.loads(pickle.dumps(net)), copy.deepcopy(net)):
+        assert [layer.rate for layer in back.dropout] == [0.25, 0.5]
+    # load_state_dict sets the generator's state in place (dropout layers may hold it) when
+    # the bit generators match, and builds one of the state's kind when they do not
+    target = npdnn.Network([3, 4, 4, 1], seed=1)
+    rng = target.rng
+    target.load_state_dict(net.state_dict())
+    assert target.rng is rng and target.rng.random() == copy.deepcopy(net).rng.random()
+    mt = npdnn.Network([3, 4, 4, 1], seed=np.random.Generator(np.random.MT19937(5)))
+    target.load_state_dict(mt.state_dict())
+    assert type(target.rng.bit_generator).__name__ == "MT19937"
+    assert target.rng.random() == mt.rng.random()

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from npdnn import Network
+from npdnn.nn.summary import Summary
 
 
 @pytest.fixture
@@ -119,3 +120,23 @@ def test_how_it_works_links_point_at_existing_files_and_functions():
         for name in re.split(r"[,/]\s*", names):
             name = name.strip().split(".")[-1]
             assert re.search(rf"^\s*(def|class) {re.escape(name)}\b", source, re.M), f"{name} not defined in {target}"
+
+
+def test_summary_repr_is_the_table():
+    net = Network([4, 3, 1], seed=0)
+    text = net.summary()
+    assert isinstance(text, Summary) and isinstance(text, str)
+    assert repr(text) == str(text) == text  # the REPL shows the table, not a quoted one-liner
+    assert repr(text).splitlines()[0] == "Network: 4 -> 3 -> 1, hidden relu, output sigmoid, float64"
+    assert "\\n" not in repr(text)
+
+    class Printer:  # IPython's pretty printer protocol
+        def __init__(self):
+            self.parts = []
+
+        def text(self, s):
+            self.parts.append(s)
+
+    p = Printer()
+    text._repr_pretty_(p, cycle=False)
+    assert p.parts == [str(text)]

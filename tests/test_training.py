@@ -209,8 +209,8 @@ def test_balanced_class_weight_equals_explicit_sample_weight():
         ({"optimizer": "adamw"}, "unknown optimizer"),
         ({"optimizer": "gd", "learning_rate": -0.1}, "learning_rate must be"),
         ({"dropout": 1.0}, r"dropout must be a number in \[0, 1\)"),
-        ({"batch_size": 0}, "batch_size must be an integer > 0"),
-        ({"epochs": 0}, "epochs must be an integer > 0"),
+        ({"batch_size": 0}, "batch_size must be a positive integer"),
+        ({"epochs": 0}, "epochs must be a positive integer"),
         ({"l2": -1.0}, "l2 must be a number >= 0"),
         ({"lr_schedule": "warmup"}, "unknown lr_schedule"),
     ],
@@ -291,3 +291,81 @@ def test_whole_epoch_gather_is_bit_identical_to_per_batch_gather(K, monkeypatch)
         results.append((net.theta.copy(), history["loss"]))
     np.testing.assert_array_equal(results[0][0], results[1][0])
     assert results[0][1] == results[1][1]
+
+
+def _noisy(seed=19, m=60):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((m, 5)), rng.integers(0, 2, m)
+
+
+def test_training_applies_dropout():
+    X, y = _noisy()
+    kw = dict(optimizer="adam", learning_rate=0.01, epochs=2, seed=0)
+    plain, dropped = npdnn.Network([5, 8, 1], seed=0), npdnn.Network([5, 8, 1], seed=0)
+    plain.fit(X, y, **kw)
+    dropped.fit(X, y, dropout=0.5, **kw)
+    assert not np.array_equal(plain.theta, dropped.theta)
+
+
+def test_history_holds_exactly_the_logged_keys():
+    X, y = _noisy(m=12)
+    assert list(npdnn.Network([5, 2, 1], seed=0).fit(X, y, epochs=1)) == ["loss", "lr"]
+    with_val = npdnn.Network([5, 2, 1], seed=0).fit(X, y, epochs=1, validation_fraction=0.25)
+    assert list(with_val) == ["loss", "lr", "val_loss", "val_accuracy"]
+
+
+def test_the_epoch_log_counts_against_the_epochs_asked_for(capsys):
+    X, y = _noisy(m=12)
+    npdnn.Network([5, 2, 1], seed=0).fit(X, y, epochs=2, verbose=2)
+    err = capsys.readouterr().err
+    assert "Epoch 1/2" in err and "Epoch 2/2" in err
+
+
+def test_fit_defaults_train_100_epochs_quietly_and_warn_when_still_improving(capsys):
+    X, y = _noisy(m=12)
+    with pytest.warns(npdnn.ConvergenceWarning):
+        history = npdnn.Network([5, 2, 1], seed=0).fit(X, y, learning_rate=0.05)
+    assert len(history["loss"]) == 100
+    assert capsys.readouterr().err == ""
+
+
+def test_class_weight_multiplies_the_sample_weight():
+    X, y = _noisy(m=10)
+    w = np.linspace(0.5, 1.5, 10)
+    cw = {0: 2.0, 1: 0.5}
+    net = npdnn.Network([5, 3, 1], seed=0)
+    expected = net.cost(X, y, sample_weight=w * np.where(y == 0, 2.0, 0.5))
+    history = net.fit(X, y, sample_weight=w, class_weight=cw, learning_rate=1e-300, epochs=1, diagnostics=False)
+    assert history["loss"][0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_weights_that_sum_to_zero_are_refused_and_small_ones_are_not():
+    X, y = np.random.default_rng(21).standard_normal((4, 3)), np.array([0, 0, 1, 1])
+    net = npdnn.Network([3, 1], seed=0)
+    with pytest.raises(ValueError, match=r"^class_weight and sample_weight together give every sample weight zero$"):
+        net.fit(X, y, sample_weight=[0.0, 0.0, 1.0, 1.0], class_weight={0: 1.0, 1: 0.0}, epochs=1)
+    net.fit(X, y, sample_weight=[0.1, 0.1, 0.1, 0.1], class_weight={0: 1.0, 1: 1.0}, epochs=1, diagnostics=False)
+    X8, y8 = np.random.default_rng(22).standard_normal((8, 3)), np.arange(8) % 2
+    val_only = np.zeros(8)
+    val_only[np.sort(np.random.default_rng(4).permutation(8)[:2])] = 1.0  # the two rows the split holds out
+    with pytest.raises(ValueError, match=r"^every training sample has weight zero$"):
+        net.fit(X8, y8, sample_weight=val_only, validation_fraction=0.25, seed=4, epochs=1)
+    net.fit(X8, y8, sample_weight=np.full(8, 0.05), validation_fraction=0.25, seed=4, epochs=1, diagnostics=False)
+
+
+@pytest.mark.filterwarnings("ignore::npdnn.TrainingWarning")  # one epoch: whatever the diagnostics conclude
+def test_fit_hands_the_diagnostics_the_patience_and_the_weighting(monkeypatch):
+    from npdnn.train import loop as training
+
+    seen = []
+
+    class Spy(training.FitDiagnostics):
+        def __init__(self, *args, **kw):
+            super().__init__(*args, **kw)
+            seen.append((self.window, self.weighted))
+
+    monkeypatch.setattr(training, "FitDiagnostics", Spy)
+    X, y = _noisy(m=12)
+    npdnn.Network([5, 2, 1], seed=0).fit(X, y, epochs=1, patience=3)
+    npdnn.Network([5, 2, 1], seed=0).fit(X, y, epochs=1, patience=4, sample_weight=np.ones(12))
+    assert seen == [(3, False), (4, True)]

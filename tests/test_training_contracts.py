@@ -9,13 +9,9 @@ import numpy as np
 import pytest
 
 import npdnn
+from npdnn.train.batching import split_indices
 
 from conftest import make_data
-
-try:  # after the restructuring of issue 12
-    from npdnn.train.batching import split_indices
-except ImportError:  # before it
-    from npdnn.train.loop import _split as split_indices
 
 
 def _reference_sgd(net, X, y, *, epochs, batch_size, learning_rate, seed):

@@ -40,7 +40,7 @@ CHILD = textwrap.dedent(
 
     mode, path, headroom = sys.argv[1], sys.argv[2], int(sys.argv[3])
     if mode == "estimator":
-        from npdnn.sklearn.estimator import DNNClassifier  # imported before the baseline: scikit-learn is large
+        from npdnn import DNNClassifier  # imported before the baseline: scikit-learn is large
     vm = status("VmSize") * 1024
     resource.setrlimit(resource.RLIMIT_AS, (vm + headroom, vm + headroom))
     # The peak from here on: ru_maxrss keeps the parent's peak across fork and exec, so the
@@ -255,7 +255,7 @@ def test_parameter_limit_can_be_raised_by_argument_and_environment(tmp_path, mon
 def test_limit_reaches_the_cli(tmp_path):
     from sklearn.datasets import make_classification
 
-    from npdnn.sklearn.estimator import DNNClassifier
+    from npdnn import DNNClassifier
 
     X, y = make_classification(40, 4, random_state=0)
     DNNClassifier(hidden_layer_sizes=(3,), epochs=2, random_state=0).fit(X, y).save(tmp_path / "m.npz")

@@ -6,15 +6,14 @@ plots and file formats import their libraries when first used.
 
 from . import callbacks  # noqa: I001  (the public facade over train/'s callbacks; after train is loaded)
 from ._version import __version__  # noqa: F401  (npdnn.__version__)
-from .files.archive import ModelFileError
+from .errors import ConvergenceWarning, DivergenceError, ModelFileError, TrainingWarning
 from .loading import load
 from .network import Network
 from .nn import activations, initializers, losses
 from .nn.gradcheck import gradcheck
 from .train import optimizers, schedules
-from .train.callbacks import Callback, DivergenceError, EarlyStopping, LambdaCallback
+from .train.callbacks import Callback, EarlyStopping, LambdaCallback
 from .train.checkpoint import ModelCheckpoint
-from .train.diagnostics import ConvergenceWarning, TrainingWarning
 
 
 def __getattr__(name):

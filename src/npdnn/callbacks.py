@@ -4,7 +4,8 @@ as in Keras). They live in :mod:`npdnn.train`; this module only gathers them.
 Pass instances to ``fit(callbacks=[...])``, ``DNNClassifier(callbacks=[...])`` or the Dask fit.
 """
 
-from .train.callbacks import Callback, DivergenceError, EarlyStopping, History, LambdaCallback, Run
+from .errors import DivergenceError
+from .train.callbacks import Callback, EarlyStopping, History, LambdaCallback, Run
 from .train.checkpoint import ModelCheckpoint
 from .train.progress import EpochLog, ProgressBar
 

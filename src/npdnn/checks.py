@@ -187,3 +187,9 @@ def check_rate(name, value):
     if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not 0 <= value < 1:
         raise ValueError(f"{name} must be a number in [0, 1); got {value!r}")
     return float(value)
+
+
+def is_dask(obj):
+    """Whether ``obj`` is a Dask collection, checked without importing dask (the
+    estimator and the distributed sources both ask)."""
+    return type(obj).__module__.split(".")[0] in ("dask", "dask_expr")

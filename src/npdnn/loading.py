@@ -21,6 +21,7 @@ def load(path, *, max_parameters=None, key=None):
     net, arrays, meta = network_from_file(path, Network, max_parameters, key=key)
     if "estimator" in meta:
         from .sklearn.estimator import DNNClassifier  # scikit-learn, loaded only for an estimator file
+        from .sklearn.estimator_file import estimator_from_file
 
-        return DNNClassifier._from_file(path, net, arrays, meta)
+        return estimator_from_file(DNNClassifier, path, net, arrays, meta)
     return net

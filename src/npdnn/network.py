@@ -380,6 +380,8 @@ class Network:
     # The training loop itself, so that help(Network.fit) shows its keyword arguments and
     # their defaults are written in one place (npdnn.train.loop.fit).
     fit = training.fit
+    """``net.fit(X, y, **options)``: train in place and return the history; every option is
+    documented at :func:`npdnn.train.loop.fit` (the training loop itself)."""
 
     def save(self, path, key=None):
         """Write the network to ``path`` (atomic; no pickle; sealed with a SHA-256 digest,

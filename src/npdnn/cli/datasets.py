@@ -25,15 +25,12 @@ import os
 
 import numpy as np
 
+from ..errors import DataError
 from .bounded import InputLimitError, check_regular, shown_columns
 from .csv_fields import count_separators, open_text
 
 DEFAULT_NAME = "breast cancer Wisconsin diagnostic (bundled with scikit-learn)"
 DEFAULT_TARGET = "diagnosis"
-
-
-class DataError(ValueError):
-    """Bad data: one line naming the file, line and column and what was expected."""
 
 
 def _read_rows(path, header_only=False, sep=","):

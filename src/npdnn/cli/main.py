@@ -14,9 +14,8 @@ import os
 import sys
 
 from .._version import __version__
-from ..files.archive import ModelFileError
+from ..errors import DataError, DivergenceError, ModelFileError
 from ..nn.activations import HIDDEN
-from ..train.loop import DivergenceError
 from ..train.optimizers import OPTIMIZERS
 from ..train.options import ESTIMATOR_DEFAULTS
 from .commands import (
@@ -30,16 +29,13 @@ from .commands import (
     cmd_train_locked,
 )
 from .data_files import SUPPORTED
-from .datasets import DataError
 from .options import (
     Parser,
     add_scripting_options,
     add_threshold_options,
     class_weight,
-    dropout_rate,
     int_list,
-    nonnegative_float,
-    positive_float,
+    option_type,
     positive_int,
     test_fraction,
 )
@@ -83,27 +79,29 @@ def build_parser():
     t.add_argument(
         "--optimizer", choices=sorted(OPTIMIZERS), default=ESTIMATOR_DEFAULTS["optimizer"], help="update rule"
     )
-    t.add_argument("--learning-rate", type=positive_float, metavar="LR", help="step size (default: per optimizer)")
+    t.add_argument(
+        "--learning-rate", type=option_type("learning_rate"), metavar="LR", help="step size (default: per optimizer)"
+    )
     t.add_argument(
         "--epochs",
-        type=positive_int,
+        type=option_type("epochs"),
         default=ESTIMATOR_DEFAULTS["epochs"],
         metavar="N",
         help="passes over the training rows",
     )
     t.add_argument(
         "--batch-size",
-        type=positive_int,
+        type=option_type("batch_size"),
         default=ESTIMATOR_DEFAULTS["batch_size"],
         metavar="B",
         help="rows per mini-batch",
     )
     t.add_argument(
-        "--l2", type=nonnegative_float, default=ESTIMATOR_DEFAULTS["l2"], metavar="L", help="L2 penalty lambda"
+        "--l2", type=option_type("l2"), default=ESTIMATOR_DEFAULTS["l2"], metavar="L", help="L2 penalty lambda"
     )
     t.add_argument(
         "--dropout",
-        type=dropout_rate,
+        type=option_type("dropout"),
         default=ESTIMATOR_DEFAULTS["dropout"],
         metavar="P",
         help="drop rate after hidden layers",
@@ -122,7 +120,13 @@ def build_parser():
     t.add_argument("--out", metavar="MODEL", help="write the model file here (.npz); without it the model is not saved")
     t.add_argument("--plot", metavar="PNG", help="write learning curves (and a 2-feature decision boundary)")
     t.add_argument("--checkpoint", metavar="PATH", help="write the training state here every --checkpoint-every")
-    t.add_argument("--checkpoint-every", type=positive_int, default=1, metavar="N", help="epochs between checkpoints")
+    t.add_argument(
+        "--checkpoint-every",
+        type=option_type("checkpoint_every"),
+        default=1,
+        metavar="N",
+        help="epochs between checkpoints",
+    )
     t.add_argument("--resume", action="store_true", help="continue from --checkpoint (from scratch if absent)")
     t.add_argument(
         "--resume-anyway",
@@ -207,7 +211,7 @@ def build_parser():
     )
     g.add_argument("--activation", choices=sorted(HIDDEN), default="relu", help="hidden-layer activation")
     g.add_argument("--samples", type=positive_int, default=8, metavar="M", help="random samples")
-    g.add_argument("--l2", type=nonnegative_float, default=0.0, metavar="L", help="L2 penalty lambda")
+    g.add_argument("--l2", type=option_type("l2"), default=0.0, metavar="L", help="L2 penalty lambda")
     g.add_argument("--seed", type=int, default=0, metavar="S", help="seeds the network and the data")
     g.set_defaults(run=cmd_gradcheck)
 

@@ -8,6 +8,8 @@ import argparse
 
 import numpy as np
 
+from ..train.options import OPTIONS
+
 
 class Help(argparse.HelpFormatter):
     """Shows ``(default: X)`` for options whose default is a value (not None or False)."""
@@ -41,20 +43,20 @@ def _number(text, kind, ok, expected):
     return value
 
 
+def option_type(name):
+    """The argparse type of training option ``name``: its constraint and its words come
+    from the one table, :data:`npdnn.train.options.OPTIONS`."""
+    rule = OPTIONS[name]
+
+    def parse(text):
+        return _number(text, int if rule.integer else float, rule.accepts, rule.expected)
+
+    parse.__name__ = name  # argparse names the type in some messages
+    return parse
+
+
 def positive_int(text):
     return _number(text, int, lambda v: v > 0, "a positive integer")
-
-
-def positive_float(text):
-    return _number(text, float, lambda v: v > 0, "a positive number")
-
-
-def nonnegative_float(text):
-    return _number(text, float, lambda v: v >= 0, "a number >= 0")
-
-
-def dropout_rate(text):
-    return _number(text, float, lambda v: 0 <= v < 1, "a rate in [0, 1)")
 
 
 def fraction(text):

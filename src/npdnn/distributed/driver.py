@@ -16,12 +16,11 @@ import math
 
 import numpy as np
 
-from ..checks import check_positive
 from ..network import param_layout
 from ..train.batching import epoch_order, shuffle_plan
-from ..train.callbacks import DivergenceError, History, Run, as_callback
-from ..train.optimizers import get_optimizer
-from ..train.options import default_learning_rate
+from ..train.callbacks import DivergenceGuard
+from ..train.options import check_fit_options, check_option, make_optimizer
+from ..train.runner import callback_list, run_epochs, run_fingerprint, start_run
 from ..train.schedules import get_schedule
 from .cluster import Shards
 from .sources import pieces as make_pieces
@@ -59,8 +58,11 @@ def fit(
     checkpoint_every=1,
     resume=False,
     callbacks=(),
+    lr_schedule=None,
+    verbose=False,
     transport="socket",
     max_recoveries=3,
+    worker_timeout=30.0,
 ):
     """Train ``net`` in place on a Dask cluster; return the history like ``net.fit``.
 
@@ -79,103 +81,122 @@ def fit(
         fingerprint holds the data's shape, not a digest: the data is never on the driver)
     callbacks : :class:`npdnn.callbacks.Callback` objects or functions ``f(epoch, logs)``
         (True stops); called on the driver once per epoch
+    lr_schedule, verbose : as :func:`npdnn.train.loop.fit` (the epochs run through the same
+        runner, :func:`npdnn.train.runner.run_epochs`; this module supplies only the step)
     transport : "socket" (default: a direct TCP connection per shard for the steps) or
         "dask" (actor calls through Dask's comms; slower, see docs/distributed.md)
     max_recoveries : lost workers replaced before giving up
+    worker_timeout : seconds without a heartbeat (seen by the scheduler) after which a
+        worker that owes a reply counts as lost, like a killed one (a frozen process)
 
     Returns
     -------
     history : {"loss": [...], "lr": [...]} plus "recoveries" (int)
     """
     client = _client(client)
-    epochs = check_positive("epochs", epochs, integer=True)
-    check_positive("l2", l2, allow_zero=True)
-    if batch_size is not None:
-        check_positive("batch_size", batch_size, integer=True)
-    if sync_every is not None:
-        check_positive("sync_every", sync_every, integer=True)
-        if not isinstance(optimizer, str):
-            raise ValueError(
-                f"sync_every needs the optimizer as a name (each worker builds its own); got {optimizer!r}"
-            )
-    lr = learning_rate if learning_rate is not None else default_learning_rate(optimizer)
-    opt = get_optimizer(optimizer, lr)
-    schedule = get_schedule(None)
+    check_fit_options(
+        epochs=epochs,
+        batch_size=batch_size,
+        l2=l2,
+        checkpoint_every=checkpoint_every,
+        resume=resume,
+        sync_every=sync_every,
+        max_recoveries=max_recoveries,
+        transport=transport,
+    )
+    if sync_every is not None and not isinstance(optimizer, str):
+        raise ValueError(f"sync_every needs the optimizer as a name (each worker builds its own); got {optimizer!r}")
+    opt = make_optimizer(optimizer, learning_rate)
+    schedule = get_schedule(lr_schedule)
     rng = np.random.default_rng(seed) if seed is not None else net.rng
     parts, m, n_x = make_pieces(X, y, sample_weight)
     if n_x != net.n_features:
         raise ValueError(f"X has {n_x} features; the network expects {net.n_features}")
     b = m if batch_size is None else min(int(batch_size), m)
-    n_steps = math.ceil(m / b)
-    bounds, block = shuffle_plan(m, b, n_x, net.dtype)  # as npdnn.train.batching.Batches: the same order
-    W_slices = [slice(o, o + s[0] * s[1]) for n, s, o in param_layout(net.layer_dims) if n[0] == "W"]
 
-    run = Run(net, opt, schedule, rng, epochs, history={"loss": [], "lr": []})
-    run.callbacks = [*(as_callback(cb) for cb in callbacks), History(run.history)]
-    stopped = False
-    if checkpoint is not None:
-        from ..train.checkpoint import ModelCheckpoint
-
-        saver = ModelCheckpoint(checkpoint, every=checkpoint_every)
-        run.callbacks.append(saver)
+    history = {"loss": [], "lr": []}
+    run, stopped = start_run(
+        net,
+        opt,
+        schedule,
+        rng,
+        epochs,
+        history,
+        callback_list(callbacks, history, epochs, verbose),
+        guard=DivergenceGuard(None, None),  # the data is on the workers: finiteness checks only
+        checkpoint=checkpoint,
+        checkpoint_every=checkpoint_every,
+        resume=resume,
         # The data stays on the workers, so no digest of it: its shape and the options only.
-        run.fingerprint = {
+        fingerprint=lambda: {
             "data": f"({m}, {n_x}) on a Dask cluster",
-            "optimizer": f"{type(opt).__name__} {opt.hyperparameters()}",
-            "learning_rate": opt.learning_rate,
-            "batch_size": batch_size,
-            "shuffle": bool(shuffle),
-            "seed": seed if isinstance(seed, (int, np.integer)) else None,
-            "l2": float(l2),
-            "sync_every": sync_every,
-        }
-    for cb in run.callbacks:
-        cb.run = run
-    if checkpoint is not None and resume:
-        run.start_epoch, stopped = saver.restore(force=resume == "force")
+            **run_fingerprint(
+                opt,
+                batch_size=batch_size,
+                shuffle=shuffle,
+                seed=seed,
+                l2=l2,
+                sync_every=sync_every,
+                **({} if lr_schedule is None else {"lr_schedule": repr(schedule)}),
+            ),
+        },
+    )
     config = {"layer_dims": net.layer_dims, "hidden_activation": net.hidden_activation, "dtype": net.dtype.name}
-    shards = Shards(client, config, parts, transport=transport, max_recoveries=max_recoveries, checkpoint=checkpoint)
-    grad = np.empty_like(net.grad)
+    shards = Shards(
+        client,
+        config,
+        parts,
+        transport=transport,
+        max_recoveries=max_recoveries,
+        worker_timeout=check_option("worker_timeout", worker_timeout),
+        checkpoint=checkpoint,
+    )
     try:
-        for cb in run.callbacks:
-            cb.on_train_begin(net)
-        for epoch in range(run.start_epoch, run.start_epoch if stopped else epochs):
-            for cb in run.callbacks:
-                cb.on_epoch_begin(epoch)
-            shuffled = shuffle and b < m
-            plan = (rng.bit_generator.state, bounds, block) if shuffled else None
-            if shuffled:
-                epoch_order(bounds, block, rng)  # the draws fit makes; each shard makes them too, from `plan`
-            S = shards.begin_epoch(m, b, plan)  # per-step weight sums, or None
-            w_total = None if S is None else float(S.sum())
-            snapshot = net.theta.copy()
-            epoch_loss = 0.0
-            if sync_every is None:
-                for k in range(n_steps):
-                    B = min(b, m - k * b)
-                    J = _sync_step(shards, net, opt, grad, W_slices, k, B, B if S is None else S[k], l2)
-                    if not math.isfinite(J):
-                        np.copyto(net.theta, snapshot)
-                        raise DivergenceError(
-                            f"training diverged at epoch {epoch + 1} (step {k}): the cost is {J}; try a lower "
-                            f"learning rate than {opt.learning_rate:g}. The network keeps the parameters from "
-                            f"the start of epoch {epoch + 1}."
-                        )
-                    epoch_loss += J * (B / m if S is None else (S[k] / w_total if w_total > 0 else 0.0))
-            else:
-                epoch_loss = _local_round(shards, net, optimizer, lr, l2, n_steps, sync_every)
-            logs = {"loss": float(epoch_loss), "lr": opt.learning_rate}
-            if any([bool(cb.on_epoch_end(epoch, logs)) for cb in run.callbacks]):  # a list: every hook runs
-                if checkpoint is not None:
-                    saver.mark_stopped(epoch + 1)
-                break
-        for cb in run.callbacks:
-            cb.on_train_end(net, run.history)
+        run_epochs(run, _ClusterEpoch(shards, run, m, b, n_x, shuffle, float(l2), optimizer, sync_every), stopped)
     finally:
         recoveries = shards.recoveries
         shards.close()
     run.history["recoveries"] = recoveries
     return run.history
+
+
+class _ClusterEpoch:
+    """The driver's step: one epoch on the cluster, the epoch's order sent to every shard.
+    Synchronous (``sync_every=None``): per global batch k the shards reduce their shares'
+    costs and gradients, the driver adds L2 once and takes the optimizer step; returns the
+    epoch's loss as ``fit`` weighs it. Local SGD (``sync_every=k``): rounds of k steps on
+    every shard, then the mean parameters."""
+
+    def __init__(self, shards, run, m, b, n_x, shuffle, l2, optimizer, sync_every):
+        self.shards, self.run, self.m, self.b, self.l2 = shards, run, m, b, l2
+        self.optimizer, self.sync_every = optimizer, sync_every
+        self.shuffled = shuffle and b < m
+        self.bounds, self.block = shuffle_plan(m, b, n_x, run.net.dtype)  # as Batches: the same order
+        net = run.net
+        self.W_slices = [slice(o, o + s[0] * s[1]) for n, s, o in param_layout(net.layer_dims) if n[0] == "W"]
+        self.grad = np.empty_like(net.grad)
+
+    def __call__(self, epoch):
+        run, m, b = self.run, self.m, self.b
+        rng = run.rng
+        plan = (rng.bit_generator.state, self.bounds, self.block) if self.shuffled else None
+        if self.shuffled:
+            epoch_order(self.bounds, self.block, rng)  # the draws fit makes; each shard makes them too, from `plan`
+        S = self.shards.begin_epoch(m, b, plan)  # per-step weight sums, or None
+        if self.sync_every is not None:
+            lr = run.optimizer.learning_rate
+            return _local_round(self.shards, run.net, self.optimizer, lr, self.l2, math.ceil(m / b), self.sync_every)
+        w_total = None if S is None else float(S.sum())
+        epoch_loss = 0.0
+        for k in range(math.ceil(m / b)):
+            B = min(b, m - k * b)
+            J = _sync_step(
+                self.shards, run.net, run.optimizer, self.grad, self.W_slices, k, B, B if S is None else S[k], self.l2
+            )
+            if not math.isfinite(J):
+                run.guard.batch_failed(epoch, f"step {k}", J)
+            epoch_loss += J * (B / m if S is None else (S[k] / w_total if w_total > 0 else 0.0))
+        return epoch_loss
 
 
 def _sync_step(shards, net, opt, grad, W_slices, k, B, total, l2):

@@ -54,12 +54,22 @@ class Shard:
         self.peak_rss = 0
         self.opt = None
 
-    def open_channel(self, host):
-        """Listen for the driver's steps on a socket of its own; returns the port
-        (see :mod:`npdnn.distributed.channel`)."""
+    def open_channel(self, host, token, tls=False):
+        """Listen for the driver holding ``token`` on a socket of its own; returns the port
+        (see :mod:`npdnn.distributed.channel`). ``tls``: wrap it in this worker's Dask TLS context."""
         from .channel import serve
 
-        return serve(self, host)
+        ssl_context = None
+        if tls:
+            from distributed import get_worker
+
+            ssl_context = get_worker().security.get_listen_args("worker")["ssl_context"]
+            if ssl_context is None:
+                raise ValueError(
+                    "the client uses TLS (distributed.Security) but this worker has no TLS certificate; "
+                    "configure the workers with the same Security, or pass transport='dask'"
+                )
+        return serve(self, host, token, ssl_context)
 
     def info(self):
         """``(n_local, resident bytes of X, worker pid)``."""

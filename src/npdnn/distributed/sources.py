@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..checks import is_dask
+
 
 @dataclass
 class Piece:
@@ -41,11 +43,6 @@ class NpyParts:
                 raise ValueError(f"{path}: expected a 2-D array (rows, features); got shape {shape}")
             self.rows.append(shape[0])
         self.shape = (sum(self.rows), shape[1])
-
-
-def is_dask(obj):
-    """Whether ``obj`` is a Dask collection (checked without importing dask)."""
-    return type(obj).__module__.split(".")[0] in ("dask", "dask_expr")
 
 
 def _as_dask_array(obj, name):

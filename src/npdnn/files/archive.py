@@ -26,6 +26,7 @@ import zipfile
 
 import numpy as np
 
+from ..errors import MAX_MESSAGE_CHARS, ModelFileError  # noqa: F401 (MAX_MESSAGE_CHARS: re-exported)
 from . import npy_header
 from .integrity import DIGEST_MEMBER, Digest, check_key, check_seal, read_seal, seal
 
@@ -33,22 +34,6 @@ META_KEY = "__meta__"
 RESERVED_META = "integrity"  # set by read_archive: the digest it checked
 ZIP_MAGIC = b"PK\x03\x04"
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)  # the zip format's earliest date
-
-
-MAX_MESSAGE_CHARS = 2000  # a message quotes the file; a crafted file must not make it megabytes long
-
-
-class ModelFileError(ValueError):
-    """A model or checkpoint file that cannot be loaded: says which file and why.
-
-    The message is cut to :data:`MAX_MESSAGE_CHARS` characters (it may quote what the
-    file holds, and a crafted file must not turn one error into megabytes of output)."""
-
-    def __init__(self, message=""):
-        message = str(message)
-        if len(message) > MAX_MESSAGE_CHARS:
-            message = f"{message[: MAX_MESSAGE_CHARS - 40]}... ({len(message)} characters, cut)"
-        super().__init__(message)
 
 
 def short(value, limit=80):

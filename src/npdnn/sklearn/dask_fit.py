@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..checks import is_dask
 from ..distributed.driver import fit as distributed_fit
-from ..distributed.sources import _as_dask_array, is_dask
+from ..distributed.sources import _as_dask_array
+from .standardization import from_moments
 
 
 def fit_estimator(est, X, y, sample_weight=None, *, client=None, checkpoint=None, checkpoint_every=1, resume=False):
@@ -36,11 +38,8 @@ def fit_estimator(est, X, y, sample_weight=None, *, client=None, checkpoint=None
     wd = None
     if sample_weight is not None:
         wd = _as_dask_array(sample_weight, "sample_weight") if is_dask(sample_weight) else np.asarray(sample_weight)
-    classes = np.unique(yd.compute() if yd.dtype == object else da.unique(yd).compute())
-    if classes.dtype == object:
-        classes = np.array(classes.tolist())
-    if classes.shape[0] < 2:
-        raise ValueError(f"y has only one class ({classes.tolist()}); DNNClassifier needs at least two classes")
+    # The estimator's own encoding, on the distinct labels only (the only part of y that comes here).
+    classes, _ = est._encode_labels(yd.compute() if yd.dtype == object else da.unique(yd).compute())
     labels = yd.map_blocks(lambda v: np.searchsorted(classes, v).astype(np.int64), dtype=np.int64)
     mean = scale = None
     if est.standardize:
@@ -51,13 +50,10 @@ def fit_estimator(est, X, y, sample_weight=None, *, client=None, checkpoint=None
             wcol = (da.from_array(wd) if not is_dask(wd) else wd).rechunk((Xd.chunks[0],))[:, None]
             mean_d = (X64 * wcol).sum(axis=0) / wcol.sum()
             var_d = (((X64 - mean_d) ** 2) * wcol).sum(axis=0) / wcol.sum()
-        mean64, var64, ptp = dask.compute(mean_d, var_d, X64.max(axis=0) - X64.min(axis=0))
-        scale64 = np.sqrt(var64)
-        scale64[(ptp == 0) | ~(scale64 > 0)] = 1.0
-        mean, scale = mean64.astype(dtype), scale64.astype(dtype)
+        mean, scale = from_moments(*dask.compute(mean_d, var_d, X64.min(axis=0), X64.max(axis=0)), dtype)
         Xd = (Xd - mean) / scale
     net = est._build_network(Xd.shape[1], len(classes), dtype)
-    opt = est._make_optimizer()
+    opt = est._make_optimizer()  # the estimator's optimizer and default rate (train.options.make_optimizer)
     history = distributed_fit(
         net,
         Xd,

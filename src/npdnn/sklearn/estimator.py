@@ -24,27 +24,27 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..checks import check_dtype, check_sample_weight, is_ready
-from ..files.archive import ModelFileError
+from ..checks import check_dtype, check_sample_weight, is_dask, is_ready
+from ..errors import ConvergenceWarning
 from ..files.network_file import save_model
 from ..network import Network, network_from_file
 from ..nn.activations import sigmoid
 from ..nn.chunking import map_rows
 from ..train.diagnostics import DEFAULT_TOL, FitDiagnostics
-from ..train.diagnostics import ConvergenceWarning as NpdnnConvergenceWarning
 from ..train.loop import fit as train
-from ..train.optimizers import get_optimizer
-from ..train.options import ESTIMATOR_DEFAULTS, default_learning_rate
+from ..train.options import ESTIMATOR_DEFAULTS, OPTIONS, check_option, make_optimizer
 from ..train.progress import make_progress
-from .estimator_file import estimator_section, restore_estimator
+from .estimator_file import estimator_from_file, estimator_section
 from .standardization import fit_standardization as _fit_standardization
 from .standardization import standardized_for_training as _standardized_for_training
 
 
-class ConvergenceWarning(NpdnnConvergenceWarning, SklearnConvergenceWarning):
-    """What the estimator emits when ``fit`` ends at ``epochs`` with the loss still
-    falling by more than ``tol``: both ``npdnn.ConvergenceWarning`` and
-    ``sklearn.exceptions.ConvergenceWarning`` filters catch it."""
+class _SklearnConvergenceWarning(ConvergenceWarning, SklearnConvergenceWarning):
+    """npdnn's one :class:`~npdnn.ConvergenceWarning`, as the estimator emits it: also
+    scikit-learn's, so that both ``npdnn.ConvergenceWarning`` and
+    ``sklearn.exceptions.ConvergenceWarning`` filters catch it (a class cannot be
+    made a subclass of scikit-learn's without importing scikit-learn, which the
+    core does not; so this private subclass lives here, at the edge)."""
 
 
 class DNNClassifier(ClassifierMixin, BaseEstimator):
@@ -197,7 +197,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         :func:`npdnn.train.loop.fit`: a resumed run ends bit-identical to an
         uninterrupted one with the same ``random_state``. Returns ``self``.
         """
-        if _is_dask(X):  # rows on a Dask cluster: trained there, step for step as here (npdnn[dask])
+        if is_dask(X):  # rows on a Dask cluster: trained there, step for step as here (npdnn[dask])
             from .dask_fit import fit_estimator
 
             return fit_estimator(
@@ -230,7 +230,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             self.epochs,
             tol=self.tol,
             window=window,
-            convergence_category=ConvergenceWarning,
+            convergence_category=_SklearnConvergenceWarning,
             weighted=w is not None or self.class_weight is not None,
         )
         history = train(
@@ -266,7 +266,10 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
 
     def _window(self):
         """Epochs without an improvement of ``tol`` that count as converged (early stopping's patience)."""
-        return self.patience if self.n_iter_no_change is None else self.n_iter_no_change
+        check_option("tol", self.tol)  # the estimator's own options, by the table fit uses for its
+        if self.n_iter_no_change is None:
+            return self.patience
+        return check_option("n_iter_no_change", self.n_iter_no_change, OPTIONS["patience"])
 
     def _warm_state(self):
         """What a ``warm_start`` fit continues from, or None for a fresh start."""
@@ -377,21 +380,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         """Read a file written by :meth:`save`; a file holding a bare network (or
         anything else) raises :class:`~npdnn.ModelFileError`. ``max_parameters``: as
         for :func:`npdnn.load`."""
-        net, arrays, meta = network_from_file(path, max_parameters=max_parameters, key=key)
-        if "estimator" not in meta:
-            raise ModelFileError(
-                f"{path} holds a bare npdnn Network, not a DNNClassifier; load it with npdnn.load(path)"
-            )
-        return cls._from_file(path, net, arrays, meta)
-
-    @classmethod
-    def _from_file(cls, path, net, arrays, meta):
-        """Rebuild a fitted estimator from what :func:`npdnn.network.network_from_file`
-        returned; every inconsistency raises :class:`ModelFileError` naming ``path``."""
-        try:
-            return restore_estimator(cls, net, dict(arrays), meta["estimator"])
-        except (KeyError, TypeError, ValueError, OverflowError, RecursionError) as e:
-            raise ModelFileError(f"{path} has an invalid estimator section ({type(e).__name__}: {e})") from None
+        return estimator_from_file(cls, path, *network_from_file(path, max_parameters=max_parameters, key=key))
 
     def to_onnx(self, opset=None):
         """An ``onnx.ModelProto`` computing ``label`` (N,) (values of ``classes_``) and
@@ -467,8 +456,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         return int(check_random_state(rs).randint(np.iinfo(np.int32).max))
 
     def _make_optimizer(self):
-        rate = self.learning_rate
-        return get_optimizer(self.optimizer, default_learning_rate(self.optimizer) if rate is None else rate)
+        return make_optimizer(self.optimizer, self.learning_rate)
 
     def _set_history(self, loss, val_loss, val_accuracy, t=None):
         self.loss_curve_ = list(loss)
@@ -558,8 +546,3 @@ def _real(X):
     if dtype is not None and np.dtype(dtype).kind == "c":
         raise ValueError(f"Complex data not supported: X has dtype {dtype}; expected real numbers (bool, int or float)")
     return X
-
-
-def _is_dask(X):
-    """Whether X is a Dask collection, checked without importing dask."""
-    return type(X).__module__.split(".")[0] in ("dask", "dask_expr")

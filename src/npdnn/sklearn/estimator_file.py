@@ -3,7 +3,8 @@ model file (:mod:`npdnn.files.network_file`) with arrays ``classes`` (numeric or
 never object) and, with ``standardize=True``, ``mean`` and ``scale``, plus a JSON
 ``estimator`` section. Everything in it is deterministic, so equal models give equal bytes.
 
-Owns: estimator_section, restore_estimator. Imported by the estimator only.
+Owns: estimator_section, restore_estimator, estimator_from_file. Imported by the estimator
+and by :func:`npdnn.load`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import numbers
 import numpy as np
 
 from ..checks import check_dtype
+from ..errors import ModelFileError
 from ..nn.activations import get_hidden
 
 # "estimator" section. Everything in it is deterministic, so equal models give equal bytes.
@@ -86,6 +88,18 @@ def _json_scalar(value):
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     raise TypeError(f"cannot store hyperparameter value {value!r} ({type(value).__name__}) in a model file")
+
+
+def estimator_from_file(cls, path, net, arrays, meta):
+    """A fitted ``cls`` (DNNClassifier) from what :func:`npdnn.network.network_from_file`
+    read from ``path``; a bare network's file, or any inconsistency, raises
+    :class:`~npdnn.ModelFileError` naming ``path``."""
+    if "estimator" not in meta:
+        raise ModelFileError(f"{path} holds a bare npdnn Network, not a DNNClassifier; load it with npdnn.load(path)")
+    try:
+        return restore_estimator(cls, net, dict(arrays), meta["estimator"])
+    except (KeyError, TypeError, ValueError, OverflowError, RecursionError) as e:
+        raise ModelFileError(f"{path} has an invalid estimator section ({type(e).__name__}: {e})") from None
 
 
 def restore_estimator(cls, net, arrays, section):

@@ -1,7 +1,7 @@
 """The estimator's feature standardization, ``(X - mean) / scale`` per feature, fitted and
 applied without more than one array of X's size.
 
-Owns: fit_standardization, standardized_for_training. Imports: NumPy and
+Owns: fit_standardization, from_moments, standardized_for_training. Imports: NumPy and
 :mod:`npdnn.nn.chunking` (row chunks) only.
 """
 
@@ -38,10 +38,16 @@ def fit_standardization(X, w):
         B -= mean
         B *= B
         squares += weighted_sum(B, piece)
-    scale = np.sqrt(squares / W)
-    constant = (high == low) | ~(scale > 0)
-    scale[constant] = 1.0
-    return mean.astype(X.dtype), scale.astype(X.dtype)
+    return from_moments(mean, squares / W, low, high, X.dtype)
+
+
+def from_moments(mean, var, low, high, dtype):
+    """``mean`` and ``scale = sqrt(var)`` (n_features,) in ``dtype`` from float64 moments
+    and each feature's range ``low..high``; a constant feature gets scale 1 so nothing is
+    divided by 0. Shared by the in-memory fit above and the Dask fit."""
+    scale = np.sqrt(var)
+    scale[(high == low) | ~(scale > 0)] = 1.0
+    return mean.astype(dtype), scale.astype(dtype)
 
 
 def standardized_for_training(X, given, mean, scale):

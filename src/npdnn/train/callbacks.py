@@ -11,7 +11,7 @@ callback must remember across a checkpoint and resume. A plain function
 ``f(epoch, logs)`` is accepted as an ``on_epoch_end`` hook (see :func:`as_callback`).
 
 Owns: Callback, Run, History, EarlyStopping, LambdaCallback, DivergenceGuard,
-DivergenceError, as_callback. Imports: NumPy only.
+as_callback. Imports: NumPy, :mod:`npdnn.errors` and the monitor.
 """
 
 from __future__ import annotations
@@ -21,10 +21,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-
-class DivergenceError(FloatingPointError):
-    """Training produced a non-finite cost or parameters; the network keeps the
-    last finite parameters (those at the start of the failing epoch)."""
+from ..errors import DivergenceError
+from .monitor import Monitor
+from .options import check_option
 
 
 @dataclass
@@ -40,6 +39,7 @@ class Run:
     callbacks: list = field(default_factory=list)
     start_epoch: int = 0
     fingerprint: dict | None = None  # what the run's result depends on (see npdnn.train.checkpoint)
+    guard: object = None  # the DivergenceGuard: the runner calls it before the other hooks
 
 
 class Callback:
@@ -143,30 +143,15 @@ class EarlyStopping(Callback):
     """
 
     def __init__(self, monitor="val_loss", mode="auto", patience=10, min_delta=0.0, restore_best=True):
-        if mode not in ("min", "max", "auto"):
-            raise ValueError(f"mode must be 'min', 'max' or 'auto'; got {mode!r}")
-        if isinstance(patience, bool) or not isinstance(patience, (int, np.integer)) or patience < 1:
-            raise ValueError(f"patience must be a positive integer; got {patience!r}")
-        if isinstance(min_delta, bool) or not isinstance(min_delta, (int, float)) or not min_delta >= 0:
-            raise ValueError(f"min_delta must be a number >= 0; got {min_delta!r}")
-        if mode == "auto":
-            mode = "max" if any(s in monitor for s in ("accuracy", "auc")) else "min"
-        self.monitor, self.mode, self.patience = monitor, mode, int(patience)
-        self.min_delta, self.restore_best = float(min_delta), bool(restore_best)
+        self._monitor = Monitor(monitor, mode)
+        self.monitor, self.mode = monitor, self._monitor.mode
+        self.patience = int(check_option("patience", patience))
+        self.min_delta, self.restore_best = float(check_option("min_delta", min_delta)), bool(restore_best)
         self.best, self.best_epoch, self.wait, self.best_theta = math.inf, -1, 0, None
 
-    def _value(self, logs):
-        key = self.monitor
-        if key not in logs and key == "val_loss":
-            key = "loss"
-        if key not in logs:
-            raise ValueError(f"EarlyStopping monitors {self.monitor!r}, but the epoch logs hold {sorted(logs)}")
-        value = float(logs[key])
-        return value if self.mode == "min" else -value  # compared as "lower is better"
-
     def on_epoch_end(self, epoch, logs):
-        value = self._value(logs)
-        if value < self.best - self.min_delta:
+        value = self._monitor.value(logs, "EarlyStopping")  # signed: lower is better
+        if self._monitor.improved(value, self.best, self.min_delta):
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best:
                 self.best_theta = self.run.net.theta.copy()
@@ -205,7 +190,7 @@ class DivergenceGuard(Callback):
     """
 
     def __init__(self, X, x_norm):
-        self.X, self.x_norm = X, x_norm  # X (m, n_x); x_norm = max_i ||x_i||
+        self.X, self.x_norm = X, x_norm  # X (m, n_x) or None (not on this machine); x_norm = max_i ||x_i||
         self.snapshot = None
 
     def on_train_begin(self, net):
@@ -222,14 +207,17 @@ class DivergenceGuard(Callback):
             f"epoch {epoch + 1}."
         )
 
-    def batch_failed(self, epoch, start, J):
-        self._fail(epoch, f" (batch starting at sample {start}): the cost is {J}")
+    def batch_failed(self, epoch, where, J):
+        """A step's cost ``J`` was not finite; ``where`` names the step ("batch starting at sample 64")."""
+        self._fail(epoch, f" ({where}): the cost is {J}")
 
     def on_epoch_end(self, epoch, logs):
         net = self.run.net
         norms = layer_norms(net)
         if norms is None and not np.isfinite(net.theta).all():
             self._fail(epoch, ": the parameters became non-finite")
+        if self.X is None:  # the data is not here (on Dask workers): the finiteness check only
+            return False
         if may_overflow(norms, self.x_norm, net.dtype) and not forward_is_finite(net, self.X):
             self._fail(
                 epoch,

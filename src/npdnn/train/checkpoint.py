@@ -27,6 +27,8 @@ import numpy as np
 from ..files.archive import ModelFileError, read_archive, short, write_archive
 from .callbacks import Callback
 from .checkpoint_schema import check_arrays, check_fields
+from .monitor import Monitor
+from .options import check_option
 
 # Version 3 adds the ``__digest__`` member (issue 27), required from then on; version 2
 # files, written before it, still resume.
@@ -59,10 +61,8 @@ class ModelCheckpoint(Callback):
 
     def __init__(self, path, every=1, save_best_only=False, monitor="val_loss"):
         self.path = os.fspath(path)
-        if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
-            raise ValueError(f"checkpoint_every must be a positive integer; got {every!r}")
-        self.every, self.save_best_only, self.monitor = int(every), bool(save_best_only), monitor
-        self.sign = -1.0 if any(s in monitor for s in ("accuracy", "auc")) else 1.0
+        self.every = int(check_option("checkpoint_every", every))
+        self.save_best_only, self.monitor, self._monitor = bool(save_best_only), monitor, Monitor(monitor)
         self.best = math.inf
         self.stopped_at = None  # epochs done when a callback stopped the run
 
@@ -71,9 +71,8 @@ class ModelCheckpoint(Callback):
         run = self.run
         last = epoch + 1 == run.epochs
         if self.save_best_only:
-            key = self.monitor if self.monitor in logs or self.monitor != "val_loss" else "loss"
-            value = self.sign * float(logs[key])
-            if value < self.best:
+            value = self._monitor.value(logs, "ModelCheckpoint")  # signed: lower is better
+            if self._monitor.improved(value, self.best):
                 self.best = value
                 self.save(epoch + 1)
         elif (epoch + 1) % self.every == 0 or last:

@@ -18,6 +18,7 @@ import warnings
 
 import numpy as np
 
+from ..errors import ConvergenceWarning, TrainingWarning
 from .callbacks import Callback
 
 # MLPClassifier's defaults: an epoch "improves" when the loss drops by more than tol
@@ -26,14 +27,6 @@ DEFAULT_TOL = 1e-4
 DEFAULT_WINDOW = 10
 # Rows predicted per block in the one-class check (bounds the (n_L, block) temporaries).
 _BLOCK = 4096
-
-
-class ConvergenceWarning(UserWarning):
-    """Training stopped at the epoch limit while the loss was still falling."""
-
-
-class TrainingWarning(UserWarning):
-    """A trained network (or its set-up) that is very likely not what was meant."""
 
 
 def last_improvement(curve, tol=DEFAULT_TOL):

@@ -9,9 +9,10 @@ step uses its gradient. ``history["loss"][e]`` is the mean of the batch costs of
 epoch e weighted by each batch's share of the sample weight; with full batches it
 is exactly the cost computed in the forward pass before that epoch's update.
 
-Owns: fit. Imports: NumPy and the core below it (batching, callbacks, checkpoint,
-optimizers, schedules, options, validation); never network.py (it takes the network
-it trains as an argument).
+Owns: fit and its step (an epoch of mini-batches in this process); the epochs themselves
+run in :mod:`npdnn.train.runner`, shared with the Dask driver. Imports: NumPy and the
+core below it (batching, callbacks, checkpoint, options, runner, chunking); never
+network.py (it takes the network it trains as an argument).
 """
 
 from __future__ import annotations
@@ -22,17 +23,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..checks import check_labels, check_sample_weight, check_X
+from ..nn.chunking import chunk_rows, row_slices
 from .batching import Batches, split_indices
-from .callbacks import DivergenceError, DivergenceGuard, EarlyStopping, History, Run, as_callback, max_row_norm
+from .callbacks import DivergenceGuard, max_row_norm
 from .checkpoint import ModelCheckpoint, data_digest
 from .diagnostics import FitDiagnostics
-from .optimizers import get_optimizer
-from .options import check_fit_options, class_weights, default_learning_rate
+from .options import check_fit_options, class_weights, make_optimizer
+from .runner import callback_list, run_epochs, run_fingerprint, start_run
 from .schedules import get_schedule
 
-__all__ = ["fit", "DivergenceError"]
-
-VALIDATION_BLOCK_BYTES = 1 << 26  # rows of validation data evaluated at a time: ~64 MB of X
+__all__ = ["fit"]
 
 
 def fit(
@@ -117,12 +117,12 @@ def fit(
         validation_fraction=validation_fraction,
         validation_data=validation_data,
         patience=patience,
+        min_delta=min_delta,
         checkpoint_every=checkpoint_every,
         resume=resume,
     )
-    opt = get_optimizer(optimizer, learning_rate if learning_rate is not None else default_learning_rate(optimizer))
+    opt = make_optimizer(optimizer, learning_rate)
     schedule = get_schedule(lr_schedule)
-    schedule.start(opt.learning_rate, epochs)
     data = _TrainingData.prepare(net, X, y, sample_weight, class_weight)
     net.set_dropout(dropout)
     rng = np.random.default_rng(seed) if seed is not None else net.rng
@@ -130,79 +130,69 @@ def fit(
         layer.rng = rng
     data.hold_out(validation_fraction, validation_data, net, rng)
 
-    run = Run(net, opt, schedule, rng, epochs, history=data.empty_history())
-    run.callbacks = _callback_list(run, callbacks, early_stopping, patience, min_delta, restore_best, verbose)
+    history = data.empty_history()
+    hooks = callback_list(callbacks, history, epochs, verbose, early_stopping, patience, min_delta, restore_best)
     if diagnostics:
-        run.callbacks.append(FitDiagnostics(data.X, data.labels, epochs, window=patience, weighted=data.w is not None))
-    if checkpoint is not None:
-        run.callbacks.append(ModelCheckpoint(checkpoint, every=checkpoint_every))
-    savers = [cb for cb in run.callbacks if isinstance(cb, ModelCheckpoint)]
-    if savers:
-        run.fingerprint = data.fingerprint(
-            optimizer=f"{type(opt).__name__} {opt.hyperparameters()}",
-            learning_rate=opt.learning_rate,
-            batch_size=batch_size,
-            shuffle=bool(shuffle),
-            seed=seed if isinstance(seed, (int, np.integer)) else None,
-            l2=float(l2),
-            dropout=[layer.rate for layer in net.dropout],
-            lr_schedule=repr(schedule),
-            early_stopping=[patience, float(min_delta), bool(restore_best)] if early_stopping else None,
+        hooks.insert(
+            -1 - _trailing_savers(hooks),
+            FitDiagnostics(data.X, data.labels, epochs, window=patience, weighted=data.w is not None),
         )
-    guard = DivergenceGuard(data.X, data.x_norm)
-    for cb in [guard, *run.callbacks]:
-        cb.run = run
-    stopped = False
-    if resume and savers:
-        run.start_epoch, stopped = savers[0].restore(force=resume == "force")
+    run, stopped = start_run(
+        net,
+        opt,
+        schedule,
+        rng,
+        epochs,
+        history,
+        hooks,
+        guard=DivergenceGuard(data.X, data.x_norm),
+        checkpoint=checkpoint,
+        checkpoint_every=checkpoint_every,
+        resume=resume,
+        fingerprint=lambda: data.fingerprint(
+            **run_fingerprint(
+                opt,
+                batch_size=batch_size,
+                shuffle=shuffle,
+                seed=seed,
+                l2=l2,
+                dropout=[layer.rate for layer in net.dropout],
+                lr_schedule=repr(schedule),
+                early_stopping=[patience, float(min_delta), bool(restore_best)] if early_stopping else None,
+            )
+        ),
+    )
     batches = Batches(data.X, data.Y, data.w, batch_size, shuffle, data.train_rows)
-    _run_epochs(run, guard, batches, float(l2), data, stopped)
+    run_epochs(run, _local_epoch(run, batches, float(l2)), stopped, data.validation_logs)
     return run.history
 
 
-def _callback_list(run, callbacks, early_stopping, patience, min_delta, restore_best, verbose):
-    """The order hooks run in: early stopping (shorthand), the user's callbacks in their
-    order, the progress bar, History (so it records what earlier hooks added to the
-    logs), and checkpoints last (so they store every other callback's state of the epoch)."""
-    user = [as_callback(cb) for cb in callbacks]
-    first = [EarlyStopping("val_loss", "min", patience, min_delta, restore_best)] if early_stopping else []
-    first += [cb for cb in user if not isinstance(cb, ModelCheckpoint)]
-    if verbose:
-        from .progress import make_progress  # lazily: a bar needs tqdm, an optional dependency
-
-        first.append(make_progress(verbose, run.epochs))
-    return [*first, History(run.history), *(cb for cb in user if isinstance(cb, ModelCheckpoint))]
+def _trailing_savers(hooks):
+    """How many ModelCheckpoints end the list (they stay last: they store every other hook's state)."""
+    n = 0
+    while n < len(hooks) and isinstance(hooks[-1 - n], ModelCheckpoint):
+        n += 1
+    return n
 
 
-def _run_epochs(run, guard, batches, l2, data, stopped):
-    """The epochs from ``run.start_epoch``: batches, steps, then the epoch's callbacks."""
-    net, opt, schedule, callbacks = run.net, run.optimizer, run.schedule, run.callbacks
-    for cb in [guard, *callbacks]:
-        cb.on_train_begin(net)
-    loss_and_gradients, step = net.loss_and_gradients, opt.step
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        last = run.start_epoch if stopped else run.epochs  # a run that had stopped trains no more
-        for epoch in range(run.start_epoch, last):
-            opt.learning_rate = schedule.rate(epoch)
-            for cb in [guard, *callbacks]:
-                cb.on_epoch_begin(epoch)
-            epoch_loss = 0.0
-            for A0, Yb, weights, share, first in batches.epoch(run.rng):
-                J = loss_and_gradients(A0, Yb, weights, l2, training=True)
-                if not math.isfinite(J):  # inline, not a hook: no Python call per batch on the happy path
-                    guard.batch_failed(epoch, first, J)
-                epoch_loss += share * J
-                step(net.theta, net.grad)
-            guard.on_epoch_end(epoch, None)
-            logs = {"loss": float(epoch_loss), "lr": opt.learning_rate, **data.validation_logs(net)}
-            schedule.observe(epoch, logs.get("val_loss", logs["loss"]))
-            if any([bool(cb.on_epoch_end(epoch, logs)) for cb in callbacks]):  # a list: every hook runs
-                for cb in callbacks:
-                    if isinstance(cb, ModelCheckpoint):
-                        cb.mark_stopped(epoch + 1)
-                break
-    for cb in callbacks:
-        cb.on_train_end(net, run.history)
+def _local_epoch(run, batches, l2):
+    """The step of this process: an epoch of mini-batches, each one forward and backward
+    pass and one optimizer step; returns the epoch's loss (the batch costs weighted by
+    each batch's share)."""
+    net, guard = run.net, run.guard
+    loss_and_gradients, step = net.loss_and_gradients, run.optimizer.step
+
+    def epoch_loss(epoch):
+        J_epoch = 0.0
+        for A0, Yb, weights, share, first in batches.epoch(run.rng):
+            J = loss_and_gradients(A0, Yb, weights, l2, training=True)
+            if not math.isfinite(J):  # inline, not a hook: no Python call per batch on the happy path
+                guard.batch_failed(epoch, f"batch starting at sample {first}", J)
+            J_epoch += share * J
+            step(net.theta, net.grad)
+        return J_epoch
+
+    return epoch_loss
 
 
 @dataclass
@@ -256,15 +246,15 @@ class _TrainingData:
         return {"loss": [], "lr": [], **({"val_loss": [], "val_accuracy": []} if self.val else {})}
 
     def validation_logs(self, net):
-        """``{"val_loss", "val_accuracy"}`` on the validation rows, in blocks of ~64 MB of X."""
+        """``{"val_loss", "val_accuracy"}`` on the validation rows, in the chunks of
+        prediction (:func:`npdnn.nn.chunking.chunk_rows`): sized by the activations of
+        every layer, not by X, so a wide layer does not multiply the memory."""
         if self.val is None:
             return {}
         X, rows, labels = self.val
         m = labels.shape[0]
-        block = max(1, VALIDATION_BLOCK_BYTES // (X.shape[1] * X.dtype.itemsize))
         cost, correct = 0.0, 0
-        for i in range(0, m, block):
-            part = slice(i, min(i + block, m))
+        for part in row_slices(m, chunk_rows(net.layer_dims, net.dtype.itemsize)):
             Xb = X[part] if rows is None else X[rows[part]]  # fancy indexing reads only these rows, any layout
             ZL = net.forward(Xb.T)  # (n_L, b)
             cost += float(net.output.cost(ZL, net.targets(labels[part]), 1.0 / m))

@@ -12,9 +12,10 @@ first step with the parameters' shape and dtype. The update rules are those of
   ``theta -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)``
 
 Updates use preallocated buffers and ``out=`` so a step allocates nothing, and run
-over chunks of :data:`CHUNK` elements (see there).
+over cache-sized blocks of :data:`CACHE_BLOCK` elements (see there; not to be confused with
+prediction's row chunks, :mod:`npdnn.nn.chunking`).
 
-Owns: the optimizers (element-wise updates only, so chunking stays exact).
+Owns: the optimizers (element-wise updates only, so the cache blocks stay exact).
 Imports: NumPy and :mod:`npdnn.checks` only.
 """
 
@@ -26,12 +27,12 @@ import numpy as np
 
 from ..checks import check_positive
 
-# Elements per chunk of an update. An update is several whole-array passes (10 for
+# Elements per cache block of an update. An update is several whole-array passes (10 for
 # Adam); over 2.1M float32 parameters its five 8 MB arrays do not stay in cache, so
 # each pass streams them from memory again. Chunks of 2 MB per array are reused from
 # cache between passes: Adam step 4.2 -> 3.4 ms on benchmark workload C, measured
 # right after a GEMM as in training. Element-wise, so the result is bit-identical.
-CHUNK = 1 << 19
+CACHE_BLOCK = 1 << 19
 
 
 class Optimizer:
@@ -54,11 +55,11 @@ class Optimizer:
         self.t += 1
         state = tuple(getattr(self, name) for name in self._state_names)
         n = theta.shape[0]
-        if theta.ndim != 1 or n <= CHUNK:
+        if theta.ndim != 1 or n <= CACHE_BLOCK:
             self._update(theta, grad, self._tmp, *state)
             return
-        for i in range(0, n, CHUNK):
-            c = slice(i, i + CHUNK)
+        for i in range(0, n, CACHE_BLOCK):
+            c = slice(i, i + CACHE_BLOCK)
             self._update(theta[c], grad[c], self._tmp[c], *(a[c] for a in state))
 
     def _allocate(self, theta):

@@ -1,17 +1,26 @@
-"""Every training option's constraint, in one place: ``fit`` checks its options here
-once, before any work, and the estimator and the command line pass theirs through
-the same ``fit`` (their own defaults differ, as scikit-learn's MLPClassifier's do,
-and are written once each: the estimator's ``__init__``, the CLI reads them from it).
+"""Every training option's constraint and default, in one table (as scikit-learn's
+``_parameter_constraints``): ``fit``, the Dask driver, the estimator, the callbacks and
+schedules check their options through :func:`check_option`, and the command line builds
+its argument types from the same entries (``npdnn.cli.options.option_type``), so a
+value is refused with the same words everywhere.
 
-Owns: DEFAULT_RATES, ESTIMATOR_DEFAULTS, default_learning_rate, check_fit_options, class_weights.
-Imports: NumPy and :mod:`npdnn.checks`.
+The estimator's and the command line's defaults differ from ``fit``'s (as scikit-learn's
+MLPClassifier's do) and are written once: :data:`ESTIMATOR_DEFAULTS`, read by the
+estimator's signature and the CLI's train options.
+
+Owns: OPTIONS, check_option, DEFAULT_RATES, ESTIMATOR_DEFAULTS, default_learning_rate,
+make_optimizer, check_fit_options, class_weights. Imports: NumPy, :mod:`npdnn.checks` and the optimizers.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
 
-from ..checks import check_positive, check_rate
+from ..checks import check_positive
+from .optimizers import get_optimizer
 
 # Learning rate per optimizer name when none is given (the article's 0.0075 for gradient descent).
 DEFAULT_RATES = {"gd": 0.0075, "sgd": 0.0075, "momentum": 0.01, "nesterov": 0.01, "rmsprop": 0.001, "adam": 0.001}
@@ -30,28 +39,113 @@ ESTIMATOR_DEFAULTS = {
 }
 
 
+@dataclass(frozen=True)
+class Interval:
+    """A real (or integer) number between ``low`` and ``high``; ``expected`` words it."""
+
+    integer: bool
+    low: float
+    high: float = math.inf
+    low_open: bool = False
+    high_open: bool = True
+    none_ok: bool = False  # None is also accepted (e.g. batch_size=None: the full batch)
+
+    @property
+    def expected(self):
+        if self.integer:
+            return "a positive integer" if self.low == 1 else f"an integer >= {self.low:g}"
+        if self.high == math.inf:
+            return f"a number {'>' if self.low_open else '>='} {self.low:g}"
+        return f"a number in {'(' if self.low_open else '['}{self.low:g}, {self.high:g}{')' if self.high_open else ']'}"
+
+    def accepts(self, value):
+        if self.integer:
+            ok_type = isinstance(value, (int, np.integer))
+        else:
+            ok_type = isinstance(value, (int, float, np.number)) and np.isreal(value)
+        if isinstance(value, bool) or not ok_type or not math.isfinite(value):
+            return False
+        above = value > self.low if self.low_open else value >= self.low
+        below = value < self.high if self.high_open else value <= self.high
+        return above and below
+
+
+@dataclass(frozen=True)
+class Choices:
+    """One of a few values, compared with ``==`` (and of the same type)."""
+
+    values: tuple
+
+    @property
+    def expected(self):
+        return ", ".join(repr(v) for v in self.values[:-1]) + f" or {self.values[-1]!r}"
+
+    def accepts(self, value):
+        return any(type(value) is type(v) and value == v for v in self.values)
+
+
+_POSITIVE_INT = Interval(integer=True, low=1)
+_POSITIVE = Interval(integer=False, low=0, low_open=True)
+_NON_NEGATIVE = Interval(integer=False, low=0)
+_RATE = Interval(integer=False, low=0, high=1)  # [0, 1)
+
+#: Every training option's constraint: name -> Interval or Choices.
+OPTIONS = {
+    "epochs": _POSITIVE_INT,
+    "batch_size": Interval(integer=True, low=1, none_ok=True),
+    "learning_rate": _POSITIVE,
+    "l2": _NON_NEGATIVE,
+    "dropout": _RATE,
+    "validation_fraction": _RATE,
+    "patience": _POSITIVE_INT,
+    "min_delta": _NON_NEGATIVE,
+    "tol": _NON_NEGATIVE,
+    "checkpoint_every": _POSITIVE_INT,
+    "sync_every": Interval(integer=True, low=1, none_ok=True),
+    "max_recoveries": Interval(integer=True, low=0),
+    "worker_timeout": _POSITIVE,
+    "resume": Choices((False, True, "force")),
+    "mode": Choices(("min", "max", "auto")),
+    "transport": Choices(("socket", "dask")),
+    "factor": Interval(integer=False, low=0, high=1, low_open=True),
+    "min_rate": _NON_NEGATIVE,
+}
+
+
+def check_option(name, value, constraint=None):
+    """``value`` if it meets the constraint of option ``name`` (or ``constraint``),
+    else a ValueError: "``name`` must be <expected>; got <value>"."""
+    rule = constraint if constraint is not None else OPTIONS[name]
+    if value is None and getattr(rule, "none_ok", False):
+        return value
+    if not rule.accepts(value):
+        raise ValueError(f"{name} must be {rule.expected}; got {value!r}")
+    return value
+
+
 def default_learning_rate(optimizer):
     """The rate used when ``learning_rate=None``: per optimizer name, else 0.01."""
     return DEFAULT_RATES.get(optimizer, 0.01) if isinstance(optimizer, str) else 0.01
 
 
-def check_fit_options(
-    *, epochs, batch_size, l2, validation_fraction, validation_data, patience, checkpoint_every, resume
-):
-    """Raise a ValueError naming the first bad option; return the validation fraction to use."""
-    check_positive("epochs", epochs, integer=True)
-    check_positive("l2", l2, allow_zero=True)
-    if batch_size is not None:
-        check_positive("batch_size", batch_size, integer=True)
-    fraction = check_rate("validation_fraction", validation_fraction)
-    check_positive("patience", patience, integer=True)
-    check_positive("checkpoint_every", checkpoint_every, integer=True)
+def make_optimizer(optimizer, learning_rate=None):
+    """The :class:`~npdnn.train.optimizers.Optimizer` for a name (or an instance, returned
+    as is), with ``learning_rate`` or, when None, the optimizer's default: the one place
+    the default rate is resolved (fit, the Dask driver, the estimator, the profiler)."""
+    rate = default_learning_rate(optimizer) if learning_rate is None else check_option("learning_rate", learning_rate)
+    return get_optimizer(optimizer, rate)
+
+
+def check_fit_options(*, validation_fraction=0.0, validation_data=None, **options):
+    """Raise a ValueError naming the first bad option (each checked by :data:`OPTIONS`);
+    return the validation fraction to use."""
+    for name, value in options.items():
+        check_option(name, value)
+    fraction = float(check_option("validation_fraction", validation_fraction))
     if validation_data is not None and fraction:
         raise ValueError("give either validation_data or validation_fraction, not both")
     if validation_data is not None and (not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2):
         raise ValueError("validation_data must be a pair (X_val, y_val)")
-    if resume not in (False, True, "force"):
-        raise ValueError(f"resume must be False, True or 'force'; got {resume!r}")
     return fraction
 
 

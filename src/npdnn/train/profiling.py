@@ -188,14 +188,10 @@ def profile(net, X, y, optimizer="adam", learning_rate=None, batch_size=None, ep
     StepProfile
         Seconds per step of each part (see the module docstring).
     """
-    from .optimizers import get_optimizer
-    from .options import default_learning_rate
+    from .options import make_optimizer
 
     def make_opt():
-        if not isinstance(optimizer, str):
-            return optimizer
-        rate = learning_rate if learning_rate is not None else default_learning_rate(optimizer)
-        return get_optimizer(optimizer, rate)
+        return optimizer if not isinstance(optimizer, str) else make_optimizer(optimizer, learning_rate)
 
     callbacks = list(fit_kwargs.pop("callbacks", ()))
     kwargs = dict(batch_size=batch_size, epochs=epochs, seed=seed, **fit_kwargs)

@@ -5,7 +5,7 @@ rate for epoch ``e`` (0-based) by ``rate(e)``, and may look at the monitored los
 after each epoch through ``observe`` (only :class:`ReduceOnPlateau` does). State
 that changes during training is returned by ``state_dict`` for checkpoints.
 
-Owns: the learning-rate schedules. Imports: NumPy and :mod:`npdnn.checks` only.
+Owns: the learning-rate schedules. Imports: :mod:`npdnn.checks`, the options table and the monitor.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 
 from ..checks import check_positive
+from .monitor import Monitor
+from .options import check_option
 
 
 class Schedule:
@@ -104,12 +106,10 @@ class ReduceOnPlateau(Schedule):
     name = "plateau"
 
     def __init__(self, factor=0.5, patience=5, min_delta=0.0, min_rate=0.0):
-        if not 0 < factor < 1:
-            raise ValueError(f"factor must be in (0, 1); got {factor!r}")
-        self.factor = float(factor)
-        self.patience = int(check_positive("patience", patience, integer=True))
-        self.min_delta = float(check_positive("min_delta", min_delta, allow_zero=True))
-        self.min_rate = float(check_positive("min_rate", min_rate, allow_zero=True))
+        self.factor = float(check_option("factor", factor))
+        self.patience = int(check_option("patience", patience))
+        self.min_delta = float(check_option("min_delta", min_delta))
+        self.min_rate = float(check_option("min_rate", min_rate))
 
     def start(self, base_rate, epochs):
         super().start(base_rate, epochs)
@@ -119,7 +119,7 @@ class ReduceOnPlateau(Schedule):
         return self._current
 
     def observe(self, epoch, loss):
-        if loss < self._best - self.min_delta:
+        if Monitor.improved(loss, self._best, self.min_delta):
             self._best, self._wait = loss, 0
             return
         self._wait += 1
