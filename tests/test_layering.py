@@ -36,8 +36,8 @@ MODULE_RANKS = {
         "chunking": 2, "fast": 2, "gradcheck": 3,
     },
     "train": {
-        "optimizers": 0, "batching": 0, "options": 1, "monitor": 2, "schedules": 3, "callbacks": 3,
-        "checkpoint_schema": 0, "checkpoint": 4, "progress": 4, "diagnostics": 4, "runner": 5, "loop": 6, "profiling": 6,
+        "optimizers": 0, "batching": 0, "checkpoint_schema": 0, "options": 1, "monitor": 2, "schedules": 3,
+        "callbacks": 3, "checkpoint": 4, "progress": 4, "diagnostics": 4, "runner": 5, "loop": 6, "profiling": 6,
     },
     "export": {"onnx": 0, "torch": 0},
     "distributed": {"channel": 0, "liveness": 0, "rows": 0, "sources": 0, "shard": 1, "cluster": 2, "driver": 3},
