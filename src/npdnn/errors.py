@@ -22,8 +22,20 @@ __all__ = [
 ]
 
 
+MAX_MESSAGE_CHARS = 2000  # a message quotes the file; a crafted file must not make it megabytes long
+
+
 class ModelFileError(ValueError):
-    """A model or checkpoint file that cannot be loaded: says which file and why."""
+    """A model or checkpoint file that cannot be loaded: says which file and why.
+
+    The message is cut to :data:`MAX_MESSAGE_CHARS` characters (it may quote what the
+    file holds, and a crafted file must not turn one error into megabytes of output)."""
+
+    def __init__(self, message=""):
+        message = str(message)
+        if len(message) > MAX_MESSAGE_CHARS:
+            message = f"{message[: MAX_MESSAGE_CHARS - 40]}... ({len(message)} characters, cut)"
+        super().__init__(message)
 
 
 class DivergenceError(FloatingPointError):

@@ -18,6 +18,7 @@ from .._version import __version__
 from ..files.archive import ModelFileError, atomic_write
 from .data_files import read_data
 from .datasets import DEFAULT_NAME, DEFAULT_TARGET, DataError, DataWarning, check_classes, load_default, show_label
+from .keys import read_key
 from .options import check_threshold, class_weight_for, model_params, positive_index
 from .report import confusion, confusion_json, json_text, json_value, metrics, predicted, table, warnings_as_lines
 
@@ -49,11 +50,36 @@ def _check_output(path, option):
         raise CLIError(f"{option} {path}: folder {folder} is not writable")
 
 
+def _same_file(a, b):
+    """Whether paths ``a`` and ``b`` name one file: the same inode when both exist
+    (hard links, symlinks, ``./x`` and ``x``), else the same resolved path."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def refuse_same_files(outputs, inputs):
+    """Raise :class:`CLIError` if an output (``(path, option)`` pairs, None skipped) is the
+    same file as an input or as another output: writing it would destroy the input
+    (``train --out DATA.csv``) or make a later step fail (``--out P --checkpoint P``)."""
+    outputs = [(p, o) for p, o in outputs if p is not None and p != "-"]
+    inputs = [(p, o) for p, o in inputs if p is not None and p != "-"]
+    for i, (path, option) in enumerate(outputs):
+        for other, other_option in inputs + outputs[i + 1 :]:
+            if _same_file(path, other):
+                harm = "overwrite the input" if (other, other_option) in inputs else "clobber the other"
+                raise CLIError(
+                    f"{option} {path} and {other_option} {other} are the same file; writing {option} would {harm}; "
+                    "choose another path"
+                )
+
+
 def _make_parent(path):
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
 
 
-def _load_model(path):
+def _load_model(path, args=None):
     from ..loading import load
     from ..network import Network
 
@@ -61,7 +87,7 @@ def _load_model(path):
         raise ModelFileError(f"{path} is a directory; expected an npdnn model file")
     if not os.path.exists(path):
         raise ModelFileError(f"{path}: no such file; expected an npdnn model file (from npdnn train --out)")
-    model = load(path)
+    model = load(path, key=read_key(args))
     if isinstance(model, Network):
         raise ModelFileError(
             f"{path} holds a bare Network (Network.save); this command needs a classifier saved by "
@@ -148,6 +174,11 @@ def _read(args, data, target=None, **options):
     return X, y, ids
 
 
+def _cut(line, limit=2000):
+    """One printed line of at most ``limit`` characters: values come from the file."""
+    return line if len(line) <= limit else f"{line[: limit - 40]}... ({len(line)} characters, cut)"
+
+
 # ---------------------------------------------------------------- commands
 def cmd_train(args):
     if args.scheduler is not None or args.workers is not None:  # on a Dask cluster (npdnn[dask])
@@ -169,6 +200,10 @@ def cmd_train(args):
     )
     for path, option in outputs:
         _check_output(path, option)
+    refuse_same_files(
+        [(args.out, "--out"), (args.checkpoint, "--checkpoint"), (args.plot, "--plot"), (args.json, "--json")],
+        [(args.data, "--data")],
+    )
     if args.data is None:
         (X, y), source, target = load_default(), DEFAULT_NAME, DEFAULT_TARGET
     else:
@@ -230,7 +265,7 @@ def cmd_train(args):
     # Files first: a closed stdout (`npdnn train | head`) must not lose the trained model.
     if args.out is not None:
         _make_parent(args.out)
-        model.save(args.out)
+        model.save(args.out, key=read_key(args))
         _info(args, f"model written to {args.out}")
     else:
         _info(args, "model not saved (pass --out FILE to keep it)")
@@ -278,6 +313,7 @@ def cmd_train_locked(args):
 
     for path, option in ((args.out, "--out"), (args.checkpoint, "--checkpoint")):
         _check_output(path, option)  # a clear message before the lock file is created
+    refuse_same_files([(args.out, "--out"), (args.checkpoint, "--checkpoint")], [(args.data, "--data")])
     with exclusive([(args.out, "--out"), (args.checkpoint, "--checkpoint")], "npdnn train"):
         return cmd_train(args)
 
@@ -342,7 +378,8 @@ def _plot(path, model, X, y, final_accuracy, held_out):
 
 def cmd_predict(args):
     _check_output(args.out, "--out")
-    model = _load_model(args.model)
+    refuse_same_files([(args.out, "--out")], [(args.data, "--data"), (args.model, "--model")])
+    model = _load_model(args.model, args)
     X, _, ids = _read_for_model(model, args.model, args.data, args=args)
     pos = positive_index(args.pos_label, model.classes_)
     check_threshold(args.threshold, model.classes_)
@@ -366,7 +403,8 @@ def cmd_predict(args):
 
 
 def cmd_evaluate(args):
-    model = _load_model(args.model)
+    refuse_same_files([(args.json, "--json")], [(args.data, "--data"), (args.model, "--model")])
+    model = _load_model(args.model, args)
     X, y, _ = _read_for_model(model, args.model, args.data, target=args.target, args=args)
     y = _align_labels(y, model.classes_, args.data, args.target)
     pos = positive_index(args.pos_label, model.classes_)
@@ -430,9 +468,10 @@ def cmd_export(args):
     from ..loading import load
 
     _check_output(args.onnx, "--onnx")
+    refuse_same_files([(args.onnx, "--onnx")], [(args.model, "--model")])
     if os.path.isdir(args.model) or not os.path.exists(args.model):
         raise ModelFileError(f"{args.model}: no such file; expected an npdnn model file (from npdnn train --out)")
-    model = load(args.model)  # a DNNClassifier or a bare Network: both export
+    model = load(args.model, key=read_key(args))  # a DNNClassifier or a bare Network: both export
     try:
         proto = model.to_onnx(opset=args.opset)
     except ImportError as e:
@@ -446,7 +485,8 @@ def cmd_export(args):
 def cmd_info(args):
     import json
 
-    model = _load_model(args.model)
+    key = read_key(args)
+    model = _load_model(args.model, args)
     params = {k: json_value(v) for k, v in model.get_params().items()}
     print(model.summary())
     plan = getattr(model, "columns_", None)
@@ -454,10 +494,17 @@ def cmd_info(args):
         print("columns (learned on the training rows):")
         for line in plan.describe():
             print(f"  {line}")
-    print(f"training options: {json.dumps(params, sort_keys=True)}")
+    print(_cut(f"training options: {json.dumps(params, sort_keys=True)}"))
     from ..network import network_from_file
     from ..sklearn.estimator_file import written_by
 
-    writer = written_by(network_from_file(args.model)[2].get("estimator"))
-    print(f"file: {args.model}, written by npdnn {writer or '(not recorded)'}, read by npdnn {__version__}")
+    meta = network_from_file(args.model, key=key)[2]
+    writer = written_by(meta.get("estimator"))
+    print(_cut(f"file: {args.model}, written by npdnn {writer or '(not recorded)'}, read by npdnn {__version__}"))
+    integrity = meta.get("integrity")
+    if integrity is None:
+        print("digest: none (written before npdnn sealed model files; its contents cannot be checked)")
+    else:
+        signed = ", signature verified with --key-file" if integrity["signed"] else ""
+        print(f"digest: {integrity['digest']} (checked{signed})")
     return 0

@@ -31,6 +31,7 @@ import os
 import numpy as np
 
 from ..errors import DataError, DataWarning
+from .bounded import InputLimitError, check_regular, shown_columns
 from .csv_fields import count_separators, open_text
 
 DEFAULT_NAME = "breast cancer Wisconsin diagnostic (bundled with scikit-learn)"
@@ -70,13 +71,17 @@ def _read_rows(path, header_only=False, sep=",", has_header=True):
         raise DataError(f"{path} is a directory; expected a CSV file")
     if not os.path.exists(path):
         raise DataError(f"{path}: no such file; expected a CSV file")
+    try:
+        check_regular(path)  # a FIFO would be read once for the header and hang on the second open
+    except InputLimitError as e:
+        raise DataError(str(e)) from None
     header, rows, lines, reader = None, [], [], None
     try:
         # utf-8-sig: a byte-order mark (as spreadsheet programs write) is not part of the first name.
-        with open_text(path) as f:
+        with open_text(path, sep) as f:
             reader = csv.reader(f, delimiter=sep, strict=True, skipinitialspace=sep != " ")
             for cells in reader:
-                if not cells:  # a blank line
+                if not cells or _blank(cells, sep):  # a blank line, or one of spaces and tabs only (as pandas)
                     continue
                 if header is None:
                     header = cells if has_header else [str(j) for j in range(len(cells))]
@@ -102,6 +107,8 @@ def _read_rows(path, header_only=False, sep=",", has_header=True):
         raise DataError(f"{path}: cannot be read ({e.strerror or e}); expected a CSV file") from None
     except DataError:
         raise
+    except InputLimitError as e:
+        raise DataError(str(e)) from None
     except Exception as e:  # a damaged compressed stream (EOFError, lzma.LZMAError, zstd errors)
         raise DataError(f"{path}: cannot be decompressed ({type(e).__name__}: {e}); expected a CSV file") from None
     if header is None:
@@ -114,6 +121,11 @@ def _read_rows(path, header_only=False, sep=",", has_header=True):
     if not rows and not header_only:
         raise DataError(f"{path} has a header but no data rows; expected at least one sample")
     return header, rows, lines
+
+
+def _blank(cells, sep):
+    """A line of only spaces and tabs: skipped on every path (pandas' fast path skips it too)."""
+    return (len(cells) == 1 or sep in " \t") and not "".join(cells).strip(" \t")
 
 
 def _check_header(path, header):
@@ -132,7 +144,7 @@ def _check_header(path, header):
 
 
 def _columns_error(path, missing, header, what, needed_by=None, sep=","):
-    shown = ", ".join(f'"{c}"' for c in header)
+    shown = shown_columns(header)
     hint = ""
     if len(header) == 1 and any(other in header[0] for other in ";\t|,".replace(sep, "")):
         hint = " (is the file comma-separated?)" if sep == "," else f" (is the file separated by {sep!r}?)"
@@ -325,6 +337,8 @@ def _read_fast(path, header, features, target, sep, id_column, has_header=True):
             header=0 if has_header else None,
             names=None if has_header else header,
         )
+    except InputLimitError as e:  # past a limit: the slow path would only hold more of it
+        raise DataError(str(e)) from None
     except Exception:  # Unsafe, a parse error, a damaged stream: the slow path says exactly what
         return None
     # No line is short (the last column is there) and the separators add up: every line has n fields.

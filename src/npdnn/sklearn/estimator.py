@@ -459,18 +459,19 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[idx]
 
     # ------------------------------------------------------------------ files
-    def save(self, path):
-        """Write the fitted estimator to ``path`` as one model file (atomic, no pickle)."""
+    def save(self, path, key=None):
+        """Write the fitted estimator to ``path`` as one model file (atomic, no pickle,
+        sealed with a SHA-256 digest; signed with ``key`` (bytes) when given)."""
         check_is_fitted(self)
         arrays, meta = estimator_section(self)
-        save_model(path, self.network_.get_config(), self.network_.theta, arrays=arrays, meta=meta)
+        save_model(path, self.network_.get_config(), self.network_.theta, arrays=arrays, meta=meta, key=key)
 
     @classmethod
-    def load(cls, path, *, max_parameters=None):
+    def load(cls, path, *, max_parameters=None, key=None):
         """Read a file written by :meth:`save`; a file holding a bare network (or
         anything else) raises :class:`~npdnn.ModelFileError`. ``max_parameters``: as
         for :func:`npdnn.load`."""
-        return estimator_from_file(cls, path, *network_from_file(path, max_parameters=max_parameters))
+        return estimator_from_file(cls, path, *network_from_file(path, max_parameters=max_parameters, key=key))
 
     def to_onnx(self, opset=None):
         """An ``onnx.ModelProto`` computing ``label`` (N,) (values of ``classes_``) and

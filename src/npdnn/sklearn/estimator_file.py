@@ -102,7 +102,7 @@ def estimator_from_file(cls, path, net, arrays, meta):
         raise ModelFileError(f"{path} holds a bare npdnn Network, not a DNNClassifier; load it with npdnn.load(path)")
     try:
         return restore_estimator(cls, net, dict(arrays), meta["estimator"])
-    except (KeyError, TypeError, ValueError) as e:
+    except (KeyError, TypeError, ValueError, OverflowError, RecursionError) as e:
         raise ModelFileError(f"{path} has an invalid estimator section ({type(e).__name__}: {e})") from None
 
 
@@ -120,7 +120,9 @@ def restore_estimator(cls, net, arrays, section):
         raise TypeError(f"params must be a JSON object, got {type(params).__name__}")
     unknown = sorted(set(params) - set(cls().get_params()))
     if unknown:
-        raise ValueError(f"unknown hyperparameters {unknown}")
+        raise ValueError(f"unknown hyperparameters {[str(k)[:40] for k in unknown[:10]]}")
+    for name, value in params.items():
+        _check_param_json(name, value)
     est = cls(**{k: _param_from_json(k, v) for k, v in params.items()})
 
     dims = net.layer_dims
@@ -188,6 +190,41 @@ def restore_estimator(cls, net, arrays, section):
     if section["best_loss"] not in allowed:
         raise ValueError(f"best_loss={section['best_loss']!r} does not match the loss curves")
     return est
+
+
+MAX_PARAM_ITEMS = 10_000  # entries of a list-valued hyperparameter (hidden sizes, class weights)
+MAX_PARAM_TEXT = 256  # characters of a text hyperparameter (an optimizer's or activation's name)
+
+
+def _check_param_json(name, value):
+    """A stored hyperparameter's shape, before the constructor sees it: JSON scalars
+    (integers of at most 64 bits, text of at most :data:`MAX_PARAM_TEXT` characters),
+    lists of them (plain, tagged ``{"list": ...}``, or ``class_weight``'s pairs) of at
+    most :data:`MAX_PARAM_ITEMS` entries. Whether the value is valid is ``fit``'s to say."""
+
+    def scalar(v):
+        if isinstance(v, str):
+            return len(v) <= MAX_PARAM_TEXT
+        if isinstance(v, int) and not isinstance(v, bool):
+            return abs(v) < 2**63
+        return v is None or isinstance(v, (bool, float))
+
+    items = value
+    if isinstance(value, dict):
+        items = value.get("pairs") if name == "class_weight" and set(value) == {"pairs"} else value.get("list")
+        if set(value) not in ({"list"}, {"pairs"}) or not isinstance(items, list):
+            raise ValueError(f"hyperparameter {name}={str(value)[:80]} is not one npdnn writes")
+        if name == "class_weight" and set(value) == {"pairs"}:
+            if not all(isinstance(p, list) and len(p) == 2 for p in items):
+                raise ValueError(f"hyperparameter class_weight={str(value)[:80]} is not a list of pairs")
+            items = [v for p in items for v in p]
+    if isinstance(items, list):
+        if len(items) > MAX_PARAM_ITEMS or not all(scalar(v) for v in items):
+            raise ValueError(
+                f"hyperparameter {name} holds {len(items)} entries of {str(items)[:80]}; expected numbers or names"
+            )
+    elif not scalar(items):
+        raise ValueError(f"hyperparameter {name}={str(items)[:80]} is not a number, a short name or null")
 
 
 def _number_list(section, key, optional=False):
