@@ -161,7 +161,7 @@ CSV_CASES = [
     ("missing-target", b"a,b,c\n1,2,0\n3,4,1\n", r'has no target column "y"'),
     ("semicolons", b"a;b;y\n1;2;0\n3;4;1\n", r"is the file comma-separated"),
     ("duplicate-column", b"a,a,y\n1,2,0\n3,4,1\n", r'"a"'),
-    ("empty-cell", b"a,b,y\n1,,0\n3,4,1\n", r"line 2.*is empty; expected a number"),
+    ("infinite-cell", b"a,b,y\n1,inf,0\n3,4,1\n", r'line 2, column "b": "inf" is not finite'),
     ("empty-label", b"a,b,y\n1,2,\n3,4,1\n", r'column "y" is empty; expected a class label'),
 ]
 

@@ -216,8 +216,6 @@ TRAIN = ["train", "--target", "label", "--layers", "4", "--epochs", "2", "--out"
 BAD_DATA = {
     "missing-file": (None, "data.csv: no such file"),
     "non-numeric": (GOOD + "3,abc,a\n", 'data.csv, line 22, column "x2": "abc" is not a number'),
-    "empty-cell": (GOOD.replace("\n0,0,a", "\n,0,a", 1), 'data.csv, line 2, column "x1" is empty; expected a number'),
-    "nan": (GOOD + "NaN,1,b\n", 'data.csv, line 22, column "x1": "NaN" is not finite'),
     "infinity": (GOOD + "1,inf,b\n", 'data.csv, line 22, column "x2": "inf" is not finite'),
     "single-class": ("x1,x2,label\n1,2,a\n3,4,a\n5,6,a\n", 'data.csv, column "label" has a single class ("a")'),
     "header-only": ("x1,x2,label\n", "data.csv has a header but no data rows"),
@@ -274,7 +272,8 @@ def trained(tmp_path_factory):
 
 BAD_PREDICT = {
     "missing-column": (GOOD.replace("x2", "x9"), None, 'data.csv has no column "x2" (needed by model MODEL)'),
-    "bad-cell": (GOOD + "1,?,a\n", None, 'data.csv, line 22, column "x2": "?" is not a number'),
+    "bad-cell": (GOOD + "1,abc,a\n", None, 'data.csv, line 22, column "x2": "abc" is not a number'),
+    "missing-cell": (GOOD + "1,?,a\n", None, 'data.csv, column "x2" has 1 missing value(s) (the first in data row 21)'),
     "missing-data": (None, None, "data.csv: no such file"),
     "corrupt-model": (GOOD, b"PK\x03\x04" + b"\x00" * 60, "bad.npz is truncated or corrupted"),
     "foreign-model": (GOOD, b"hello, world", "bad.npz is not an npdnn model file"),

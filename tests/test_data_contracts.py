@@ -36,7 +36,7 @@ def test_standardization_is_weighted_by_sample_weight():
     ("text", "msg"),
     [
         ("a,b,y\n\n1,2,0\n\n\n3,abc,1\n", r'data\.csv, line 6, column "b": "abc" is not a number'),
-        ("\na,b,y\n1,2,0\n\n3,,1\n", r'data\.csv, line 5, column "b" is empty; expected a number'),
+        ("\na,b,y\n1,2,0\n\n3,x,1\n", r'data\.csv, line 5, column "b": "x" is not a number'),
         ("a,b,y\n1,2,0\n\n\n\n3,inf,1\n", r'data\.csv, line 6, column "b": "inf" is not finite'),
         ("a,b,y\n\n1,2,0\n\n3,4,\n", r'data\.csv, line 5, column "y" is empty; expected a class label'),
         ("a,b,y\r\n\r\n1,2,0\r\n\r\n3,x,1\r\n", r'data\.csv, line 5, column "b": "x" is not a number'),

@@ -25,28 +25,33 @@ PACKAGE_RANKS = {
     "distributed": 6,  # training on Dask: knows neither the estimator nor the CLI
     "sklearn": 7,  # DNNClassifier, its file section, standardization, skl2onnx, its Dask fit
     "loading": 8,  # npdnn.load: a network's or an estimator's file
+    "exercises": 8,  # graded exercises: a learner's functions checked against the reference
     "cli": 9,  # the npdnn command
     "__main__": 10,
     "__init__": 11,
 }
 # Inside a package, modules import down this order (no cycles).
 MODULE_RANKS = {
-    "files": {"archive": 0, "limits": 1, "network_file": 2},
+    "files": {"npy_header": 0, "integrity": 0, "archive": 1, "limits": 2, "network_file": 3},
     "nn": {
         "activations": 0, "initializers": 0, "summary": 0, "losses": 1, "layers": 1,
         "chunking": 2, "fast": 2, "gradcheck": 3,
     },
     "train": {
-        "optimizers": 0, "batching": 0, "threads": 0, "user_warnings": 0, "options": 1, "monitor": 2, "schedules": 3,
-        "callbacks": 3, "checkpoint": 4, "progress": 4, "diagnostics": 4, "runner": 5, "loop": 6, "profiling": 6,
+        "optimizers": 0, "batching": 0, "threads": 0, "user_warnings": 0, "checkpoint_schema": 0, "options": 1, "monitor": 2,
+        "schedules": 3, "callbacks": 3, "checkpoint": 4, "progress": 4, "diagnostics": 4, "runner": 5, "loop": 6,
+        "profiling": 6, "layer_warnings": 5, "layer_stats": 6,
     },
-    "export": {"onnx": 0, "torch": 0},
+    "export": {"onnx_columns": 0, "onnx": 1, "torch": 0},
     "compiled": {"kernels": 0, "step": 1},
+    "exercises": {"reference": 0, "autograd": 0, "cases": 1, "hints": 1, "grader": 2},
     "distributed": {"channel": 0, "liveness": 0, "rows": 0, "sources": 0, "shard": 1, "cluster": 2, "driver": 3},
-    "sklearn": {"standardization": 0, "estimator_file": 0, "dask_fit": 1, "estimator": 2, "skl2onnx": 3},
+    "sklearn": {
+        "standardization": 0, "columns": 0, "dask_fit": 1, "estimator_file": 1, "estimator": 2, "skl2onnx": 3,
+    },
     "cli": {
-        "csv_fields": 0, "locking": 0, "report": 0, "holdout": 0, "plots": 0, "datasets": 1,
-        "data_files": 2, "options": 2, "train_cluster": 2, "commands": 3, "main": 4,
+        "bounded": 0, "csv_fields": 1, "locking": 0, "keys": 0, "report": 0, "holdout": 0, "plots": 0,
+        "layer_plots": 0, "datasets": 2, "data_files": 3, "options": 3, "train_cluster": 3, "commands": 4, "main": 5,
     },
 }  # fmt: skip
 CORE = {"_version", "checks", "errors", "files", "nn", "train", "network", "callbacks"}

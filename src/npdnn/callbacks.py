@@ -7,10 +7,12 @@ Pass instances to ``fit(callbacks=[...])``, ``DNNClassifier(callbacks=[...])`` o
 from .errors import DivergenceError
 from .train.callbacks import Callback, EarlyStopping, History, LambdaCallback, Run, TrainingAccuracy
 from .train.checkpoint import ModelCheckpoint
+from .train.layer_stats import Diagnostics
 from .train.progress import EpochLog, ProgressBar
 
 __all__ = [
     "Callback",
+    "Diagnostics",
     "DivergenceError",
     "EarlyStopping",
     "EpochLog",

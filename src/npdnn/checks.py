@@ -11,12 +11,15 @@ DTYPES = (np.float32, np.float64)
 
 def check_dtype(dtype):
     """Return ``np.dtype(dtype)`` if it is float32 or float64, else raise."""
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        dt = None
+    if isinstance(dtype, (dict, list, tuple)) or (isinstance(dtype, (str, bytes)) and len(dtype) > 16):
+        dt = None  # only names and types are dtypes here: np.dtype would parse a structure or a long text whole
+    else:
+        try:
+            dt = np.dtype(dtype)
+        except (TypeError, ValueError, OverflowError):
+            dt = None
     if dt is None or dt.type not in DTYPES:
-        raise ValueError(f"dtype must be float32 or float64; got {dtype!r}")
+        raise ValueError(f"dtype must be float32 or float64; got {dtype!r:.80}")
     return dt
 
 

@@ -4,7 +4,7 @@ Users import them from where they meet them (``npdnn.ModelFileError``,
 ``npdnn.callbacks.DivergenceError``, ``npdnn.ConvergenceWarning``); they are defined
 here once, below every other module, so that any layer can raise them.
 
-Owns: ModelFileError, DivergenceError, DataError, ConvergenceWarning, TrainingWarning,
+Owns: ModelFileError, DivergenceError, DataError, DataWarning, ConvergenceWarning, TrainingWarning,
 OverfittingWarning.
 Imports: nothing.
 """
@@ -15,14 +15,27 @@ __all__ = [
     "ModelFileError",
     "DivergenceError",
     "DataError",
+    "DataWarning",
     "ConvergenceWarning",
     "TrainingWarning",
     "OverfittingWarning",
 ]
 
 
+MAX_MESSAGE_CHARS = 2000  # a message quotes the file; a crafted file must not make it megabytes long
+
+
 class ModelFileError(ValueError):
-    """A model or checkpoint file that cannot be loaded: says which file and why."""
+    """A model or checkpoint file that cannot be loaded: says which file and why.
+
+    The message is cut to :data:`MAX_MESSAGE_CHARS` characters (it may quote what the
+    file holds, and a crafted file must not turn one error into megabytes of output)."""
+
+    def __init__(self, message=""):
+        message = str(message)
+        if len(message) > MAX_MESSAGE_CHARS:
+            message = f"{message[: MAX_MESSAGE_CHARS - 40]}... ({len(message)} characters, cut)"
+        super().__init__(message)
 
 
 class DivergenceError(FloatingPointError):
@@ -32,6 +45,10 @@ class DivergenceError(FloatingPointError):
 
 class DataError(ValueError):
     """Bad data: one line naming the file, line and column and what was expected."""
+
+
+class DataWarning(UserWarning):
+    """Data that reads but looks wrong (a header row of numbers)."""
 
 
 class ConvergenceWarning(UserWarning):

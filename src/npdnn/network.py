@@ -236,8 +236,10 @@ class Network:
         np.copyto(self.theta, theta, casting="same_kind")
         if "rng" in state:
             name = state["rng"]["bit_generator"]
+            if name not in BIT_GENERATORS:  # never a name looked up and called: the state may come from a file
+                raise ValueError(f"rng bit_generator must be one of {sorted(BIT_GENERATORS)}; got {name!r:.80}")
             if type(self.rng.bit_generator).__name__ != name:  # else set in place: others may hold self.rng
-                self.rng = np.random.Generator(getattr(np.random, name)())
+                self.rng = np.random.Generator(BIT_GENERATORS[name]())
             self.rng.bit_generator.state = state["rng"]
         if "dropout" in state:
             self.set_dropout(state["dropout"])
@@ -255,9 +257,10 @@ class Network:
         return (_rebuild, (type(self), self.get_config(), self.state_dict(), self.fast))
 
     @classmethod
-    def load(cls, path):
-        """Read a bare network written by :meth:`save` (extras of an estimator file are ignored)."""
-        return network_from_file(path, cls)[0]
+    def load(cls, path, key=None):
+        """Read a bare network written by :meth:`save` (extras of an estimator file are ignored);
+        with ``key``, the file must be signed with it."""
+        return network_from_file(path, cls, key=key)[0]
 
     # ------------------------------------------------------------------ numerics
     def forward(self, A0, training=False, reuse=False):
@@ -380,9 +383,10 @@ class Network:
     """``net.fit(X, y, **options)``: train in place and return the history; every option is
     documented at :func:`npdnn.train.loop.fit` (the training loop itself)."""
 
-    def save(self, path):
-        """Write the network to ``path`` (atomic; no pickle); read back with :func:`npdnn.load`."""
-        save_model(path, self.get_config(), self.theta)
+    def save(self, path, key=None):
+        """Write the network to ``path`` (atomic; no pickle; sealed with a SHA-256 digest,
+        and signed with ``key`` (bytes) when given); read back with :func:`npdnn.load`."""
+        save_model(path, self.get_config(), self.theta, key=key)
 
     def summary(self):
         """A table of layers with W, b, Z/A shapes (m = batch), activation and
@@ -422,6 +426,12 @@ class Network:
         return from_torch(module, cls)
 
 
+BIT_GENERATORS = {
+    cls.__name__: cls
+    for cls in (np.random.PCG64, np.random.PCG64DXSM, np.random.Philox, np.random.SFC64, np.random.MT19937)
+}
+
+
 def _rebuild(cls, config, state, fast):
     """Unpickling: a fresh network (new views into a new theta) holding ``state``."""
     net = cls.from_config(config, fast=fast)
@@ -429,7 +439,7 @@ def _rebuild(cls, config, state, fast):
     return net
 
 
-def network_from_file(path, cls=Network, max_parameters=None):
+def network_from_file(path, cls=Network, max_parameters=None, key=None):
     """``(net, arrays, meta)`` from a model file: the network it describes, and the
     extra arrays and JSON sections stored beside it (e.g. an estimator's).
     Raises :class:`ModelFileError` naming ``path``; ``max_parameters``: see
@@ -443,5 +453,5 @@ def network_from_file(path, cls=Network, max_parameters=None):
             raise ModelFileError(f"{path} has an invalid network description {config!r} ({e})") from None
         return built[0].theta
 
-    _, _, arrays, meta = read_model(path, max_parameters, into=build)
+    _, _, arrays, meta = read_model(path, max_parameters, into=build, key=key)
     return built[0], arrays, meta

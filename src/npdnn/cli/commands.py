@@ -17,7 +17,8 @@ import numpy as np
 from .._version import __version__
 from ..files.archive import ModelFileError, atomic_write
 from .data_files import read_data
-from .datasets import DEFAULT_NAME, DEFAULT_TARGET, DataError, check_classes, load_default, show_label
+from .datasets import DEFAULT_NAME, DEFAULT_TARGET, DataError, DataWarning, check_classes, load_default, show_label
+from .keys import read_key
 from .options import check_threshold, class_weight_for, model_params, positive_index
 from .report import confusion, confusion_json, json_text, json_value, metrics, predicted, table, warnings_as_lines
 
@@ -49,11 +50,36 @@ def _check_output(path, option):
         raise CLIError(f"{option} {path}: folder {folder} is not writable")
 
 
+def _same_file(a, b):
+    """Whether paths ``a`` and ``b`` name one file: the same inode when both exist
+    (hard links, symlinks, ``./x`` and ``x``), else the same resolved path."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def refuse_same_files(outputs, inputs):
+    """Raise :class:`CLIError` if an output (``(path, option)`` pairs, None skipped) is the
+    same file as an input or as another output: writing it would destroy the input
+    (``train --out DATA.csv``) or make a later step fail (``--out P --checkpoint P``)."""
+    outputs = [(p, o) for p, o in outputs if p is not None and p != "-"]
+    inputs = [(p, o) for p, o in inputs if p is not None and p != "-"]
+    for i, (path, option) in enumerate(outputs):
+        for other, other_option in inputs + outputs[i + 1 :]:
+            if _same_file(path, other):
+                harm = "overwrite the input" if (other, other_option) in inputs else "clobber the other"
+                raise CLIError(
+                    f"{option} {path} and {other_option} {other} are the same file; writing {option} would {harm}; "
+                    "choose another path"
+                )
+
+
 def _make_parent(path):
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
 
 
-def _load_model(path):
+def _load_model(path, args=None):
     from ..loading import load
     from ..network import Network
 
@@ -61,7 +87,7 @@ def _load_model(path):
         raise ModelFileError(f"{path} is a directory; expected an npdnn model file")
     if not os.path.exists(path):
         raise ModelFileError(f"{path}: no such file; expected an npdnn model file (from npdnn train --out)")
-    model = load(path)
+    model = load(path, key=read_key(args))
     if isinstance(model, Network):
         raise ModelFileError(
             f"{path} holds a bare Network (Network.save); this command needs a classifier saved by "
@@ -84,15 +110,25 @@ def _read_for_model(model, model_path, data, target=None, args=None):
                     "(a model with column names finds its features by name)"
                 )
         chosen, drop = features, []
-    X, y, ids = read_data(
+    X, y, ids = _read(
+        args,
         data,
         target=target,
         features=chosen,
         drop=drop,
-        sep=getattr(args, "sep", None),
         id_column=getattr(args, "id", None),
         needed_by=f"model {model_path}",
     )
+    if getattr(model, "columns_", None) is None and hasattr(X, "isna"):
+        gaps = X.isna().sum()
+        if gaps.any():
+            name = str(gaps.index[gaps.to_numpy() > 0][0])
+            row = int(np.flatnonzero(X[name].isna().to_numpy())[0])
+            raise DataError(
+                f'{data}, column "{name}" has {int(gaps[name])} missing value(s) (the first in data row {row + 1}); '
+                f"{model_path} was trained on complete numeric data and has no value to fill them with "
+                "(fill them, or train on a file with missing values)"
+            )
     if features is None and X.shape[1] != model.n_features_in_:
         raise DataError(
             f"{data} has {X.shape[1]} feature columns; {model_path} expects {model.n_features_in_} "
@@ -115,9 +151,39 @@ def _align_labels(y, classes, data, target):
     return y
 
 
+def _read(args, data, target=None, **options):
+    """:func:`read_data` with the command's --sep, --no-header, --na-values and --categorical;
+    a warning about the file (a header row of numbers) is printed as one line."""
+    import warnings
+
+    text = list(getattr(args, "categorical", None) or [])
+    csv_options = {"has_header": getattr(args, "header", True), "na_values": getattr(args, "na_values", None)}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataWarning)
+        X, y, ids = read_data(
+            data, target, sep=getattr(args, "sep", None), csv_options={**csv_options, "text": text}, **options
+        )
+    for w in caught:
+        if issubclass(w.category, DataWarning):
+            _info(args, f"npdnn: warning: {w.message}")
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    unknown = [c for c in text if not hasattr(X, "columns") or c not in X.columns]
+    if unknown:
+        raise DataError(f"--categorical names {unknown}, which are not feature columns of {data}")
+    return X, y, ids
+
+
+def _cut(line, limit=2000):
+    """One printed line of at most ``limit`` characters: values come from the file."""
+    return line if len(line) <= limit else f"{line[: limit - 40]}... ({len(line)} characters, cut)"
+
+
 # ---------------------------------------------------------------- commands
 def cmd_train(args):
     if args.scheduler is not None or args.workers is not None:  # on a Dask cluster (npdnn[dask])
+        if args.diagnose is not None:
+            raise CLIError("--diagnose works on one machine only; leave out --workers / --scheduler to use it")
         from ..sklearn.estimator import DNNClassifier
         from .train_cluster import train
 
@@ -126,12 +192,22 @@ def cmd_train(args):
         raise CLIError("--resume needs --checkpoint PATH (the checkpoint file to continue from)")
     if (args.data is None) != (args.target is None):
         raise CLIError("--data FILE.csv and --target COLUMN go together (without both, the bundled data is used)")
-    for path, option in ((args.out, "--out"), (args.plot, "--plot"), (args.checkpoint, "--checkpoint")):
+    outputs = (
+        (args.out, "--out"),
+        (args.plot, "--plot"),
+        (args.diagnose, "--diagnose"),
+        (args.checkpoint, "--checkpoint"),
+    )
+    for path, option in outputs:
         _check_output(path, option)
+    refuse_same_files(
+        [(args.out, "--out"), (args.checkpoint, "--checkpoint"), (args.plot, "--plot"), (args.json, "--json")],
+        [(args.data, "--data")],
+    )
     if args.data is None:
         (X, y), source, target = load_default(), DEFAULT_NAME, DEFAULT_TARGET
     else:
-        X, y, _ = read_data(args.data, args.target, features=args.features, drop=args.drop or (), sep=args.sep)
+        X, y, _ = _read(args, args.data, args.target, features=args.features, drop=args.drop or ())
         source, target = args.data, args.target
     check_classes(y, source, target)
     n_test = int(np.ceil(args.test_size * len(y)))
@@ -155,7 +231,9 @@ def cmd_train(args):
         **model_params(args),
         dropout=args.dropout,
         class_weight=weights,
+        categorical_features=args.categorical,
         verbose=not args.quiet and sys.stderr.isatty(),
+        diagnostics=args.diagnose is not None,
     )
     _info(
         args,
@@ -167,13 +245,14 @@ def cmd_train(args):
     with warnings_as_lines(lambda line: _info(args, line)):
         model.fit(
             X_train,
-            y_train,
+            _named(y_train, target),
             checkpoint=args.checkpoint,
             checkpoint_every=args.checkpoint_every,
             resume="force" if args.resume_anyway else args.resume,
             callbacks=_plot_callbacks(args),
         )
-    model.set_params(verbose=False)  # the saved file must not depend on whether stderr was a terminal
+    # the saved file must not depend on whether stderr was a terminal, nor on --diagnose
+    model.set_params(verbose=False, diagnostics=False)
     scored = (
         {"train": (y_train, X_train)} if X_test is None else {"train": (y_train, X_train), "test": (y_test, X_test)}
     )
@@ -186,7 +265,7 @@ def cmd_train(args):
     # Files first: a closed stdout (`npdnn train | head`) must not lose the trained model.
     if args.out is not None:
         _make_parent(args.out)
-        model.save(args.out)
+        model.save(args.out, key=read_key(args))
         _info(args, f"model written to {args.out}")
     else:
         _info(args, "model not saved (pass --out FILE to keep it)")
@@ -194,6 +273,11 @@ def cmd_train(args):
         final = {k: m["accuracy"] for k, m in columns.items()}
         _plot(args.plot, model, X, y, final, (X_test, y_test, pos))
         _info(args, f"plot written to {args.plot}")
+    if args.diagnose is not None:
+        from .layer_plots import plot_diagnostics
+
+        plot_diagnostics(model.diagnostics_, args.diagnose, title=f"npdnn train: {source}")
+        _info(args, f"diagnostics plot written to {args.diagnose}")
     if args.json is not None:
         report = {
             "command": "train",
@@ -215,6 +299,13 @@ def cmd_train(args):
     return 0
 
 
+def _named(y, name):
+    """Labels as a pandas Series named after the target column (named in the leaked-label warning)."""
+    import pandas as pd
+
+    return pd.Series(y, name=str(name))
+
+
 def cmd_train_locked(args):
     """:func:`cmd_train` holding a lock on ``--out`` and ``--checkpoint`` (see
     :mod:`npdnn.cli.locking`): a second npdnn writing either path refuses at once."""
@@ -222,6 +313,7 @@ def cmd_train_locked(args):
 
     for path, option in ((args.out, "--out"), (args.checkpoint, "--checkpoint")):
         _check_output(path, option)  # a clear message before the lock file is created
+    refuse_same_files([(args.out, "--out"), (args.checkpoint, "--checkpoint")], [(args.data, "--data")])
     with exclusive([(args.out, "--out"), (args.checkpoint, "--checkpoint")], "npdnn train"):
         return cmd_train(args)
 
@@ -286,7 +378,8 @@ def _plot(path, model, X, y, final_accuracy, held_out):
 
 def cmd_predict(args):
     _check_output(args.out, "--out")
-    model = _load_model(args.model)
+    refuse_same_files([(args.out, "--out")], [(args.data, "--data"), (args.model, "--model")])
+    model = _load_model(args.model, args)
     X, _, ids = _read_for_model(model, args.model, args.data, args=args)
     pos = positive_index(args.pos_label, model.classes_)
     check_threshold(args.threshold, model.classes_)
@@ -310,7 +403,8 @@ def cmd_predict(args):
 
 
 def cmd_evaluate(args):
-    model = _load_model(args.model)
+    refuse_same_files([(args.json, "--json")], [(args.data, "--data"), (args.model, "--model")])
+    model = _load_model(args.model, args)
     X, y, _ = _read_for_model(model, args.model, args.data, target=args.target, args=args)
     y = _align_labels(y, model.classes_, args.data, args.target)
     pos = positive_index(args.pos_label, model.classes_)
@@ -374,9 +468,10 @@ def cmd_export(args):
     from ..loading import load
 
     _check_output(args.onnx, "--onnx")
+    refuse_same_files([(args.onnx, "--onnx")], [(args.model, "--model")])
     if os.path.isdir(args.model) or not os.path.exists(args.model):
         raise ModelFileError(f"{args.model}: no such file; expected an npdnn model file (from npdnn train --out)")
-    model = load(args.model)  # a DNNClassifier or a bare Network: both export
+    model = load(args.model, key=read_key(args))  # a DNNClassifier or a bare Network: both export
     try:
         proto = model.to_onnx(opset=args.opset)
     except ImportError as e:
@@ -390,13 +485,26 @@ def cmd_export(args):
 def cmd_info(args):
     import json
 
-    model = _load_model(args.model)
+    key = read_key(args)
+    model = _load_model(args.model, args)
     params = {k: json_value(v) for k, v in model.get_params().items()}
     print(model.summary())
-    print(f"training options: {json.dumps(params, sort_keys=True)}")
+    plan = getattr(model, "columns_", None)
+    if plan is not None:
+        print("columns (learned on the training rows):")
+        for line in plan.describe():
+            print(f"  {line}")
+    print(_cut(f"training options: {json.dumps(params, sort_keys=True)}"))
     from ..network import network_from_file
     from ..sklearn.estimator_file import written_by
 
-    writer = written_by(network_from_file(args.model)[2].get("estimator"))
-    print(f"file: {args.model}, written by npdnn {writer or '(not recorded)'}, read by npdnn {__version__}")
+    meta = network_from_file(args.model, key=key)[2]
+    writer = written_by(meta.get("estimator"))
+    print(_cut(f"file: {args.model}, written by npdnn {writer or '(not recorded)'}, read by npdnn {__version__}"))
+    integrity = meta.get("integrity")
+    if integrity is None:
+        print("digest: none (written before npdnn sealed model files; its contents cannot be checked)")
+    else:
+        signed = ", signature verified with --key-file" if integrity["signed"] else ""
+        print(f"digest: {integrity['digest']} (checked{signed})")
     return 0

@@ -23,6 +23,8 @@ import io
 
 import numpy as np
 
+from .bounded import open_bounded
+
 COMPRESSIONS = (".gz", ".bz2", ".xz", ".zst")
 
 
@@ -30,8 +32,14 @@ class Unsafe(Exception):
     """The fast path cannot vouch for this file (raised out of pandas' read)."""
 
 
-def open_binary(path):
-    """``path`` opened for reading bytes, decompressed according to its suffix."""
+def open_binary(path, sep=","):
+    """``path`` opened for reading bytes, decompressed according to its suffix, through
+    the limits of :mod:`npdnn.cli.bounded` (line length, header width, expansion)."""
+    compressed = str(path).lower().endswith(COMPRESSIONS)
+    return open_bounded(_open_raw(path), path, sep, compressed)
+
+
+def _open_raw(path):
     name = str(path).lower()
     if name.endswith(".gz"):
         import gzip
@@ -54,15 +62,15 @@ def open_binary(path):
     return open(path, "rb")
 
 
-def open_text(path):
+def open_text(path, sep=","):
     """``path`` as UTF-8 text (a byte-order mark dropped), decompressed, newlines untouched."""
-    return io.TextIOWrapper(open_binary(path), encoding="utf-8-sig", newline="")
+    return io.TextIOWrapper(open_binary(path, sep), encoding="utf-8-sig", newline="")
 
 
 def count_separators(path, sep, block=1 << 20):
     """The number of ``sep`` bytes in the (decompressed) file, read block by block
     through :class:`FieldCounter` (which raises :class:`Unsafe`)."""
-    with open_binary(path) as raw:
+    with open_binary(path, sep) as raw:
         counter = FieldCounter(raw, sep)
         while data := raw.read(block):
             counter._count(data)

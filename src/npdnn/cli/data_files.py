@@ -31,6 +31,7 @@ import os
 
 import numpy as np
 
+from .bounded import InputLimitError, check_regular, shown_columns
 from .csv_fields import COMPRESSIONS
 from .datasets import DataError, csv_header, parse_labels, read_csv_columns
 
@@ -53,7 +54,7 @@ def data_format(path):
     return kind, compression
 
 
-def read_data(path, target=None, features=None, drop=(), sep=None, id_column=None, needed_by=None):
+def read_data(path, target=None, features=None, drop=(), sep=None, id_column=None, needed_by=None, csv_options=None):
     """Read features, labels and ids from a data file of any supported format.
 
     Parameters
@@ -71,6 +72,10 @@ def read_data(path, target=None, features=None, drop=(), sep=None, id_column=Non
         tab for ``.tsv``/``.tab``.
     needed_by : str or None
         Who asks for ``features``, named in the error when one is missing.
+    csv_options : dict or None
+        For CSV and TSV files: ``has_header``, ``na_values``, ``text`` of
+        :func:`~npdnn.cli.datasets.read_csv_columns` (``--no-header``, ``--na-values``,
+        ``--categorical``).
 
     Returns
     -------
@@ -81,9 +86,14 @@ def read_data(path, target=None, features=None, drop=(), sep=None, id_column=Non
     """
     kind, _ = data_format(path)
     path = os.fspath(path)
+    try:
+        check_regular(path)
+    except InputLimitError as e:
+        raise DataError(str(e)) from None
+    csv_options = {k: v for k, v in (csv_options or {}).items() if v not in (None, (), [], True)}
     if kind in ("CSV", "TSV"):
         sep = _separator(sep, "," if kind == "CSV" else "\t")
-        header = csv_header(path, sep)
+        header = csv_header(path, sep, csv_options.get("has_header", True))
         if features is not None or drop or id_column is not None:  # else: every column but the target
             # the CSV reader names a missing target, id or feature in its own words: only --drop is checked here
             _select(path, kind, header, None, None, drop, None, needed_by)
@@ -91,9 +101,15 @@ def read_data(path, target=None, features=None, drop=(), sep=None, id_column=Non
             if target in (features or ()):
                 raise DataError(f'{path}: the target column "{target}" is also among the features')
             if not rest:
-                raise DataError(f"{path} ({kind}) has no feature columns left; its columns are {header}")
+                raise DataError(f"{path} ({kind}) has no feature columns left; its columns are {shown_columns(header)}")
             features = rest
-        return read_csv_columns(path, target, features, needed_by, sep, id_column)
+        return read_csv_columns(path, target, features, needed_by, sep, id_column, **csv_options)
+    csv_options.pop("text", None)  # other formats keep their types; the command turns such columns into text
+    if csv_options:
+        options = {"has_header": "--no-header", "na_values": "--na-values"}
+        raise DataError(
+            f"{', '.join(options[k] for k in csv_options)} apply to CSV and TSV files; {path} is a {kind} file"
+        )
     if sep is not None:
         raise DataError(f"--sep applies to CSV and TSV files; {path} is a {kind} file")
     _check_file(path, kind)
@@ -124,7 +140,7 @@ def _select(path, kind, header, target, features, drop, id_column, needed_by, ca
     named = [target, id_column, *drop, *(features or [])]
     missing = [c for c in dict.fromkeys(named) if c is not None and c not in header]
     if missing:
-        shown = ", ".join(f'"{c}"' for c in header)
+        shown = shown_columns(header)
         who = f" (needed by {needed_by})" if needed_by and features and set(missing) & set(features) else ""
         names = ", ".join(f'"{c}"' for c in missing)
         raise DataError(
@@ -137,7 +153,7 @@ def _select(path, kind, header, target, features, drop, id_column, needed_by, ca
         if target in features:
             raise DataError(f'{path}: the target column "{target}" is also among the features')
     if not features:
-        raise DataError(f"{path} ({kind}) has no feature columns left; its columns are {header}")
+        raise DataError(f"{path} ({kind}) has no feature columns left; its columns are {shown_columns(header)}")
     return features
 
 
@@ -158,6 +174,7 @@ def _labels(values, path, kind, target):
 
 def _read_parquet(path, target, features, drop, id_column, needed_by):
     try:
+        import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError:
         raise DataError(f"reading {path} (Parquet) needs pyarrow: pip install 'npdnn[all]'") from None
@@ -169,6 +186,15 @@ def _read_parquet(path, target, features, drop, id_column, needed_by):
         raise DataError(f"{path} is not a readable Parquet file ({e})") from None
     header = list(parquet.schema_arrow.names)
     features = _select(path, "Parquet", header, target, features, drop, id_column, needed_by)
+    if parquet.metadata.num_rows == 0:
+        raise DataError(f"{path} (Parquet) has no rows; expected at least one sample")
+    for name in features:  # by declared type: a timestamp is not its nanoseconds, text digits are not numbers
+        kind = parquet.schema_arrow.field(name).type
+        if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)):
+            raise DataError(
+                f'{path} (Parquet), column "{str(name)[:60]}" holds {str(kind)[:60]}; expected numbers '
+                "(integers, floats or booleans) in every feature column"
+            )
     table = parquet.read(columns=list(dict.fromkeys([*features, *(c for c in (target, id_column) if c)])))
     X = np.empty((table.num_rows, len(features)), dtype=np.float64, order="F")  # one column at a time
     for j, name in enumerate(features):
@@ -225,6 +251,8 @@ def _read_arrays(path, kind, target, features, drop, id_column, needed_by):
     if X.ndim != 2 or X.dtype.kind not in "biuf":
         raise DataError(f"{path} ({kind}): X must be a 2-D array of numbers; got shape {X.shape}, dtype {X.dtype}")
     m, n = X.shape
+    if m == 0 or n == 0:
+        raise DataError(f"{path} ({kind}): X has shape {X.shape}; expected at least one row and one column")
     bad = [k for k, v in extra.items() if v.shape[0] != m]
     if bad:
         raise DataError(f'{path} ({kind}): array "{bad[0]}" has {extra[bad[0]].shape[0]} rows; X has {m}')

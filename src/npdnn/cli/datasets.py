@@ -1,8 +1,13 @@
 """Data for the command line: a user's CSV file, or the bundled default.
 
-A CSV file has a header row naming the columns, then one sample per line. Every
-feature cell must be a finite number; the target column (the class labels) may
-hold any values: integers stay integers, anything else stays a string.
+A CSV file has a header row naming the columns (or none, with ``header=False``: the
+columns are then named ``"0"`` ... ``"n-1"``, as pandas numbers them), then one sample
+per line; a space after a separator is ignored. A feature column holds numbers, or
+text (categories, booleans); a missing value is an empty cell, one of pandas' NA
+strings (:data:`NA_VALUES`), ``?``, or one of ``na_values``. The target column (the
+class labels) may hold any values: integers stay integers, anything else stays a string.
+A column that mixes numbers with a few words is an error (a typo, or an unlisted
+missing marker); every such column is named in one message.
 
 Each problem raises :class:`DataError` with one line naming the file, the line
 (as an editor counts it, the header being line 1), the column and what was
@@ -25,14 +30,39 @@ import os
 
 import numpy as np
 
-from ..errors import DataError
+from ..errors import DataError, DataWarning
+from .bounded import InputLimitError, check_regular, shown_columns
 from .csv_fields import count_separators, open_text
 
 DEFAULT_NAME = "breast cancer Wisconsin diagnostic (bundled with scikit-learn)"
 DEFAULT_TARGET = "diagnosis"
 
 
-def _read_rows(path, header_only=False, sep=","):
+# pandas' default missing-value strings (pandas.read_csv's na_values), plus "?" (UCI's marker)
+NA_VALUES = frozenset(
+    "#N/A,#N/A N/A,#NA,-1.#IND,-1.#QNAN,-NaN,-nan,1.#IND,1.#QNAN,<NA>,N/A,NA,NULL,NaN,None,n/a,nan,null,?".split(",")
+) | {""}
+PROBLEMS_SHOWN = 5  # bad columns named in one message; the rest are counted
+
+
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def looks_like_data(header):
+    """Whether most header fields are numbers: the first row is data, not names (a
+    headerless file's label column often holds text: sonar's R, ionosphere's g)."""
+    return sum(_is_number(name) for name in header) * 2 > len(header)
+
+
+NO_HEADER_HINT = "the first row looks like data: pass --no-header"
+
+
+def _read_rows(path, header_only=False, sep=",", has_header=True):
     """Return ``(header, rows, lines)``: the header cells, the data rows (lists of
     strings, all as long as the header) and each row's line number; with
     ``header_only``, stop after the header (``rows`` and ``lines`` are empty)."""
@@ -41,19 +71,24 @@ def _read_rows(path, header_only=False, sep=","):
         raise DataError(f"{path} is a directory; expected a CSV file")
     if not os.path.exists(path):
         raise DataError(f"{path}: no such file; expected a CSV file")
+    try:
+        check_regular(path)  # a FIFO would be read once for the header and hang on the second open
+    except InputLimitError as e:
+        raise DataError(str(e)) from None
     header, rows, lines, reader = None, [], [], None
     try:
         # utf-8-sig: a byte-order mark (as spreadsheet programs write) is not part of the first name.
-        with open_text(path) as f:
-            reader = csv.reader(f, delimiter=sep, strict=True)
+        with open_text(path, sep) as f:
+            reader = csv.reader(f, delimiter=sep, strict=True, skipinitialspace=sep != " ")
             for cells in reader:
-                if not cells:  # a blank line
+                if not cells or _blank(cells, sep):  # a blank line, or one of spaces and tabs only (as pandas)
                     continue
                 if header is None:
-                    header = cells
+                    header = cells if has_header else [str(j) for j in range(len(cells))]
                     if header_only:
                         break
-                    continue
+                    if has_header:
+                        continue
                 if len(cells) != len(header):
                     raise DataError(
                         f"{path}, line {reader.line_num}: {len(cells)} fields; expected {len(header)} as in the header"
@@ -72,14 +107,25 @@ def _read_rows(path, header_only=False, sep=","):
         raise DataError(f"{path}: cannot be read ({e.strerror or e}); expected a CSV file") from None
     except DataError:
         raise
+    except InputLimitError as e:
+        raise DataError(str(e)) from None
     except Exception as e:  # a damaged compressed stream (EOFError, lzma.LZMAError, zstd errors)
         raise DataError(f"{path}: cannot be decompressed ({type(e).__name__}: {e}); expected a CSV file") from None
     if header is None:
+        if not has_header:
+            raise DataError(f"{path} is empty; expected data rows")
         raise DataError(f"{path} is empty; expected a header row naming the columns, then data rows")
-    _check_header(path, header)
+    if has_header:
+        header = [name.strip() for name in header]
+        _check_header(path, header)
     if not rows and not header_only:
         raise DataError(f"{path} has a header but no data rows; expected at least one sample")
     return header, rows, lines
+
+
+def _blank(cells, sep):
+    """A line of only spaces and tabs: skipped on every path (pandas' fast path skips it too)."""
+    return (len(cells) == 1 or sep in " \t") and not "".join(cells).strip(" \t")
 
 
 def _check_header(path, header):
@@ -89,20 +135,23 @@ def _check_header(path, header):
             hint = " (an index column saved by pandas? save with index=False)" if j == 1 else ""
             raise DataError(f"{path}, line 1: column {j} has an empty name{hint}; expected a name for every column")
         if name in seen:
+            hint = f" ({NO_HEADER_HINT})" if looks_like_data(header) else ""
             raise DataError(
                 f'{path}, line 1: column name "{name}" appears twice (columns {seen[name]} and {j}); '
-                "expected unique names"
+                f"expected unique names{hint}"
             )
         seen[name] = j
 
 
 def _columns_error(path, missing, header, what, needed_by=None, sep=","):
-    shown = ", ".join(f'"{c}"' for c in header)
+    shown = shown_columns(header)
     hint = ""
     if len(header) == 1 and any(other in header[0] for other in ";\t|,".replace(sep, "")):
         hint = " (is the file comma-separated?)" if sep == "," else f" (is the file separated by {sep!r}?)"
     names = ", ".join(f'"{c}"' for c in missing)
     needed = f" (needed by {needed_by})" if needed_by else ""
+    if looks_like_data(header):
+        hint += f" ({NO_HEADER_HINT})"
     return DataError(f"{path} has no {what} {names}{needed}; its columns are {shown}{hint}")
 
 
@@ -111,32 +160,6 @@ def _show_cell(cell, limit=40):
     short = cell[:limit]
     shown = f'"{short}"' if short.isprintable() else repr(short)
     return shown + ("..." if len(cell) > limit else "")
-
-
-def _to_numbers(path, raw, names, lines):
-    """Object array of strings (m, n) -> float64 (m, n), or DataError at the first
-    bad cell (in file order: by line, then by column)."""
-    import pandas as pd
-
-    frame = pd.DataFrame(raw, columns=names)
-    values = frame.apply(lambda col: pd.to_numeric(col, errors="coerce")).to_numpy(dtype=np.float64)
-    finite = np.isfinite(values)
-    if finite.all():
-        return values
-    i, j = (int(k) for k in np.argwhere(~finite)[0])
-    cell = raw[i, j]
-    where = f'{path}, line {lines[i]}, column "{names[j]}"'
-    if not cell.strip():
-        raise DataError(f"{where} is empty; expected a number")
-    try:
-        value = float(cell)
-    except ValueError:
-        value = None
-    if value is None or np.isfinite(value):  # np.isfinite: float() reads "1_000", pandas does not
-        raise DataError(f"{where}: {_show_cell(cell)} is not a number")
-    raise DataError(
-        f"{where}: {_show_cell(cell)} is not finite (NaN or infinity, or too large); expected a finite number"
-    )
 
 
 def parse_labels(cells):
@@ -176,15 +199,24 @@ def read_csv(path, target=None, features=None, needed_by=None, sep=","):
     return X, y
 
 
-def csv_header(path, sep=","):
-    """The checked header row (list of str) of a CSV file."""
-    return _read_rows(path, header_only=True, sep=sep)[0]
+def csv_header(path, sep=",", has_header=True):
+    """The checked header row (list of str) of a CSV file (``"0"`` ... without a header)."""
+    return _read_rows(path, header_only=True, sep=sep, has_header=has_header)[0]
 
 
-def read_csv_columns(path, target=None, features=None, needed_by=None, sep=",", id_column=None):
+def read_csv_columns(
+    path, target=None, features=None, needed_by=None, sep=",", id_column=None, has_header=True, na_values=(), text=()
+):
     """:func:`read_csv`, plus the cells of ``id_column`` (an ndarray of str, or
-    None without it): ``(X, y, ids)``."""
-    header = csv_header(path, sep)
+    None without it): ``(X, y, ids)``. ``has_header=False``: the first line is data and
+    the columns are named ``"0"`` ...; ``na_values`` adds missing-value markers to
+    :data:`NA_VALUES`; the columns named in ``text`` are read as text (categories),
+    even when they hold numbers."""
+    header = csv_header(path, sep, has_header)
+    if has_header and looks_like_data(header):
+        import warnings
+
+        warnings.warn(f"{path}: {NO_HEADER_HINT}", DataWarning, stacklevel=2)
     if target is not None and target not in header:
         raise _columns_error(path, [target], header, "target column", sep=sep)
     if id_column is not None and id_column not in header:
@@ -199,24 +231,72 @@ def read_csv_columns(path, target=None, features=None, needed_by=None, sep=",", 
             what = "column" + ("s" if len(missing) > 1 else "")
             raise _columns_error(path, missing, header, what, needed_by, sep=sep)
     features = list(features)
-    fast = _read_fast(path, header, features, target, sep, id_column)
+    fast = None if text else _read_fast(path, header, features, target, sep, id_column, has_header)
     if fast is not None:
         return fast
-    header, rows, lines = _read_rows(path, sep=sep)
+    header, rows, lines = _read_rows(path, sep=sep, has_header=has_header)
     index = {name: j for j, name in enumerate(header)}
     grid = np.array(rows, dtype=object)  # (m, n_columns) strings
-    X = _to_numbers(path, grid[:, [index[c] for c in features]], features, lines)
-    y = None
-    if target is not None:
-        cells = grid[:, index[target]]
-        empty = [i for i, c in enumerate(cells) if not c.strip()]
-        if empty:
-            raise DataError(f'{path}, line {lines[empty[0]]}, column "{target}" is empty; expected a class label')
-        y = parse_labels(cells)
-    ids = None if id_column is None else grid[:, index[id_column]].astype(str)
+    missing = NA_VALUES | {str(v) for v in na_values}
     import pandas as pd
 
-    return pd.DataFrame(X, columns=features), y, ids
+    columns, problems = {}, []
+    for name in features:
+        columns[name] = _typed_column(grid[:, index[name]], name, lines, missing, name in text, problems)
+    y = None
+    if target is not None:
+        cells = np.array([c.strip() for c in grid[:, index[target]]], dtype=object)
+        empty = np.flatnonzero(np.isin(cells, list(missing)))
+        if empty.size:
+            more = f" ({empty.size} rows have none)" if empty.size > 1 else ""
+            problems.append(f'line {lines[empty[0]]}, column "{target}" is empty; expected a class label{more}')
+        y = parse_labels(cells)
+    if problems:
+        shown = "; ".join(problems[:PROBLEMS_SHOWN])
+        more = f"; and {len(problems) - PROBLEMS_SHOWN} more columns" if len(problems) > PROBLEMS_SHOWN else ""
+        if len(problems) == 1:
+            raise DataError(f"{path}, {shown}")
+        raise DataError(f"{path}: {len(problems)} columns cannot be read: {shown}{more}")
+    ids = None if id_column is None else grid[:, index[id_column]].astype(str)
+    return pd.DataFrame(columns, columns=features), y, ids
+
+
+def _typed_column(cells, name, lines, missing, as_text, problems):
+    """One feature column from its cells (strings): float64 when it holds numbers
+    (pandas' nullable Float64, NA where missing, when some are), else text (object, None
+    where missing); a column of numbers with a few words in it adds one line to
+    ``problems``."""
+    import pandas as pd
+
+    stripped = np.array([c.strip() for c in cells], dtype=object)
+    absent = np.isin(stripped, list(missing))
+    if as_text:
+        return np.where(absent, None, stripped)
+    present = stripped[~absent]
+    values = np.full(stripped.shape[0], np.nan)
+    values[~absent] = pd.to_numeric(pd.Series(present, dtype=object), errors="coerce").to_numpy(dtype=np.float64)
+    words = ~absent & np.isnan(values)
+    if not words.any():
+        infinite = np.flatnonzero(np.isinf(values))
+        if infinite.size:
+            i = infinite[0]
+            problems.append(
+                f'line {lines[i]}, column "{name}": {_show_cell(cells[i])} is not finite (infinity, or too large); '
+                "expected a finite number"
+            )
+        # A column with missing cells is pandas' nullable Float64: the model makes a column plan
+        # for it even when every missing cell lands in the test rows.
+        return pd.array(values, dtype="Float64") if absent.any() else values
+    if np.count_nonzero(words) * 2 > present.shape[0]:  # mostly words: a text column
+        return np.where(absent, None, stripped)
+    i = np.flatnonzero(words)[0]
+    others = np.count_nonzero(words) - 1
+    more = f" (and {others} more cells)" if others else ""
+    problems.append(
+        f'line {lines[i]}, column "{name}": {_show_cell(cells[i])} is not a number{more}; expected a number '
+        "in a column of numbers (a missing-value marker? list it with --na-values; codes? --categorical)"
+    )
+    return values
 
 
 def show_label(value):
@@ -224,7 +304,7 @@ def show_label(value):
     return f'"{value}"' if isinstance(value, (str, np.str_)) else str(value)
 
 
-def _read_fast(path, header, features, target, sep, id_column):
+def _read_fast(path, header, features, target, sep, id_column, has_header=True):
     """``(X, y, ids)`` as :func:`read_csv_columns` returns them, read by pandas' C
     parser (about 20 times faster than the csv module) while
     :class:`~npdnn.cli.csv_fields.FieldCounter` checks every line's field count (pandas
@@ -253,7 +333,12 @@ def _read_fast(path, header, features, target, sep, id_column):
             engine="c",
             encoding="utf-8-sig",
             compression="infer",
+            skipinitialspace=sep != " ",
+            header=0 if has_header else None,
+            names=None if has_header else header,
         )
+    except InputLimitError as e:  # past a limit: the slow path would only hold more of it
+        raise DataError(str(e)) from None
     except Exception:  # Unsafe, a parse error, a damaged stream: the slow path says exactly what
         return None
     # No line is short (the last column is there) and the separators add up: every line has n fields.
@@ -262,7 +347,7 @@ def _read_fast(path, header, features, target, sep, id_column):
     tail = frame[last]
     if tail.isna().any() or (tail.dtype.kind != "f" and (tail == "").any()):
         return None
-    if len(frame) == 0 or separators != (len(header) - 1) * (len(frame) + 1):
+    if len(frame) == 0 or separators != (len(header) - 1) * (len(frame) + has_header):
         return None
     if any(frame[name].dtype.kind not in "iuf" for name in features):
         return None

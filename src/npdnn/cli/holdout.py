@@ -83,7 +83,11 @@ def holdout(X, y, test_size, seed):
 def _writable(X):
     """A DataFrame is written through pandas (which copies first if another frame shares
     its data); an ndarray only when NumPy lets it be written."""
-    return hasattr(X, "iloc") or X.flags.writeable
+    if hasattr(X, "iloc"):  # a table with text columns: rows gathered (assigning rows would mix dtypes)
+        return all(np.dtype(d).kind in "biuf" for d in X.dtypes if isinstance(d, np.dtype)) and all(
+            isinstance(d, np.dtype) for d in X.dtypes
+        )
+    return X.flags.writeable
 
 
 def _itemsize(X):

@@ -13,13 +13,22 @@ it. The holder removes the file when done (while still holding the lock; a
 process that opened the old file meanwhile sees it was unlinked and retries).
 On systems without ``fcntl`` (Windows) no lock is taken.
 
+The lock belongs to the file that will be written: a symlinked output is resolved
+first (``os.path.realpath``), so two runs reaching one file through different names
+are serialized. The lock file is opened without following a symlink (``O_NOFOLLOW``),
+without truncating, and used only if it is a regular file with one link: in a
+shared folder, a ``.NAME.lock`` planted as a link to someone's file is refused,
+never written into.
+
 Owns: exclusive, lock_path, PathInUseError. Imports: the standard library only.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 
 try:
     import fcntl
@@ -35,8 +44,9 @@ class PathInUseError(OSError):
 
 
 def lock_path(path):
-    """``folder/.NAME.lock`` for ``folder/NAME``."""
-    folder, name = os.path.split(os.path.abspath(os.fspath(path)))
+    """``folder/.NAME.lock`` for ``folder/NAME``, after resolving symlinks (the file
+    that will really be written)."""
+    folder, name = os.path.split(os.path.realpath(os.fspath(path)))
     return os.path.join(folder, f".{name}.lock")
 
 
@@ -81,13 +91,42 @@ def _locked(path, label, what):
                 os.rmdir(folder)
 
 
+_FLAGS = (
+    os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+)
+
+
+def _open_lock(path, lock, label):
+    """The lock file's descriptor: never through a symlink, never a FIFO, device or a
+    hard link to another file (each refused with :class:`PathInUseError`)."""
+    name = f"{label} {path}" if label else str(path)
+    try:
+        fd = os.open(lock, _FLAGS, 0o644)
+    except OSError as e:
+        if e.errno == errno.ELOOP or os.path.islink(lock):
+            raise PathInUseError(
+                f"{name}: the lock file {lock} is a symbolic link, which npdnn never follows (it could "
+                "point at anyone's file); remove it if nobody put it there on purpose"
+            ) from None
+        raise
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
+        os.close(fd)
+        what = "not a regular file" if not stat.S_ISREG(st.st_mode) else f"a file with {st.st_nlink} hard links"
+        raise PathInUseError(
+            f"{name}: the lock file {lock} is {what}, which npdnn never writes into; remove it if nobody "
+            "put it there on purpose"
+        )
+    return fd
+
+
 def _acquire(path, lock, label, what):
     while True:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = _open_lock(path, lock, label)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.read(fd, 64).decode("ascii", "replace").strip() or "unknown"
+            holder = os.read(fd, 64).decode("ascii", "replace").strip()[:20] or "unknown"
             os.close(fd)
             name = f"{label} {path}" if label else str(path)
             raise PathInUseError(
@@ -103,8 +142,9 @@ def _acquire(path, lock, label, what):
             current = None
         mine = os.fstat(fd)
         if current is not None and (current.st_ino, current.st_dev) == (mine.st_ino, mine.st_dev):
-            with contextlib.suppress(OSError):  # the pid only informs; a full disk must not stop the run here
-                os.ftruncate(fd, 0)
-                os.write(fd, f"{os.getpid()}\n".encode())
+            if mine.st_uid == os.geteuid():  # a stale lock file of another user's is used, not rewritten
+                with contextlib.suppress(OSError):  # the pid only informs; a full disk must not stop the run here
+                    os.ftruncate(fd, 0)
+                    os.write(fd, f"{os.getpid()}\n".encode())
             return fd
         os.close(fd)  # the holder removed this file between our open and flock: take the new one

@@ -42,8 +42,11 @@ from .options import (
     test_fraction,
 )
 
-
 # ---------------------------------------------------------------- parser
+KEY_HELP_SAVE = "a file holding a secret key (at least 16 bytes) to sign the model file with (HMAC-SHA256)"
+KEY_HELP_LOAD = "the key file the model was signed with: a file not signed with it is refused (docs/guarantees.md)"
+
+
 def build_parser():
     p = Parser(prog="npdnn", description="A deep neural network for classification, from scratch in NumPy.")
     p.add_argument("--version", action="version", version=f"npdnn {__version__}")
@@ -147,6 +150,12 @@ def build_parser():
         help="write a PNG: loss and accuracy per epoch (best epoch marked), ROC and calibration curves of the test "
         "rows for two classes, and a 2-feature decision boundary",
     )
+    t.add_argument(
+        "--diagnose",
+        metavar="PNG",
+        help="record per-layer statistics while training (norms, gradients, dead or saturated units), "
+        "warn with the cause named, and plot them here (docs/diagnostics.md)",
+    )
     t.add_argument("--checkpoint", metavar="PATH", help="write the training state here every --checkpoint-every")
     t.add_argument(
         "--checkpoint-every",
@@ -173,6 +182,11 @@ def build_parser():
 
     add_cluster_options(t)
     _add_data_options(t)
+    t.add_argument(
+        "--key-file",
+        metavar="KEY",
+        help=KEY_HELP_SAVE,
+    )
     t.set_defaults(run=cmd_train_locked)
 
     pr = sub.add_parser(
@@ -189,6 +203,11 @@ def build_parser():
     _add_data_options(pr)
     pr.add_argument("--id", metavar="COLUMN", help="copy this column (e.g. a row id) into the predictions file")
     add_threshold_options(pr)
+    pr.add_argument(
+        "--key-file",
+        metavar="KEY",
+        help=KEY_HELP_LOAD,
+    )
     pr.set_defaults(run=cmd_predict)
 
     e = sub.add_parser(
@@ -204,6 +223,11 @@ def build_parser():
     e.add_argument("--quiet", action="store_true", help="print no report (use with --json FILE, or the exit status)")
     add_scripting_options(e)
     _add_data_options(e)
+    e.add_argument(
+        "--key-file",
+        metavar="KEY",
+        help=KEY_HELP_LOAD,
+    )
     e.set_defaults(run=cmd_evaluate)
 
     g = sub.add_parser(
@@ -239,6 +263,11 @@ def build_parser():
     x.add_argument("--onnx", required=True, metavar="OUT.onnx", help="the ONNX file to write")
     x.add_argument("--opset", type=positive_int, metavar="N", help="ONNX opset (default: 17)")
     x.add_argument("--quiet", action="store_true", help="no message on stderr")
+    x.add_argument(
+        "--key-file",
+        metavar="KEY",
+        help=KEY_HELP_LOAD,
+    )
     x.set_defaults(run=cmd_export)
 
     i = sub.add_parser(
@@ -247,6 +276,11 @@ def build_parser():
         description="Print a model's layers, classes, features, training options and state, and the npdnn version.",
     )
     i.add_argument("model", metavar="MODEL", help="a model file from npdnn train --out")
+    i.add_argument(
+        "--key-file",
+        metavar="KEY",
+        help=KEY_HELP_LOAD,
+    )
     i.set_defaults(run=cmd_info)
     return p
 
@@ -255,10 +289,28 @@ DATA_HELP = f"{SUPPORTED}; arrays name their columns by index (see README)"
 
 
 def _add_data_options(parser):
-    """--sep, --features and --drop, shared by train, predict and evaluate."""
+    """--sep, --features, --drop, --no-header, --na-values, --categorical: shared by train, predict and evaluate."""
     parser.add_argument("--sep", metavar="CHAR", help="field separator of a CSV file (default: , and tab for .tsv)")
     parser.add_argument("--features", nargs="+", metavar="COL", help="the feature columns, in this order")
     parser.add_argument("--drop", nargs="+", metavar="COL", help="columns that are not features (e.g. an id)")
+    parser.add_argument(
+        "--no-header",
+        dest="header",
+        action="store_false",
+        help="the CSV file has no header row: its columns are named 0, 1, ... (e.g. --target 8)",
+    )
+    parser.add_argument(
+        "--na-values",
+        nargs="+",
+        metavar="TEXT",
+        help="more markers of a missing value (always: empty, NA, N/A, NaN, null, None, ?, ...)",
+    )
+    parser.add_argument(
+        "--categorical",
+        nargs="+",
+        metavar="COL",
+        help="columns of category codes (numbers) to one-hot encode; text columns are categorical anyway",
+    )
 
 
 def _fail(message, status):

@@ -73,7 +73,9 @@ def train(args, info, make_model):
             p, labels = client.compute([proba, ys.to_dask_array(lengths=True)], sync=True)
             evaluated[name] = metrics(np.asarray(labels), p, model.classes_)
         if args.out is not None:
-            model.save(args.out)
+            from .keys import read_key
+
+            model.save(args.out, key=read_key(args))
             info(f"model written to {args.out}")
         print(f"epochs run: {model.n_iter_} of {args.epochs}")
         print(table({k: v[0] for k, v in evaluated.items()}))

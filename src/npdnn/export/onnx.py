@@ -72,7 +72,7 @@ def _hidden(g, net, Z, hint):
 
 
 def emit_classifier(
-    g, X, net, classes, mean=None, scale=None, threshold=None, label="label", probabilities="probabilities"
+    g, X, net, classes, mean=None, scale=None, threshold=None, label="label", probabilities="probabilities", clip=None
 ):
     """Add the nodes from the input ``X`` (N, n_x) to the outputs ``label`` (N,) and
     ``probabilities`` (N, n_classes) to the graph builder ``g``.
@@ -90,6 +90,11 @@ def emit_classifier(
         # The same two IEEE operations as the estimator's (X - mean_) / scale_, so bit-equal.
         A = g.node("Sub", [A, g.const("mean", mean)], "X_centered")
         A = g.node("Div", [A, g.const("scale", scale)], "A0")
+        if clip is not None:  # robust scaling: the estimator's np.clip(Z, -clip, clip)
+            low, high = (
+                g.const(n, np.array(v, dtype=net.dtype)) for n, v in (("clip_low", -clip), ("clip_high", clip))
+            )
+            A = g.node("Clip", [A, low, high], "A0_clipped")
     L = len(net.dense)
     for l, dense in enumerate(net.dense, start=1):
         W = g.const(f"W{l}", np.array(dense.W))  # (n_l, n_{l-1}); transB=1 multiplies by W.T
@@ -161,7 +166,7 @@ def check_opset(opset):
     return int(opset)
 
 
-def to_onnx(net, classes=None, mean=None, scale=None, opset=None, threshold=0.5, name="npdnn"):
+def to_onnx(net, classes=None, mean=None, scale=None, opset=None, threshold=0.5, name="npdnn", clip=None, columns=None):
     """An ``onnx.ModelProto`` computing ``label`` (N,) and ``probabilities`` (N, n_classes)
     from the input ``X`` (N, n_x) of the network's dtype; ``N`` is dynamic.
 
@@ -178,6 +183,11 @@ def to_onnx(net, classes=None, mean=None, scale=None, opset=None, threshold=0.5,
     threshold : float or None
         Binary labels: ``proba >= threshold`` (``Network.predict``), or ``Z > 0`` (as
         ``DNNClassifier.predict``) for None.
+    clip : float or None
+        Clip the scaled inputs to ``[-clip, clip]`` (robust scaling).
+    columns : list of dict or None
+        A column plan's columns (:mod:`npdnn.sklearn.columns`): then the graph has one
+        input per used column instead of ``X`` (see :mod:`npdnn.export.onnx_columns`).
     """
     onnx = import_onnx()
     from onnx import helper
@@ -189,28 +199,37 @@ def to_onnx(net, classes=None, mean=None, scale=None, opset=None, threshold=0.5,
         raise ValueError(f"classes must hold {n_classes} values, one per output class; got shape {classes.shape}")
     labels = label_values(classes)
     g = Graph()
-    g._used.add("X")
-    emit_classifier(g, "X", net, labels, mean, scale, threshold)
     float_type = helper.np_dtype_to_tensor_dtype(net.dtype)
+    if columns is None:
+        g._used.add("X")
+        inputs, X = [helper.make_tensor_value_info("X", float_type, ["N", net.layer_dims[0]])], "X"
+    else:
+        from .onnx_columns import emit_columns
+
+        inputs, X = emit_columns(g, columns, net.dtype)
+    emit_classifier(g, X, net, labels, mean, scale, threshold, clip=clip)
     label_type = onnx.TensorProto.STRING if labels.dtype == object else onnx.TensorProto.INT64
+    opsets = [helper.make_opsetid("", opset)]
+    if columns is not None:
+        opsets.append(helper.make_opsetid("ai.onnx.ml", 2))  # LabelEncoder with string keys
     graph = helper.make_graph(
         g.nodes,
         name,
-        [helper.make_tensor_value_info("X", float_type, ["N", net.layer_dims[0]])],
+        inputs,
         [
             helper.make_tensor_value_info("label", label_type, ["N"]),
             helper.make_tensor_value_info("probabilities", float_type, ["N", n_classes]),
         ],
         initializer=g.initializers,
     )
-    opsets = [helper.make_opsetid("", opset)]
     model = helper.make_model(
         graph,
         opset_imports=opsets,
         ir_version=helper.find_min_ir_version_for(opsets),
         producer_name="npdnn",
         producer_version=_version(),
-        doc_string=f"{net!r}: label (N,) and probabilities (N, {n_classes}) from X (N, {net.layer_dims[0]})",
+        doc_string=f"{net!r}: label (N,) and probabilities (N, {n_classes}) from "
+        + (f"X (N, {net.layer_dims[0]})" if columns is None else "one (N, 1) input per column"),
     )
     onnx.checker.check_model(model, full_check=True)
     return model
@@ -226,10 +245,21 @@ def _version():
         return ""
 
 
-def classifier_to_onnx(model, opset=None):
-    """:func:`to_onnx` for a fitted :class:`~npdnn.DNNClassifier`: its standardization,
-    network and ``classes_``."""
+def classifier_to_onnx(model, opset=None, clip=None):
+    """:func:`to_onnx` for a fitted :class:`~npdnn.DNNClassifier`: its column plan (if
+    any), scaling (``clip``: robust scaling's bound), network and ``classes_``."""
     from sklearn.utils.validation import check_is_fitted
 
     check_is_fitted(model)
-    return to_onnx(model.network_, model.classes_, model.mean_, model.scale_, opset, None, "DNNClassifier")
+    plan = getattr(model, "columns_", None)
+    return to_onnx(
+        model.network_,
+        model.classes_,
+        model.mean_,
+        model.scale_,
+        opset,
+        None,
+        "DNNClassifier",
+        clip=clip,
+        columns=None if plan is None else plan.columns,
+    )

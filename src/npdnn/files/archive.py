@@ -15,22 +15,33 @@ Imports: NumPy and the standard library only.
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import math
 import os
 import signal
+import stat
 import tempfile
 import threading
 import zipfile
 
 import numpy as np
 
-from ..errors import ModelFileError
+from ..errors import MAX_MESSAGE_CHARS, ModelFileError  # noqa: F401 (MAX_MESSAGE_CHARS: re-exported)
+from . import npy_header
+from .integrity import DIGEST_MEMBER, Digest, check_key, check_seal, read_seal, seal
 
 META_KEY = "__meta__"
+RESERVED_META = "integrity"  # set by read_archive: the digest it checked
 ZIP_MAGIC = b"PK\x03\x04"
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)  # the zip format's earliest date
+
+
+def short(value, limit=80):
+    """``repr(value)`` cut to about ``limit`` characters, for quoting untrusted values in messages."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[: limit - 30]!r}...({len(value)} characters)"
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 20]}...({len(text)} characters)"
 
 
 @contextlib.contextmanager
@@ -64,14 +75,19 @@ def _interrupts_deferred():
 
 
 def atomic_write(path, write):
-    """Call ``write(fileobj)`` on a temporary file beside ``path``, fsync, rename."""
+    """Call ``write(fileobj)`` on a temporary file beside ``path``, fsync, rename.
+
+    A symlinked ``path`` is resolved on purpose: the file it points to is replaced
+    atomically (a temporary file in *its* folder, renamed over it) and the link
+    stays a link, so ``latest.npz -> run3.npz`` updates run3.npz. Errors name ``path``."""
     path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise IsADirectoryError(f"{path} is a directory; expected a file path to write")
+    target = os.path.realpath(path) if os.path.islink(path) else path
+    folder = os.path.dirname(os.path.abspath(target))
     with _interrupts_deferred():
         try:
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(target) + ".", suffix=".tmp")
         except OSError as e:  # missing or read-only folder: name the user's path, not the temporary one
             raise _naming(e, path) from None
         try:
@@ -79,9 +95,9 @@ def atomic_write(path, write):
                 write(f)
                 f.flush()
                 # mkstemp creates 0600; give the file the mode a plain open() would (or the old file's).
-                os.fchmod(f.fileno(), _mode_for(path))
+                os.fchmod(f.fileno(), _mode_for(target))
                 os.fsync(f.fileno())
-            os.replace(tmp, path)
+            os.replace(tmp, target)
         except BaseException as e:
             with contextlib.suppress(OSError):  # a failed removal must not hide why the save failed
                 os.unlink(tmp)
@@ -116,25 +132,49 @@ def _mode_for(path):
         return 0o666 & ~umask
 
 
-def write_archive(path, arrays, meta, kind, version):
-    """Write ``arrays`` (name -> ndarray) and ``meta`` (JSON-able dict) atomically."""
+def write_archive(path, arrays, meta, kind, version, key=None):
+    """Write ``arrays`` (name -> ndarray) and ``meta`` (JSON-able dict) atomically,
+    sealed with a digest of every member (see :mod:`npdnn.files.integrity`) and,
+    with ``key`` (bytes), an HMAC of it."""
+    key = check_key(key)
+    if RESERVED_META in meta:
+        raise ValueError(f"{RESERVED_META!r} is reserved in an archive's metadata")
     header = {"format": f"npdnn-{kind}", "version": version, **meta}
     blob = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
     for name, a in arrays.items():
         if np.asarray(a).dtype.hasobject:
             raise TypeError(f"array {name!r} has dtype object; only numeric arrays are stored")
-    atomic_write(path, lambda f: _write_npz(f, {META_KEY: blob, **arrays}))
+        if name == DIGEST_MEMBER:
+            raise ValueError(f"{DIGEST_MEMBER!r} is reserved for the archive's digest")
+    atomic_write(path, lambda f: _write_npz(f, {META_KEY: blob, **arrays}, key))
 
 
-def _write_npz(f, arrays):
+class _Hashing:
+    """A write-only stream that feeds a :class:`Digest` as it writes."""
+
+    def __init__(self, f, digest):
+        self.f, self.digest = f, digest
+
+    def write(self, data):
+        self.digest.update(memoryview(data).cast("B"))
+        return self.f.write(data)
+
+
+def _write_npz(f, arrays, key=None):
     """``np.savez`` with a fixed timestamp on every member, so the same content
     always gives the same bytes (np.savez stamps the current time; identical
-    models would then differ byte for byte)."""
+    models would then differ byte for byte), and a last ``__digest__`` member."""
+    digest = Digest()
     with zipfile.ZipFile(f, mode="w", compression=zipfile.ZIP_STORED) as z:
         for name, a in arrays.items():
             info = zipfile.ZipInfo(name + ".npy", date_time=FIXED_DATE)
+            digest.begin(name)
             with z.open(info, "w", force_zip64=True) as member:
-                np.lib.format.write_array(member, np.asanyarray(a), allow_pickle=False)
+                np.lib.format.write_array(_Hashing(member, digest), np.asanyarray(a), allow_pickle=False)
+            digest.end()
+        seal_bytes = np.frombuffer(seal(digest.hexdigest(), key), dtype=np.uint8)
+        with z.open(zipfile.ZipInfo(DIGEST_MEMBER + ".npy", date_time=FIXED_DATE), "w", force_zip64=True) as member:
+            np.lib.format.write_array(member, seal_bytes, allow_pickle=False)
 
 
 # ---------------------------------------------------------------------- reading, bounded
@@ -146,9 +186,8 @@ def _write_npz(f, arrays):
 MAX_META_BYTES = 4 * 2**20  # the JSON metadata member; a 20,000-epoch history is ~1.2 MB
 MAX_MEMBERS = 64  # npdnn writes at most ~10 (a checkpoint with Adam's moments)
 MAX_DIRECTORY_BYTES = 2**20  # the zip central directory, read whole by zipfile
-MAX_NPY_HEADER_BYTES = 4096  # a .npy header is a short dict literal (~120 bytes here)
+MAX_NPY_HEADER_BYTES = npy_header.MAX_HEADER_BYTES
 _CHUNK = 2**20  # bytes copied at a time from a member into its array
-_DTYPE_KINDS = "biufU"  # booleans, integers, floats, text labels: nothing else is ever written
 
 
 class Header:
@@ -169,7 +208,7 @@ class Header:
         return f"{self.shape} {self.dtype}"
 
 
-def read_archive(path, kind, version, plan=None):
+def read_archive(path, kind, version, plan=None, key=None, sealed_since=1):
     """Return ``(arrays, meta)`` from a file written by :func:`write_archive`.
 
     ``plan(meta, headers)``, if given, runs after the metadata and every member's
@@ -178,44 +217,87 @@ def read_archive(path, kind, version, plan=None):
     does not allow, and may return ``{name: out}`` arrays (1-D, contiguous, of the
     declared size and dtype) to read members into instead of new arrays.
 
+    The file's digest (see :mod:`npdnn.files.integrity`) is checked once every
+    member is read; files of a format version below ``sealed_since`` were written
+    before digests existed and may lack one (never when ``key`` is given, which also
+    requires a valid signature). ``meta["integrity"]`` tells what was checked:
+    ``{"digest": "sha256:...", "signed": bool}``, or None for an unsealed old file.
+
     Raises :class:`ModelFileError` naming the file and the problem: empty,
     truncated or corrupted, holding a pickle, compressed, declaring more data than
-    it holds, metadata past :data:`MAX_META_BYTES`, foreign, another kind, or a
-    newer format version than this npdnn reads.
+    it holds, metadata past :data:`MAX_META_BYTES`, foreign, another kind, a newer
+    format version than this npdnn reads, or contents that do not match the digest.
     """
     path = os.fspath(path)
+    key = check_key(key)
     if os.path.isdir(path):
         raise ModelFileError(f"{path} is a directory; expected an npdnn {kind} file")
-    with open(path, "rb") as f:  # FileNotFoundError / PermissionError as is
-        head = f.read(4)
+    try:
+        with open(path, "rb") as f:  # FileNotFoundError / PermissionError as is
+            return _read_open(path, f, kind, version, plan, key, sealed_since)
+    except ModelFileError:
+        raise
+    # zipfile raises NotImplementedError / RuntimeError when damaged header bits claim
+    # an unsupported compression, version or encryption; json raises RecursionError (a
+    # RuntimeError) on deeply nested metadata.
+    except (zipfile.BadZipFile, EOFError, KeyError, NotImplementedError, RuntimeError, OverflowError) as e:
+        raise ModelFileError(f"{path} is truncated or corrupted ({type(e).__name__}: {e})") from None
+    except (FileNotFoundError, PermissionError, IsADirectoryError):
+        raise
+    except OSError as e:
+        raise ModelFileError(f"{path} is truncated or corrupted ({type(e).__name__}: {e})") from None
+    except (ValueError, TypeError) as e:  # a damaged JSON (UnicodeDecodeError included)
+        raise ModelFileError(f"{path} is corrupted: {e}") from None
+
+
+def _read_open(path, f, kind, version, plan, key, sealed_since):
+    st = os.fstat(f.fileno())
+    if stat.S_ISDIR(st.st_mode):
+        raise ModelFileError(f"{path} is a directory; expected an npdnn {kind} file")
+    if not stat.S_ISREG(st.st_mode):  # a FIFO or a device could block or never end
+        raise ModelFileError(f"{path} is not a regular file (a pipe or a device); expected an npdnn {kind} file")
+    head = f.read(4)
     if not head:
         raise ModelFileError(f"{path} is empty (0 bytes); expected an npdnn {kind} file")
     if head[:1] == b"\x80":
         raise ModelFileError(f"{path} is a Python pickle, which npdnn never loads (unpickling can run code)")
     if head != ZIP_MAGIC:
         raise ModelFileError(f"{path} is not an npdnn {kind} file (unknown format, starts with {head!r})")
-    try:
-        with open(path, "rb") as f:
-            file_size = os.fstat(f.fileno()).st_size
-            _check_directory(path, f)
-            with zipfile.ZipFile(f) as z:
-                infos = _members(path, z, file_size)
-                if META_KEY not in infos:
-                    raise ModelFileError(f"{path} is a NumPy archive but not an npdnn {kind} file (no metadata)")
-                headers = {name: _header(path, z, info) for name, info in infos.items()}
-                meta = _read_meta(path, z, infos[META_KEY], headers.pop(META_KEY))
-                _check_format(path, meta, kind, version)
-                out = (plan(meta, headers) if plan is not None else None) or {}
-                arrays = {name: _read_array(path, z, infos[name], h, out.get(name)) for name, h in headers.items()}
-    except ModelFileError:
-        raise
-    # zipfile raises NotImplementedError / RuntimeError when damaged header bits claim
-    # an unsupported compression, version or encryption; json raises RecursionError (a
-    # RuntimeError) on deeply nested metadata.
-    except (zipfile.BadZipFile, EOFError, OSError, KeyError, NotImplementedError, RuntimeError) as e:
-        raise ModelFileError(f"{path} is truncated or corrupted ({type(e).__name__}: {e})") from None
-    except ValueError as e:  # a damaged .npy header or JSON (UnicodeDecodeError included)
-        raise ModelFileError(f"{path} is corrupted: {e}") from None
+    f.seek(0)
+    _check_directory(path, f)
+    with zipfile.ZipFile(f) as z:
+        infos = _members(path, z, st.st_size)
+        if META_KEY not in infos:
+            raise ModelFileError(f"{path} is a NumPy archive but not an npdnn {kind} file (no metadata)")
+        headers = {name: _header(path, z, info) for name, info in infos.items()}
+        seal_header = headers.pop(DIGEST_MEMBER, None)
+        digest = Digest()
+        meta = _read_meta(path, z, infos[META_KEY], headers.pop(META_KEY), digest)
+        _check_format(path, meta, kind, version)
+        if RESERVED_META in meta:
+            raise ModelFileError(f"{path} is corrupted: its metadata holds the reserved key {RESERVED_META!r}")
+        stored = None
+        if seal_header is not None:
+            if seal_header.dtype != np.uint8 or len(seal_header.shape) != 1:
+                raise ModelFileError(f"{path} is corrupted: digest member {seal_header!r}, expected bytes")
+            try:
+                stored = read_seal(_read_array(path, z, infos[DIGEST_MEMBER], seal_header, None).tobytes())
+            except ValueError as e:
+                raise ModelFileError(f"{path} is refused: {e}") from None
+        elif meta["version"] >= sealed_since or key is not None:
+            raise ModelFileError(
+                f"{path} is refused: it carries no digest"
+                + (", so the key cannot check it" if meta["version"] < sealed_since else "")
+                + f" (npdnn {kind} files of format version {sealed_since} and later are sealed)"
+            )
+        out = (plan(meta, headers) if plan is not None else None) or {}
+        arrays = {name: _read_array(path, z, infos[name], h, out.get(name), digest) for name, h in headers.items()}
+    if stored is not None:
+        try:
+            check_seal(digest.hexdigest(), *stored, key)
+        except ValueError as e:
+            raise ModelFileError(f"{path} is refused: {e}") from None
+    meta[RESERVED_META] = None if stored is None else {"digest": f"sha256:{stored[0]}", "signed": key is not None}
     return arrays, meta
 
 
@@ -266,36 +348,29 @@ def _members(path, z, file_size):
 
 def _header(path, z, info):
     """The member's .npy header, from at most its first ``MAX_NPY_HEADER_BYTES`` bytes,
+    parsed by :func:`npdnn.files.npy_header.parse` (plain numbers and text only) and
     checked against the bytes the member holds."""
     with z.open(info) as m:
-        prefix = io.BytesIO(m.read(min(info.file_size, 12 + MAX_NPY_HEADER_BYTES)))
-    fmt = np.lib.format
-    npy_version = fmt.read_magic(prefix)
-    if npy_version == (1, 0):
-        shape, fortran_order, dtype = fmt.read_array_header_1_0(prefix, max_header_size=MAX_NPY_HEADER_BYTES)
-    elif npy_version == (2, 0):
-        shape, fortran_order, dtype = fmt.read_array_header_2_0(prefix, max_header_size=MAX_NPY_HEADER_BYTES)
-    else:
-        raise ModelFileError(f"{path} is corrupted: member {info.filename!r} has .npy version {npy_version}")
+        prefix = m.read(min(info.file_size, 12 + MAX_NPY_HEADER_BYTES))
     name = info.filename
-    if dtype.hasobject:
+    try:
+        shape, fortran_order, dtype, offset = npy_header.parse(prefix)
+    except npy_header.PickledArray:
         raise ModelFileError(
-            f"{path} holds a pickled object array, which npdnn never loads (unpickling can run code): {name!r}"
-        )
-    if dtype.kind not in _DTYPE_KINDS or dtype.fields is not None or dtype.itemsize == 0:
-        raise ModelFileError(f"{path} is refused: member {name!r} has dtype {dtype}; expected numbers or text labels")
-    if any(n < 0 for n in shape):
-        raise ModelFileError(f"{path} is corrupted: member {name!r} declares shape {shape}")
-    h = Header(shape, fortran_order, dtype, prefix.tell())
+            f"{path} holds a pickled object array, which npdnn never loads (unpickling can run code): {short(name)}"
+        ) from None
+    except ValueError as e:
+        raise ModelFileError(f"{path} is refused: member {short(name)}: {e}") from None
+    h = Header(shape, fortran_order, dtype, offset)
     if h.nbytes != info.file_size - h.offset:
         raise ModelFileError(
-            f"{path} is refused: member {name!r} declares shape {shape} {dtype} ({h.nbytes} bytes) "
+            f"{path} is refused: member {short(name)} declares shape {short(shape)} {dtype} ({h.nbytes} bytes) "
             f"but holds {info.file_size - h.offset} bytes of data"
         )
     return h
 
 
-def _read_meta(path, z, info, h):
+def _read_meta(path, z, info, h, digest=None):
     if h.dtype != np.uint8 or len(h.shape) != 1:
         raise ModelFileError(f"{path} is corrupted: metadata member {h!r}, expected bytes")
     if h.nbytes > MAX_META_BYTES:
@@ -303,34 +378,49 @@ def _read_meta(path, z, info, h):
             f"{path} is refused: metadata of {h.nbytes} bytes, more than the limit of {MAX_META_BYTES} "
             "(npdnn.files.archive.MAX_META_BYTES)"
         )
-    return json.loads(_read_array(path, z, info, h, None).tobytes().decode("utf-8"))
+    return json.loads(_read_array(path, z, info, h, None, digest).tobytes().decode("utf-8"))
 
 
-def _read_array(path, z, info, h, out):
+def _read_array(path, z, info, h, out, digest=None):
     """The member's data, copied in chunks into ``out`` (or a new array): memory is
     the array itself plus one chunk."""
     flat = np.empty(h.size, dtype=h.dtype) if out is None else out
     if flat.shape != (h.size,) or flat.dtype != h.dtype or not flat.flags.c_contiguous:
         raise ValueError(f"read_archive: destination for {info.filename!r} is {flat.shape} {flat.dtype}, not {h!r}")
-    view = memoryview(flat.view(np.uint8))
+    view = memoryview(flat.view(np.uint8)).cast("B")
+    digest = digest or _NoDigest()
+    digest.begin(info.filename[:-4])
     with z.open(info) as m:
-        m.read(h.offset)
+        digest.update(m.read(h.offset))
         for start in range(0, len(view), _CHUNK):
             chunk = m.read(min(_CHUNK, len(view) - start))
             if len(chunk) != min(_CHUNK, len(view) - start):
                 raise EOFError(f"member {info.filename!r} ends early")
             view[start : start + len(chunk)] = chunk
+            digest.update(chunk)
         m.read(1)  # reach the end, so zipfile checks the CRC
+    digest.end()
     return flat.reshape(h.shape, order="F" if h.fortran_order else "C")
+
+
+class _NoDigest:
+    def begin(self, name):
+        pass
+
+    def update(self, data):
+        pass
+
+    def end(self):
+        pass
 
 
 def _check_format(path, meta, kind, version):
     if not isinstance(meta, dict) or meta.get("format") != f"npdnn-{kind}":
         found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
-        raise ModelFileError(f"{path} is not an npdnn {kind} file (format {found!r})")
+        raise ModelFileError(f"{path} is not an npdnn {kind} file (format {short(found)})")
     found_version = meta.get("version")
-    if not isinstance(found_version, int) or isinstance(found_version, bool):
-        raise ModelFileError(f"{path} has an invalid format version {found_version!r}")
+    if not isinstance(found_version, int) or isinstance(found_version, bool) or found_version < 1:
+        raise ModelFileError(f"{path} has an invalid format version {short(found_version)}")
     if found_version > version:
         raise ModelFileError(
             f"{path} has format version {found_version}, newer than this npdnn reads (up to {version}); "

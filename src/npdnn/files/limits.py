@@ -70,6 +70,11 @@ def check_model_members(path, spec, headers, limit):
     size plus :data:`EXTRA_BYTES`. Returns the parameter count.
     """
     dims = spec.get("layer_dims") if isinstance(spec, dict) else None
+    if isinstance(dims, list) and len(dims) - 1 > MAX_LAYERS:  # before a loop over a crafted million entries
+        raise ModelFileError(
+            f"{path} is refused: it declares {len(dims) - 1} layers, "
+            f"more than npdnn.files.limits.MAX_LAYERS={MAX_LAYERS}"
+        )
     if (
         not isinstance(dims, list)
         or len(dims) < 2
@@ -87,10 +92,7 @@ def check_model_members(path, spec, headers, limit):
             f"{path} is refused: its network {_short(dims)} has {count} parameters, more than the limit "
             f"{limit}; if you trust the file, pass max_parameters={count} or set {ENV_MAX_PARAMETERS}={count}"
         )
-    try:
-        dtype = np.dtype(spec.get("dtype"))
-    except TypeError:
-        raise ModelFileError(f"{path} has an invalid network description: dtype {_short(spec.get('dtype'))}") from None
+    dtype = _check_config_fields(path, spec)
     theta = headers.get("theta")
     if theta is None or theta.shape != (count,) or theta.dtype != dtype:
         raise ModelFileError(
@@ -116,7 +118,37 @@ def check_model_members(path, spec, headers, limit):
     return count
 
 
+CONFIG_KEYS = ("layer_dims", "hidden_activation", "init", "dtype")
+DTYPES = ("float32", "float64")  # by name only: a file's text never reaches np.dtype
+MAX_NAME_CHARS = 64  # an activation's or initializer's name
+
+
+def _check_config_fields(path, spec):
+    """The network config's fields besides ``layer_dims``, by a fixed schema: exactly
+    :data:`CONFIG_KEYS`; ``dtype`` one of :data:`DTYPES`; names short strings (the
+    registries in :mod:`npdnn.nn` then say whether they exist). Returns the dtype."""
+    if sorted(spec) != sorted(CONFIG_KEYS):
+        raise ModelFileError(
+            f"{path} has an invalid network description: keys {_short(sorted(map(str, spec))[:8])}; "
+            f"expected {list(CONFIG_KEYS)}"
+        )
+    if spec["dtype"] not in DTYPES:
+        raise ModelFileError(
+            f"{path} has an invalid network description: dtype {_short(spec['dtype'])}; expected one of {DTYPES}"
+        )
+    for name in ("hidden_activation", "init"):
+        value = spec[name]
+        if not (value is None and name == "init") and not (isinstance(value, str) and 0 < len(value) <= MAX_NAME_CHARS):
+            raise ModelFileError(
+                f"{path} has an invalid network description: {name} {_short(value)}; expected a name "
+                f"of at most {MAX_NAME_CHARS} characters"
+            )
+    return np.dtype(spec["dtype"])
+
+
 def _short(value, limit=80):
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[: limit - 30]!r}...({len(value)} characters)"
     text = repr(value)
     return text if len(text) <= limit else f"{text[: limit - 20]}...({len(text)} characters)"
 

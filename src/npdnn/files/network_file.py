@@ -19,20 +19,23 @@ from .archive import ModelFileError, read_archive, write_archive
 from .limits import check_model_members
 from .limits import max_parameters as max_parameters_limit
 
-KIND, VERSION = "model", 1
+# Version 2 (npdnn 0.x, issue 27) adds the ``__digest__`` member, required from then on;
+# version 1 files, written before digests existed, still load (``meta["integrity"]`` is None).
+KIND, VERSION, SEALED_SINCE = "model", 2, 2
 __all__ = ["ModelFileError", "save_model", "read_model"]
 
 
-def save_model(path, config, theta, arrays=None, meta=None):
+def save_model(path, config, theta, arrays=None, meta=None, key=None):
     """Write a network (its ``config`` and parameters ``theta``) and optional extra
-    ``arrays`` / JSON ``meta`` sections to ``path``, atomically."""
+    ``arrays`` / JSON ``meta`` sections to ``path``, atomically, sealed with a digest
+    (and signed with ``key``, see :mod:`npdnn.files.integrity`)."""
     arrays = dict(arrays or {})
     if "theta" in arrays or "network" in (meta or {}):
         raise ValueError("'theta' and 'network' are reserved for the network itself")
-    write_archive(path, {"theta": theta, **arrays}, {"network": config, **(meta or {})}, KIND, VERSION)
+    write_archive(path, {"theta": theta, **arrays}, {"network": config, **(meta or {})}, KIND, VERSION, key=key)
 
 
-def read_model(path, max_parameters=None, into=None):
+def read_model(path, max_parameters=None, into=None, key=None):
     """Return ``(config, theta, arrays, meta)`` from a model file: the network's
     config, its parameters (checked against the config's size and for finiteness)
     and the extras passed to :func:`save_model`. Raises :class:`ModelFileError`.
@@ -42,7 +45,8 @@ def read_model(path, max_parameters=None, into=None):
     architecture) before any array is read, so a file cannot make loading allocate
     more than the model it describes. ``into(config)``, called once they are, may
     return the array to read ``theta`` into (a new network's own ``theta``), so the
-    parameters are never held twice."""
+    parameters are never held twice. ``key``: the file must be signed with it.
+    ``meta["integrity"]``: what :func:`npdnn.files.archive.read_archive` checked."""
     limit = max_parameters_limit(max_parameters)
 
     def plan(meta, headers):
@@ -50,7 +54,7 @@ def read_model(path, max_parameters=None, into=None):
         check_model_members(path, config, headers, limit)
         return {"theta": into(config)} if into is not None else None
 
-    arrays, meta = read_archive(path, KIND, VERSION, plan=plan)
+    arrays, meta = read_archive(path, KIND, VERSION, plan=plan, key=key, sealed_since=SEALED_SINCE)
     config = meta.pop("network")
     theta = arrays.pop("theta")
     if not np.isfinite(theta).all():

@@ -78,6 +78,14 @@ def estimator_summary(est):
         f"classes  ({len(est.classes_)}): {classes}",
         f"features {features}",
         "standardized: " + ("yes (mean_, scale_ stored)" if est.mean_ is not None else "no"),
+        *(
+            [
+                f"columns: a table of {est.n_features_in_} columns -> "
+                f"{est.network_.layer_dims[0]} network inputs (columns_)"
+            ]
+            if getattr(est, "columns_", None) is not None
+            else []
+        ),
         f"trained: {est.n_iter_} epochs" + (f", {best}" if best else ""),
     ]
     return Summary("\n".join(lines))

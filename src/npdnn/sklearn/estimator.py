@@ -22,7 +22,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, check_X_y, validate_data
 
 from ..checks import check_dtype, check_sample_weight, is_dask, is_ready
 from ..errors import ConvergenceWarning
@@ -31,10 +31,13 @@ from ..network import Network, network_from_file
 from ..nn.activations import sigmoid
 from ..nn.chunking import map_rows
 from ..train.diagnostics import DEFAULT_TOL, FitDiagnostics
+from ..train.layer_stats import Diagnostics
 from ..train.loop import fit as train
 from ..train.options import ESTIMATOR_DEFAULTS, OPTIONS, check_option, make_optimizer
 from ..train.progress import make_progress
+from .columns import ColumnPlan, leaked_label, needs_plan
 from .estimator_file import estimator_from_file, estimator_section
+from .standardization import CLIP, fit_robust_scaling, scaling_of
 from .standardization import fit_standardization as _fit_standardization
 from .standardization import standardized_for_training as _standardized_for_training
 
@@ -55,6 +58,12 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
     (docs/defaults.md): Adam on mini-batches, early stopping on a 10% validation split
     with the best epoch's weights restored, ``epochs`` as a cap. ``Network.fit`` keeps
     the article's full-batch gradient descent instead.
+
+    Tables: a pandas DataFrame with a text, category or bool column, or a missing
+    value, goes through a column plan learned on the training rows
+    (:mod:`npdnn.sklearn.columns`: median imputation plus missing indicators, 1/0
+    booleans, one-hot categories, an id-like text column dropped with a warning),
+    stored in the model file and applied by every method; see ``docs/data.md``.
 
     Parameters
     ----------
@@ -85,9 +94,13 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
     validation_fraction : float in (0, 1), default 0.1
     patience : int, default 10
     class_weight : None, "balanced" or dict {label: weight}
-    standardize : bool, default False
-        Fit a per-feature mean and scale on the training X and apply
+    standardize : {False, True, "standard", "robust"}, default False
+        Fit a per-feature center and scale on the training X and apply
         ``(X - mean_) / scale_`` in every method; they travel in the model file.
+        True or ``"standard"``: mean and standard deviation. ``"robust"``: median and
+        IQR / 1.349 (the standard deviation of normal data, unmoved by outliers),
+        then clipped to [-5, 5] (as RealMLP-TD's robust scaling). A table's 0/1 columns
+        (booleans, one-hot categories, missing indicators) are not scaled.
     random_state : int, RandomState instance or None
         Seeds initialization, shuffling, dropout masks and the validation split.
     dtype : {None, "float32", "float64"}
@@ -107,10 +120,19 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
     lr_schedule : None or str, default None
         A learning-rate schedule by name (``npdnn.train.schedules.SCHEDULES``: "step",
         "exponential", "inverse_time", "cosine", "plateau"); None keeps the rate constant.
+    diagnostics : bool or int, default False
+        True records per-layer statistics every epoch (an int N: every N epochs) on a probe
+        of up to 256 training rows, into ``diagnostics_``, and warns with the cause named when
+        a layer dies, gradients vanish or explode, or updates are too large (see
+        :class:`npdnn.callbacks.Diagnostics`, ``docs/diagnostics.md``; plot with
+        :func:`npdnn.cli.layer_plots.plot_diagnostics`).
     warm_start : bool, default False
         ``fit`` continues from the current network and optimizer state (same
         classes, features and layers) instead of starting anew; the curves, ``n_iter_``
         and ``t_`` keep counting, and the standardization of the first fit is kept.
+    categorical_features : list of str or None, default None
+        Columns of a DataFrame to one-hot encode even when they hold numbers (codes);
+        text, category and bool columns are categorical or boolean anyway.
 
     Attributes
     ----------
@@ -151,11 +173,16 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         Layers including input and output: ``len(hidden_layer_sizes) + 2``.
     out_activation_ : {"logistic", "softmax"}
         MLPClassifier's name for the output activation.
+    diagnostics_ : dict or None
+        What :class:`npdnn.callbacks.Diagnostics` recorded in the last ``fit`` (None unless ``diagnostics``).
     n_outputs_ : int
         Output units ``n_L``: 1 for two classes, else the number of classes.
-    mean_, scale_ : ndarray (n_features_in_,) of ``dtype_``, or None
-        The standardization (constant features get scale 1); None unless
-        ``standardize=True``.
+    mean_, scale_ : ndarray (n_x,) of ``dtype_``, or None
+        The scaling of the network's n_x inputs (constant features get scale 1);
+        None unless ``standardize``.
+    columns_ : ColumnPlan or None
+        The column plan of a table (see above); None for numeric input. Then the
+        network has one input per plan output (``columns_.output_names``).
     dtype_ : numpy.dtype
         The float dtype of the parameters and outputs.
     """
@@ -183,6 +210,8 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         n_iter_no_change=None,
         warm_start=False,
         lr_schedule=ESTIMATOR_DEFAULTS["lr_schedule"],
+        categorical_features=None,
+        diagnostics=False,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -205,6 +234,8 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.warm_start = warm_start
         self.lr_schedule = lr_schedule
+        self.categorical_features = categorical_features
+        self.diagnostics = diagnostics
 
     # ------------------------------------------------------------------ training
     def fit(self, X, y, sample_weight=None, *, checkpoint=None, checkpoint_every=1, resume=False, callbacks=()):
@@ -224,12 +255,20 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
                 self, X, y, sample_weight, checkpoint=checkpoint, checkpoint_every=checkpoint_every, resume=resume
             )
         warm = self._warm_state()
+        target = getattr(y, "name", None)  # a pandas Series' name, for the leaked-label warning
         if warm is None:
             self.__dict__.pop("network_", None)  # a refit that fails leaves the estimator unfitted, not stale
         dtype = self._input_dtype() if warm is None else warm["dtype"]
         given = X
-        X, y = validate_data(self, _real(X), y, dtype=dtype, reset=warm is None)  # warm: the same features
+        plan = (
+            (self._fit_plan(X) if needs_plan(X) or self.categorical_features else None)
+            if warm is None
+            else warm["plan"]
+        )
+        X, y = self._validate_table(X, y, plan, dtype, reset=warm is None)  # warm: the same features
         classes, labels = self._encode_labels(y)
+        if warm is None and hasattr(given, "columns"):
+            leaked_label(given, labels, list(given.columns), target)
         if warm is not None:
             _check_warm_classes(warm["classes"], classes)  # refused before anything changes
             self.__dict__.pop("network_", None)
@@ -237,12 +276,14 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         _check_weighted_classes(classes, labels, w)
         dtype = X.dtype
         if warm is None:
-            mean, scale = _fit_standardization(X, w) if self.standardize else (None, None)
+            mean, scale = self._fit_scaling(X, w, plan)
             net = self._build_network(X.shape[1], len(classes), dtype)
             opt = self._make_optimizer()
         else:
             mean, scale, net, opt = warm["mean"], warm["scale"], warm["network"], warm["optimizer"]
         X_in = X if mean is None else _standardized_for_training(X, given, mean, scale)
+        if mean is not None and scaling_of(self.standardize) == "robust":
+            np.clip(X_in, -CLIP, CLIP, out=X_in)
         window = self._window()
         diagnostics = FitDiagnostics(
             X_in,
@@ -272,7 +313,11 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             min_delta=self.tol if self.early_stopping else 0.0,
             callbacks=[
                 *callbacks,
-                *(c for c in (make_progress(self.verbose, self.epochs), diagnostics) if c is not None),
+                *(
+                    c
+                    for c in (make_progress(self.verbose, self.epochs), diagnostics, self._layer_stats(X_in))
+                    if c is not None
+                ),
             ],
             diagnostics=False,  # the estimator's own FitDiagnostics above warns with scikit-learn's class
             checkpoint=checkpoint,
@@ -280,7 +325,9 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             resume=resume,
         )
         self.classes_, self.dtype_, self.mean_, self.scale_ = classes, dtype, mean, scale
+        self.columns_ = plan
         self.network_, self._optimizer = net, opt
+        self.diagnostics_ = history.get("diagnostics")
         n_train = X.shape[0] - (math.ceil(self.validation_fraction * X.shape[0]) if self.early_stopping else 0)
         curves = [history["loss"], history.get("val_loss"), history.get("val_accuracy")]
         if warm is not None:  # the curves keep counting, as MLPClassifier's with warm_start
@@ -290,6 +337,17 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         self.training_scores_ = history.get("accuracy")  # per epoch, with a TrainingAccuracy callback
         self.best_epoch_ = history.get("best_epoch")
         return self
+
+    def _layer_stats(self, X):
+        """The per-layer :class:`~npdnn.callbacks.Diagnostics` when ``diagnostics`` asks for it, on a
+        probe of up to 256 rows spread evenly over X (no random draw: refits probe the same rows)."""
+        every = self.diagnostics
+        if every is False or every is None or every == 0:
+            return None
+        if every is True:
+            every = 1
+        rows = np.unique(np.linspace(0, X.shape[0] - 1, min(256, X.shape[0])).astype(np.intp))
+        return Diagnostics(every=every, probe=X[rows])
 
     def _window(self):
         """Epochs without an improvement of ``tol`` that count as converged (early stopping's patience)."""
@@ -315,6 +373,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             "classes": self.classes_,
             "mean": self.mean_,
             "scale": self.scale_,
+            "plan": getattr(self, "columns_", None),
             "network": net,
             "optimizer": getattr(self, "_optimizer", None) or self._make_optimizer(),
             "curves": [self.loss_curve_, self.validation_loss_curve_, self.validation_scores_],
@@ -331,12 +390,17 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         early stopping and the validation split apply to :meth:`fit` only.
         """
         first = not hasattr(self, "network_")
-        X, y = validate_data(self, _real(X), y, dtype=self._input_dtype() if first else self.dtype_, reset=first)
+        plan = (
+            (self._fit_plan(X) if needs_plan(X) or self.categorical_features else None)
+            if first
+            else getattr(self, "columns_", None)
+        )
+        X, y = self._validate_table(X, y, plan, self._input_dtype() if first else self.dtype_, reset=first)
         w = check_sample_weight(sample_weight, X.shape[0])
         if first:
             all_classes, _ = self._encode_labels(y if classes is None else np.asarray(classes))
-            self.classes_, self.dtype_ = all_classes, X.dtype
-            self.mean_, self.scale_ = _fit_standardization(X, w) if self.standardize else (None, None)
+            self.classes_, self.dtype_, self.columns_ = all_classes, X.dtype, plan
+            self.mean_, self.scale_ = self._fit_scaling(X, w, plan)
             self.network_ = self._build_network(X.shape[1], len(all_classes), X.dtype)
             self._optimizer = self._make_optimizer()
             self._set_history([], None, None, t=0)
@@ -395,26 +459,32 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[idx]
 
     # ------------------------------------------------------------------ files
-    def save(self, path):
-        """Write the fitted estimator to ``path`` as one model file (atomic, no pickle)."""
+    def save(self, path, key=None):
+        """Write the fitted estimator to ``path`` as one model file (atomic, no pickle,
+        sealed with a SHA-256 digest; signed with ``key`` (bytes) when given)."""
         check_is_fitted(self)
         arrays, meta = estimator_section(self)
-        save_model(path, self.network_.get_config(), self.network_.theta, arrays=arrays, meta=meta)
+        save_model(path, self.network_.get_config(), self.network_.theta, arrays=arrays, meta=meta, key=key)
 
     @classmethod
-    def load(cls, path, *, max_parameters=None):
+    def load(cls, path, *, max_parameters=None, key=None):
         """Read a file written by :meth:`save`; a file holding a bare network (or
         anything else) raises :class:`~npdnn.ModelFileError`. ``max_parameters``: as
         for :func:`npdnn.load`."""
-        return estimator_from_file(cls, path, *network_from_file(path, max_parameters=max_parameters))
+        return estimator_from_file(cls, path, *network_from_file(path, max_parameters=max_parameters, key=key))
 
     def to_onnx(self, opset=None):
         """An ``onnx.ModelProto`` computing ``label`` (N,) (values of ``classes_``) and
         ``probabilities`` (N, n_classes) from ``X`` (N, n_features_in_) of ``dtype_``,
-        standardization included; see :mod:`npdnn.export.onnx` (``onnx`` extra)."""
+        standardization included; see :mod:`npdnn.export.onnx` (``onnx`` extra). A model
+        with a column plan takes one (N, 1) input per column instead (numbers as
+        ``dtype_``, NaN where missing; categories as strings, "" where missing): see
+        :mod:`npdnn.export.onnx_columns`."""
         from ..export.onnx import classifier_to_onnx
 
-        return classifier_to_onnx(self, opset=opset)
+        check_is_fitted(self)
+        robust = self.mean_ is not None and scaling_of(self.standardize) == "robust"
+        return classifier_to_onnx(self, opset=opset, clip=CLIP if robust else None)
 
     # ------------------------------------------------------------------ helpers
     def __sklearn_is_fitted__(self):
@@ -497,7 +567,64 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         self.t_ = t
 
     def _standardized(self, X):
-        return X if self.mean_ is None else (X - self.mean_) / self.scale_
+        if self.mean_ is None:
+            return X
+        Z = (X - self.mean_) / self.scale_
+        return np.clip(Z, -CLIP, CLIP, out=Z) if scaling_of(self.standardize) == "robust" else Z
+
+    def _fit_plan(self, X):
+        """The column plan of the table X, with ``categorical_features`` one-hot encoded."""
+        named = list(self.categorical_features or [])
+        if not hasattr(X, "columns"):
+            raise ValueError(f"categorical_features={named!r} names columns: X must be a pandas DataFrame")
+        unknown = [c for c in named if c not in X.columns]
+        if unknown:
+            raise ValueError(f"categorical_features names {unknown}, which are not columns of X {list(X.columns)}")
+        return ColumnPlan.fit(X, categorical=named)
+
+    def _fit_scaling(self, X, w, plan):
+        """``(mean, scale)`` (n_x,) of the chosen scaling, or ``(None, None)``; a plan's
+        0/1 columns get mean 0 and scale 1 (left as they are)."""
+        kind = scaling_of(self.standardize)
+        if kind is None:
+            return None, None
+        mean, scale = fit_robust_scaling(X) if kind == "robust" else _fit_standardization(X, w)
+        if plan is not None:
+            mean[~plan.scaled], scale[~plan.scaled] = 0, 1
+        return mean, scale
+
+    def _validate_table(self, X, y, plan, dtype, reset):
+        """``(X, y)`` as validate_data returns them; a table with a column ``plan`` is
+        turned into the network's inputs (m, n_x) here, its names and width recorded."""
+        if plan is None:
+            if getattr(self, "columns_", None) is not None and not reset:
+                raise ValueError("this model was fitted on a table with a column plan; pass a DataFrame")
+            self.columns_ = None if reset else getattr(self, "columns_", None)
+            return validate_data(self, _real(X), y, dtype=dtype, reset=reset)
+        X_num = self._plan_rows(X, plan, reset, dtype)
+        X_num, y = check_X_y(X_num, y, dtype=X_num.dtype)  # the table's own checks are the plan's
+        if reset:
+            self.n_features_in_ = len(plan.columns)
+            self.feature_names_in_ = np.asarray(plan.names, dtype=object)
+        return X_num, y
+
+    def _plan_rows(self, X, plan, reset, dtype):
+        """The plan's outputs (m, n_x) for the table X, after checking its column names."""
+        if not hasattr(X, "columns"):
+            raise ValueError(
+                f"this model reads a table (columns {plan.describe_short()}); "
+                "pass a pandas DataFrame with those columns"
+            )
+        if not reset:
+            names = [str(c) for c in X.columns]
+            if names != plan.names:
+                missing = [n for n in plan.names if n not in names]
+                if missing or len(names) != len(plan.names):
+                    raise ValueError(f"X lacks the columns {missing} the model was fitted on; it has {names}")
+                X = X[plan.names]  # the same columns in another order
+        if isinstance(dtype, list):
+            dtype = dtype[0]
+        return plan.transform(X, dtype=np.dtype(dtype))
 
     def _predict_rows(self, X):
         """X validated (feature names, shape, finiteness) but not converted when it
@@ -506,6 +633,9 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             check_is_fitted(self)
         # A few finite rows of the right dtype and width, without column names (which
         # validate_data would compare), need none of validate_data's checks (71 us of CPU at 1 row).
+        plan = getattr(self, "columns_", None)
+        if plan is not None:
+            return self._plan_rows(X, plan, False, self.dtype_)
         if is_ready(X, self.n_features_in_, self.dtype_) and not hasattr(self, "feature_names_in_"):
             return X
         return validate_data(self, _real(X), reset=False, dtype=[self.dtype_, np.float64, np.float32])

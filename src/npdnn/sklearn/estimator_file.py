@@ -1,7 +1,9 @@
 """The estimator's section of a model file: a :class:`~npdnn.DNNClassifier` file is a
 model file (:mod:`npdnn.files.network_file`) with arrays ``classes`` (numeric or unicode,
-never object) and, with ``standardize=True``, ``mean`` and ``scale``, plus a JSON
-``estimator`` section. Everything in it is deterministic, so equal models give equal bytes.
+never object) and, with ``standardize``, ``mean`` and ``scale``, plus a JSON
+``estimator`` section (with the column plan of a table, :mod:`npdnn.sklearn.columns`,
+under ``columns``; files without it load as before). Everything in it is deterministic, so
+equal models give equal bytes.
 
 Owns: estimator_section, restore_estimator, estimator_from_file. Imported by the estimator
 and by :func:`npdnn.load`.
@@ -16,6 +18,7 @@ import numpy as np
 from ..checks import check_dtype
 from ..errors import ModelFileError
 from ..nn.activations import get_hidden
+from .columns import ColumnPlan
 
 # "estimator" section. Everything in it is deterministic, so equal models give equal bytes.
 ESTIMATOR_KEYS = (
@@ -45,6 +48,7 @@ def estimator_section(est):
         "n_iter": int(est.n_iter_),
         "best_loss": None if est.best_loss_ is None else float(est.best_loss_),
         "t": None if getattr(est, "t_", None) is None else int(est.t_),
+        "columns": None if getattr(est, "columns_", None) is None else est.columns_.to_json(),
         "npdnn_version": _version(),
     }
     return arrays, {"estimator": section}
@@ -98,7 +102,7 @@ def estimator_from_file(cls, path, net, arrays, meta):
         raise ModelFileError(f"{path} holds a bare npdnn Network, not a DNNClassifier; load it with npdnn.load(path)")
     try:
         return restore_estimator(cls, net, dict(arrays), meta["estimator"])
-    except (KeyError, TypeError, ValueError) as e:
+    except (KeyError, TypeError, ValueError, OverflowError, RecursionError) as e:
         raise ModelFileError(f"{path} has an invalid estimator section ({type(e).__name__}: {e})") from None
 
 
@@ -116,7 +120,9 @@ def restore_estimator(cls, net, arrays, section):
         raise TypeError(f"params must be a JSON object, got {type(params).__name__}")
     unknown = sorted(set(params) - set(cls().get_params()))
     if unknown:
-        raise ValueError(f"unknown hyperparameters {unknown}")
+        raise ValueError(f"unknown hyperparameters {[str(k)[:40] for k in unknown[:10]]}")
+    for name, value in params.items():
+        _check_param_json(name, value)
     est = cls(**{k: _param_from_json(k, v) for k, v in params.items()})
 
     dims = net.layer_dims
@@ -137,20 +143,26 @@ def restore_estimator(cls, net, arrays, section):
     if est.dtype is not None and check_dtype(est.dtype) != net.dtype:
         raise ValueError(f"dtype={est.dtype!r} does not match the network's {net.dtype.name}")
     n_features = section["n_features_in"]
-    if not isinstance(n_features, int) or n_features != dims[0]:
+    plan = None if section.get("columns") is None else ColumnPlan.from_json(section["columns"])  # absent: older files
+    n_x = n_features if plan is None else len(plan.output_names)
+    if plan is not None and n_features != len(plan.columns):
+        raise ValueError(f"n_features_in={n_features!r} does not match the {len(plan.columns)} columns of the plan")
+    if not isinstance(n_features, int) or n_x != dims[0]:
         raise ValueError(f"n_features_in={n_features!r} does not match the network's {dims[0]} inputs")
     names = section["feature_names_in"]
     if names is not None and (
         not isinstance(names, list) or len(names) != n_features or not all(isinstance(n, str) for n in names)
     ):
         raise ValueError(f"feature_names_in must be None or {n_features} strings; got {names!r}")
+    if plan is not None and names != plan.names:
+        raise ValueError("feature_names_in do not match the column plan's columns")
 
     mean, scale = arrays.pop("mean", None), arrays.pop("scale", None)
     if est.standardize:
         for name, a in (("mean", mean), ("scale", scale)):
-            if a is None or a.shape != (n_features,) or a.dtype != net.dtype or not np.isfinite(a).all():
+            if a is None or a.shape != (n_x,) or a.dtype != net.dtype or not np.isfinite(a).all():
                 found = None if a is None else f"{a.shape} {a.dtype}"
-                raise ValueError(f"{name} must be {n_features} finite {net.dtype.name} values; got {found}")
+                raise ValueError(f"{name} must be {n_x} finite {net.dtype.name} values; got {found}")
         if not (scale > 0).all():
             raise ValueError("scale must be positive")
     elif mean is not None or scale is not None:
@@ -164,6 +176,7 @@ def restore_estimator(cls, net, arrays, section):
     if section["n_iter"] != len(loss):
         raise ValueError(f"n_iter={section['n_iter']!r} but the loss curve has {len(loss)} epochs")
     est.classes_, est.dtype_, est.mean_, est.scale_ = classes, net.dtype, mean, scale
+    est.columns_ = plan
     est.n_features_in_ = n_features
     if names is not None:
         est.feature_names_in_ = np.asarray(names, dtype=object)
@@ -177,6 +190,41 @@ def restore_estimator(cls, net, arrays, section):
     if section["best_loss"] not in allowed:
         raise ValueError(f"best_loss={section['best_loss']!r} does not match the loss curves")
     return est
+
+
+MAX_PARAM_ITEMS = 10_000  # entries of a list-valued hyperparameter (hidden sizes, class weights)
+MAX_PARAM_TEXT = 256  # characters of a text hyperparameter (an optimizer's or activation's name)
+
+
+def _check_param_json(name, value):
+    """A stored hyperparameter's shape, before the constructor sees it: JSON scalars
+    (integers of at most 64 bits, text of at most :data:`MAX_PARAM_TEXT` characters),
+    lists of them (plain, tagged ``{"list": ...}``, or ``class_weight``'s pairs) of at
+    most :data:`MAX_PARAM_ITEMS` entries. Whether the value is valid is ``fit``'s to say."""
+
+    def scalar(v):
+        if isinstance(v, str):
+            return len(v) <= MAX_PARAM_TEXT
+        if isinstance(v, int) and not isinstance(v, bool):
+            return abs(v) < 2**63
+        return v is None or isinstance(v, (bool, float))
+
+    items = value
+    if isinstance(value, dict):
+        items = value.get("pairs") if name == "class_weight" and set(value) == {"pairs"} else value.get("list")
+        if set(value) not in ({"list"}, {"pairs"}) or not isinstance(items, list):
+            raise ValueError(f"hyperparameter {name}={str(value)[:80]} is not one npdnn writes")
+        if name == "class_weight" and set(value) == {"pairs"}:
+            if not all(isinstance(p, list) and len(p) == 2 for p in items):
+                raise ValueError(f"hyperparameter class_weight={str(value)[:80]} is not a list of pairs")
+            items = [v for p in items for v in p]
+    if isinstance(items, list):
+        if len(items) > MAX_PARAM_ITEMS or not all(scalar(v) for v in items):
+            raise ValueError(
+                f"hyperparameter {name} holds {len(items)} entries of {str(items)[:80]}; expected numbers or names"
+            )
+    elif not scalar(items):
+        raise ValueError(f"hyperparameter {name}={str(items)[:80]} is not a number, a short name or null")
 
 
 def _number_list(section, key, optional=False):

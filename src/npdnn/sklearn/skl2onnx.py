@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..export.onnx import emit_classifier, label_values
+from .standardization import CLIP, scaling_of
 
 ALIAS = "NpdnnDNNClassifier"
 
@@ -75,6 +76,12 @@ def converter(scope, operator, container):
     from onnx import helper
 
     model = operator.raw_operator
+    plan = getattr(model, "columns_", None)
+    if plan is not None:
+        raise ValueError(
+            f"this DNNClassifier was fitted on a table ({plan.describe_short()}): its column plan reads one "
+            "input per column, which a skl2onnx pipeline does not give it; export it alone with model.to_onnx()"
+        )
     net = model.network_
     g = _Skl2OnnxGraph(scope, container)
     X = operator.inputs[0].full_name
@@ -86,7 +93,11 @@ def converter(scope, operator, container):
         X = g.node("Cast", [X], "X_cast", to=net_type)
     proba_net = proba if out_type == net_type else scope.get_unique_variable_name("probabilities_net")
     labels = _labels(scope, model)
-    emit_classifier(g, X, net, labels, model.mean_, model.scale_, None, label=label, probabilities=proba_net)
+    robust = model.mean_ is not None and scaling_of(model.standardize) == "robust"
+    emit_classifier(
+        g, X, net, labels, model.mean_, model.scale_, None, label=label, probabilities=proba_net,
+        clip=CLIP if robust else None,
+    )  # fmt: skip
     if proba_net != proba:
         g.node("Cast", [proba_net], "probabilities", output=proba, to=out_type)
 

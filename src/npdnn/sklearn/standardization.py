@@ -1,7 +1,13 @@
 """The estimator's feature standardization, ``(X - mean) / scale`` per feature, fitted and
 applied without more than one array of X's size.
 
-Owns: fit_standardization, from_moments, standardized_for_training. Imports: NumPy and
+Robust scaling (``standardize="robust"``): ``(X - median) / (IQR / 1.349)``, then clipped
+to ``[-CLIP, CLIP]``: the median and interquartile range are not moved by outliers, and
+the clip bounds what a far outlier can do to the network (RealMLP-TD's recipe; 1.349 is
+the IQR of a standard normal, so normal data get the standard deviation).
+
+Owns: fit_standardization, from_moments, standardized_for_training, fit_robust_scaling, scaling_of, CLIP.
+Imports: NumPy and
 :mod:`npdnn.nn.chunking` (row chunks) only.
 """
 
@@ -10,6 +16,34 @@ from __future__ import annotations
 import numpy as np
 
 from ..nn.chunking import chunk_rows, row_slices
+
+CLIP = 5.0  # robust scaling's bound on a scaled value
+SCALINGS = {False: None, None: None, True: "standard", "standard": "standard", "robust": "robust"}
+
+
+def scaling_of(standardize):
+    """The scaling the ``standardize`` parameter asks for: None, "standard" or "robust"."""
+    try:
+        return SCALINGS[standardize]
+    except (KeyError, TypeError):
+        raise ValueError(f'standardize must be False, True, "standard" or "robust"; got {standardize!r}') from None
+
+
+def fit_robust_scaling(X):
+    """Per-feature median and ``IQR / 1.349`` (n_features,) in X's dtype; a feature whose
+    IQR is 0 (mostly one value) falls back to its standard deviation, then to 1.
+
+    Quantiles need the column sorted: one float64 column of X at a time."""
+    m, n = X.shape
+    center, scale = np.empty(n), np.empty(n)
+    for j in range(n):
+        column = np.asarray(X[:, j], dtype=np.float64)
+        q25, q50, q75 = np.percentile(column, [25, 50, 75])
+        s = (q75 - q25) / 1.349
+        if not s > 0:
+            s = column.std()
+        center[j], scale[j] = q50, s if s > 0 else 1.0
+    return center.astype(X.dtype), scale.astype(X.dtype)
 
 
 def fit_standardization(X, w):

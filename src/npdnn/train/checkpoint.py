@@ -24,12 +24,15 @@ import os
 
 import numpy as np
 
-from ..files.archive import ModelFileError, read_archive, write_archive
+from ..files.archive import ModelFileError, read_archive, short, write_archive
 from .callbacks import Callback
+from .checkpoint_schema import check_arrays, check_fields
 from .monitor import Monitor
 from .options import check_option
 
-KIND, VERSION = "checkpoint", 2
+# Version 3 adds the ``__digest__`` member (issue 27), required from then on; version 2
+# files, written before it, still resume.
+KIND, VERSION, SEALED_SINCE = "checkpoint", 3, 3
 _DIGEST_BLOCK = 1 << 16  # rows hashed at a time: each block is made C-ordered, so layout does not matter
 
 
@@ -122,15 +125,17 @@ class ModelCheckpoint(Callback):
         (``(0, False)``, touching nothing, when no checkpoint exists yet)."""
         if not os.path.exists(self.path):
             return 0, False
-        arrays, meta = read_archive(self.path, KIND, VERSION)
-        if meta.get("version") != VERSION:
+        arrays, meta = read_archive(self.path, KIND, VERSION, sealed_since=SEALED_SINCE)
+        if meta.get("version") not in (2, VERSION):
             raise ModelFileError(
                 f"{self.path} is a checkpoint of format version {meta.get('version')}, written by an older npdnn; "
                 "it cannot be resumed by this version: delete it to start the run afresh"
             )
         run = self.run
+        check_fields(self.path, meta, run)
+        self._check_compatible(meta, force)  # a checkpoint of another network says so before its arrays are judged
+        check_arrays(self.path, meta, arrays, run, list(_keyed(run.callbacks)))
         try:
-            self._check_compatible(meta, force)
             net_state = dict(meta["net_state"], theta=arrays["theta"])
             run.net.load_state_dict(net_state)
             run.rng.bit_generator.state = meta["rng"]  # in place: the dropout layers hold this generator
@@ -150,7 +155,7 @@ class ModelCheckpoint(Callback):
             epochs_done, stopped = int(meta["epoch"]), bool(meta["stopped"])
         except ModelFileError:
             raise
-        except (KeyError, TypeError, ValueError) as e:
+        except (KeyError, TypeError, ValueError, OverflowError) as e:
             raise ModelFileError(f"{self.path} is not a usable checkpoint ({type(e).__name__}: {e})") from None
         if epochs_done > run.epochs:
             raise ModelFileError(
@@ -164,8 +169,8 @@ class ModelCheckpoint(Callback):
         config, stored = run.net.get_config(), meta.get("network") or {}
         if stored != config:
             raise ModelFileError(
-                f"{self.path} is a checkpoint of a network {stored.get('layer_dims')} "
-                f"({stored.get('hidden_activation')}, {stored.get('dtype')}); this run trains "
+                f"{self.path} is a checkpoint of a network {str(stored.get('layer_dims'))[:200]} "
+                f"({str(stored.get('hidden_activation'))[:80]}, {str(stored.get('dtype'))[:80]}); this run trains "
                 f"{config['layer_dims']} ({config['hidden_activation']}, {config['dtype']})"
             )
         if meta["optimizer"]["class"] != type(run.optimizer).__name__:
@@ -178,7 +183,10 @@ class ModelCheckpoint(Callback):
         stored, current = meta.get("fingerprint") or {}, run.fingerprint or {}
         differ = [k for k in sorted(set(stored) | set(current)) if stored.get(k) != current.get(k)]
         if differ:
-            details = "; ".join(f"{k}: checkpoint {stored.get(k)!r}, this run {current.get(k)!r}" for k in differ)
+            details = "; ".join(
+                f"{str(k)[:80]}: checkpoint {short(stored.get(k))}, this run {short(current.get(k))}"
+                for k in differ[:8]
+            )
             raise ModelFileError(
                 f"{self.path} belongs to a different run ({details}). Resume with the same data and options, "
                 'delete the checkpoint to start afresh, or force it (resume="force", --resume-anyway)'

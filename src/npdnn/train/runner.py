@@ -70,8 +70,9 @@ def start_run(
     """The :class:`~npdnn.callbacks.Run` every training loop shares (``fit`` and the Dask
     driver): the schedule started, the checkpoint shorthand appended, the fingerprint
     taken (``fingerprint()``, called only when some checkpoint is written), ``data`` (the
-    loop's training data, for hooks that look at it, or None) kept, every hook told the run, and a checkpoint restored when ``resume``. Returns ``(run, stopped)``:
-    stopped is True when the restored run had already stopped."""
+    loop's training data, for hooks that look at it, or None) kept, every hook told the
+    run, and a checkpoint restored when ``resume``. Returns ``(run, stopped)``: stopped is
+    True when the restored run had already stopped."""
     schedule.start(opt.learning_rate, epochs)
     run = Run(net, opt, schedule, rng, epochs, history=history, data=data)
     if checkpoint is not None:

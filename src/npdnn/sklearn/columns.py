@@ -1,0 +1,390 @@
+"""A column plan: how each column of a table becomes network inputs, learned on the
+training rows only, stored in the model file as JSON and applied identically by every
+``predict`` (Python and the command line) and by the ONNX graph.
+
+Per input column, one treatment (``kind``):
+
+============  ======================================================================
+numeric       numbers; a missing value (NaN) becomes the training median, and a 0/1
+              indicator column ``name=missing`` is added when the training rows had one
+boolean       ``True/False``, ``yes/no`` (any case), a bool dtype: 1 and 0; missing as numeric
+categorical   one 0/1 column per category seen in training (the ``MAX_ONE_HOT`` most
+              frequent); an unseen (or grouped-rare, or missing) value: all zeros; plus
+              a missing indicator when the training rows had missing values
+dropped       not an input: a text column with a distinct value in (nearly) every row
+              (an id, a name), or a column with no value at all; reported by a warning
+============  ======================================================================
+
+Scaling is not done here: the estimator's ``mean_`` / ``scale_`` (standard or robust)
+apply to the plan's output, with the 0/1 columns left as they are (see ``scaled``).
+
+Owns: ColumnPlan, needs_plan, LeakedLabelWarning, DroppedColumnWarning, leaked_label.
+Imports: NumPy; pandas lazily (only tables need a plan).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+MAX_COLUMNS = 10_000  # input columns a plan (and a model file) may describe
+MAX_ONE_HOT = 100  # categories kept per column; the rest are encoded like an unseen one
+MAX_CATEGORY_CHARS = 200  # characters kept of a category's text
+MAX_PLAN_BYTES = 2 * 2**20  # a plan's JSON: half of what a model file's metadata may hold (files.archive)
+ID_FRACTION = 0.9  # a text column with distinct values in >= 90% of its rows (and > ID_MIN of them) is an id
+ID_MIN = 20
+TRUE_WORDS = frozenset({"true", "yes", "t", "y"})
+FALSE_WORDS = frozenset({"false", "no", "f", "n"})
+KINDS = ("numeric", "boolean", "categorical", "dropped")
+LEAK_SHARE = 0.99  # a column that alone predicts this share of the labels is reported
+LEAK_MAX_VALUES = 10  # only columns with at most this many distinct values are checked
+LEAK_ROWS = 100_000  # rows looked at (evenly spaced) for the check
+
+
+class DroppedColumnWarning(UserWarning):
+    """A column is not used as a feature (an id, a name, an empty column)."""
+
+
+class LeakedLabelWarning(UserWarning):
+    """A single feature predicts the label (near-)perfectly on the training rows."""
+
+
+def needs_plan(X):
+    """Whether ``X`` is a table (a pandas DataFrame) that plain float conversion would not
+    read faithfully: a text, category or bool column, or a missing value."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(X, "columns") or getattr(X, "ndim", 2) != 2:
+        return False
+    for name, dtype in zip(X.columns, dtypes, strict=True):
+        kind = getattr(dtype, "kind", "O")
+        if kind not in "iuf" or str(dtype) != np.dtype(kind + str(dtype.itemsize)).name:
+            return True  # object, category, bool, string, nullable Int64 ...
+        if kind == "f" and bool(X[name].isna().to_numpy().any()):
+            return True
+    return False
+
+
+def canonical(value):
+    """A category's text: numbers written without a trailing ``.0`` (the file's ``3``,
+    pandas' ``3.0`` and Python's ``3`` are one category), text stripped, cut to
+    :data:`MAX_CATEGORY_CHARS`; None for a missing value."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        v = float(value)
+        return str(int(v)) if v.is_integer() and abs(v) < 2**53 else repr(v)
+    text = str(value).strip()
+    try:
+        import pandas as pd
+
+        if value is pd.NA or value is pd.NaT:
+            return None
+    except ImportError:  # pragma: no cover - a plan is only made from a DataFrame
+        pass
+    return text[:MAX_CATEGORY_CHARS]
+
+
+def _texts(column):
+    """A column's values as canonical texts (object ndarray, None where missing)."""
+    return np.array([canonical(v) for v in column.tolist()], dtype=object)
+
+
+def _numbers(column, name):
+    """A numeric or boolean column as float64 (NaN where missing); text that is not a
+    number raises ValueError naming the column and the value."""
+    import pandas as pd
+
+    if column.dtype.kind in "iufb":
+        return column.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+    texts = _texts(column)
+    out = np.full(texts.shape[0], np.nan)
+    present = np.array([t is not None for t in texts], dtype=bool)
+    words = np.array([t.lower() if t is not None else "" for t in texts], dtype=object)
+    truth = np.isin(words, list(TRUE_WORDS))
+    false = np.isin(words, list(FALSE_WORDS))
+    out[truth], out[false] = 1.0, 0.0
+    rest = present & ~truth & ~false
+    values = pd.to_numeric(pd.Series(texts[rest], dtype=object), errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise ValueError(f"column {name!r}: {texts[rest][bad][0]!r} is not a number; expected a numeric column")
+    out[rest] = values
+    return out
+
+
+def _is_boolean(column, texts):
+    if column.dtype.kind == "b" or str(column.dtype) == "boolean":
+        return True
+    words = {t.lower() for t in texts if t is not None}
+    return len(words) == 2 and any(
+        words <= {a, b} for a, b in (("true", "false"), ("yes", "no"), ("t", "f"), ("y", "n"))
+    )
+
+
+class ColumnPlan:
+    """Per input column its ``kind``, imputation value, indicator and categories.
+
+    ``columns`` is a list of dicts ``{"name", "kind", "fill", "indicator",
+    "categories", "note"}``; ``output_names`` (n_out,) names the network inputs and
+    ``scaled`` (n_out,) marks those the estimator's scaling applies to (numeric ones).
+    """
+
+    def __init__(self, columns):
+        self.columns = columns
+        self.output_names, self.scaled = [], []
+        for c in columns:
+            if c["kind"] == "numeric":
+                self.output_names.append(c["name"])
+                self.scaled.append(True)
+            elif c["kind"] == "boolean":
+                self.output_names.append(c["name"])
+                self.scaled.append(False)
+            elif c["kind"] == "categorical":
+                self.output_names += [f"{c['name']}={v}" for v in c["categories"]]
+                self.scaled += [False] * len(c["categories"])
+            if c["kind"] != "dropped" and c["indicator"]:
+                self.output_names.append(f"{c['name']}=missing")
+                self.scaled.append(False)
+        self.scaled = np.array(self.scaled, dtype=bool)
+        if not self.output_names:
+            raise ValueError(
+                "no column is left to learn from: every column was dropped (" + self.describe_short() + ")"
+            )
+
+    @property
+    def names(self):
+        return [c["name"] for c in self.columns]
+
+    # -------------------------------------------------------------- fit
+    @classmethod
+    def fit(cls, X, categorical=()):
+        """Learn the plan from a DataFrame ``X`` (m, n) of training rows; ``categorical``
+        names columns to treat as categories even when they hold numbers (codes)."""
+        if X.shape[1] > MAX_COLUMNS:
+            raise ValueError(f"X has {X.shape[1]} columns; a column plan holds at most {MAX_COLUMNS}")
+        columns, dropped = [], []
+        for j, name in enumerate(X.columns):
+            column = X.iloc[:, j]
+            as_category = name in categorical or str(getattr(column, "dtype", "")) == "category"
+            entry = _fit_column(str(name), column, as_category)
+            if entry["kind"] == "dropped":
+                dropped.append(f"{entry['name']!r} ({entry['note']})")
+            columns.append(entry)
+        plan = cls(columns)
+        size = len(json.dumps(plan.to_json()))
+        if size > MAX_PLAN_BYTES:
+            raise ValueError(
+                f"the column plan of these {X.shape[1]} columns takes {size} bytes, more than a model file holds "
+                f"({MAX_PLAN_BYTES}); drop some text columns or shorten their categories"
+            )
+        if dropped:
+            warnings.warn(
+                "not used as features: " + _abbreviate(dropped) + "; drop them yourself to silence this",
+                DroppedColumnWarning,
+                stacklevel=4,  # here, DNNClassifier._fit_plan, fit, the user's call
+            )
+        return plan
+
+    # -------------------------------------------------------------- transform
+    def transform(self, X, dtype=np.float64):
+        """The network inputs (m, n_out) of ``dtype`` for the table ``X`` (m, n), its
+        columns taken by position (the estimator checks their names)."""
+        m = X.shape[0]
+        if X.shape[1] != len(self.columns):
+            raise ValueError(f"X has {X.shape[1]} columns; the column plan expects {len(self.columns)}")
+        out = np.zeros((m, len(self.output_names)), dtype=dtype)
+        k = 0
+        for j, c in enumerate(self.columns):
+            if c["kind"] == "dropped":
+                continue
+            column = X.iloc[:, j] if hasattr(X, "iloc") else _series(X[:, j])
+            if c["kind"] == "categorical":
+                texts = _texts(column)
+                missing = np.array([t is None for t in texts], dtype=bool)
+                codes = {v: i for i, v in enumerate(c["categories"])}
+                hit = np.array([codes.get(t, -1) for t in texts], dtype=np.intp)
+                rows = np.flatnonzero(hit >= 0)
+                out[rows, k + hit[rows]] = 1
+                k += len(c["categories"])
+            else:
+                values = _numbers(column, c["name"])
+                missing = np.isnan(values)
+                values[missing] = c["fill"]
+                out[:, k] = values
+                k += 1
+            if c["indicator"]:
+                out[:, k] = missing
+                k += 1
+        return out
+
+    # -------------------------------------------------------------- file
+    def to_json(self):
+        return {"columns": [dict(c) for c in self.columns]}
+
+    @classmethod
+    def from_json(cls, data):
+        """The plan a model file's JSON describes; TypeError / ValueError on anything malformed."""
+        if not isinstance(data, dict) or not isinstance(data.get("columns"), list):
+            raise TypeError("the column plan must be an object with a list of columns")
+        columns = data["columns"]
+        if not 1 <= len(columns) <= MAX_COLUMNS:
+            raise ValueError(f"a column plan holds 1 to {MAX_COLUMNS} columns; got {len(columns)}")
+        out = []
+        for c in columns:
+            if not isinstance(c, dict) or not isinstance(c.get("name"), str) or c.get("kind") not in KINDS:
+                raise ValueError(f"invalid column in the plan: {str(c)[:200]}")
+            fill, categories = c.get("fill"), c.get("categories")
+            if c["kind"] in ("numeric", "boolean") and (
+                isinstance(fill, bool) or not isinstance(fill, (int, float)) or not math.isfinite(fill)
+            ):
+                raise ValueError(f"column {c['name']!r}: fill must be a finite number; got {fill!r}")
+            if c["kind"] == "categorical" and (
+                not isinstance(categories, list)
+                or not 1 <= len(categories) <= MAX_ONE_HOT
+                or not all(isinstance(v, str) and len(v) <= MAX_CATEGORY_CHARS for v in categories)
+                or len(set(categories)) != len(categories)
+            ):
+                raise ValueError(f"column {c['name']!r}: categories must be 1 to {MAX_ONE_HOT} distinct short texts")
+            if not isinstance(c.get("indicator"), bool):
+                raise ValueError(f"column {c['name']!r}: indicator must be true or false")
+            out.append(
+                {
+                    "name": c["name"],
+                    "kind": c["kind"],
+                    "fill": None if fill is None else float(fill),
+                    "indicator": c["indicator"],
+                    "categories": None if categories is None else list(categories),
+                    "note": str(c.get("note", ""))[:200],
+                }
+            )
+        return cls(out)
+
+    # -------------------------------------------------------------- text
+    def describe(self):
+        """One line per input column: its treatment."""
+        lines = []
+        for c in self.columns:
+            if c["kind"] == "numeric":
+                text = f"numeric, missing -> median {c['fill']:.6g}"
+            elif c["kind"] == "boolean":
+                text = f"boolean (1/0), missing -> {c['fill']:.6g}"
+            elif c["kind"] == "categorical":
+                shown = ", ".join(c["categories"][:8]) + (", ..." if len(c["categories"]) > 8 else "")
+                text = f"categorical, one-hot over {len(c['categories'])} categories ({shown}); unseen -> all zeros"
+            else:
+                text = f"dropped ({c['note']})"
+            if c["kind"] != "dropped" and c["indicator"]:
+                text += f"; + indicator {c['name']}=missing"
+            elif c["kind"] != "dropped" and c["note"]:
+                text += f"; {c['note']}"
+            lines.append(f"{c['name']}: {text}")
+        return lines
+
+    def describe_short(self):
+        return _abbreviate([f"{c['name']!r}: {c['kind']}" for c in self.columns])
+
+
+def _series(values):
+    import pandas as pd
+
+    return pd.Series(values, dtype=object)
+
+
+def _fit_column(name, column, as_category):
+    entry = {"name": name, "kind": "numeric", "fill": None, "indicator": False, "categories": None, "note": ""}
+    texts = None if (getattr(column.dtype, "kind", "O") in "iuf" and not as_category) else _texts(column)
+    if texts is not None and not as_category and not _is_boolean(column, texts):
+        try:  # text that is all numbers (a file read as text) is numeric
+            _numbers(column, name)
+        except ValueError:
+            as_category = True
+    if as_category:
+        present = texts[np.array([t is not None for t in texts], dtype=bool)]
+        if present.size == 0:
+            return {**entry, "kind": "dropped", "note": "no value in the training rows"}
+        values, counts = np.unique(present.astype(str), return_counts=True)
+        if values.size > ID_MIN and values.size >= ID_FRACTION * present.size:
+            note = f"{values.size} distinct values in {present.size} rows: an id or a name?"
+            return {**entry, "kind": "dropped", "note": note}
+        order = np.argsort(-counts, kind="stable")[:MAX_ONE_HOT]
+        kept = sorted(values[order].tolist())
+        note = f"{values.size - len(kept)} rarest categories grouped as unseen" if values.size > len(kept) else ""
+        return {
+            **entry,
+            "kind": "categorical",
+            "categories": kept,
+            "indicator": present.size < texts.size,
+            "note": note,
+        }
+    values = _numbers(column, name)
+    missing = np.isnan(values)
+    if missing.all():
+        return {**entry, "kind": "dropped", "note": "no value in the training rows"}
+    kind = "boolean" if texts is not None and _is_boolean(column, texts) else "numeric"
+    if kind == "boolean":
+        fill = float(np.mean(values[~missing]) >= 0.5)  # the more common value
+    else:
+        fill = float(np.median(values[~missing]))
+    return {**entry, "kind": kind, "fill": fill, "indicator": bool(missing.any())}
+
+
+def _abbreviate(items, limit=10):
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def leaked_label(X, labels, names, target=None, stacklevel=3):
+    """Warn (:class:`LeakedLabelWarning`) about each column of ``X`` (a table or an
+    array (m, n)) with at most :data:`LEAK_MAX_VALUES` distinct values that alone
+    predicts ``labels`` (m,) (class indices) on at least :data:`LEAK_SHARE` of the
+    rows, when that beats predicting the most common class: a copy of the label.
+
+    The prediction is, per value of the column, its most common label (read on at
+    most :data:`LEAK_ROWS` evenly spaced rows)."""
+    m = labels.shape[0]
+    if m < 20:
+        return
+    rows = np.linspace(0, m - 1, min(m, LEAK_ROWS)).astype(np.intp)
+    y = labels[rows]
+    majority = np.bincount(y).max() / y.shape[0]
+    label = f"{target!r}" if target is not None else "the label"
+    found = []
+    for j, name in enumerate(names):
+        column = X.iloc[rows, j] if hasattr(X, "iloc") else X[rows, j]
+        codes = _codes(column)
+        if codes is None:
+            continue
+        table = np.zeros((codes.max() + 1, int(y.max()) + 1), dtype=np.int64)
+        np.add.at(table, (codes, y), 1)
+        share = table.max(axis=1).sum() / y.shape[0]
+        if share >= LEAK_SHARE and share > majority + 0.01:
+            found.append((name, share))
+    for name, share in found:
+        warnings.warn(
+            f"column {str(name)!r} alone predicts {label} on {share:.0%} of training rows: a copy of the label?",
+            LeakedLabelWarning,
+            stacklevel=stacklevel,
+        )
+
+
+def _codes(column):
+    """Integer codes (k,) of a column's values (missing as its own value), or None when
+    it has more than :data:`LEAK_MAX_VALUES` distinct values."""
+    if getattr(column.dtype, "kind", "O") in "biuf":
+        values = column.to_numpy(dtype=np.float64, na_value=np.nan) if hasattr(column, "to_numpy") else column
+        uniq, codes = np.unique(np.asarray(values, dtype=np.float64), return_inverse=True)  # NaNs: one value
+        return codes.reshape(-1) if uniq.size <= LEAK_MAX_VALUES else None
+    keys, codes = {}, []
+    for value in column.tolist():
+        codes.append(keys.setdefault(canonical(value), len(keys)))
+        if len(keys) > LEAK_MAX_VALUES:
+            return None
+    return np.array(codes, dtype=np.intp)

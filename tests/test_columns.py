@@ -1,0 +1,224 @@
+"""Tables through DNNClassifier: every column type, missing values, unseen categories, an
+id column, a leaked label, robust scaling; the column plan's file round trip and its
+ONNX graph (onnxruntime's labels equal npdnn's, probabilities within 1e-5)."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from npdnn import DNNClassifier
+from npdnn.files.archive import ModelFileError
+from npdnn.sklearn.columns import (
+    MAX_ONE_HOT,
+    ColumnPlan,
+    DroppedColumnWarning,
+    LeakedLabelWarning,
+    canonical,
+    needs_plan,
+)
+
+FAST = dict(hidden_layer_sizes=(8,), epochs=15, batch_size=32, random_state=0)
+
+
+def table(m=200, seed=0):
+    """Every column type: numbers with NaN, bools, yes/no text, categories with None, an int
+    column, an id column, and labels from a rule over them."""
+    rng = np.random.default_rng(seed)
+    age = rng.normal(40, 10, m)
+    age[rng.random(m) < 0.1] = np.nan
+    color = rng.choice(["red", "green", "blue"], m).astype(object)
+    color[rng.random(m) < 0.1] = None
+    smoker = rng.random(m) < 0.4
+    member = np.where(rng.random(m) < 0.5, "yes", "no")
+    score = np.nan_to_num(age - 40) / 10 + (color == "red") - smoker + rng.normal(0, 0.5, m)
+    X = pd.DataFrame(
+        {
+            "age": age,
+            "color": color,
+            "smoker": smoker,
+            "member": member,
+            "rooms": rng.integers(1, 6, m),
+            "name": [f"person {i}" for i in range(m)],
+        }
+    )
+    y = np.where(score > 0, "high", "low")
+    return X, y
+
+
+def fit_quiet(model, X, y, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DroppedColumnWarning)
+        return model.fit(X, y, **kw)
+
+
+def test_plan_treats_each_column_type():
+    X, y = table()
+    with pytest.warns(DroppedColumnWarning, match=r"'name' \(200 distinct values in 200 rows: an id or a name\?\)"):
+        plan = ColumnPlan.fit(X)
+    kinds = {c["name"]: c["kind"] for c in plan.columns}
+    assert kinds == {
+        "age": "numeric",
+        "color": "categorical",
+        "smoker": "boolean",
+        "member": "boolean",
+        "rooms": "numeric",
+        "name": "dropped",
+    }
+    age = plan.columns[0]
+    assert age["fill"] == np.nanmedian(X["age"]) and age["indicator"]
+    assert plan.columns[1]["categories"] == ["blue", "green", "red"] and plan.columns[1]["indicator"]
+    Z = plan.transform(X)
+    assert plan.output_names == [
+        "age", "age=missing", "color=blue", "color=green", "color=red", "color=missing",
+        "smoker", "member", "rooms",
+    ]  # fmt: skip
+    missing = X["age"].isna().to_numpy()
+    np.testing.assert_array_equal(Z[missing, 0], age["fill"])
+    np.testing.assert_array_equal(Z[:, 1], missing)
+    np.testing.assert_array_equal(Z[~missing, 0], X["age"][~missing])
+    no_color = X["color"].isna().to_numpy()
+    assert (Z[no_color, 2:5] == 0).all() and (Z[no_color, 5] == 1).all()
+    np.testing.assert_array_equal(Z[~no_color, 2:5].sum(axis=1), 1)
+    np.testing.assert_array_equal(Z[:, 6], X["smoker"])
+    np.testing.assert_array_equal(Z[:, 7], X["member"] == "yes")
+
+
+def test_dropped_column_warning_points_at_the_users_fit():
+    X, y = table()
+    with pytest.warns(DroppedColumnWarning, match="'name'") as record:
+        DNNClassifier(**FAST).fit(X, y)
+    assert [w.filename for w in record if w.category is DroppedColumnWarning] == [__file__]
+
+
+def test_unseen_category_is_all_zeros_and_a_word_in_a_numeric_column_is_named():
+    X, y = table()
+    model = fit_quiet(DNNClassifier(**FAST, standardize=True), X, y)
+    new = X.head(3).copy()
+    new["color"] = ["purple", "red", None]
+    Z = model.columns_.transform(new)
+    assert (Z[0, 2:6] == 0).all()  # unseen: no category, not missing
+    assert model.predict(new).shape == (3,)
+    bad = X.head(2).copy()
+    bad["age"] = ["abc", 3]
+    with pytest.raises(ValueError, match="column 'age': 'abc' is not a number"):
+        model.predict(bad)
+
+
+def test_table_round_trip_through_the_model_file(tmp_path):
+    X, y = table()
+    model = fit_quiet(DNNClassifier(**FAST, standardize="robust"), X, y)
+    path = tmp_path / "m.npz"
+    model.save(path)
+    back = DNNClassifier.load(path)
+    assert back.columns_.columns == model.columns_.columns
+    np.testing.assert_array_equal(back.predict_proba(X), model.predict_proba(X))
+    assert back.n_features_in_ == 6 and list(back.feature_names_in_) == list(X.columns)
+    # the columns in another order are found by name
+    np.testing.assert_array_equal(back.predict_proba(X[X.columns[::-1]]), model.predict_proba(X))
+    with pytest.raises(ValueError, match=r"lacks the columns \['color'\]"):
+        back.predict(X.drop(columns="color"))
+    with pytest.raises(ValueError, match="pass a pandas DataFrame"):
+        back.predict(np.zeros((2, 6)))
+
+
+def test_a_damaged_plan_in_the_file_is_refused(tmp_path):
+    from npdnn.files.archive import read_archive, write_archive
+
+    X, y = table()
+    model = fit_quiet(DNNClassifier(**FAST), X, y)
+    path = tmp_path / "m.npz"
+    model.save(path)
+    arrays, meta = read_archive(path, "model", 1)
+    meta["estimator"]["columns"]["columns"][1]["categories"] = ["a"] * 3  # not distinct
+    write_archive(path, arrays, {k: v for k, v in meta.items() if k not in ("format", "version")}, "model", 1)
+    with pytest.raises(ModelFileError, match="categories must be 1 to"):
+        DNNClassifier.load(path)
+
+
+def test_robust_scaling_is_median_and_iqr_then_clipped():
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((400, 2))
+    X[0, 0] = 1e6  # an outlier: standardization would squash every other value
+    y = (X[:, 1] > 0).astype(int)
+    model = DNNClassifier(**FAST, standardize="robust").fit(X, y)
+    q25, q50, q75 = np.percentile(X[:, 0], [25, 50, 75])
+    assert model.mean_[0] == q50 and np.isclose(model.scale_[0], (q75 - q25) / 1.349)
+    Z = model._standardized(X)
+    assert Z[0, 0] == 5.0 and np.abs(Z).max() == 5.0
+    with pytest.raises(ValueError, match="standardize must be False, True"):
+        DNNClassifier(standardize="minmax").fit(X, y)
+
+
+def test_leaked_label_is_reported_with_the_target_name():
+    X, y = table()
+    X = X.drop(columns="name")
+    X["alive"] = np.where(y == "high", "yes", "no")
+    with pytest.warns(
+        LeakedLabelWarning, match="column 'alive' alone predicts 'survived' on 100% of training rows"
+    ) as record:
+        DNNClassifier(**FAST).fit(X, pd.Series(y, name="survived"))
+    assert [w.filename for w in record if w.category is LeakedLabelWarning] == [__file__]  # the user's line
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LeakedLabelWarning)  # no false alarm without the copy
+        DNNClassifier(**FAST).fit(X.drop(columns="alive"), y)
+
+
+def test_numeric_tables_keep_the_array_path():
+    X = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [1, 2, 3]})
+    assert not needs_plan(X)
+    assert needs_plan(X.assign(a=[1.0, np.nan, 3.0]))
+    assert needs_plan(X.assign(b=X["b"].astype("category")))
+    assert needs_plan(X.assign(b=X["b"].astype("Int64")))
+    assert canonical(3.0) == canonical(3) == canonical(" 3 ") == "3" and canonical(float("nan")) is None
+
+
+def test_many_categories_are_capped_and_the_rest_count_as_unseen():
+    rng = np.random.default_rng(0)
+    m = 3000
+    codes = rng.integers(0, 300, m)  # 300 categories, each ~10 rows: not an id, too many to keep
+    X = pd.DataFrame({"code": [f"c{k}" for k in codes], "x": rng.standard_normal(m)})
+    plan = ColumnPlan.fit(X)
+    assert plan.columns[0]["kind"] == "categorical" and len(plan.columns[0]["categories"]) == MAX_ONE_HOT
+    assert "grouped as unseen" in plan.columns[0]["note"]
+
+
+@pytest.mark.parametrize("standardize", [False, True, "robust"])
+def test_onnx_graph_computes_the_plan(tmp_path, standardize):
+    ort = pytest.importorskip("onnxruntime")
+    X, y = table()
+    model = fit_quiet(DNNClassifier(**FAST, standardize=standardize), X, y)
+    new = X.copy()
+    new.loc[:4, "color"] = "purple"  # unseen
+    session = ort.InferenceSession(model.to_onnx().SerializeToString())
+    label, proba = session.run(None, onnx_feed(model, new))
+    np.testing.assert_array_equal(label, model.predict(new))
+    np.testing.assert_allclose(proba, model.predict_proba(new), rtol=0, atol=1e-5)
+
+
+def onnx_feed(model, X):
+    """The ONNX inputs of a model with a column plan: one (N, 1) array per used column."""
+    feed = {}
+    for c in model.columns_.columns:
+        if c["kind"] == "dropped":
+            continue
+        if c["kind"] == "categorical":
+            feed[c["name"]] = np.array([canonical(v) or "" for v in X[c["name"]]], dtype=object)[:, None]
+        else:
+            from npdnn.sklearn.columns import _numbers
+
+            feed[c["name"]] = _numbers(X[c["name"]], c["name"]).astype(model.dtype_)[:, None]
+    return feed
+
+
+def test_categorical_features_one_hot_encode_numeric_codes():
+    X, y = table()
+    X = X.drop(columns="name")
+    model = DNNClassifier(**FAST, categorical_features=["rooms"]).fit(X, y)
+    rooms = next(c for c in model.columns_.columns if c["name"] == "rooms")
+    assert rooms["kind"] == "categorical" and rooms["categories"] == ["1", "2", "3", "4", "5"]
+    with pytest.raises(ValueError, match=r"categorical_features names \['zip'\], which are not columns"):
+        DNNClassifier(**FAST, categorical_features=["zip"]).fit(X, y)
+    with pytest.raises(ValueError, match="X must be a pandas DataFrame"):
+        DNNClassifier(**FAST, categorical_features=["rooms"]).fit(np.zeros((4, 2)), [0, 1, 0, 1])

@@ -1,0 +1,198 @@
+"""The files people have, through the real ``npdnn`` command: no header, ``?`` and other
+missing markers, spaces after separators, text, booleans and categories, an id column, a
+leaked label, every bad column in one message; save -> predict / evaluate / info / export
+round trips; every file of the shared panel trains with one command."""
+
+import json
+import pathlib
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from npdnn.cli.datasets import DataError, read_csv_columns
+from test_cli import npdnn_cmd
+
+FAST = ["--layers", "8", "--epochs", "10", "--batch-size", "32", "--quiet"]
+PANEL = pathlib.Path("/work/shared/datasets")
+
+
+def mixed_file(path, m=160, seed=0, header=True):
+    """Every column type, with "?" and empty cells, a space after each comma, an id column."""
+    rng = np.random.default_rng(seed)
+    age = rng.normal(40, 10, m).round(1)
+    color = rng.choice(["red", "green", "blue"], m)
+    smoker = rng.choice(["True", "False"], m)
+    grade = rng.integers(1, 4, m)
+    y = np.where((age > 40) ^ (color == "red"), ">50K", "<=50K")
+    lines = []
+    for i in range(m):
+        a = "?" if i % 9 == 0 else ("" if i % 13 == 0 else str(age[i]))
+        c = "?" if i % 11 == 0 else color[i]
+        lines.append(f"{a}, {c}, {smoker[i]}, {grade[i]}, person-{i}, {y[i]}")
+    head = ["age, color, smoker, grade, name, income"] if header else []
+    path.write_text("\n".join(head + lines) + "\n")
+    return path
+
+
+def test_no_header_names_columns_like_pandas_and_warns_about_a_numeric_header(tmp_path):
+    path = tmp_path / "pima.csv"
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 100, (60, 3))
+    rows = [",".join(map(str, [*r, int(r[0] > 50)])) for r in X]
+    path.write_text("\n".join(rows) + "\n")
+    X_read, y, _ = read_csv_columns(path, target="3", has_header=False)
+    assert list(X_read.columns) == ["0", "1", "2"] and len(y) == 60  # the first row is data
+    np.testing.assert_array_equal(X_read.to_numpy(), X)
+    r = npdnn_cmd("train", "--data", path, "--target", "1", *FAST[:-1], cwd=tmp_path)
+    assert "npdnn: warning: " in r.stderr and "the first row looks like data: pass --no-header" in r.stderr
+    r = npdnn_cmd("train", "--data", path, "--target", "3", "--no-header", *FAST, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "looks like data" not in r.stderr
+
+
+def test_duplicate_names_in_a_numeric_header_hint_at_no_header(tmp_path):
+    path = tmp_path / "iono.csv"
+    path.write_text("1,0,1,g\n1,0,0.7,b\n1,0,0.1,g\n")
+    r = npdnn_cmd("train", "--data", path, "--target", "g", *FAST, cwd=tmp_path)
+    assert r.returncode == 2
+    assert 'column name "1" appears twice' in r.stderr and "pass --no-header" in r.stderr
+
+
+def test_mixed_file_trains_predicts_evaluates_and_lists_its_columns(tmp_path):
+    data = mixed_file(tmp_path / "people.csv")
+    out = tmp_path / "m.npz"
+    r = npdnn_cmd("train", "--data", data, "--target", "income", "--out", out, *FAST[:-1], cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "'name' (128 distinct values in 128 rows: an id or a name?)" in r.stderr  # the training rows
+    info = npdnn_cmd("info", out, cwd=tmp_path)
+    assert info.returncode == 0, info.stderr
+    assert "age: numeric, missing -> median" in info.stdout and "+ indicator age=missing" in info.stdout
+    assert "color: categorical, one-hot over 3 categories (blue, green, red)" in info.stdout
+    assert "smoker: boolean" in info.stdout and "name: dropped" in info.stdout
+    new = mixed_file(tmp_path / "new.csv", m=30, seed=1)
+    text = new.read_text().replace("blue", "purple")  # a category never seen in training
+    new.write_text(text)
+    r = npdnn_cmd("predict", "--model", out, "--data", new, "--proba", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    from io import StringIO
+
+    predicted = pd.read_csv(StringIO(r.stdout))
+    import npdnn
+
+    model = npdnn.load(out)
+    X, _, _ = read_csv_columns(new, target="income")
+    np.testing.assert_array_equal(predicted["prediction"], model.predict(X[list(model.feature_names_in_)]))
+    np.testing.assert_allclose(predicted["proba_>50K"], model.predict_proba(X[list(model.feature_names_in_)])[:, 1])
+    r = npdnn_cmd("evaluate", "--model", out, "--data", new, "--target", "income", "--json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert 0 <= json.loads(r.stdout)["metrics"]["accuracy"] <= 1
+
+
+def test_onnx_export_of_a_csv_model_matches_onnxruntime(tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    data = mixed_file(tmp_path / "people.csv")
+    out, onnx_path = tmp_path / "m.npz", tmp_path / "m.onnx"
+    assert npdnn_cmd("train", "--data", data, "--target", "income", "--out", out, *FAST, cwd=tmp_path).returncode == 0
+    r = npdnn_cmd("export", out, "--onnx", onnx_path, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    import npdnn
+    from test_columns import onnx_feed
+
+    model = npdnn.load(out)
+    X, _, _ = read_csv_columns(data, target="income")
+    session = ort.InferenceSession(str(onnx_path))
+    label, proba = session.run(None, onnx_feed(model, X))
+    np.testing.assert_array_equal(label, model.predict(X))
+    np.testing.assert_allclose(proba, model.predict_proba(X), atol=1e-5, rtol=0)
+
+
+def test_every_bad_column_in_one_message(tmp_path):
+    path = tmp_path / "bad.csv"
+    rows = ["a,b,c,d,y"] + [f"{i},{i * 2},{i % 3},inf,{i % 2}" for i in range(30)]
+    rows[5] = "oops,10,1,1,0"
+    rows[7] = "6,typo,1,1,1"
+    path.write_text("\n".join(rows) + "\n")
+    with pytest.raises(DataError) as e:
+        read_csv_columns(path, target="y")
+    message = str(e.value)
+    assert "3 columns cannot be read" in message
+    assert 'line 6, column "a": "oops" is not a number' in message
+    assert 'line 8, column "b": "typo" is not a number' in message
+    assert 'line 2, column "d": "inf" is not finite' in message
+    r = npdnn_cmd("train", "--data", path, "--target", "y", *FAST, cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "3 columns cannot be read" in r.stderr
+
+
+def test_na_values_and_categorical_codes(tmp_path):
+    path = tmp_path / "codes.csv"
+    rows = ["zip,x,y"] + [f"{[10, 20, 30][i % 3] if i % 7 else 'missing'},{i % 5},{i % 2}" for i in range(60)]
+    path.write_text("\n".join(rows) + "\n")
+    with pytest.raises(DataError, match='"missing" is not a number'):
+        read_csv_columns(path, target="y")
+    X, _, _ = read_csv_columns(path, target="y", na_values=["missing"])
+    assert X["zip"].isna().sum() == 9
+    out = tmp_path / "m.npz"
+    r = npdnn_cmd(
+        "train", "--data", path, "--target", "y", "--na-values", "missing", "--categorical", "zip", "--out", out,
+        *FAST, cwd=tmp_path,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    info = npdnn_cmd("info", out, cwd=tmp_path).stdout
+    assert "zip: categorical, one-hot over 3 categories (10, 20, 30)" in info
+
+
+PANEL_COMMANDS = {
+    "pima-indians-diabetes.csv": ["--target", "8", "--no-header"],
+    "sonar.csv": ["--target", "60", "--no-header"],
+    "ionosphere.csv": ["--target", "34", "--no-header"],
+    "banknote_authentication.csv": ["--target", "4", "--no-header"],
+    "titanic.csv": ["--target", "survived"],
+    "penguins.csv": ["--target", "species"],
+    "adult-train.csv": ["--target", "14", "--no-header"],
+}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not PANEL.is_dir(), reason="the shared panel of data files is not on this machine")
+@pytest.mark.parametrize("name", sorted(PANEL_COMMANDS))
+def test_every_panel_file_trains_with_one_command(tmp_path, name):
+    options = PANEL_COMMANDS[name]
+    epochs = ["--epochs", "2"] if name.startswith("adult") else ["--epochs", "10"]
+    r = npdnn_cmd("train", "--data", PANEL / name, *options, *epochs, "--json", "-", cwd=tmp_path, timeout=600)
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert report["metrics"]["test"]["accuracy"] > 0.6
+    if name == "titanic.csv":
+        assert "column 'alive' alone predicts 'survived' on 100% of training rows: a copy of the label?" in r.stderr
+
+
+def test_spaces_after_separators_and_no_header_on_the_fast_path(tmp_path):
+    import npdnn.cli.datasets as datasets
+
+    path = tmp_path / "n.csv"
+    path.write_text("1, 2, 0\n3, 4, 1\n")
+    X, y, _ = datasets._read_fast(str(path), ["0", "1", "2"], ["0", "1"], "2", ",", None, has_header=False)
+    assert X["1"].tolist() == [2.0, 4.0] and y.tolist() == [0, 1]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not PANEL.is_dir(), reason="the shared panel of data files is not on this machine")
+@pytest.mark.parametrize("name", ["titanic.csv", "penguins.csv", "adult-train.csv"])
+def test_panel_models_with_a_column_plan_export_to_onnx(tmp_path, name):
+    ort = pytest.importorskip("onnxruntime")
+    options = PANEL_COMMANDS[name]
+    out, onnx_path = tmp_path / "m.npz", tmp_path / "m.onnx"
+    r = npdnn_cmd("train", "--data", PANEL / name, *options, "--epochs", "2", "--out", out, cwd=tmp_path, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert npdnn_cmd("export", out, "--onnx", onnx_path, cwd=tmp_path).returncode == 0
+    import npdnn
+    from test_columns import onnx_feed
+
+    model = npdnn.load(out)
+    assert model.columns_ is not None
+    X, _, _ = read_csv_columns(PANEL / name, target=options[1], has_header="--no-header" not in options)
+    X = X[list(model.feature_names_in_)]
+    label, proba = ort.InferenceSession(str(onnx_path)).run(None, onnx_feed(model, X))
+    np.testing.assert_array_equal(label, model.predict(X))
+    np.testing.assert_allclose(proba, model.predict_proba(X), atol=1e-5, rtol=0)
