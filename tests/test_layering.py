@@ -38,7 +38,8 @@ MODULE_RANKS = {
         "chunking": 2, "fast": 2, "gradcheck": 3,
     },
     "train": {
-        "optimizers": 0, "batching": 0, "threads": 0, "user_warnings": 0, "checkpoint_schema": 0, "options": 1, "monitor": 2,
+        "optimizers": 0, "batching": 0, "threads": 0, "user_warnings": 0, "checkpoint_schema": 0, "options": 1,
+        "monitor": 2,
         "schedules": 3, "callbacks": 3, "checkpoint": 4, "progress": 4, "diagnostics": 4, "runner": 5, "loop": 6,
         "profiling": 6, "layer_warnings": 5, "layer_stats": 6,
     },
