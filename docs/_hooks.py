@@ -111,9 +111,11 @@ def _site_target(repo_path: str) -> str | None:
         return repo_path[len("docs/") :]
     if repo_path.startswith("src/npdnn/") and repo_path.endswith(".py"):
         parts = repo_path[len("src/") : -len(".py")].split("/")
-        if parts[-1] == "__init__":
+        package = parts[-1] == "__init__"
+        if package:
             parts = parts[:-1]
-        page = f"api/{parts[1]}.md" if len(parts) > 2 else "api/npdnn.md"
+        # a subpackage (npdnn/nn/..., or npdnn/nn/__init__.py itself) has its own page
+        page = f"api/{parts[1]}.md" if len(parts) > 2 or (package and len(parts) == 2) else "api/npdnn.md"
         return f"{page}#{'.'.join(parts)}"
     if repo_path in _repo_path:
         return repo_path
