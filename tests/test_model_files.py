@@ -471,11 +471,17 @@ def test_interrupt_whose_handler_runs_inside_the_write_leaves_no_temporary_file(
 
     monkeypatch.setattr(tempfile, "mkstemp", mkstemp_then_signal)
     target = tmp_path / "model.bin"
-    with pytest.raises(KeyboardInterrupt):
-        archive.atomic_write(target, lambda f: f.write(b"complete"))
+    # Python's own Ctrl-C handler in force, whatever an earlier test in this worker process left
+    # (seen under load, when xdist ran another order: an ignored SIGINT, so nothing was raised).
+    outer = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            archive.atomic_write(target, lambda f: f.write(b"complete"))
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back after the write
+    finally:
+        signal.signal(signal.SIGINT, outer)
     assert target.read_bytes() == b"complete"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.bin"]
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_network_load_reads_back_a_network_of_the_calling_class(tmp_path):
