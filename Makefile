@@ -68,7 +68,9 @@ bench: $(VENV)/.bench
 # mutants/ for a fresh score. One BLAS/OpenMP thread: forked workers must not inherit thread pools. No pytest
 # plugin autoload (each mutant's pytest starts faster; the hypothesis tests are not in mutmut's subset).
 # `make mutate MUTANTS='npdnn.losses.* npdnn.train.loop.*'` runs only those modules' mutants.
-MUTATE_ENV := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTEST_DISABLE_PLUGIN_AUTOLOAD=1
+# NPDNN_COMPILED=0: the tests then train through the NumPy path, whose mutants they must kill (with the
+# fast extra installed they would run the compiled step instead, and every mutant of the loop would survive).
+MUTATE_ENV := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 NPDNN_COMPILED=0
 MUTANTS ?=
 mutate: $(VENV)/.test
 	$(MUTATE_ENV) nice -n 15 $(VENV)/bin/mutmut run --max-children 2 $(foreach m,$(MUTANTS),'$(m)')
