@@ -83,3 +83,61 @@ def test_fast_relu_zero_vector_for_every_layout(dtype):
 def test_copies_keep_the_path():
     slow = npdnn.Network([3, 2, 1], seed=0, fast=False)
     assert type(copy.deepcopy(slow).dense[0]) is npdnn.nn.layers.Dense
+
+
+def _relu_cases(rng, dtype):
+    """Z arrays in the layouts the training pass and prediction give relu: C, F (a shuffled
+    batch, sample-major), a row (both C and F), strided, above the whole-array cap, and the
+    same shape again in the other order (the kept array must follow the order, not just the shape)."""
+    big = _fast._ZEROS_FULL_MAX // 4 + 1
+    return [
+        rng.standard_normal((5, 7)),
+        rng.standard_normal((7, 5)).T,
+        rng.standard_normal((5, 7)),  # back to C after F: same shape, other order
+        rng.standard_normal((1, 9)),
+        rng.standard_normal((4, 9))[:, ::2],
+        rng.standard_normal((6, 3)),  # a last, shorter batch
+        rng.standard_normal((big, 4)).T,  # above the cap: a zero column or the scalar
+        np.array([[np.nan, -0.0, 0.0, -np.inf, np.inf]]),
+    ]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fast_relu_whole_zero_array_for_every_layout(dtype):
+    # relu compares Z with a zero array of Z's shape and memory order (one flat SIMD loop,
+    # issue 29): every layout, shape change and the cap must give max(Z, 0) bit for bit,
+    # keep the dtype, and leave the kept zeros read-only and zero.
+    rng = np.random.default_rng(0)
+    layer = npdnn.Network([3, 4, 1], seed=0, dtype=dtype).dense[0]
+    for Z in _relu_cases(rng, dtype):
+        Z = Z.astype(dtype)
+        expected = np.maximum(Z, 0)
+        zeros = layer._zeros_like(Z)
+        A = np.maximum(Z, zeros)
+        assert A.dtype == dtype and A.shape == Z.shape
+        np.testing.assert_array_equal(A, expected)
+        if Z.size <= _fast._ZEROS_FULL_MAX and (Z.flags.c_contiguous or Z.flags.f_contiguous):
+            assert zeros.shape == Z.shape and np.shares_memory(zeros, layer._zeros)
+            assert zeros.flags.f_contiguous == Z.flags.f_contiguous  # same order: one flat loop
+    assert not layer._zeros.flags.writeable and not layer._zeros.any()
+
+
+def test_fast_relu_backward_into_the_kept_mask():
+    # The training pass (overwrite_dA=True) writes relu's A > 0 into a kept boolean buffer: the
+    # gradients must equal the textbook layers' across a sequence of batches of changing size
+    # and layout on one network (a last short batch, then full ones again), and the buffer is
+    # reused while A's shape and order repeat.
+    rng = np.random.default_rng(1)
+    fast = npdnn.Network([6, 8, 5, 1], "relu", seed=1)
+    slow = npdnn.Network([6, 8, 5, 1], "relu", seed=1, fast=False)
+    batches = [(11, "F"), (11, "F"), (4, "F"), (11, "C"), (11, "F"), (9, "strided")]
+    masks = []
+    for m, layout in batches:
+        A0 = _layouts(rng, 6, m)[layout]
+        Y = fast.targets(rng.integers(0, 2, m))
+        J_fast = fast.loss_and_gradients(A0, Y, 1 / m, training=True)
+        J_slow = slow.loss_and_gradients(A0, Y, 1 / m, training=True)
+        assert J_fast == pytest.approx(J_slow, rel=1e-12, abs=0)
+        np.testing.assert_allclose(fast.grad, slow.grad, rtol=1e-12, atol=1e-15)
+        masks.append(fast.dense[1]._mask[1])
+    assert masks[1] is masks[0] and masks[2] is not masks[1]  # kept for a repeated batch, new for another
