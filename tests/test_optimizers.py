@@ -59,3 +59,34 @@ def test_one_optimizer_steps_parameters_of_another_size():
     opt.step(a, np.ones(5))
     opt.step(b, np.ones(7))
     np.testing.assert_array_equal(b, np.full(7, -0.5))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: optimizers.Momentum(0.05),
+        lambda: optimizers.Momentum(0.05, nesterov=True),
+        lambda: optimizers.RMSProp(0.01),
+        lambda: optimizers.Adam(0.01),
+    ],
+    ids=["momentum", "nesterov", "rmsprop", "adam"],
+)
+def test_state_loaded_into_a_stepped_optimizer_is_the_state_it_updates(make):
+    # A step updates the state arrays gathered when they were allocated (issue 29: not looked up
+    # per step). An optimizer that has already stepped and then loads another's state (resume,
+    # restore) must update the loaded arrays: same parameters and state as the one that saved it.
+    rng = np.random.default_rng(0)
+    grads = rng.standard_normal((6, 9))
+    saver, loader = make(), make()
+    theta_s = rng.standard_normal(9)
+    for g in grads[:3]:
+        saver.step(theta_s, g)
+    loader.step(np.zeros(9), np.ones(9))  # allocated, with other values
+    loader.load_state_dict(saver.state_dict())
+    theta_l = theta_s.copy()
+    for g in grads[3:]:
+        saver.step(theta_s, g)
+        loader.step(theta_l, g)
+    np.testing.assert_array_equal(theta_l, theta_s)
+    for name, value in saver.state_dict().items():
+        np.testing.assert_array_equal(loader.state_dict()[name], value, err_msg=name)

@@ -75,27 +75,37 @@ def assert_params_close(net, expected):
         np.testing.assert_allclose(net.params[key], value, rtol=RTOL, atol=ATOL, err_msg=key)
 
 
+# Both paths of fit: the NumPy optimizers (compiled=False, what a default install without numba
+# runs) and the automatic choice (the compiled step of npdnn[fast] where numba is installed, as in
+# the test environment, which would otherwise leave the NumPy updates untested against torch).
+PATHS = pytest.mark.parametrize("compiled", [False, None], ids=["numpy", "auto"])
+
+
+@PATHS
 @pytest.mark.parametrize("l2", [0.0, 0.7])
 @pytest.mark.parametrize("name", ["gd", "momentum", "nesterov", "rmsprop", "adam"])
-def test_full_batch_matches_torch_for_50_steps(name, l2):
+def test_full_batch_matches_torch_for_50_steps(name, l2, compiled):
     X, y = make_data(48, 5, seed=11)
     net = npdnn.Network([5, 8, 6, 1], seed=11)
     expected, losses = torch_train(net, X, y, name, LR[name], l2, None, 50)
-    history = net.fit(X, y, optimizer=name, learning_rate=LR[name], epochs=50, l2=l2)
+    history = net.fit(X, y, optimizer=name, learning_rate=LR[name], epochs=50, l2=l2, compiled=compiled)
     assert len(history["loss"]) == 50
     np.testing.assert_allclose(history["loss"], losses, rtol=RTOL, atol=ATOL)
     assert_params_close(net, expected)
 
 
+@PATHS
 @pytest.mark.parametrize("l2", [0.0, 0.7])
 @pytest.mark.parametrize("name", ["gd", "momentum", "nesterov", "rmsprop", "adam"])
-def test_mini_batch_in_order_matches_torch(name, l2):
+def test_mini_batch_in_order_matches_torch(name, l2, compiled):
     # m = 53 with batches of 16: 16, 16, 16, 5 per epoch -> 52 steps over 13 epochs
     X, y = make_data(53, 5, seed=12)
     net = npdnn.Network([5, 8, 6, 1], seed=12)
     expected, losses = torch_train(net, X, y, name, LR[name], l2, 16, 13)
     assert len(losses) == 52
-    history = net.fit(X, y, optimizer=name, learning_rate=LR[name], epochs=13, batch_size=16, shuffle=False, l2=l2)
+    history = net.fit(
+        X, y, optimizer=name, learning_rate=LR[name], epochs=13, batch_size=16, shuffle=False, l2=l2, compiled=compiled
+    )
     assert len(history["loss"]) == 13
     assert_params_close(net, expected)
     # the epoch loss is the batch costs weighted by each batch's share of the samples
