@@ -141,3 +141,16 @@ def test_fast_relu_backward_into_the_kept_mask():
         np.testing.assert_allclose(fast.grad, slow.grad, rtol=1e-12, atol=1e-15)
         masks.append(fast.dense[1]._mask[1])
     assert masks[1] is masks[0] and masks[2] is not masks[1]  # kept for a repeated batch, new for another
+
+
+def test_prediction_keeps_no_whole_zero_array():
+    # Only the training pass compares relu's Z with a whole zero array (as large as the Z buffer
+    # it keeps anyway); prediction's chunks keep the zero vector, so what a layer holds after
+    # predict stays O(n_l + m), not O(n_l m): prediction's memory is what chunk_rows sized.
+    rng = np.random.default_rng(2)
+    net = npdnn.Network([3, 40, 1], seed=0)
+    X = rng.standard_normal((5000, 3))
+    expected = npdnn.Network([3, 40, 1], seed=0, fast=False).predict_proba(X)
+    np.testing.assert_allclose(net.predict_proba(X), expected, rtol=1e-12, atol=1e-15)
+    layer = net.dense[0]
+    assert layer._zeros is not None and layer._zeros.size <= 5000 and layer._zeros_view is None

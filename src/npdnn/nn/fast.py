@@ -13,8 +13,9 @@ Each trick, with the gain measured when it was introduced (OpenBLAS, 2 cores):
 - ``db = dZ @ ones(m)``: a BLAS matrix-vector product, ~3x faster than ``dZ.sum(axis=1)``.
 - ``dA_prev`` of a one-unit layer as an outer product (a broadcast multiply, not a GEMM).
 - ``overwrite_dA=True``: the activation's backward writes dZ over dA (a scratch array).
-- ReLU against a zero array of Z's shape and memory order (Z up to :data:`_ZEROS_FULL_MAX`
-  values; above, a zero vector along Z's contiguous axis): NumPy's ``maximum`` against a
+- ReLU against a zero array of Z's shape and memory order in the training pass (``reuse=True``,
+  Z up to :data:`_ZEROS_FULL_MAX` values; prediction and larger Z: a zero vector along Z's
+  contiguous axis, so prediction's memory stays bounded by its chunks): NumPy's ``maximum`` against a
   scalar takes a non-SIMD loop, against a broadcast vector the SIMD one but one short inner
   loop per row, against a same-layout array one flat SIMD loop. (256, 64) float32, one
   thread, min of 15 interleaved rounds at load ~7: scalar 8.8 us, row 5.5 us, full 2.5 us;
@@ -26,13 +27,14 @@ Each trick, with the gain measured when it was introduced (OpenBLAS, 2 cores):
 ``tests/test_fast_path.py`` pins FastDense to Dense (forward, backward, a few
 training steps) for every activation and memory layout.
 
-Owns: FastDense. Imports: NumPy and :mod:`npdnn.nn.layers` only.
+Owns: FastDense. Imports: NumPy, :mod:`npdnn.nn.layers` and :mod:`npdnn.nn.activations` only.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .activations import relu_backward
 from .layers import Dense
 
 _ZEROS_MAX = 1 << 16  # longest zero vector kept for relu; longer axes compare with a scalar
@@ -73,7 +75,10 @@ class FastDense(Dense):
         if act is None:
             A = Z
         elif act.name == "relu":
-            A = np.maximum(Z, self._zeros_like(Z), out=Z)
+            # training pass: a whole zero array as large as the Z buffer it keeps anyway; prediction's
+            # chunks (reuse=False) keep the vector, so their memory stays what chunk_rows sized
+            zeros = self._zeros_like(Z) if reuse else self._zeros_along_contiguous_axis(Z)
+            A = np.maximum(Z, zeros, out=Z)
         else:
             A = act.forward(Z, out=Z)
         self.A_prev, self.A = A_prev, A
@@ -86,7 +91,7 @@ class FastDense(Dense):
         act = self.activation
         if act is None:
             dZ = dA
-        elif overwrite_dA and act.name == "relu":  # dZ = dA * (A > 0), the mask in a kept buffer
+        elif overwrite_dA and act.backward is relu_backward:  # dZ = dA * (A > 0), the mask in a kept buffer
             dZ = np.multiply(dA, np.greater(self.A, 0, out=self._mask_like(self.A)), out=dA)
         elif overwrite_dA and act.backward_out:
             dZ = act.backward(dA, self.A, out=dA)  # dA is not needed afterwards
