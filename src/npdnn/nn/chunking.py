@@ -5,7 +5,9 @@ the network ``rows`` samples at a time, so their activations (every layer keeps
 ``Z`` and ``A`` of shape ``(n_l, rows)``) stay within :data:`CHUNK_BYTES` in all
 however many rows X has, and X itself is never copied: a chunk is a view of X,
 converted to the network's dtype (and standardized, for the estimator) one
-chunk at a time.
+chunk at a time. A scipy sparse X is made dense a chunk at a time
+(:mod:`npdnn.nn.sparse_rows`): the same chunks, the same bytes, the same results as
+its dense form's.
 
 What is promised, on every x86-64 machine:
 
@@ -32,8 +34,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..checks import check_X
+from ..checks import check_sparse_X, check_X, is_sparse
 from .losses import PER_SAMPLE, weighted_sum
+from .sparse_rows import sparse_rows
 
 #: Bytes of a chunk's arrays: the converted input chunk plus Z and A of every layer.
 CHUNK_BYTES = 64 * 2**20
@@ -63,7 +66,10 @@ def row_slices(m, rows):
 
 def as_rows(X):
     """X as an ndarray (m, n) without copying what need not be copied (a
-    single-dtype DataFrame gives a view of its block)."""
+    single-dtype DataFrame gives a view of its block); a sparse X as
+    :class:`~npdnn.nn.sparse_rows.SparseRows`, whose chunks are made dense one at a time."""
+    if is_sparse(X):
+        return sparse_rows(X, finite=False)
     if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray):
         X = X.to_numpy()
     return np.asarray(X)
@@ -94,7 +100,8 @@ def forward_chunks(net, X, prepare=None):
             block = X[piece].astype(dtype, copy=False)  # (rows, n_x)
             finite = np.isfinite(block.sum())  # a sum allocates nothing; inf and NaN propagate
         if not finite and not np.isfinite(block).all():
-            check_X(X, net.n_features, dtype)  # the exact error, with the row and column in X
+            # the exact error, with the row and column in X
+            (check_sparse_X if is_sparse(X) else check_X)(X, net.n_features, dtype)
         if prepare is not None:
             block = prepare(block)
         yield piece, net.forward(block.T)  # A0 = block.T (n_x, rows), a view
