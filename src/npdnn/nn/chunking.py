@@ -77,10 +77,29 @@ def as_rows(X):
 
 def checked_rows(X, n_features, dtype):
     """X as rows (m, n_features), its shape and kind checked without converting it."""
+    if is_sparse(X):
+        return sparse_rows(X, n_features, dtype, finite=False)  # finiteness: chunk by chunk (forward_chunks)
     X = as_rows(X)
     if X.ndim != 2 or X.dtype.kind not in "biuf" or X.shape[0] == 0 or X.shape[1] != n_features:
         check_X(X, n_features, dtype)  # raises, before any conversion
     return X
+
+
+def row_blocks(X, pieces, rows=None):
+    """Yield ``(piece, block)`` for each slice in ``pieces``: the rows ``piece`` of X
+    (m, n_x), or ``rows[piece]`` when ``rows`` (an index array) is given, as a (k, n_x)
+    array. Dense X: a view (a slice) or the rows gathered (fancy indexing reads only
+    those). Sparse X (:class:`~npdnn.nn.sparse_rows.SparseRows`): made dense in its dtype
+    into one buffer reused by every block (so two chunks' dense bytes are never held at
+    once): a block is overwritten by the next, use it before asking for that one."""
+    if not is_sparse(X):
+        for piece in pieces:
+            yield piece, (X[piece] if rows is None else X[rows[piece]])
+        return
+    buf = np.empty((max((p.stop - p.start for p in pieces), default=0), X.shape[1]), dtype=X.dtype)
+    for piece in pieces:
+        out = buf[: piece.stop - piece.start]
+        yield piece, (X.take_span(piece.start, piece.stop, out) if rows is None else X.take(rows[piece], out))
 
 
 def forward_chunks(net, X, prepare=None):
@@ -95,9 +114,9 @@ def forward_chunks(net, X, prepare=None):
     """
     dtype = net.dtype
     X = checked_rows(X, net.n_features, dtype)
-    for piece in row_slices(X.shape[0], chunk_rows(net.layer_dims, dtype.itemsize)):
+    for piece, block in row_blocks(X, row_slices(X.shape[0], chunk_rows(net.layer_dims, dtype.itemsize))):
         with np.errstate(over="ignore", invalid="ignore"):  # inf - inf in the sum is NaN, checked below
-            block = X[piece].astype(dtype, copy=False)  # (rows, n_x)
+            block = block.astype(dtype, copy=False)  # (rows, n_x)
             finite = np.isfinite(block.sum())  # a sum allocates nothing; inf and NaN propagate
         if not finite and not np.isfinite(block).all():
             # the exact error, with the row and column in X

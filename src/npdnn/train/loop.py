@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..checks import check_labels, check_sample_weight, check_X, is_sparse
-from ..nn.chunking import chunk_rows, row_slices
+from ..nn.chunking import chunk_rows, row_blocks, row_slices
 from ..nn.sparse_rows import sparse_rows
 from .batching import Batches, split_indices
 from .callbacks import DivergenceGuard, max_row_norm
@@ -296,9 +296,8 @@ class _TrainingData:
         X, rows, labels = self.val
         m = labels.shape[0]
         cost, correct = 0.0, 0
-        for part in row_slices(m, chunk_rows(net.layer_dims, net.dtype.itemsize)):
-            # Fancy indexing reads only these rows, any layout; a sparse X gives them dense (SparseRows)
-            Xb = X[part] if rows is None else X[rows[part]]
+        # Fancy indexing reads only these rows, any layout; a sparse X's are made dense into one buffer
+        for part, Xb in row_blocks(X, row_slices(m, chunk_rows(net.layer_dims, net.dtype.itemsize)), rows):
             ZL = net.forward(Xb.T)  # (n_L, b)
             cost += float(net.output.cost(ZL, net.targets(labels[part]), 1.0 / m))
             P = net.output.forward(ZL)
