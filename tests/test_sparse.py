@@ -228,11 +228,17 @@ def test_resume_on_sparse_is_bit_exact_and_other_sparse_data_is_refused(tmp_path
 @pytest.mark.parametrize(
     "bad, match",
     [
-        (lambda X: _with(X, 2, 3, np.nan), r"X contains NaN or infinity \(first at row 2, column 3: nan\); expected finite"),
+        (
+            lambda X: _with(X, 2, 3, np.nan),
+            r"X contains NaN or infinity \(first at row 2, column 3: nan\); expected finite",
+        ),
         (lambda X: _with(X, 7, 0, -np.inf), r"X contains NaN or infinity \(first at row 7, column 0: -inf\)"),
         (lambda X: sp.csr_matrix(X[:, :39]), r"X has 39 features, the network was built for n_x = 40"),
         (lambda X: sp.csr_matrix((0, 40)), r"X has 0 samples \(shape \(0, 40\)\); expected at least 1"),
-        (lambda X: sp.csr_matrix(X.astype(complex)), r"real numbers \(bool, int or float\); got a sparse matrix of dtype complex128"),
+        (
+            lambda X: sp.csr_matrix(X.astype(complex)),
+            r"real numbers \(bool, int or float\); got a sparse matrix of dtype complex128",
+        ),
         (lambda X: sp.coo_array(X[0]), r"2-D sparse matrix of shape \(n_samples, n_features\); got shape \(40,\)"),
     ],
     ids=["nan", "inf", "columns", "empty", "complex", "1-D"],
@@ -268,7 +274,9 @@ def test_estimator_errors_on_sparse_input():
     X, y = _sparse_problem()
     Xs = sp.csr_matrix(X)
     for standardize in (True, "robust"):
-        with pytest.raises(ValueError, match=r"sparse X cannot be centered without densifying it: pass standardize=Fal"):
+        with pytest.raises(
+            ValueError, match=r"sparse X cannot be centered without densifying it: pass standardize=Fal"
+        ):
             DNNClassifier(standardize=standardize).fit(Xs, y)
     with pytest.raises(ValueError, match=r"Input X contains NaN"):
         DNNClassifier(epochs=1).fit(_with(X, 1, 1, np.nan), y)
@@ -334,8 +342,14 @@ def test_one_hot_pipeline_on_real_files_scores_as_the_dense_one(load, floor, kw)
 def test_adults_default_column_transformer_output_is_sparse():
     X, y, cats, nums = _adult(rows=2000)
     columns = ColumnTransformer(
-        [("cat", make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")), cats),
-         ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), nums)]
+        [
+            (
+                "cat",
+                make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")),
+                cats,
+            ),
+            ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), nums),
+        ]
     )  # scikit-learn's defaults: sparse_threshold=0.3
     model = make_pipeline(columns, DNNClassifier(hidden_layer_sizes=(8,), epochs=3, random_state=0)).fit(X, y)
     assert sp.issparse(columns.transform(X[:5]))

@@ -178,7 +178,8 @@ def fit(
             )
         ),
     )
-    batches = (SparseBatches if is_sparse(data.X) else Batches)(data.X, data.Y, data.w, batch_size, shuffle, data.train_rows)
+    make_batches = SparseBatches if is_sparse(data.X) else Batches  # sparse: each batch's rows made dense
+    batches = make_batches(data.X, data.Y, data.w, batch_size, shuffle, data.train_rows)
     step = _compiled_step(compiled, net, opt, l2, batches.b)
     run_epochs(run, _local_epoch(run, batches, float(l2), step), stopped, data.validation_logs)
     return run.history
