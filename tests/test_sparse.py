@@ -165,10 +165,13 @@ def test_estimator_on_sparse_is_the_estimator_on_dense(fmt, dtype):
     labels = np.where(y == 1, "yes", "no")
     w = np.random.default_rng(2).random(X.shape[0])
     Xs = fmt(X)
-    kw = dict(hidden_layer_sizes=(12,), epochs=15, batch_size=32, random_state=0, class_weight="balanced")
-    a = DNNClassifier(**kw).fit(Xs, labels, sample_weight=w)  # early stopping (on by default)
+    kw = dict(
+        hidden_layer_sizes=(12,), epochs=15, batch_size=32, early_stopping=True, random_state=0, class_weight="balanced"
+    )
+    a = DNNClassifier(**kw).fit(Xs, labels, sample_weight=w)
     b = DNNClassifier(**kw).fit(_dense(Xs), labels, sample_weight=w)
-    assert a.best_epoch_ == b.best_epoch_ and a.validation_loss_curve_ == b.validation_loss_curve_
+    assert a.best_epoch_ is not None and a.best_epoch_ == b.best_epoch_
+    assert a.validation_loss_curve_ == b.validation_loss_curve_
     np.testing.assert_array_equal(a.network_.theta, b.network_.theta)
     assert a.dtype_ == dtype and a.predict_proba(Xs).dtype == dtype
     for method in ("predict", "predict_proba", "decision_function"):
