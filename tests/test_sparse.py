@@ -179,6 +179,16 @@ def test_estimator_on_sparse_is_the_estimator_on_dense(fmt, dtype):
     assert a.score(Xs, labels) == b.score(_dense(Xs), labels)
 
 
+def test_layer_diagnostics_and_training_accuracy_read_sparse_rows():
+    X, y = _sparse_problem(m=300)
+    kw = dict(hidden_layer_sizes=(8,), epochs=4, diagnostics=True, random_state=0)
+    a = DNNClassifier(**kw).fit(sp.csr_matrix(X), y, callbacks=[npdnn.callbacks.TrainingAccuracy()])
+    b = DNNClassifier(**kw).fit(X, y, callbacks=[npdnn.callbacks.TrainingAccuracy()])
+    assert a.training_scores_ == b.training_scores_ and len(a.training_scores_) == 4
+    assert a.diagnostics_["Z_mean"] == b.diagnostics_["Z_mean"]  # the probe's rows, made dense
+    np.testing.assert_array_equal(a.network_.theta, b.network_.theta)
+
+
 def test_partial_fit_and_warm_start_on_sparse():
     X, y = _sparse_problem(m=200)
     Xs = sp.csr_array(X)

@@ -79,7 +79,10 @@ def fit(
     Parameters
     ----------
     X : (m, n_x) array or DataFrame, any memory layout (never copied, unless its
-        dtype differs from the network's: then one converted copy)
+        dtype differs from the network's: then one converted copy), or a scipy sparse
+        matrix (CSR; CSC and other formats converted to CSR once): never densified whole,
+        each batch's rows are made dense (:mod:`npdnn.train.sparse_batches`), with the very
+        results of its dense form
     y : (m,) labels (0/1 for binary, 0..K-1 for softmax)
     optimizer : name ("gd", "momentum", "nesterov", "rmsprop", "adam") or Optimizer
     learning_rate : float, default per optimizer (0.0075 for gd, 0.001 for adam)
