@@ -34,11 +34,12 @@ PACKAGE_RANKS = {
 MODULE_RANKS = {
     "files": {"npy_header": 0, "integrity": 0, "archive": 1, "limits": 2, "network_file": 3},
     "nn": {
-        "activations": 0, "initializers": 0, "summary": 0, "losses": 1, "layers": 1,
+        "activations": 0, "initializers": 0, "summary": 0, "sparse_rows": 0, "losses": 1, "layers": 1,
         "chunking": 2, "fast": 2, "gradcheck": 3,
     },
     "train": {
         "optimizers": 0, "batching": 0, "threads": 0, "user_warnings": 0, "checkpoint_schema": 0, "options": 1,
+        "sparse_batches": 1,
         "monitor": 2,
         "schedules": 3, "callbacks": 3, "checkpoint": 4, "progress": 4, "diagnostics": 4, "runner": 5, "loop": 6,
         "profiling": 6, "layer_warnings": 5, "layer_stats": 6,
