@@ -17,7 +17,8 @@ multiply-add without ``fastmath``: the updates round as NumPy's do. What differs
 ``exp``/``log1p``/``tanh`` come from the C library instead of NumPy's SIMD loops. Hence
 the pins of tests/test_compiled.py: 1e-12 in float64, 8 float32 eps of the largest parameter in float32.
 
-Owns: train_step. Imports: NumPy, numba.
+Owns: train_step, and the per-element pieces :mod:`.passes` shares (activate,
+activation_grad, update_range). Imports: NumPy, numba.
 """
 
 from __future__ import annotations
@@ -30,6 +31,31 @@ from numba import njit
 RELU, LEAKY_RELU, TANH, SIGMOID = 0, 1, 2, 3
 GD, MOMENTUM, NESTEROV, ADAM = 0, 1, 2, 3
 LEAKY_SLOPE = 0.01  # npdnn.nn.activations.LEAKY_SLOPE
+
+
+@njit(cache=True, inline="always")
+def activate(z, hidden, consts):
+    """The hidden activation of one pre-activation z (npdnn.nn.activations, same rounding)."""
+    if hidden == RELU:
+        return z if z != z else max(z, 0)  # NumPy's maximum(z, 0): z for z > 0, else 0 (NaN kept)
+    if hidden == LEAKY_RELU:
+        return max(z, z * consts[1])
+    if hidden == TANH:
+        return math.tanh(z)
+    e = math.exp(-abs(z))
+    return (consts[0] if z >= 0 else e) / (consts[0] + e)
+
+
+@njit(cache=True, inline="always")
+def activation_grad(dA, a, hidden, consts):
+    """dZ = dA g'(Z), from the activation's output a = g(Z)."""
+    if hidden == RELU:
+        return dA * (1 if a > 0 else 0)
+    if hidden == LEAKY_RELU:
+        return dA if a > 0 else dA * consts[1]
+    if hidden == TANH:
+        return dA * (consts[0] - a * a)
+    return dA * a * (consts[0] - a)
 
 
 @njit(cache=True)
@@ -49,18 +75,7 @@ def _forward(Xb, theta, offs, dims, acts, hidden, consts):
         if l < L:
             for i in range(m):
                 for j in range(n_out):
-                    z = Z[i, j] + b[j]
-                    if hidden == RELU:
-                        Z[i, j] = max(z, 0)  # NumPy's maximum(z, 0): z for z > 0, else 0 (NaN kept)
-                        if z != z:
-                            Z[i, j] = z
-                    elif hidden == LEAKY_RELU:
-                        Z[i, j] = max(z, z * consts[1])
-                    elif hidden == TANH:
-                        Z[i, j] = math.tanh(z)
-                    else:
-                        e = math.exp(-abs(z))
-                        Z[i, j] = (consts[0] if z >= 0 else e) / (consts[0] + e)
+                    Z[i, j] = activate(Z[i, j] + b[j], hidden, consts)
         else:
             for i in range(m):
                 for j in range(n_out):
@@ -124,35 +139,36 @@ def _backward(Xb, theta, grad, offs, dims, acts, deltas, hidden, l2_scale, const
         A = acts[starts[l - 1] : starts[l - 1] + m * n_in].reshape((m, n_in))
         for i in range(m):
             for j in range(n_in):
-                a = A[i, j]
-                if hidden == RELU:
-                    dA[i, j] = dA[i, j] * (1 if a > 0 else 0)
-                elif hidden == LEAKY_RELU:
-                    dA[i, j] = dA[i, j] if a > 0 else dA[i, j] * consts[1]
-                elif hidden == TANH:
-                    dA[i, j] = dA[i, j] * (consts[0] - a * a)
-                else:
-                    dA[i, j] = dA[i, j] * a * (consts[0] - a)
+                dA[i, j] = activation_grad(dA[i, j], A[i, j], hidden, consts)
 
 
 @njit(cache=True)
-def _update(theta, grad, s1, s2, lr, b1, b2, eps_k, step_scale, optimizer, first, mu):
-    """One optimizer step over the flat theta, element by element (npdnn.train.optimizers)."""
-    for k in range(theta.shape[0]):
-        g = grad[k]
-        if optimizer == GD:
-            theta[k] = theta[k] - g * lr
-        elif optimizer == ADAM:  # weighted sums m_sum, v_sum, as npdnn's Adam keeps them
+def update_range(theta, grad, s1, s2, lr, b1, b2, eps_k, step_scale, optimizer, first, mu, lo, hi):
+    """One optimizer step over ``theta[lo:hi]``, element by element (npdnn.train.optimizers):
+    one loop per rule, so that each is a plain loop LLVM vectorizes. Each element depends on
+    its own values only, so any split of the range gives the same bits."""
+    if optimizer == GD:
+        for k in range(lo, hi):
+            theta[k] = theta[k] - grad[k] * lr
+    elif optimizer == ADAM:  # weighted sums m_sum, v_sum, as npdnn's Adam keeps them
+        for k in range(lo, hi):
+            g = grad[k]
             m_sum = s1[k] * b1 + g
             v_sum = s2[k] * b2 + g * g
             s1[k] = m_sum
             s2[k] = v_sum
             theta[k] = theta[k] - (m_sum / (math.sqrt(v_sum) + eps_k)) * step_scale
-        else:
-            v = g if first else s1[k] * mu + g
+    elif first:
+        for k in range(lo, hi):
+            g = grad[k]
+            s1[k] = g
+            theta[k] = theta[k] - (g * mu + g if optimizer == NESTEROV else g) * lr
+    else:
+        for k in range(lo, hi):
+            g = grad[k]
+            v = s1[k] * mu + g
             s1[k] = v
-            d = v * mu + g if optimizer == NESTEROV else v
-            theta[k] = theta[k] - d * lr
+            theta[k] = theta[k] - (v * mu + g if optimizer == NESTEROV else v) * lr
 
 
 @njit(cache=True)
@@ -178,5 +194,5 @@ def train_step(
     if not math.isfinite(J):
         return J
     _backward(Xb, theta, grad, offs, dims, acts, deltas, hidden, l2_scale, consts)
-    _update(theta, grad, s1, s2, lr, b1, b2, eps_k, step_scale, optimizer, first, mu)
+    update_range(theta, grad, s1, s2, lr, b1, b2, eps_k, step_scale, optimizer, first, mu, 0, theta.shape[0])
     return J
