@@ -27,10 +27,9 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 import scipy.linalg  # noqa: F401  numba's np.dot calls SciPy's BLAS: loaded now, before fit limits its threads
-
-import numba
 
 from . import kernels, passes
 
@@ -116,7 +115,8 @@ class CompiledStep:
         elif self.kind != kernels.GD:
             s1, mu = opt.velocity, dt(opt.momentum)
         if self.split:
-            J = self._split(Xb, y, w, w_scalar, l2_scale, float(l2_term), s1, s2, dt(lr), b1, b2, eps_k, step_scale, t, mu)
+            scalars = (l2_scale, float(l2_term), s1, s2, dt(lr), b1, b2, eps_k, step_scale, t, mu)
+            J = self._split(Xb, y, w, w_scalar, *scalars)
         else:
             J = kernels.train_step(
                 Xb, y, w, w_scalar, theta, net.grad, self.offs, self.dims, self.acts, self.deltas, self.consts,
