@@ -14,24 +14,21 @@ Two forms, chosen by the step's size alone (so a resumed run takes the same one)
   :data:`SPLIT_FLOPS`: there the ~60 NumPy calls' dispatch is the cost, and BLAS runs on
   one thread (npdnn.train.threads), so SciPy's BLAS under numba's ``np.dot`` is as fast;
 - split (:meth:`CompiledStep._split`) from there up: the GEMMs through ``np.matmul``
-  (NumPy's BLAS and threads, as on the NumPy path: see :mod:`.passes` for why), the
-  element-wise passes and the optimizer compiled, the optimizer on numba's threads when
-  theta has at least :data:`PARALLEL_UPDATE_MIN` values. Its ~15 calls cost ~40 us, under
-  2% of such a step.
+  (NumPy's BLAS and threads, as on the NumPy path: see :mod:`.kernels` for why), the
+  element-wise passes and the optimizer compiled. Its ~15 calls cost tens of microseconds,
+  ~1% of such a step.
 
-Owns: CompiledStep, SPLIT_FLOPS, PARALLEL_UPDATE_MIN. Imports: NumPy, numba, :mod:`.kernels`,
-:mod:`.passes`.
+Owns: CompiledStep, SPLIT_FLOPS. Imports: NumPy, SciPy, :mod:`.kernels` (numba).
 """
 
 from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 import scipy.linalg  # noqa: F401  numba's np.dot calls SciPy's BLAS: loaded now, before fit limits its threads
 
-from . import kernels, passes
+from . import kernels
 
 HIDDEN = {"relu": kernels.RELU, "leaky_relu": kernels.LEAKY_RELU, "tanh": kernels.TANH, "sigmoid": kernels.SIGMOID}
 OPTIMIZERS = {"GD": kernels.GD, "Momentum": kernels.MOMENTUM, "Adam": kernels.ADAM}
@@ -39,9 +36,6 @@ _OPTIMIZERS_MODULE = "npdnn.train.optimizers"  # the built-in classes only: a su
 # The split form from this largest GEMM (2 b n_{l-1} n_l FLOPs) up: npdnn.train.threads.SMALL_STEP_FLOPS,
 # where BLAS starts running on all threads (tests/test_compiled_split.py holds the two equal).
 SPLIT_FLOPS = 16e6
-# The optimizer on numba's threads from this many parameters up (fewer: a serial pass is ~0.1 ms or less,
-# the threads' hand-off costs ~10 us; benchmarks/compiled_split.py)
-PARALLEL_UPDATE_MIN = 100_000
 
 
 class CompiledStep:
@@ -148,27 +142,26 @@ class CompiledStep:
         A_prev = Xb
         for l, (W, b, _, _, A, _) in enumerate(layers, start=1):
             np.matmul(A_prev, W.T, out=A)  # Z{l}.T = A{l-1}.T W{l}.T: (m, n_{l-1}) @ (n_{l-1}, n_l)
-            passes.bias_activate(A, b, hidden if l < L else passes.LINEAR, consts)
+            kernels.bias_activate(A, b, hidden if l < L else kernels.LINEAR, consts)
             A_prev = A
         dZ = layers[-1][5]
         J = kernels._cost_and_dZ(A_prev, y, w, w_scalar, dZ, consts) + l2_term
         if not math.isfinite(J):
             return J
-        passes.column_sums(dZ, layers[-1][3])
+        kernels.column_sums(dZ, layers[-1][3])
         for l in range(L, 0, -1):
             W, _, dW, _, _, dZ = layers[l - 1]
             A_prev = layers[l - 2][4] if l > 1 else Xb
             np.matmul(dZ.T, A_prev, out=dW)  # (n_l, m) @ (m, n_{l-1})
             if l2_scale != 0:
-                passes.add_l2(dW.reshape(-1), W.reshape(-1), l2_scale)
+                kernels.add_l2(dW.reshape(-1), W.reshape(-1), l2_scale)
             if l > 1:
                 _, _, _, db_prev, A_prev, dA_prev = layers[l - 2]
-                np.matmul(dZ, W, out=dA_prev)  # dA{l-1}.T = dZ{l}.T W{l}: (m, n_l) @ (n_l, n_{l-1})
-                passes.grad_and_db(dA_prev, A_prev, db_prev, hidden, consts)
+                if l == L:  # n_L = 1: dA{L-1} is an outer product, made in the pass that applies g'
+                    kernels.outer_grad_and_db(dZ, W, A_prev, dA_prev, db_prev, hidden, consts)
+                else:
+                    np.matmul(dZ, W, out=dA_prev)  # dA{l-1}.T = dZ{l}.T W{l}: (m, n_l) @ (n_l, n_{l-1})
+                    kernels.grad_and_db(dA_prev, A_prev, db_prev, hidden, consts)
         theta, grad = self.net.theta, self.net.grad
-        chunks = numba.get_num_threads()
-        if chunks > 1 and theta.shape[0] >= PARALLEL_UPDATE_MIN:
-            passes.update_parallel(theta, grad, s1, s2, lr, b1, b2, eps_k, step_scale, self.kind, t == 1, mu, chunks)
-        else:
-            passes.update(theta, grad, s1, s2, lr, b1, b2, eps_k, step_scale, self.kind, t == 1, mu)
+        kernels.update(theta, grad, s1, s2, lr, b1, b2, eps_k, step_scale, self.kind, t == 1, mu)
         return J
