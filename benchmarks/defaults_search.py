@@ -48,6 +48,16 @@ CANDIDATES = {
     # stage 2: the leaders of stage 1 combined
     "es_128_64_l2_0.1": {"early_stopping": True, "hidden_layer_sizes": (128, 64), "l2": 0.1},
     "es_128_64_l2_1": {"early_stopping": True, "hidden_layer_sizes": (128, 64), "l2": 1.0},
+    # stage 3: the chosen network without early stopping, for small sets (where a 10% validation split
+    # is a few dozen rows: a noisy choice of epoch, and a tenth fewer rows to learn from)
+    "noes_128_64_l2_0.1": {"early_stopping": False, "hidden_layer_sizes": (128, 64), "l2": 0.1},
+    "noes_128_64_l2_1": {"early_stopping": False, "hidden_layer_sizes": (128, 64), "l2": 1.0},
+    "noes_128_64_l2_3": {"early_stopping": False, "hidden_layer_sizes": (128, 64), "l2": 3.0},
+    # the "auto" rule (npdnn.train.options.resolve_auto): no early stopping and l2 1 on sets whose
+    # validation split has under 100 rows, else es + l2 0.1; batches of 256 from 10,000 rows
+    "auto": {"hidden_layer_sizes": (128, 64), "early_stopping": "auto", "l2": "auto", "batch_size": "auto"},
+    # and batches of 256 on the chosen network (4x fewer steps: the fit time on large sets)
+    "es_128_64_l2_0.1_b256": {"early_stopping": True, "hidden_layer_sizes": (128, 64), "l2": 0.1, "batch_size": 256},
 }
 
 

@@ -4,6 +4,7 @@ advice, no advice to standardize scaled data, warnings at the user's line, and o
 printed copy per place under Python's default filter (a grid search of many fits)."""
 
 import inspect
+import re
 import warnings
 
 import numpy as np
@@ -16,7 +17,7 @@ from npdnn.cli.main import build_parser
 from npdnn.sklearn.estimator import DNNClassifier
 from npdnn.train.diagnostics import OverfittingWarning, check_convergence, check_one_class, check_overfitting
 from npdnn.train.loop import fit as loop_fit
-from npdnn.train.options import ESTIMATOR_DEFAULTS
+from npdnn.train.options import ESTIMATOR_DEFAULTS, resolve_auto
 
 # the CLI's option for each entry of the table (its dest), where the names differ
 CLI_NAMES = {"hidden_layer_sizes": "layers"}
@@ -42,7 +43,71 @@ def test_cli_and_estimator_read_the_same_table():
     for name, value in ESTIMATOR_DEFAULTS.items():
         assert signature[name].default == value, name
         assert getattr(args, CLI_NAMES.get(name, name)) == value, name
-    assert ESTIMATOR_DEFAULTS["early_stopping"] is True  # the chosen defaults validate and keep the best epoch
+    # the chosen defaults validate and keep the best epoch, on sets large enough for it
+    assert (
+        ESTIMATOR_DEFAULTS["early_stopping"] == "auto" == ESTIMATOR_DEFAULTS["l2"] == ESTIMATOR_DEFAULTS["batch_size"]
+    )
+
+
+# ------------------------------------------------------------------ "auto": by the number of rows
+@pytest.mark.parametrize(
+    ("n", "fraction", "expected"),
+    [
+        (208, 0.1, (64, 1.0, False)),  # sonar: a validation split of 21 rows
+        (990, 0.1, (64, 1.0, False)),  # 99 rows held out: one short of the threshold
+        (991, 0.1, (64, 0.1, True)),  # ceil(99.1) = 100 rows held out
+        (500, 0.2, (64, 0.1, True)),  # the threshold is in held-out rows, not in rows
+        (9_999, 0.1, (64, 0.1, True)),
+        (10_000, 0.1, (256, 0.1, True)),  # adult-sized: batches of 256
+        (None, 0.1, (256, 0.1, True)),  # a Dask frame of unknown length counts as large
+    ],
+)
+def test_auto_options_follow_the_number_of_rows(n, fraction, expected):
+    r = resolve_auto(n, batch_size="auto", l2="auto", early_stopping="auto", validation_fraction=fraction)
+    assert (r.batch_size, r.l2, r.early_stopping) == expected
+
+
+def test_auto_options_given_values_win_and_streams_keep_the_large_set_penalty():
+    r = resolve_auto(200, batch_size=32, l2=0.5, early_stopping=True, validation_fraction=0.1)
+    assert (r.batch_size, r.l2, r.early_stopping) == (32, 0.5, True)
+    r = resolve_auto(200, batch_size=None, l2="auto", early_stopping=False, validation_fraction=0.1)
+    assert (r.batch_size, r.l2, r.early_stopping) == (None, 1.0, False)
+    r = resolve_auto(200, batch_size="auto", l2="auto", early_stopping="auto", validation_fraction=0.1, stream=True)
+    assert (r.batch_size, r.l2, r.early_stopping) == (64, 0.1, False)  # partial_fit: one epoch a call
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [
+        ("batch_size", "big", "batch_size must be 'auto' or a positive integer; got 'big'"),
+        ("l2", "Auto", "l2 must be 'auto' or a number >= 0; got 'Auto'"),
+        ("early_stopping", "yes", "early_stopping must be True, False or 'auto'; got 'yes'"),
+        ("early_stopping", 1, "early_stopping must be True, False or 'auto'; got 1"),
+    ],
+)
+def test_auto_options_refuse_other_values_naming_auto(name, value, words):
+    X, y = noisy(60)
+    with pytest.raises(ValueError, match=re.escape(words)):
+        DNNClassifier(**{name: value}, epochs=1).fit(X, y)
+
+
+def test_the_estimator_resolves_auto_per_fit_and_says_what_it_used():
+    small, large = noisy(300), noisy(1500)
+    est = DNNClassifier(hidden_layer_sizes=(8,), epochs=30, random_state=0)
+    est.fit(*small)
+    assert (est.batch_size_, est.l2_, est.early_stopping_) == (64, 1.0, False)
+    assert est.validation_loss_curve_ is None and est.n_iter_ == 30  # every epoch, no rows held out
+    assert est.t_ == 30 * 300
+    est.fit(*large)  # the same estimator, refitted on more rows: resolved anew
+    assert (est.batch_size_, est.l2_, est.early_stopping_) == (64, 0.1, True)
+    assert len(est.validation_loss_curve_) == est.n_iter_ and est.t_ == est.n_iter_ * (1500 - 150)
+    assert est.get_params()["l2"] == est.get_params()["batch_size"] == "auto"  # parameters untouched
+    est.partial_fit(*small)
+    assert (est.batch_size_, est.l2_, est.early_stopping_) == (64, 0.1, False)
+    # "auto" is what the training used: the same fit with the resolved values given is bit-identical
+    a = DNNClassifier(hidden_layer_sizes=(8,), epochs=5, random_state=0).fit(*small)
+    b = DNNClassifier(hidden_layer_sizes=(8,), epochs=5, random_state=0, batch_size=64, l2=1.0, early_stopping=False)
+    np.testing.assert_array_equal(a.network_.theta, b.fit(*small).network_.theta)
 
 
 # ------------------------------------------------------------------ early stopping
@@ -61,7 +126,7 @@ def test_early_stopping_restores_the_best_epochs_weights():
 
 
 def test_the_estimator_stops_early_by_default():
-    X, y = noisy(400)
+    X, y = noisy(1000)  # a validation split of 100 rows: on by default ("auto")
     est = DNNClassifier(random_state=0).fit(X, y)
     curve = est.validation_loss_curve_
     assert est.best_epoch_ == int(np.argmin(curve)) and est.n_iter_ < ESTIMATOR_DEFAULTS["epochs"]

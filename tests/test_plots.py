@@ -37,13 +37,18 @@ def test_plot_has_every_panel_and_the_best_epoch(tmp_path):
         "loss per epoch", "accuracy per epoch", "ROC curve, test rows (positive: >50K)",
         "calibration, test rows (dot size: rows)",
     }  # fmt: skip
+    # the training loss is the cost minimized, L2 term included; the validation loss is not: the legend says so
+    named = {
+        "loss": ("training (cost + L2 term)", "validation (cross-entropy)"),
+        "accuracy": ("training", "validation"),
+    }
     for title, prefix in (("loss per epoch", "loss"), ("accuracy per epoch", "accuracy")):
         ax = axes[title]
         labels = [line.get_label() for line in ax.get_lines()]
-        assert "training" in labels and "validation" in labels
+        assert set(named[prefix]) <= set(labels)
         (best,) = [line for line in ax.get_lines() if line.get_label() == "best epoch 13 (restored)"]
         assert list(best.get_xdata()) == [13, 13]  # 1-based on the epoch axis
-        (train,) = [line for line in ax.get_lines() if line.get_label() == "training"]
+        (train,) = [line for line in ax.get_lines() if line.get_label() == named[prefix][0]]
         assert np.allclose(train.get_ydata(), curves()[prefix if prefix == "loss" else "accuracy"])
     roc = axes["ROC curve, test rows (positive: >50K)"]
     (auc_line,) = [line for line in roc.get_lines() if line.get_label().startswith("AUC ")]

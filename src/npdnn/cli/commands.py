@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 import numpy as np
 
@@ -242,6 +243,7 @@ def cmd_train(args):
     )
     if args.checkpoint is not None:
         _make_parent(args.checkpoint)
+    started = time.perf_counter()
     with warnings_as_lines(lambda line: _info(args, line)):
         model.fit(
             X_train,
@@ -251,6 +253,9 @@ def cmd_train(args):
             resume="force" if args.resume_anyway else args.resume,
             callbacks=_plot_callbacks(args),
         )
+    fit_seconds = time.perf_counter() - started
+    used = {"batch_size": model.batch_size_, "l2": model.l2_, "early_stopping": model.early_stopping_}
+    _info(args, "trained with " + ", ".join(f"{k} {v}" for k, v in used.items()) + f" in {fit_seconds:.1f} s")
     # the saved file must not depend on whether stderr was a terminal, nor on --diagnose
     model.set_params(verbose=False, diagnostics=False)
     scored = (
@@ -285,6 +290,8 @@ def cmd_train(args):
             "rows": {"train": len(y_train), "test": len(y_test)},
             "epochs_run": model.n_iter_,
             "epochs": args.epochs,
+            "options_used": used,  # the "auto" options resolved (npdnn.train.options.resolve_auto)
+            "fit_seconds": fit_seconds,
             "positive_class": json_value(model.classes_[pos]) if len(model.classes_) == 2 else None,
             "threshold": args.threshold,
             "metrics": json_value(columns),

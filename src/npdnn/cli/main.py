@@ -93,13 +93,17 @@ def build_parser():
     )
     t.add_argument(
         "--batch-size",
-        type=option_type("batch_size"),
+        type=option_type("batch_size", auto=True),
         default=ESTIMATOR_DEFAULTS["batch_size"],
         metavar="B",
-        help="rows per mini-batch",
+        help="rows per mini-batch; auto: 64, or 256 from 10,000 rows",
     )
     t.add_argument(
-        "--l2", type=option_type("l2"), default=ESTIMATOR_DEFAULTS["l2"], metavar="L", help="L2 penalty lambda"
+        "--l2",
+        type=option_type("l2", auto=True),
+        default=ESTIMATOR_DEFAULTS["l2"],
+        metavar="L",
+        help="L2 penalty lambda; auto: 1.0 on a set too small for early stopping, else 0.1",
     )
     t.add_argument(
         "--dropout",
@@ -113,7 +117,7 @@ def build_parser():
         action=argparse.BooleanOptionalAction,
         default=ESTIMATOR_DEFAULTS["early_stopping"],
         help="hold out --validation-fraction of the training rows; stop when their loss stalls for --patience "
-        "epochs and keep the best epoch's weights",
+        "epochs and keep the best epoch's weights (default: on when that holds at least 100 rows)",
     )
     t.add_argument(
         "--validation-fraction",

@@ -43,13 +43,17 @@ def _number(text, kind, ok, expected):
     return value
 
 
-def option_type(name):
+def option_type(name, auto=False):
     """The argparse type of training option ``name``: its constraint and its words come
-    from the one table, :data:`npdnn.train.options.OPTIONS`."""
+    from the one table, :data:`npdnn.train.options.OPTIONS`; ``auto``: the word "auto"
+    is accepted too (resolved at fit: npdnn.train.options.resolve_auto)."""
     rule = OPTIONS[name]
+    expected = f"'auto' or {rule.expected}" if auto else rule.expected
 
     def parse(text):
-        return _number(text, int if rule.integer else float, rule.accepts, rule.expected)
+        if auto and text == "auto":
+            return text
+        return _number(text, int if rule.integer else float, rule.accepts, expected)
 
     parse.__name__ = name  # argparse names the type in some messages
     return parse

@@ -85,12 +85,17 @@ def plot_training(path, curves, boundary=None, final_accuracy=None, best_epoch=N
     return fig
 
 
+# The training loss is the cost minimized, L2 term included (as MLPClassifier's loss_curve_); the
+# validation loss is the cross-entropy alone, so with l2 > 0 the training curve can lie above it.
+_LABELS = {"loss": "training (cost + L2 term)", "val_loss": "validation (cross-entropy)", "val_accuracy": "validation"}
+
+
 def _curves(ax, curves, keys, ylabel, title):
     for key in keys:
         values = curves.get(key)
         if values:
             epochs = np.arange(1, len(values) + 1)
-            ax.plot(epochs, values, label="validation" if key.startswith("val_") else "training")
+            ax.plot(epochs, values, label=_LABELS.get(key, "training"))
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)
     ax.set_title(title)

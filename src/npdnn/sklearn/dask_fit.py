@@ -24,7 +24,7 @@ def fit_estimator(est, X, y, sample_weight=None, *, client=None, checkpoint=None
         )
     if est.class_weight is not None or est.lr_schedule is not None:
         raise ValueError("class_weight and lr_schedule are not supported on Dask input yet; fit without them")
-    if est.early_stopping:  # on by default: refusing would refuse DNNClassifier() itself
+    if est.early_stopping is True:  # "auto" (the default) turns it off here without a word
         from ..train.user_warnings import warn
 
         warn(
@@ -61,6 +61,9 @@ def fit_estimator(est, X, y, sample_weight=None, *, client=None, checkpoint=None
             var_d = (((X64 - mean_d) ** 2) * wcol).sum(axis=0) / wcol.sum()
         mean, scale = from_moments(*dask.compute(mean_d, var_d, X64.min(axis=0), X64.max(axis=0)), dtype)
         Xd = (Xd - mean) / scale
+    n = Xd.shape[0]
+    auto = est._resolve(None if np.isnan(n) else int(n))
+    auto = type(auto)(batch_size=auto.batch_size, l2=auto.l2, early_stopping=False)
     net = est._build_network(Xd.shape[1], len(classes), dtype)
     opt = est._make_optimizer()  # the estimator's optimizer and default rate (train.options.make_optimizer)
     history = distributed_fit(
@@ -70,8 +73,8 @@ def fit_estimator(est, X, y, sample_weight=None, *, client=None, checkpoint=None
         client,
         optimizer=opt,
         epochs=est.epochs,
-        batch_size=est.batch_size,
-        l2=est.l2,
+        batch_size=auto.batch_size,
+        l2=auto.l2,
         sample_weight=wd,
         checkpoint=checkpoint,
         checkpoint_every=checkpoint_every,
@@ -82,5 +85,6 @@ def fit_estimator(est, X, y, sample_weight=None, *, client=None, checkpoint=None
     if columns is not None and all(isinstance(c, str) for c in columns):
         est.feature_names_in_ = np.asarray(list(columns), dtype=object)
     est.network_, est._optimizer = net, opt
+    est.batch_size_, est.l2_, est.early_stopping_ = auto.batch_size, auto.l2, False
     est._set_history(history["loss"], None, None)
     return est

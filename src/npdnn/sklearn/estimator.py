@@ -33,7 +33,7 @@ from ..nn.chunking import map_rows
 from ..train.diagnostics import DEFAULT_TOL, FitDiagnostics
 from ..train.layer_stats import Diagnostics
 from ..train.loop import fit as train
-from ..train.options import ESTIMATOR_DEFAULTS, OPTIONS, check_option, make_optimizer
+from ..train.options import ESTIMATOR_DEFAULTS, OPTIONS, check_option, make_optimizer, resolve_auto
 from ..train.progress import make_progress
 from .columns import ColumnPlan, leaked_label, needs_plan
 from .estimator_file import estimator_from_file, estimator_section
@@ -79,18 +79,22 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         None uses the optimizer's default (``npdnn.train.options.DEFAULT_RATES``).
     epochs : int, default 200
         Passes over the training data (an upper bound with ``early_stopping``).
-    batch_size : int or None, default 64
-        Mini-batch size; None trains on the full batch.
-    l2 : float, default 0.1
-        L2 penalty ``l2 / (2b) sum ||W||^2`` per mini-batch of size b.
+    batch_size : int, None or "auto", default "auto"
+        Mini-batch size; None trains on the full batch. "auto": 64, or 256 from
+        10,000 rows on (``batch_size_`` holds the value used).
+    l2 : float or "auto", default "auto"
+        L2 penalty ``l2 / (2b) sum ||W||^2`` per mini-batch of size b. "auto": 1.0 on a
+        set too small for early stopping (see there), else 0.1 (``l2_``).
     dropout : float or sequence of float, default 0.0
         Dropout rate after each hidden layer (one number, or one per layer).
-    early_stopping : bool, default True
+    early_stopping : bool or "auto", default "auto"
         Hold out ``validation_fraction`` of the training data, stop when its loss
         has not improved for ``patience`` epochs and keep the best parameters
-        (``best_epoch_``). Only then is a validation set held out. On by default
-        (scikit-learn's MLPClassifier has it off): without it the panel's small sets
-        overfit (docs/defaults.md).
+        (``best_epoch_``). Only then is a validation set held out. "auto" (scikit-learn's
+        MLPClassifier has it off): on when the validation split holds at least 100 rows
+        (1,000 rows at 10%); on fewer, the held-out rows choose the epoch by noise, so a
+        small set trains every epoch with the stronger ``l2`` instead (docs/defaults.md;
+        ``early_stopping_`` holds the value used).
     validation_fraction : float in (0, 1), default 0.1
     patience : int, default 10
     class_weight : None, "balanced" or dict {label: weight}
@@ -161,6 +165,9 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         With ``early_stopping``: the epoch (0-based) whose weights were restored, else None.
     training_scores_ : list of float or None
         Training accuracy per epoch when ``fit`` was given a ``TrainingAccuracy`` callback.
+    batch_size_, l2_, early_stopping_ : int or None, float, bool
+        The values the last ``fit`` or ``partial_fit`` used (``"auto"`` resolved; set by
+        training, not stored in the model file).
     t_ : int
         Training samples seen by the optimizer: ``n_iter_`` times the training rows
         (those left after the validation split), as MLPClassifier's.
@@ -266,6 +273,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             else warm["plan"]
         )
         X, y = self._validate_table(X, y, plan, dtype, reset=warm is None)  # warm: the same features
+        auto = self._resolve(X.shape[0])
         classes, labels = self._encode_labels(y)
         if warm is None and hasattr(given, "columns"):
             leaked_label(given, labels, list(given.columns), target)
@@ -301,16 +309,16 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             labels,
             optimizer=opt,
             epochs=self.epochs,
-            batch_size=self.batch_size,
-            l2=self.l2,
+            batch_size=auto.batch_size,
+            l2=auto.l2,
             dropout=self.dropout,
             lr_schedule=self.lr_schedule,
             sample_weight=w,
             class_weight=self._class_weight_by_index(classes),
-            validation_fraction=self.validation_fraction if self.early_stopping else 0.0,
-            early_stopping=bool(self.early_stopping),
+            validation_fraction=self.validation_fraction if auto.early_stopping else 0.0,
+            early_stopping=auto.early_stopping,
             patience=window,
-            min_delta=self.tol if self.early_stopping else 0.0,
+            min_delta=self.tol if auto.early_stopping else 0.0,
             callbacks=[
                 *callbacks,
                 *(
@@ -328,7 +336,8 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         self.columns_ = plan
         self.network_, self._optimizer = net, opt
         self.diagnostics_ = history.get("diagnostics")
-        n_train = X.shape[0] - (math.ceil(self.validation_fraction * X.shape[0]) if self.early_stopping else 0)
+        self.batch_size_, self.l2_, self.early_stopping_ = auto.batch_size, auto.l2, auto.early_stopping
+        n_train = X.shape[0] - (math.ceil(self.validation_fraction * X.shape[0]) if auto.early_stopping else 0)
         curves = [history["loss"], history.get("val_loss"), history.get("val_accuracy")]
         if warm is not None:  # the curves keep counting, as MLPClassifier's with warm_start
             curves = [None if new is None else old + new for old, new in zip(warm["curves"], curves, strict=True)]
@@ -410,6 +419,8 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
                 f"{self.classes_.tolist()}"
             )
         labels = self._label_indices(y)
+        auto = self._resolve(X.shape[0], stream=True)
+        self.batch_size_, self.l2_, self.early_stopping_ = auto.batch_size, auto.l2, False
         if not hasattr(self, "_optimizer"):  # after load(): the optimizer state is not in the file
             self._optimizer = self._make_optimizer()
         history = train(
@@ -418,8 +429,8 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             labels,
             optimizer=self._optimizer,
             epochs=1,
-            batch_size=self.batch_size,
-            l2=self.l2,
+            batch_size=auto.batch_size,
+            l2=auto.l2,
             dropout=self.dropout,
             sample_weight=w,
             class_weight=self._class_weight_by_index(self.classes_),
@@ -550,6 +561,17 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         if rs is None or isinstance(rs, (numbers.Integral, np.random.Generator)):
             return rs
         return int(check_random_state(rs).randint(np.iinfo(np.int32).max))
+
+    def _resolve(self, n, stream=False):
+        """The ``"auto"`` options' values for a fit on ``n`` rows (npdnn.train.options.resolve_auto)."""
+        return resolve_auto(
+            n,
+            batch_size=self.batch_size,
+            l2=self.l2,
+            early_stopping=self.early_stopping,
+            validation_fraction=self.validation_fraction,
+            stream=stream,
+        )
 
     def _make_optimizer(self):
         return make_optimizer(self.optimizer, self.learning_rate)
