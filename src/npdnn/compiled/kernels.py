@@ -32,7 +32,7 @@ one thread (benchmarks/compiled_split.py). Each pass is one sweep over its array
 - :func:`update`: the optimizer over theta, one vectorized pass (see :func:`update_range`).
   Not on numba's threads: one pass takes 0.09 ms for B's 235k parameters and ~1 ms for
   C's 2.1M (memory-bound), and on a busy 2-core machine (load 6.6) the same pass on 2
-  threads took 12-16 ms (benchmarks/README.md, "Compiled step on B, C, D").
+  threads took 12-16 ms (benchmarks/README.md, "Issue 29: the compiled step on B, C, D").
 
 They share the one-call form's per-element functions, and their sums run in its order
 (rows in turn, a running sum per column): the two forms differ only in the GEMMs' library.
