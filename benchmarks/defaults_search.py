@@ -53,6 +53,7 @@ CANDIDATES = {
     "noes_128_64_l2_0.1": {"early_stopping": False, "hidden_layer_sizes": (128, 64), "l2": 0.1},
     "noes_128_64_l2_1": {"early_stopping": False, "hidden_layer_sizes": (128, 64), "l2": 1.0},
     "noes_128_64_l2_3": {"early_stopping": False, "hidden_layer_sizes": (128, 64), "l2": 3.0},
+    "noes_128_64_l2_0.3": {"early_stopping": False, "hidden_layer_sizes": (128, 64), "l2": 0.3},
     # the "auto" rule (npdnn.train.options.resolve_auto): no early stopping and l2 1 on sets whose
     # validation split has under 100 rows, else es + l2 0.1; batches of 256 from 10,000 rows
     "auto": {"hidden_layer_sizes": (128, 64), "early_stopping": "auto", "l2": "auto", "batch_size": "auto"},

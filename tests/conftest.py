@@ -1,3 +1,5 @@
+import contextlib
+import logging
 import os
 
 import numpy as np
@@ -16,6 +18,39 @@ def make_data(m, n_x, seed=0, dtype=np.float64):
 @pytest.fixture
 def data():
     return make_data(40, 6)
+
+
+# The distributed tests' marks: slow, kernel-dependent, and dask's own deprecations and shutdown
+# notices are not ours to fail on.
+DASK_MARKS = [
+    pytest.mark.slow,
+    pytest.mark.numerics,
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore::FutureWarning"),
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::UserWarning:distributed"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
+
+
+def local_cluster(memory_limit="1GiB", silence_logs=logging.ERROR, **kw):
+    """The distributed tests' cluster: a ``distributed.LocalCluster`` of 2 worker processes of
+    one thread each, no dashboard (imported here, so that collecting needs no dask)."""
+    import distributed
+
+    return distributed.LocalCluster(
+        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None,
+        memory_limit=memory_limit, silence_logs=silence_logs, **kw,
+    )  # fmt: skip
+
+
+@contextlib.contextmanager
+def cluster_client(**kw):
+    """A client of a fresh :func:`local_cluster`; both closed on exit."""
+    import distributed
+
+    with local_cluster(**kw) as cluster, distributed.Client(cluster) as c:
+        yield c
 
 
 # Mutation testing (`make mutate`, docs/testing.md). mutmut runs, for each mutant, the tests that

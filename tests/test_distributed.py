@@ -5,7 +5,6 @@ One cluster for the module; every test keeps its data small. See docs/distribute
 
 from __future__ import annotations
 
-import logging
 import os
 import subprocess
 import sys
@@ -15,37 +14,18 @@ import pytest
 
 from npdnn import Network
 
+from conftest import DASK_MARKS, cluster_client
+
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.numerics,
-    # dask's own deprecations and shutdown notices are not ours to fail on
-    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore::FutureWarning"),
-    pytest.mark.filterwarnings("ignore::ResourceWarning"),
-    pytest.mark.filterwarnings("ignore::UserWarning:distributed"),
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
-]
+pytestmark = DASK_MARKS
 
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(
-        n_workers=2,
-        processes=True,
-        threads_per_worker=1,
-        dashboard_address=None,
-        memory_limit="1GiB",
-        silence_logs=logging.ERROR,
-    )
-    c = distributed.Client(cluster)
-    try:
+    with cluster_client() as c:
         yield c
-    finally:
-        c.close()
-        cluster.close()
 
 
 def _data(m=390, n_x=6, K=1, seed=0):

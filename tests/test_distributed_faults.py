@@ -15,39 +15,21 @@ import pytest
 
 from npdnn import Network
 
+from conftest import DASK_MARKS, cluster_client
+
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 from distributed.core import Status  # noqa: E402 -- after the importorskip
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.numerics,
-    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore::FutureWarning"),
-    pytest.mark.filterwarnings("ignore::ResourceWarning"),
-    pytest.mark.filterwarnings("ignore::UserWarning:distributed"),
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
-]
+pytestmark = DASK_MARKS
 
 LIMIT = 250 * 2**20  # per worker
 
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(
-        n_workers=2,
-        processes=True,
-        threads_per_worker=1,
-        dashboard_address=None,
-        memory_limit=LIMIT,
-        silence_logs=logging.ERROR,
-    )
-    c = distributed.Client(cluster)
-    try:
+    with cluster_client(memory_limit=LIMIT) as c:
         yield c
-    finally:
-        c.close()
-        cluster.close()
 
 
 def _peak_rss(client):

@@ -21,30 +21,19 @@ import pytest
 
 from npdnn import Network
 
+from conftest import DASK_MARKS, cluster_client
+
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.numerics,
-    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-    pytest.mark.filterwarnings("ignore::FutureWarning"),
-    pytest.mark.filterwarnings("ignore::ResourceWarning"),
-    pytest.mark.filterwarnings("ignore::UserWarning:distributed"),
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
-]
+pytestmark = DASK_MARKS
 
 BOUND = 300  # seconds: a run past this is a hang, reported as such (never a timing check)
 
 
-def _cluster(**kw):
-    kw = dict(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None, **kw)
-    return distributed.LocalCluster(memory_limit="1GiB", silence_logs=logging.CRITICAL, **kw)
-
-
 @pytest.fixture(scope="module")
 def client():
-    with _cluster() as cluster, distributed.Client(cluster) as c:
+    with cluster_client(silence_logs=logging.CRITICAL) as c:
         yield c
 
 
@@ -246,7 +235,7 @@ def test_frozen_worker_is_treated_as_lost():
     restart on the other worker, and the model equals one process."""
     X, y = _data(m=2000)
     kw = dict(KW, epochs=6, batch_size=20)
-    with _cluster() as cluster, distributed.Client(cluster) as c:
+    with cluster_client(silence_logs=logging.CRITICAL) as c:
         victim = min(c.run(os.getpid).items())[1]
 
         class FreezeDuringEpoch:

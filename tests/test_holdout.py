@@ -76,7 +76,7 @@ def test_npdnn_train_fits_on_a_view_of_the_data_it_read(tmp_path, monkeypatch):
     # In process: the frame read from the CSV, and the X that fit receives, must share memory
     # (train_test_split's X_train is a copy) and hold the 75% training rows.
     from npdnn import DNNClassifier
-    from npdnn.cli import commands as cli_commands
+    from npdnn.cli import inputs as cli_inputs
     from npdnn.cli import main as cli
 
     rng = np.random.default_rng(0)
@@ -84,7 +84,7 @@ def test_npdnn_train_fits_on_a_view_of_the_data_it_read(tmp_path, monkeypatch):
     lines = ["a,b,c,label"] + [f"{a},{b},{c},{'yes' if a + b > 0 else 'no'}" for a, b, c in X]
     (tmp_path / "d.csv").write_text("\n".join(lines) + "\n")
     seen = {}
-    read, fit = cli_commands.read_data, DNNClassifier.fit
+    read, fit = cli_inputs.read_data, DNNClassifier.fit
 
     def read_data(*args, **kwargs):
         seen["read"] = out = read(*args, **kwargs)
@@ -94,7 +94,7 @@ def test_npdnn_train_fits_on_a_view_of_the_data_it_read(tmp_path, monkeypatch):
         seen["fit"] = X
         return fit(self, X, y, *args, **kwargs)
 
-    monkeypatch.setattr(cli_commands, "read_data", read_data)
+    monkeypatch.setattr(cli_inputs, "read_data", read_data)
     monkeypatch.setattr(DNNClassifier, "fit", spy_fit)
     argv = ["train", "--data", str(tmp_path / "d.csv"), "--target", "label", "--test-size", "0.25"]
     assert cli.main([*argv, "--epochs", "1", "--layers", "2", "--quiet"]) == 0

@@ -34,11 +34,12 @@ PACKAGE_RANKS = {
 MODULE_RANKS = {
     "files": {"npy_header": 0, "integrity": 0, "archive": 1, "limits": 2, "network_file": 3},
     "nn": {
-        "activations": 0, "initializers": 0, "summary": 0, "losses": 1, "layers": 1,
+        "activations": 0, "initializers": 0, "summary": 0, "sparse_rows": 0, "losses": 1, "layers": 1,
         "chunking": 2, "fast": 2, "gradcheck": 3,
     },
     "train": {
         "optimizers": 0, "batching": 0, "threads": 0, "user_warnings": 0, "checkpoint_schema": 0, "options": 1,
+        "sparse_batches": 1,
         "monitor": 2,
         "schedules": 3, "callbacks": 3, "checkpoint": 4, "progress": 4, "diagnostics": 4, "runner": 5, "loop": 6,
         "profiling": 6, "layer_warnings": 5, "layer_stats": 6,
@@ -52,7 +53,8 @@ MODULE_RANKS = {
     },
     "cli": {
         "bounded": 0, "csv_fields": 1, "locking": 0, "keys": 0, "report": 0, "holdout": 0, "plots": 0,
-        "layer_plots": 0, "datasets": 2, "data_files": 3, "options": 3, "train_cluster": 3, "commands": 4, "main": 5,
+        "layer_plots": 0, "outputs": 0, "datasets": 2, "data_files": 3, "options": 3, "train_cluster": 3, "inputs": 4,
+        "commands": 5, "main": 6,
     },
 }  # fmt: skip
 CORE = {"_version", "checks", "errors", "files", "nn", "train", "network", "callbacks"}

@@ -63,6 +63,11 @@ def check_X(X, n_features, dtype, name="X", finite=True):
     when that pass meets a non-finite value."""
     if is_ready(X, n_features, dtype):
         return X
+    if is_sparse(X):  # np.asarray would make a 0-d object array of it
+        raise ValueError(
+            f"{name} is a sparse matrix (format {X.format!r}, shape {tuple(X.shape)}), and this needs dense rows; "
+            f"expected an array: pass {name}.toarray() (Network.fit, predict and DNNClassifier take sparse X)"
+        )
     if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray):
         X = X.to_numpy()
     X = np.asarray(X)
@@ -193,3 +198,78 @@ def is_dask(obj):
     """Whether ``obj`` is a Dask collection, checked without importing dask (the
     estimator and the distributed sources both ask)."""
     return type(obj).__module__.split(".")[0] in ("dask", "dask_expr")
+
+
+def is_sparse(obj):
+    """Whether ``obj`` is a scipy sparse matrix or array (CSR, CSC, COO, ..., the ``*_matrix``
+    and ``*_array`` classes) or npdnn's :class:`~npdnn.nn.sparse_rows.SparseRows`, checked
+    without importing scipy: the core is NumPy-only (as :func:`is_dask` for Dask)."""
+    return (
+        not isinstance(obj, np.ndarray)
+        and isinstance(getattr(obj, "format", None), str)
+        and hasattr(obj, "tocsr")
+        and hasattr(obj, "nnz")
+    )
+
+
+def check_sparse_X(X, n_features, dtype, name="X", finite=True):
+    """Validate a sparse ``X`` (m, n_features) (see :func:`is_sparse`) and return it in
+    canonical CSR form: an object with ``data`` (nnz,), ``indices`` (nnz,), ``indptr``
+    (m + 1,) and ``shape``, its rows' column indices sorted and without duplicates.
+
+    Not densified: a CSR X in canonical form is returned as it is; another format (CSC,
+    COO, ...) is converted once with its ``tocsr()`` (a copy of the nonzeros, never of the
+    zeros); a CSR X with duplicate entries is copied and its duplicates summed (as
+    ``toarray()`` sums them). ``dtype`` is the dtype the rows will be made dense in: an
+    integer or bool X is accepted (cast per block), and a value that does not fit it is
+    reported. ``finite=False`` leaves out the scan of ``data`` for NaN and infinity."""
+    shape = tuple(getattr(X, "shape", ()))
+    kind = np.dtype(X.dtype).kind
+    if kind not in "biuf":
+        raise ValueError(f"{name} must hold real numbers (bool, int or float); got a sparse matrix of dtype {X.dtype}")
+    if len(shape) != 2:
+        raise ValueError(f"{name} must be a 2-D sparse matrix of shape (n_samples, n_features); got shape {shape}")
+    if shape[0] == 0:
+        raise ValueError(f"{name} has 0 samples (shape {shape}); expected at least 1")
+    if n_features is not None and shape[1] != n_features:
+        raise ValueError(
+            f"layer 1 expects A0 of shape ({n_features}, m) but got ({shape[1]}, m): "
+            f"{name} has {shape[1]} features, the network was built for n_x = {n_features}"
+            + transpose_hint(shape, n_features, name)
+        )
+    if X.format != "csr":
+        X = X.tocsr()  # one copy of the nonzeros (CSC, COO, ...); rows are then slices of data
+    if not getattr(X, "has_canonical_format", True):
+        X = X.copy()  # the caller's matrix is left as it is
+        X.sum_duplicates()
+    if finite:
+        _check_sparse_finite(X, dtype, name)
+    return X
+
+
+def _check_sparse_finite(X, dtype, name):
+    """Raise as :func:`check_X` does when a stored value of the CSR ``X`` is NaN, infinite,
+    or too large for ``dtype``; in blocks of ``data`` (a cast block, never a cast copy of all)."""
+    data, step = X.data, 1 << 16
+    for start in range(0, data.shape[0], step):
+        raw = data[start : start + step]
+        with np.errstate(over="ignore", invalid="ignore"):
+            block = raw.astype(dtype, copy=False)
+            if np.isfinite(block.sum()):
+                continue
+        bad = np.flatnonzero(~np.isfinite(block))
+        if bad.shape[0]:
+            break
+    else:
+        return
+    pos = start + int(bad[0])
+    row = int(np.searchsorted(X.indptr, pos, side="right")) - 1
+    col, value = int(X.indices[pos]), data[pos]
+    if np.isfinite(value):
+        raise ValueError(
+            f"{name} value {float(value)!r} at row {row}, column {col} is too large for {np.dtype(dtype)} "
+            f"(max {np.finfo(dtype).max:.4g}); expected values within that range"
+        )
+    raise ValueError(
+        f"{name} contains NaN or infinity (first at row {row}, column {col}: {value}); expected finite values"
+    )

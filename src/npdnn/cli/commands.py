@@ -17,167 +17,14 @@ import numpy as np
 
 from .._version import __version__
 from ..files.archive import ModelFileError, atomic_write
-from .data_files import read_data
-from .datasets import DEFAULT_NAME, DEFAULT_TARGET, DataError, DataWarning, check_classes, load_default, show_label
+from .datasets import DEFAULT_NAME, DEFAULT_TARGET, DataError, check_classes, load_default, show_label
+from .inputs import align_labels, cut, load_model, read, read_for_model
 from .keys import read_key
 from .options import check_threshold, class_weight_for, model_params, positive_index
+from .outputs import CLIError, check_output, make_parent, refuse_same_files, say
 from .report import confusion, confusion_json, json_text, json_value, metrics, predicted, table, warnings_as_lines
 
 GRADCHECK_TOLERANCE = 1e-7
-
-
-class CLIError(Exception):
-    """A usage problem found after parsing (e.g. --resume without --checkpoint)."""
-
-
-# ---------------------------------------------------------------- helpers
-def _info(args, message):
-    if not getattr(args, "quiet", False):
-        print(message, file=sys.stderr)
-
-
-def _check_output(path, option):
-    """Fail before any work when ``path`` cannot be an output file."""
-    if path is None:
-        return
-    if os.path.isdir(path):
-        raise CLIError(f"{option} {path} is a directory; expected a file path")
-    folder = os.path.dirname(os.path.abspath(path))
-    while not os.path.exists(folder):
-        folder = os.path.dirname(folder)
-    if not os.path.isdir(folder):
-        raise CLIError(f"{option} {path}: {folder} is a file, not a folder; expected a path to a new or existing file")
-    if not os.access(folder, os.W_OK):
-        raise CLIError(f"{option} {path}: folder {folder} is not writable")
-
-
-def _same_file(a, b):
-    """Whether paths ``a`` and ``b`` name one file: the same inode when both exist
-    (hard links, symlinks, ``./x`` and ``x``), else the same resolved path."""
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return os.path.realpath(a) == os.path.realpath(b)
-
-
-def refuse_same_files(outputs, inputs):
-    """Raise :class:`CLIError` if an output (``(path, option)`` pairs, None skipped) is the
-    same file as an input or as another output: writing it would destroy the input
-    (``train --out DATA.csv``) or make a later step fail (``--out P --checkpoint P``)."""
-    outputs = [(p, o) for p, o in outputs if p is not None and p != "-"]
-    inputs = [(p, o) for p, o in inputs if p is not None and p != "-"]
-    for i, (path, option) in enumerate(outputs):
-        for other, other_option in inputs + outputs[i + 1 :]:
-            if _same_file(path, other):
-                harm = "overwrite the input" if (other, other_option) in inputs else "clobber the other"
-                raise CLIError(
-                    f"{option} {path} and {other_option} {other} are the same file; writing {option} would {harm}; "
-                    "choose another path"
-                )
-
-
-def _make_parent(path):
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-
-
-def _load_model(path, args=None):
-    from ..loading import load
-    from ..network import Network
-
-    if os.path.isdir(path):
-        raise ModelFileError(f"{path} is a directory; expected an npdnn model file")
-    if not os.path.exists(path):
-        raise ModelFileError(f"{path}: no such file; expected an npdnn model file (from npdnn train --out)")
-    model = load(path, key=read_key(args))
-    if isinstance(model, Network):
-        raise ModelFileError(
-            f"{path} holds a bare Network (Network.save); this command needs a classifier saved by "
-            "npdnn train --out or DNNClassifier.save"
-        )
-    return model
-
-
-def _read_for_model(model, model_path, data, target=None, args=None):
-    """Read the model's feature columns (by name, in the model's order) from ``data``;
-    returns ``(X, y, ids)``."""
-    names = getattr(model, "feature_names_in_", None)
-    features = None if names is None else [str(c) for c in names]
-    chosen, drop = getattr(args, "features", None), list(getattr(args, "drop", None) or [])
-    if features is not None:
-        for name in features:
-            if name in drop or (chosen is not None and name not in chosen):
-                raise CLIError(
-                    f'{model_path} needs feature column "{name}", which --features/--drop leave out '
-                    "(a model with column names finds its features by name)"
-                )
-        chosen, drop = features, []
-    X, y, ids = _read(
-        args,
-        data,
-        target=target,
-        features=chosen,
-        drop=drop,
-        id_column=getattr(args, "id", None),
-        needed_by=f"model {model_path}",
-    )
-    if getattr(model, "columns_", None) is None and hasattr(X, "isna"):
-        gaps = X.isna().sum()
-        if gaps.any():
-            name = str(gaps.index[gaps.to_numpy() > 0][0])
-            row = int(np.flatnonzero(X[name].isna().to_numpy())[0])
-            raise DataError(
-                f'{data}, column "{name}" has {int(gaps[name])} missing value(s) (the first in data row {row + 1}); '
-                f"{model_path} was trained on complete numeric data and has no value to fill them with "
-                "(fill them, or train on a file with missing values)"
-            )
-    if features is None and X.shape[1] != model.n_features_in_:
-        raise DataError(
-            f"{data} has {X.shape[1]} feature columns; {model_path} expects {model.n_features_in_} "
-            "(it was trained without column names, so columns are taken in order)"
-        )
-    return X, y, ids
-
-
-def _align_labels(y, classes, data, target):
-    """Labels read from a CSV compared with the model's classes: integers read
-    from the file match a model trained on the same digits as strings."""
-    if np.asarray(classes).dtype.kind in "OUS" and y.dtype.kind in "iu":
-        y = y.astype(str).astype(object)
-    unknown = ~np.isin(y, classes)
-    if unknown.any():
-        shown = ", ".join(show_label(c) for c in classes)
-        raise DataError(
-            f'{data}, column "{target}": label {show_label(y[unknown][0])} is not one of the model\'s classes ({shown})'
-        )
-    return y
-
-
-def _read(args, data, target=None, **options):
-    """:func:`read_data` with the command's --sep, --no-header, --na-values and --categorical;
-    a warning about the file (a header row of numbers) is printed as one line."""
-    import warnings
-
-    text = list(getattr(args, "categorical", None) or [])
-    csv_options = {"has_header": getattr(args, "header", True), "na_values": getattr(args, "na_values", None)}
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", DataWarning)
-        X, y, ids = read_data(
-            data, target, sep=getattr(args, "sep", None), csv_options={**csv_options, "text": text}, **options
-        )
-    for w in caught:
-        if issubclass(w.category, DataWarning):
-            _info(args, f"npdnn: warning: {w.message}")
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    unknown = [c for c in text if not hasattr(X, "columns") or c not in X.columns]
-    if unknown:
-        raise DataError(f"--categorical names {unknown}, which are not feature columns of {data}")
-    return X, y, ids
-
-
-def _cut(line, limit=2000):
-    """One printed line of at most ``limit`` characters: values come from the file."""
-    return line if len(line) <= limit else f"{line[: limit - 40]}... ({len(line)} characters, cut)"
 
 
 # ---------------------------------------------------------------- commands
@@ -188,7 +35,7 @@ def cmd_train(args):
         from ..sklearn.estimator import DNNClassifier
         from .train_cluster import train
 
-        return train(args, lambda message: _info(args, message), lambda: DNNClassifier(**model_params(args)))
+        return train(args, lambda message: say(args, message), lambda: DNNClassifier(**model_params(args)))
     if (args.resume or args.resume_anyway) and args.checkpoint is None:
         raise CLIError("--resume needs --checkpoint PATH (the checkpoint file to continue from)")
     if (args.data is None) != (args.target is None):
@@ -200,7 +47,7 @@ def cmd_train(args):
         (args.checkpoint, "--checkpoint"),
     )
     for path, option in outputs:
-        _check_output(path, option)
+        check_output(path, option)
     refuse_same_files(
         [(args.out, "--out"), (args.checkpoint, "--checkpoint"), (args.plot, "--plot"), (args.json, "--json")],
         [(args.data, "--data")],
@@ -208,7 +55,7 @@ def cmd_train(args):
     if args.data is None:
         (X, y), source, target = load_default(), DEFAULT_NAME, DEFAULT_TARGET
     else:
-        X, y, _ = _read(args, args.data, args.target, features=args.features, drop=args.drop or ())
+        X, y, _ = read(args, args.data, args.target, features=args.features, drop=args.drop or ())
         source, target = args.data, args.target
     check_classes(y, source, target)
     n_test = int(np.ceil(args.test_size * len(y)))
@@ -236,15 +83,15 @@ def cmd_train(args):
         verbose=not args.quiet and sys.stderr.isatty(),
         diagnostics=args.diagnose is not None,
     )
-    _info(
+    say(
         args,
         f"data: {source}: {len(y)} rows, {X.shape[1]} features, {n_classes} classes; "
         f"train {len(y_train)}, test {len(y_test)}",
     )
     if args.checkpoint is not None:
-        _make_parent(args.checkpoint)
+        make_parent(args.checkpoint)
     started = time.perf_counter()
-    with warnings_as_lines(lambda line: _info(args, line)):
+    with warnings_as_lines(lambda line: say(args, line)):
         model.fit(
             X_train,
             _named(y_train, target),
@@ -255,7 +102,7 @@ def cmd_train(args):
         )
     fit_seconds = time.perf_counter() - started
     used = {"batch_size": model.batch_size_, "l2": model.l2_, "early_stopping": model.early_stopping_}
-    _info(args, "trained with " + ", ".join(f"{k} {v}" for k, v in used.items()) + f" in {fit_seconds:.1f} s")
+    say(args, "trained with " + ", ".join(f"{k} {v}" for k, v in used.items()) + f" in {fit_seconds:.1f} s")
     # the saved file must not depend on whether stderr was a terminal, nor on --diagnose
     model.set_params(verbose=False, diagnostics=False)
     scored = (
@@ -269,20 +116,20 @@ def cmd_train(args):
     cm = results[held_out][1]
     # Files first: a closed stdout (`npdnn train | head`) must not lose the trained model.
     if args.out is not None:
-        _make_parent(args.out)
+        make_parent(args.out)
         model.save(args.out, key=read_key(args))
-        _info(args, f"model written to {args.out}")
+        say(args, f"model written to {args.out}")
     else:
-        _info(args, "model not saved (pass --out FILE to keep it)")
+        say(args, "model not saved (pass --out FILE to keep it)")
     if args.plot is not None:
         final = {k: m["accuracy"] for k, m in columns.items()}
         _plot(args.plot, model, X, y, final, (X_test, y_test, pos))
-        _info(args, f"plot written to {args.plot}")
+        say(args, f"plot written to {args.plot}")
     if args.diagnose is not None:
         from .layer_plots import plot_diagnostics
 
         plot_diagnostics(model.diagnostics_, args.diagnose, title=f"npdnn train: {source}")
-        _info(args, f"diagnostics plot written to {args.diagnose}")
+        say(args, f"diagnostics plot written to {args.diagnose}")
     if args.json is not None:
         report = {
             "command": "train",
@@ -319,7 +166,7 @@ def cmd_train_locked(args):
     from .locking import exclusive
 
     for path, option in ((args.out, "--out"), (args.checkpoint, "--checkpoint")):
-        _check_output(path, option)  # a clear message before the lock file is created
+        check_output(path, option)  # a clear message before the lock file is created
     refuse_same_files([(args.out, "--out"), (args.checkpoint, "--checkpoint")], [(args.data, "--data")])
     with exclusive([(args.out, "--out"), (args.checkpoint, "--checkpoint")], "npdnn train"):
         return cmd_train(args)
@@ -331,9 +178,9 @@ def _write_json(args, report):
     if args.json == "-":
         sys.stdout.write(text)
     else:
-        _make_parent(args.json)
+        make_parent(args.json)
         atomic_write(args.json, lambda f: f.write(text.encode("utf-8")))
-        _info(args, f"metrics written to {args.json}")
+        say(args, f"metrics written to {args.json}")
 
 
 def _plot_callbacks(args):
@@ -379,15 +226,15 @@ def _plot(path, model, X, y, final_accuracy, held_out):
             "classes": model.classes_,
             "feature_names": columns,
         }
-    _make_parent(path)
+    make_parent(path)
     plot_training(path, curves, boundary, final_accuracy, best_epoch=model.best_epoch_, test=test)
 
 
 def cmd_predict(args):
-    _check_output(args.out, "--out")
+    check_output(args.out, "--out")
     refuse_same_files([(args.out, "--out")], [(args.data, "--data"), (args.model, "--model")])
-    model = _load_model(args.model, args)
-    X, _, ids = _read_for_model(model, args.model, args.data, args=args)
+    model = load_model(args.model, args)
+    X, _, ids = read_for_model(model, args.model, args.data, args=args)
     pos = positive_index(args.pos_label, model.classes_)
     check_threshold(args.threshold, model.classes_)
     proba = model.predict_proba(X)
@@ -403,17 +250,17 @@ def cmd_predict(args):
     if args.out is None:
         sys.stdout.write(text)
     else:
-        _make_parent(args.out)
+        make_parent(args.out)
         atomic_write(args.out, lambda f: f.write(text.encode("utf-8")))
-        _info(args, f"{len(out)} predictions written to {args.out}")
+        say(args, f"{len(out)} predictions written to {args.out}")
     return 0
 
 
 def cmd_evaluate(args):
     refuse_same_files([(args.json, "--json")], [(args.data, "--data"), (args.model, "--model")])
-    model = _load_model(args.model, args)
-    X, y, _ = _read_for_model(model, args.model, args.data, target=args.target, args=args)
-    y = _align_labels(y, model.classes_, args.data, args.target)
+    model = load_model(args.model, args)
+    X, y, _ = read_for_model(model, args.model, args.data, target=args.target, args=args)
+    y = align_labels(y, model.classes_, args.data, args.target)
     pos = positive_index(args.pos_label, model.classes_)
     check_threshold(args.threshold, model.classes_)
     scores, cm = metrics(y, model.predict_proba(X), model.classes_, pos, args.threshold)
@@ -474,7 +321,7 @@ def cmd_gradcheck(args):
 def cmd_export(args):
     from ..loading import load
 
-    _check_output(args.onnx, "--onnx")
+    check_output(args.onnx, "--onnx")
     refuse_same_files([(args.onnx, "--onnx")], [(args.model, "--model")])
     if os.path.isdir(args.model) or not os.path.exists(args.model):
         raise ModelFileError(f"{args.model}: no such file; expected an npdnn model file (from npdnn train --out)")
@@ -483,9 +330,9 @@ def cmd_export(args):
         proto = model.to_onnx(opset=args.opset)
     except ImportError as e:
         raise CLIError(str(e)) from None
-    _make_parent(args.onnx)
+    make_parent(args.onnx)
     atomic_write(args.onnx, lambda f: f.write(proto.SerializeToString()))
-    _info(args, f"ONNX model (opset {proto.opset_import[0].version}, IR {proto.ir_version}) written to {args.onnx}")
+    say(args, f"ONNX model (opset {proto.opset_import[0].version}, IR {proto.ir_version}) written to {args.onnx}")
     return 0
 
 
@@ -493,7 +340,7 @@ def cmd_info(args):
     import json
 
     key = read_key(args)
-    model = _load_model(args.model, args)
+    model = load_model(args.model, args)
     params = {k: json_value(v) for k, v in model.get_params().items()}
     print(model.summary())
     plan = getattr(model, "columns_", None)
@@ -501,13 +348,13 @@ def cmd_info(args):
         print("columns (learned on the training rows):")
         for line in plan.describe():
             print(f"  {line}")
-    print(_cut(f"training options: {json.dumps(params, sort_keys=True)}"))
+    print(cut(f"training options: {json.dumps(params, sort_keys=True)}"))
     from ..network import network_from_file
     from ..sklearn.estimator_file import written_by
 
     meta = network_from_file(args.model, key=key)[2]
     writer = written_by(meta.get("estimator"))
-    print(_cut(f"file: {args.model}, written by npdnn {writer or '(not recorded)'}, read by npdnn {__version__}"))
+    print(cut(f"file: {args.model}, written by npdnn {writer or '(not recorded)'}, read by npdnn {__version__}"))
     integrity = meta.get("integrity")
     if integrity is None:
         print("digest: none (written before npdnn sealed model files; its contents cannot be checked)")

@@ -5,7 +5,9 @@ the network ``rows`` samples at a time, so their activations (every layer keeps
 ``Z`` and ``A`` of shape ``(n_l, rows)``) stay within :data:`CHUNK_BYTES` in all
 however many rows X has, and X itself is never copied: a chunk is a view of X,
 converted to the network's dtype (and standardized, for the estimator) one
-chunk at a time.
+chunk at a time. A scipy sparse X is made dense a chunk at a time
+(:mod:`npdnn.nn.sparse_rows`): the same chunks, the same bytes, the same results as
+its dense form's.
 
 What is promised, on every x86-64 machine:
 
@@ -32,8 +34,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..checks import check_X
+from ..checks import check_sparse_X, check_X, is_sparse
 from .losses import PER_SAMPLE, weighted_sum
+from .sparse_rows import sparse_rows
 
 #: Bytes of a chunk's arrays: the converted input chunk plus Z and A of every layer.
 CHUNK_BYTES = 64 * 2**20
@@ -63,7 +66,10 @@ def row_slices(m, rows):
 
 def as_rows(X):
     """X as an ndarray (m, n) without copying what need not be copied (a
-    single-dtype DataFrame gives a view of its block)."""
+    single-dtype DataFrame gives a view of its block); a sparse X as
+    :class:`~npdnn.nn.sparse_rows.SparseRows`, whose chunks are made dense one at a time."""
+    if is_sparse(X):
+        return sparse_rows(X, finite=False)
     if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray):
         X = X.to_numpy()
     return np.asarray(X)
@@ -71,10 +77,29 @@ def as_rows(X):
 
 def checked_rows(X, n_features, dtype):
     """X as rows (m, n_features), its shape and kind checked without converting it."""
+    if is_sparse(X):
+        return sparse_rows(X, n_features, dtype, finite=False)  # finiteness: chunk by chunk (forward_chunks)
     X = as_rows(X)
     if X.ndim != 2 or X.dtype.kind not in "biuf" or X.shape[0] == 0 or X.shape[1] != n_features:
         check_X(X, n_features, dtype)  # raises, before any conversion
     return X
+
+
+def row_blocks(X, pieces, rows=None):
+    """Yield ``(piece, block)`` for each slice in ``pieces``: the rows ``piece`` of X
+    (m, n_x), or ``rows[piece]`` when ``rows`` (an index array) is given, as a (k, n_x)
+    array. Dense X: a view (a slice) or the rows gathered (fancy indexing reads only
+    those). Sparse X (:class:`~npdnn.nn.sparse_rows.SparseRows`): made dense in its dtype
+    into one buffer reused by every block (so two chunks' dense bytes are never held at
+    once): a block is overwritten by the next, use it before asking for that one."""
+    if not is_sparse(X):
+        for piece in pieces:
+            yield piece, (X[piece] if rows is None else X[rows[piece]])
+        return
+    buf = np.empty((max((p.stop - p.start for p in pieces), default=0), X.shape[1]), dtype=X.dtype)
+    for piece in pieces:
+        out = buf[: piece.stop - piece.start]
+        yield piece, (X.take_span(piece.start, piece.stop, out) if rows is None else X.take(rows[piece], out))
 
 
 def forward_chunks(net, X, prepare=None):
@@ -89,12 +114,13 @@ def forward_chunks(net, X, prepare=None):
     """
     dtype = net.dtype
     X = checked_rows(X, net.n_features, dtype)
-    for piece in row_slices(X.shape[0], chunk_rows(net.layer_dims, dtype.itemsize)):
+    for piece, block in row_blocks(X, row_slices(X.shape[0], chunk_rows(net.layer_dims, dtype.itemsize))):
         with np.errstate(over="ignore", invalid="ignore"):  # inf - inf in the sum is NaN, checked below
-            block = X[piece].astype(dtype, copy=False)  # (rows, n_x)
+            block = block.astype(dtype, copy=False)  # (rows, n_x)
             finite = np.isfinite(block.sum())  # a sum allocates nothing; inf and NaN propagate
         if not finite and not np.isfinite(block).all():
-            check_X(X, net.n_features, dtype)  # the exact error, with the row and column in X
+            # the exact error, with the row and column in X
+            (check_sparse_X if is_sparse(X) else check_X)(X, net.n_features, dtype)
         if prepare is not None:
             block = prepare(block)
         yield piece, net.forward(block.T)  # A0 = block.T (n_x, rows), a view

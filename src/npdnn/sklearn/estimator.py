@@ -24,12 +24,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, check_X_y, validate_data
 
-from ..checks import check_dtype, check_sample_weight, is_dask, is_ready
+from ..checks import check_dtype, check_sample_weight, is_dask, is_ready, is_sparse
 from ..errors import ConvergenceWarning
 from ..files.network_file import save_model
 from ..network import Network, network_from_file
 from ..nn.activations import sigmoid
 from ..nn.chunking import map_rows
+from ..nn.sparse_rows import sparse_rows
 from ..train.diagnostics import DEFAULT_TOL, FitDiagnostics
 from ..train.layer_stats import Diagnostics
 from ..train.loop import fit as train
@@ -289,6 +290,8 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             opt = self._make_optimizer()
         else:
             mean, scale, net, opt = warm["mean"], warm["scale"], warm["network"], warm["optimizer"]
+        if mean is not None and is_sparse(X):  # a warm start from a standardized dense fit
+            raise _cannot_center(self.standardize)
         X_in = X if mean is None else _standardized_for_training(X, given, mean, scale)
         if mean is not None and scaling_of(self.standardize) == "robust":
             np.clip(X_in, -CLIP, CLIP, out=X_in)
@@ -498,6 +501,11 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         return classifier_to_onnx(self, opset=opset, clip=CLIP if robust else None)
 
     # ------------------------------------------------------------------ helpers
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # CSR and CSC, made dense a mini-batch (or prediction chunk) at a time
+        return tags
+
     def __sklearn_is_fitted__(self):
         # Fitted means trained: validate_data sets n_features_in_ before training
         # starts, so a fit that failed (e.g. diverged) must not count.
@@ -591,6 +599,8 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
     def _standardized(self, X):
         if self.mean_ is None:
             return X
+        if is_sparse(X):  # partial_fit's X (prediction standardizes dense chunks, never a sparse X)
+            raise _cannot_center(self.standardize)
         Z = (X - self.mean_) / self.scale_
         return np.clip(Z, -CLIP, CLIP, out=Z) if scaling_of(self.standardize) == "robust" else Z
 
@@ -610,6 +620,8 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         kind = scaling_of(self.standardize)
         if kind is None:
             return None, None
+        if is_sparse(X):
+            raise _cannot_center(self.standardize)
         mean, scale = fit_robust_scaling(X) if kind == "robust" else _fit_standardization(X, w)
         if plan is not None:
             mean[~plan.scaled], scale[~plan.scaled] = 0, 1
@@ -622,7 +634,9 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             if getattr(self, "columns_", None) is not None and not reset:
                 raise ValueError("this model was fitted on a table with a column plan; pass a DataFrame")
             self.columns_ = None if reset else getattr(self, "columns_", None)
-            return validate_data(self, _real(X), y, dtype=dtype, reset=reset)
+            X, y = validate_data(self, _real(X), y, dtype=dtype, reset=reset, accept_sparse=("csr", "csc"))
+            # A sparse X is trained a mini-batch at a time, each batch's rows made dense (npdnn.nn.sparse_rows)
+            return (sparse_rows(X, None, X.dtype) if is_sparse(X) else X), y
         X_num = self._plan_rows(X, plan, reset, dtype)
         X_num, y = check_X_y(X_num, y, dtype=X_num.dtype)  # the table's own checks are the plan's
         if reset:
@@ -660,7 +674,9 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             return self._plan_rows(X, plan, False, self.dtype_)
         if is_ready(X, self.n_features_in_, self.dtype_) and not hasattr(self, "feature_names_in_"):
             return X
-        return validate_data(self, _real(X), reset=False, dtype=[self.dtype_, np.float64, np.float32])
+        return validate_data(
+            self, _real(X), reset=False, dtype=[self.dtype_, np.float64, np.float32], accept_sparse=("csr", "csc")
+        )
 
     # ------------------------------------------------------------------ MLPClassifier's attributes
     @property
@@ -692,6 +708,15 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
 
         check_is_fitted(self)
         return estimator_summary(self)
+
+
+def _cannot_center(standardize):
+    """Why a sparse X is not standardized: centering makes every zero nonzero (scikit-learn's
+    StandardScaler refuses it too), and scaling alone would not be what ``standardize`` means."""
+    return ValueError(
+        "sparse X cannot be centered without densifying it: pass standardize=False, or scale in the pipeline "
+        f"with StandardScaler(with_mean=False) (got standardize={standardize!r})"
+    )
 
 
 def _check_warm_classes(old, new):

@@ -39,11 +39,19 @@ _DIGEST_BLOCK = 1 << 16  # rows hashed at a time: each block is made C-ordered, 
 def data_digest(*arrays):
     """A hex BLAKE2b digest of arrays' shapes, dtypes and values, in rows of C order
     whatever their memory layout (so C, F, memory-mapped and strided copies of the
-    same data agree); None entries count as absent."""
+    same data agree); None entries count as absent. A sparse X
+    (:class:`~npdnn.nn.sparse_rows.SparseRows`) is digested as its CSR arrays (data,
+    indices, indptr) and shape, never made dense."""
     h = hashlib.blake2b(digest_size=16)
     for a in arrays:
         if a is None:
             h.update(b"none")
+            continue
+        if hasattr(a, "digest_parts"):
+            h.update(f"csr{a.shape}".encode())
+            for part in a.digest_parts():  # 1-D arrays, contiguous as scipy keeps them
+                h.update(f"{part.shape}{part.dtype.str}".encode())
+                h.update(np.ascontiguousarray(part).data)
             continue
         h.update(f"{a.shape}{a.dtype.str}".encode())
         for i in range(0, a.shape[0], _DIGEST_BLOCK):

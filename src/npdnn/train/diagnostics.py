@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..checks import is_sparse
 from ..errors import ConvergenceWarning, OverfittingWarning, TrainingWarning
 from .callbacks import Callback
 from .user_warnings import warn
@@ -229,7 +230,8 @@ class FitDiagnostics(Callback):
 
     Parameters
     ----------
-    X : (m, n_x) array, the training data as ``fit`` received it (after validation)
+    X : (m, n_x) array, the training data as ``fit`` received it (after validation), or
+        a sparse X as :class:`~npdnn.nn.sparse_rows.SparseRows` (read in dense row blocks)
     labels : (m,) int array of class indices ``0..K-1``
     epochs : int, the epoch limit of the run
     tol, window : the convergence test of :func:`still_falling`
@@ -260,7 +262,8 @@ class FitDiagnostics(Callback):
     def on_train_begin(self, net):
         # fit has validated X and y by now; take them as arrays (a DataFrame, a list, (m, 1) labels)
         X, y = self.X, self.labels
-        self.X = X.to_numpy() if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray) else np.asarray(X)
+        if not is_sparse(X):  # a sparse X stays so (its blocks below are taken dense)
+            self.X = X.to_numpy() if hasattr(X, "to_numpy") and not isinstance(X, np.ndarray) else np.asarray(X)
         y = y.to_numpy() if hasattr(y, "to_numpy") and not isinstance(y, np.ndarray) else np.asarray(y)
         self.labels = y.reshape(-1).astype(np.int64, copy=False)
         if self.scaled is None:

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..checks import check_labels, check_sample_weight, check_X
-from ..nn.chunking import chunk_rows, row_slices
+from ..checks import check_labels, check_sample_weight, check_X, is_sparse
+from ..nn.chunking import chunk_rows, row_blocks, row_slices
+from ..nn.sparse_rows import sparse_rows
 from .batching import Batches, split_indices
 from .callbacks import DivergenceGuard, max_row_norm
 from .checkpoint import ModelCheckpoint, data_digest
@@ -31,6 +32,7 @@ from .diagnostics import FitDiagnostics
 from .options import check_fit_options, class_weights, make_optimizer
 from .runner import callback_list, run_epochs, run_fingerprint, start_run
 from .schedules import get_schedule
+from .sparse_batches import SparseBatches
 from .threads import limit_blas, step_threads
 
 __all__ = ["fit"]
@@ -77,7 +79,10 @@ def fit(
     Parameters
     ----------
     X : (m, n_x) array or DataFrame, any memory layout (never copied, unless its
-        dtype differs from the network's: then one converted copy)
+        dtype differs from the network's: then one converted copy), or a scipy sparse
+        matrix (CSR; CSC and other formats converted to CSR once): never densified whole,
+        each batch's rows are made dense (:mod:`npdnn.train.sparse_batches`), with the very
+        results of its dense form
     y : (m,) labels (0/1 for binary, 0..K-1 for softmax)
     optimizer : name ("gd", "momentum", "nesterov", "rmsprop", "adam") or Optimizer
     learning_rate : float, default per optimizer (0.0075 for gd, 0.001 for adam)
@@ -176,7 +181,8 @@ def fit(
             )
         ),
     )
-    batches = Batches(data.X, data.Y, data.w, batch_size, shuffle, data.train_rows)
+    make_batches = SparseBatches if is_sparse(data.X) else Batches  # sparse: each batch's rows made dense
+    batches = make_batches(data.X, data.Y, data.w, batch_size, shuffle, data.train_rows)
     step = _compiled_step(compiled, net, opt, l2, batches.b)
     run_epochs(run, _local_epoch(run, batches, float(l2), step), stopped, data.validation_logs)
     return run.history
@@ -243,12 +249,19 @@ class _TrainingData:
     @classmethod
     def prepare(cls, net, X, y, sample_weight, class_weight):
         n_classes = max(net.layer_dims[-1], 2)
+        if is_sparse(X):  # never densified whole: rows are made dense a batch (or chunk) at a time
+            X = sparse_rows(X, net.n_features, net.dtype)
+            return cls._of(X, y, sample_weight, class_weight, X.max_row_norm(), n_classes)
         # One pass over X for both finiteness and the overflow guard's max row norm (finite
         # norms prove finite entries); check_X's own scan runs only to report a bad value.
         X_in, X = X, check_X(X, net.n_features, net.dtype, finite=False)
         x_norm = max_row_norm(X)
         if not math.isfinite(x_norm):
             check_X(X_in, net.n_features, net.dtype)  # raises unless only the squares overflowed
+        return cls._of(X, y, sample_weight, class_weight, x_norm, n_classes)
+
+    @classmethod
+    def _of(cls, X, y, sample_weight, class_weight, x_norm, n_classes):
         labels = check_labels(y, X.shape[0], n_classes=n_classes)
         w = check_sample_weight(sample_weight, X.shape[0])
         cw = class_weights(labels, class_weight, n_classes)
@@ -267,7 +280,8 @@ class _TrainingData:
             labels = labels[self.train_rows]
             w = None if w is None else w[self.train_rows]
         elif validation_data is not None:
-            X_val = check_X(validation_data[0], net.n_features, net.dtype, name="X_val")
+            X_val = validation_data[0]
+            X_val = (sparse_rows if is_sparse(X_val) else check_X)(X_val, net.n_features, net.dtype, name="X_val")
             y_val = check_labels(validation_data[1], X_val.shape[0], n_classes=self.n_classes, name="y_val")
             self.val = (X_val, None, y_val)
         if w is not None and w.sum() <= 0:
@@ -286,8 +300,8 @@ class _TrainingData:
         X, rows, labels = self.val
         m = labels.shape[0]
         cost, correct = 0.0, 0
-        for part in row_slices(m, chunk_rows(net.layer_dims, net.dtype.itemsize)):
-            Xb = X[part] if rows is None else X[rows[part]]  # fancy indexing reads only these rows, any layout
+        # Fancy indexing reads only these rows, any layout; a sparse X's are made dense into one buffer
+        for part, Xb in row_blocks(X, row_slices(m, chunk_rows(net.layer_dims, net.dtype.itemsize)), rows):
             ZL = net.forward(Xb.T)  # (n_L, b)
             cost += float(net.output.cost(ZL, net.targets(labels[part]), 1.0 / m))
             P = net.output.forward(ZL)

@@ -1,0 +1,66 @@
+"""What the ``npdnn`` commands write, checked before any work: an output path that is a
+folder, under a file or an unwritable folder, or the same file as an input or as another
+output, is refused with :class:`CLIError`; messages go to stderr unless ``--quiet``.
+
+Owns: CLIError, say, check_output, refuse_same_files, make_parent. Imports: the standard library only.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+class CLIError(Exception):
+    """A usage problem found after parsing (e.g. --resume without --checkpoint)."""
+
+
+def say(args, message):
+    """``message`` on stderr, unless the command runs with ``--quiet``."""
+    if not getattr(args, "quiet", False):
+        print(message, file=sys.stderr)
+
+
+def check_output(path, option):
+    """Fail before any work when ``path`` cannot be an output file."""
+    if path is None:
+        return
+    if os.path.isdir(path):
+        raise CLIError(f"{option} {path} is a directory; expected a file path")
+    folder = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(folder):
+        folder = os.path.dirname(folder)
+    if not os.path.isdir(folder):
+        raise CLIError(f"{option} {path}: {folder} is a file, not a folder; expected a path to a new or existing file")
+    if not os.access(folder, os.W_OK):
+        raise CLIError(f"{option} {path}: folder {folder} is not writable")
+
+
+def _same_file(a, b):
+    """Whether paths ``a`` and ``b`` name one file: the same inode when both exist
+    (hard links, symlinks, ``./x`` and ``x``), else the same resolved path."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def refuse_same_files(outputs, inputs):
+    """Raise :class:`CLIError` if an output (``(path, option)`` pairs, None skipped) is the
+    same file as an input or as another output: writing it would destroy the input
+    (``train --out DATA.csv``) or make a later step fail (``--out P --checkpoint P``)."""
+    outputs = [(p, o) for p, o in outputs if p is not None and p != "-"]
+    inputs = [(p, o) for p, o in inputs if p is not None and p != "-"]
+    for i, (path, option) in enumerate(outputs):
+        for other, other_option in inputs + outputs[i + 1 :]:
+            if _same_file(path, other):
+                harm = "overwrite the input" if (other, other_option) in inputs else "clobber the other"
+                raise CLIError(
+                    f"{option} {path} and {other_option} {other} are the same file; writing {option} would {harm}; "
+                    "choose another path"
+                )
+
+
+def make_parent(path):
+    """Create the folders above the output file ``path``."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
