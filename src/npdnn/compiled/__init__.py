@@ -38,7 +38,7 @@ What is kept: each call runs the NumPy path's element-wise operations in the sam
 and dtype, so results match it to 1e-12 in float64 and 8 float32 eps of the largest parameter
 on the tested networks (tests/test_compiled.py). Float32 Adam on larger ones drifts further:
 on [300, 128, 1] up to 174 eps of max|theta| on 4 of 38,657 parameters, where a gradient near
-zero makes m / sqrt(v) magnify a sum's last bit (a BLAS product's summation order differs
+zero makes m / sqrt(v) magnify a sum's last bit (sums such as db's run in another order
 between the two paths). The epoch loop, its callbacks, checkpoints, resume, the
 divergence checks and the batches are the NumPy path's own.
 
