@@ -15,6 +15,18 @@ Supported (anything else trains on the NumPy path, silently, with the same resul
 - no dropout (a dropout rate > 0 on any layer takes the NumPy path: its masks are drawn
   from the run's generator and stay there).
 
+How, by the step's size alone (:class:`npdnn.compiled.step.CompiledStep`; the same on every
+run of a configuration, so a resumed run takes the same form):
+
+- small steps (largest GEMM ``2 b n_{l-1} n_l`` below 16 MFLOP, where BLAS runs on one thread:
+  npdnn.train.threads) make one compiled call per mini-batch, its GEMMs through numba's
+  ``np.dot`` (SciPy's BLAS): there the NumPy path's per-call dispatch is the cost;
+- larger steps run their GEMMs through NumPy's ``np.matmul``, as the NumPy path does, and
+  only the element-wise passes and the optimizer compiled (one vectorized pass each). Two
+  BLAS libraries' thread pools spin against each other on few cores, and SciPy's took 2.6 ms
+  for a GEMM NumPy's does in 1.8 (workload D's dW): on such steps the one-call form lost to
+  the NumPy path (D: 0.77x), the split form cannot lose its GEMMs and only drops passes.
+
 Off: ``fit(..., compiled=False)``, or ``NPDNN_COMPILED=0`` in the environment (which also
 reaches a DNNClassifier). ``compiled=True`` raises ImportError when numba is missing.
 
@@ -24,7 +36,10 @@ machine compiles them once; benchmarks/compiled_cost.py measures both costs.
 
 What is kept: each call runs the NumPy path's element-wise operations in the same order
 and dtype, so results match it to 1e-12 in float64 and 8 float32 eps of the largest parameter
-(tests/test_compiled.py); the epoch loop, its callbacks, checkpoints, resume, the
+on the tested networks (tests/test_compiled.py). Float32 Adam on larger ones drifts further:
+on [300, 128, 1] up to 174 eps of max|theta| on 4 of 38,657 parameters, where a gradient near
+zero makes m / sqrt(v) magnify a sum's last bit (sums such as db's run in another order
+between the two paths). The epoch loop, its callbacks, checkpoints, resume, the
 divergence checks and the batches are the NumPy path's own.
 
 Owns: wanted, make_step. Imports: the standard library; :mod:`.step` (NumPy, numba) lazily.

@@ -17,7 +17,31 @@ multiply-add without ``fastmath``: the updates round as NumPy's do. What differs
 ``exp``/``log1p``/``tanh`` come from the C library instead of NumPy's SIMD loops. Hence
 the pins of tests/test_compiled.py: 1e-12 in float64, 8 float32 eps of the largest parameter in float32.
 
-Owns: train_step. Imports: NumPy, numba.
+The split form of a large step (:meth:`npdnn.compiled.step.CompiledStep._split`) runs its
+GEMMs through NumPy and the passes at the end of this file between them. Why: called from
+numba, ``np.dot`` goes to SciPy's BLAS, a second library with its own threads; on 2 cores
+the two pools spin against each other (a (209, 12288) GEMM took 13 ms instead of 1.8 right
+after the other library's), and the dW GEMM of workload D ran 2.6 ms against NumPy's 1.8 on
+one thread (benchmarks/compiled_split.py). Each pass is one sweep over its array:
+
+- :func:`bias_activate`: ``A = g(Z + b)`` in place, (m, n_l);
+- :func:`grad_and_db`: ``dZ = dA g'(A)`` in place and ``db`` its column sums, one pass;
+  :func:`outer_grad_and_db` the same for the layer under the output, its ``dA = dZ_L W_L``
+  (a product of one term: what BLAS returns) computed in the same pass;
+- :func:`column_sums`: ``db`` of the output layer; :func:`add_l2`: ``dW += (l2/m) W``;
+- :func:`update`: the optimizer over theta, one vectorized pass (see :func:`update_range`).
+  Not on numba's threads: one pass takes 0.09 ms for B's 235k parameters and ~1 ms for
+  C's 2.1M (memory-bound), and on a busy 2-core machine (load 6.6) the same pass on 2
+  threads took 12-16 ms (benchmarks/README.md, "Issue 29: the compiled step on B, C, D").
+
+They share the one-call form's per-element functions, and their sums run in its order
+(rows in turn, a running sum per column): the two forms differ only in the GEMMs' library.
+All of it lives in this one file on purpose: numba's disk cache of a function is keyed on
+its own file's time stamp, so a kernel calling another file's kernel could keep running
+that kernel's old code from the cache after an upgrade changed only the other file.
+
+Owns: train_step, the split form's passes, and the per-element functions both share
+(sqrt, activate, activation_grad, update_range). Imports: NumPy, numba.
 """
 
 from __future__ import annotations
@@ -26,10 +50,48 @@ import math
 
 import numpy as np
 from numba import njit
+from numba.extending import intrinsic
 
 RELU, LEAKY_RELU, TANH, SIGMOID = 0, 1, 2, 3
 GD, MOMENTUM, NESTEROV, ADAM = 0, 1, 2, 3
 LEAKY_SLOPE = 0.01  # npdnn.nn.activations.LEAKY_SLOPE
+
+
+@intrinsic
+def sqrt(typingctx, x):
+    """IEEE square root of a float (LLVM's ``llvm.sqrt``): correctly rounded, as NumPy's
+    ``np.sqrt`` and the CPU's sqrtps are. numba's ``math.sqrt`` calls libm's ``sqrtf`` (kept
+    for errno), a call LLVM does not vectorize: the optimizer pass ran 4x slower with it."""
+
+    def codegen(context, builder, signature, args):
+        return builder.call(builder.module.declare_intrinsic("llvm.sqrt", [args[0].type]), args)
+
+    return x(x), codegen
+
+
+@njit(cache=True, inline="always")
+def activate(z, hidden, consts):
+    """The hidden activation of one pre-activation z (npdnn.nn.activations, same rounding)."""
+    if hidden == RELU:
+        return z if z != z else max(z, 0)  # NumPy's maximum(z, 0): z for z > 0, else 0 (NaN kept)
+    if hidden == LEAKY_RELU:
+        return max(z, z * consts[1])
+    if hidden == TANH:
+        return math.tanh(z)
+    e = math.exp(-abs(z))
+    return (consts[0] if z >= 0 else e) / (consts[0] + e)
+
+
+@njit(cache=True, inline="always")
+def activation_grad(dA, a, hidden, consts):
+    """dZ = dA g'(Z), from the activation's output a = g(Z)."""
+    if hidden == RELU:
+        return dA * (1 if a > 0 else 0)
+    if hidden == LEAKY_RELU:
+        return dA if a > 0 else dA * consts[1]
+    if hidden == TANH:
+        return dA * (consts[0] - a * a)
+    return dA * a * (consts[0] - a)
 
 
 @njit(cache=True)
@@ -49,18 +111,7 @@ def _forward(Xb, theta, offs, dims, acts, hidden, consts):
         if l < L:
             for i in range(m):
                 for j in range(n_out):
-                    z = Z[i, j] + b[j]
-                    if hidden == RELU:
-                        Z[i, j] = max(z, 0)  # NumPy's maximum(z, 0): z for z > 0, else 0 (NaN kept)
-                        if z != z:
-                            Z[i, j] = z
-                    elif hidden == LEAKY_RELU:
-                        Z[i, j] = max(z, z * consts[1])
-                    elif hidden == TANH:
-                        Z[i, j] = math.tanh(z)
-                    else:
-                        e = math.exp(-abs(z))
-                        Z[i, j] = (consts[0] if z >= 0 else e) / (consts[0] + e)
+                    Z[i, j] = activate(Z[i, j] + b[j], hidden, consts)
         else:
             for i in range(m):
                 for j in range(n_out):
@@ -124,35 +175,46 @@ def _backward(Xb, theta, grad, offs, dims, acts, deltas, hidden, l2_scale, const
         A = acts[starts[l - 1] : starts[l - 1] + m * n_in].reshape((m, n_in))
         for i in range(m):
             for j in range(n_in):
-                a = A[i, j]
-                if hidden == RELU:
-                    dA[i, j] = dA[i, j] * (1 if a > 0 else 0)
-                elif hidden == LEAKY_RELU:
-                    dA[i, j] = dA[i, j] if a > 0 else dA[i, j] * consts[1]
-                elif hidden == TANH:
-                    dA[i, j] = dA[i, j] * (consts[0] - a * a)
-                else:
-                    dA[i, j] = dA[i, j] * a * (consts[0] - a)
+                dA[i, j] = activation_grad(dA[i, j], A[i, j], hidden, consts)
 
 
-@njit(cache=True)
-def _update(theta, grad, s1, s2, lr, b1, b2, eps_k, step_scale, optimizer, first, mu):
-    """One optimizer step over the flat theta, element by element (npdnn.train.optimizers)."""
-    for k in range(theta.shape[0]):
-        g = grad[k]
-        if optimizer == GD:
-            theta[k] = theta[k] - g * lr
-        elif optimizer == ADAM:  # weighted sums m_sum, v_sum, as npdnn's Adam keeps them
-            m_sum = s1[k] * b1 + g
-            v_sum = s2[k] * b2 + g * g
-            s1[k] = m_sum
-            s2[k] = v_sum
-            theta[k] = theta[k] - (m_sum / (math.sqrt(v_sum) + eps_k)) * step_scale
-        else:
-            v = g if first else s1[k] * mu + g
-            s1[k] = v
-            d = v * mu + g if optimizer == NESTEROV else v
-            theta[k] = theta[k] - d * lr
+@njit(cache=True, error_model="numpy")
+def update_range(theta, grad, s1, s2, lr, b1, b2, eps_k, step_scale, optimizer, first, mu, lo, hi):
+    """One optimizer step over ``theta[lo:hi]``, element by element (npdnn.train.optimizers).
+
+    Each element depends on its own values only, so any split of the range gives the same
+    bits. Written so that LLVM vectorizes the loops (the Adam pass ran ~4x faster): one loop
+    per rule over views indexed from 0 (an index that may be negative keeps a wrap-around
+    test in each access), NumPy's error model (no zero-division test on each division: the
+    denominators are positive), :func:`sqrt` (no libm call). No ``fastmath``: a fused
+    multiply-add would round differently from NumPy's separate passes."""
+    th, gr = theta[lo:hi], grad[lo:hi]
+    n = th.shape[0]
+    if optimizer == GD:
+        for k in range(n):
+            th[k] = th[k] - gr[k] * lr
+    elif optimizer == ADAM:  # weighted sums m_sum, v_sum, as npdnn's Adam keeps them
+        m1, m2 = s1[lo:hi], s2[lo:hi]
+        for k in range(n):
+            g = gr[k]
+            m_sum = m1[k] * b1 + g
+            v_sum = m2[k] * b2 + g * g
+            m1[k] = m_sum
+            m2[k] = v_sum
+            th[k] = th[k] - (m_sum / (sqrt(v_sum) + eps_k)) * step_scale
+    elif first:
+        vel = s1[lo:hi]
+        for k in range(n):
+            g = gr[k]
+            vel[k] = g
+            th[k] = th[k] - (g * mu + g if optimizer == NESTEROV else g) * lr
+    else:
+        vel = s1[lo:hi]
+        for k in range(n):
+            g = gr[k]
+            v = vel[k] * mu + g
+            vel[k] = v
+            th[k] = th[k] - (v * mu + g if optimizer == NESTEROV else v) * lr
 
 
 @njit(cache=True)
@@ -178,5 +240,74 @@ def train_step(
     if not math.isfinite(J):
         return J
     _backward(Xb, theta, grad, offs, dims, acts, deltas, hidden, l2_scale, consts)
-    _update(theta, grad, s1, s2, lr, b1, b2, eps_k, step_scale, optimizer, first, mu)
+    update_range(theta, grad, s1, s2, lr, b1, b2, eps_k, step_scale, optimizer, first, mu, 0, theta.shape[0])
     return J
+
+
+# ---- the split form's passes: between GEMMs that NumPy runs (see CompiledStep._split) ----
+LINEAR = -1  # bias_activate's output layer: the bias only (the cost takes the logits)
+
+
+@njit(cache=True)
+def bias_activate(Z, b, hidden, consts):
+    """``Z[i, j] = g(Z[i, j] + b[j])`` for Z (m, n) C-ordered, b (n,); ``hidden = LINEAR``: no g."""
+    m, n = Z.shape
+    for i in range(m):
+        if hidden == LINEAR:
+            for j in range(n):
+                Z[i, j] = Z[i, j] + b[j]
+        else:
+            for j in range(n):
+                Z[i, j] = activate(Z[i, j] + b[j], hidden, consts)
+
+
+@njit(cache=True)
+def grad_and_db(dA, A, db, hidden, consts):
+    """``dA[i, j] *= g'`` (from A = g(Z)) in place, now dZ (m, n), and ``db[j] = sum_i dZ[i, j]``."""
+    m, n = dA.shape
+    for j in range(n):
+        db[j] = 0
+    for i in range(m):
+        for j in range(n):
+            d = activation_grad(dA[i, j], A[i, j], hidden, consts)
+            dA[i, j] = d
+            db[j] += d
+
+
+@njit(cache=True)
+def outer_grad_and_db(dZL, W_L, A, dA, db, hidden, consts):
+    """For the layer under a one-unit output: ``dA = dZ_L W_L`` (m, 1) @ (1, n), then as
+    :func:`grad_and_db`, in one pass (``np.matmul`` took 0.09 ms for B's (256, 1) @ (1, 128))."""
+    m, n = dA.shape
+    for j in range(n):
+        db[j] = 0
+    for i in range(m):
+        dz = dZL[i, 0]
+        for j in range(n):
+            d = activation_grad(dz * W_L[0, j], A[i, j], hidden, consts)
+            dA[i, j] = d
+            db[j] += d
+
+
+@njit(cache=True)
+def column_sums(dZ, db):
+    """``db[j] = sum_i dZ[i, j]`` for dZ (m, n), rows in turn."""
+    m, n = dZ.shape
+    for j in range(n):
+        db[j] = 0
+    for i in range(m):
+        for j in range(n):
+            db[j] += dZ[i, j]
+
+
+@njit(cache=True)
+def add_l2(dW, W, l2_scale):
+    """``dW += l2_scale W`` over the flat (n,) views, as the fused kernel adds it."""
+    for k in range(dW.shape[0]):
+        dW[k] = dW[k] + l2_scale * W[k]
+
+
+@njit(cache=True)
+def update(theta, grad, s1, s2, lr, b1, b2, eps_k, step_scale, optimizer, first, mu):
+    """The optimizer step over all of theta, on this thread."""
+    update_range(theta, grad, s1, s2, lr, b1, b2, eps_k, step_scale, optimizer, first, mu, 0, theta.shape[0])
