@@ -395,7 +395,31 @@ def test_fit_and_predict_never_hold_the_dense_x(m, n_x, density):
     assert P.shape == (m, 2) and P.dtype == np.float32
     # The constant: a chunk of prediction made dense (npdnn.nn.chunking.chunk_rows rows, at least twice
     # the widest layer) plus the convergence check's sample of 4096 rows in float64; never X's dense bytes.
-    chunk = chunk_rows(est.network_.layer_dims, 4)
+    chunk = chunk_rows(est.network_.layer_dims, 4, dense_input=False)
     constant = 1.5 * chunk * n_x * 4 + 4096 * n_x * 12 + (64 << 20)
     assert fit_peak < constant and predict_peak < constant, (fit_peak / 1e6, predict_peak / 1e6, constant / 1e6)
     assert max(fit_peak, predict_peak) < dense_bytes / 2.5
+
+
+def test_a_wide_sparse_x_is_predicted_in_chunks_within_the_budget():
+    # 20,000 columns: the dense rule's floor (twice the widest layer, n_x included) would make one
+    # chunk of all 12,000 rows dense, 960 MB in float32; the sparse rule keeps a chunk near CHUNK_BYTES.
+    from npdnn.nn.chunking import CHUNK_BYTES
+
+    m, n_x = 12_000, 20_000
+    rng = np.random.default_rng(0)
+    X = sp.random(m, n_x, density=1e-4, format="csr", dtype=np.float32, random_state=rng)
+    net = npdnn.Network([n_x, 8, 1], seed=0, dtype=np.float32)
+    assert chunk_rows(net.layer_dims, 4) >= m  # the dense rule: one chunk of every row
+    assert chunk_rows(net.layer_dims, 4, dense_input=False) * n_x * 4 <= CHUNK_BYTES
+    tracemalloc.start()
+    try:
+        P = net.predict_proba(X)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * CHUNK_BYTES, peak / 1e6
+    # the same values as a dense pass over some of the rows, to the chunking tolerance
+    rows = np.sort(rng.choice(m, 300, replace=False))
+    dense = net.predict_proba(X[rows].toarray())
+    np.testing.assert_allclose(P[rows], dense, rtol=0, atol=8 * np.finfo(np.float32).eps)

@@ -301,7 +301,8 @@ class _TrainingData:
         m = labels.shape[0]
         cost, correct = 0.0, 0
         # Fancy indexing reads only these rows, any layout; a sparse X's are made dense into one buffer
-        for part, Xb in row_blocks(X, row_slices(m, chunk_rows(net.layer_dims, net.dtype.itemsize)), rows):
+        per_chunk = chunk_rows(net.layer_dims, net.dtype.itemsize, dense_input=not is_sparse(X))
+        for part, Xb in row_blocks(X, row_slices(m, per_chunk), rows):
             ZL = net.forward(Xb.T)  # (n_L, b)
             cost += float(net.output.cost(ZL, net.targets(labels[part]), 1.0 / m))
             P = net.output.forward(ZL)
