@@ -225,3 +225,46 @@ def test_categorical_features_one_hot_encode_numeric_codes():
         DNNClassifier(**FAST, categorical_features=["zip"]).fit(X, y)
     with pytest.raises(ValueError, match="X must be a pandas DataFrame"):
         DNNClassifier(**FAST, categorical_features=["rooms"]).fit(np.zeros((4, 2)), [0, 1, 0, 1])
+
+
+TRICKY_COLUMNS = {
+    "text, spaces and NaN": pd.Series(["a", " b", None, "a", np.nan, "3", "b ", "3.0"]),
+    "True, 1, 1.0, '1' and 3, 3.0 mixed": pd.Series([True, 1, 1.0, "1", None, 3, 3.0, "x", pd.NA], dtype=object),
+    "True and 1, no text": pd.Series([True, 1, 0.0, False, None], dtype=object),
+    "category dtype": pd.Series(["x", "y", None, "x"], dtype="category"),
+    "nullable Int64": pd.Series([1, None, 2, 1], dtype="Int64"),
+    "floats": pd.Series([1.5, np.nan, 2.0, 1.5, -0.0, 0.0]),
+    "bools": pd.Series([True, False, True]),
+    "empty": pd.Series([], dtype=object),
+    "all missing": pd.Series([None, np.nan, pd.NaT], dtype=object),
+    "long texts cut alike": pd.Series(["a" * 300, "a" * 250, "b", "a" * 200]),
+}
+
+
+@pytest.mark.parametrize("name", list(TRICKY_COLUMNS))
+def test_texts_are_canonical_row_by_row(name):
+    """The plan reads each distinct value once (pandas groups them); the texts must be
+    canonical's of every row, with values that share a text grouped as one."""
+    from npdnn.sklearn.columns import _factorized, _texts
+
+    column = TRICKY_COLUMNS[name]
+    want = [canonical(v) for v in column.tolist()]
+    assert _texts(column).tolist() == want
+    codes, texts = _factorized(column)
+    assert len(set(texts.tolist())) == texts.size  # one code per text
+    assert [None if c < 0 else texts[c] for c in codes] == want
+
+
+def test_values_sharing_a_text_are_one_category_and_true_is_not_1():
+    X = pd.DataFrame({"c": pd.Series(["a", " a", "b", True, 1, None] * 5, dtype=object)})
+    plan = ColumnPlan.fit(X, categorical=["c"])
+    assert plan.columns[0]["categories"] == ["1", "True", "a", "b"]
+    out = plan.transform(X)
+    assert out[:6].tolist() == [
+        [0, 0, 1, 0, 0],
+        [0, 0, 1, 0, 0],
+        [0, 0, 0, 1, 0],
+        [0, 1, 0, 0, 0],
+        [1, 0, 0, 0, 0],
+        [0, 0, 0, 0, 1],
+    ]
