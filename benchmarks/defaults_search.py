@@ -59,6 +59,22 @@ CANDIDATES = {
     "auto": {"hidden_layer_sizes": (128, 64), "early_stopping": "auto", "l2": "auto", "batch_size": "auto"},
     # and batches of 256 on the chosen network (4x fewer steps: the fit time on large sets)
     "es_128_64_l2_0.1_b256": {"early_stopping": True, "hidden_layer_sizes": (128, 64), "l2": 0.1, "batch_size": 256},
+    # stage 4, the fit time on adult: float32 (what the CLI trains in), and a shorter patience (it only
+    # acts on early-stopped sets: adult and digits here)
+    "auto_f32": {
+        "hidden_layer_sizes": (128, 64),
+        "early_stopping": "auto",
+        "l2": "auto",
+        "batch_size": "auto",
+        "dtype": "float32",
+    },
+    "auto_p5": {
+        "hidden_layer_sizes": (128, 64),
+        "early_stopping": "auto",
+        "l2": "auto",
+        "batch_size": "auto",
+        "patience": 5,
+    },
 }
 
 

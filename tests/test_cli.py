@@ -84,12 +84,13 @@ def test_train_predict_evaluate_round_trip(tmp_path):
     assert len(pred) == len(frame)
     assert set(pred["prediction"]) <= set(classes) and len(set(pred["prediction"])) > 1
     P = pred.iloc[:, 1:].to_numpy()
-    assert ((P >= 0) & (P <= 1)).all()
-    np.testing.assert_allclose(P.sum(axis=1), 1, rtol=1e-12)
-    np.testing.assert_array_equal(pred["prediction"], np.asarray(classes, dtype=object)[P.argmax(axis=1)])
-    # The file holds exactly what the model computes in-process.
     model = npdnn.load(tmp_path / "model.npz")
-    np.testing.assert_array_equal(P, model.predict_proba(frame.drop(columns="label")))
+    assert model.dtype_ == np.float32  # the command line's default
+    assert ((P >= 0) & (P <= 1)).all()
+    np.testing.assert_allclose(P.sum(axis=1), 1, rtol=np.finfo(np.float32).eps)  # p and 1 - p in float32
+    np.testing.assert_array_equal(pred["prediction"], np.asarray(classes, dtype=object)[P.argmax(axis=1)])
+    # The file holds exactly what the model computes in-process (float32's shortest texts, read back exactly).
+    np.testing.assert_array_equal(P.astype(np.float32), model.predict_proba(frame.drop(columns="label")))
 
     # Columns are found by name: reordered, with an id column, predictions are the same (on stdout here).
     shuffled = frame[["label", "x3", "x1", "x2"]].assign(id=[f"r{i}" for i in range(len(frame))])
@@ -100,7 +101,7 @@ def test_train_predict_evaluate_round_trip(tmp_path):
     r = npdnn_cmd("evaluate", "--model", "model.npz", "--data", "other.csv", "--target", "label", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     printed = parse_metrics(r.stdout)
-    expected = sklearn_metrics(frame["label"].to_numpy(), P, classes, pred["prediction"].to_numpy())
+    expected = sklearn_metrics(frame["label"].to_numpy(), P.astype(np.float32), classes, pred["prediction"].to_numpy())
     assert printed.keys() == expected.keys()
     for name, value in expected.items():
         assert printed[name] == pytest.approx(value, abs=6e-7), name
@@ -354,6 +355,7 @@ def test_bad_evaluation_input(tmp_path, trained, content, fragment):
         (["--epochs", "2.5"], "argument --epochs: expected a positive integer; got '2.5'"),
         (["--dropout", "1.5"], "argument --dropout: expected a number in [0, 1); got '1.5'"),
         (["--optimizer", "adamw"], "argument --optimizer: invalid choice: 'adamw'"),
+        (["--dtype", "float16"], "argument --dtype: invalid choice: 'float16' (choose from 'float32', 'float64')"),
         (["--layers", "64,,32"], "argument --layers: expected comma-separated positive integers"),
         (["--layers", "0"], "argument --layers: expected comma-separated positive integers"),
         (["--learning-rate", "nan"], "argument --learning-rate: expected a number > 0; got 'nan'"),

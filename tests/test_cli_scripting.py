@@ -163,7 +163,7 @@ def test_info_describes_the_model(trained):
     r = npdnn_cmd("info", "m.npz", cwd=trained)
     assert r.returncode == 0, r.stderr
     out = r.stdout
-    assert out.startswith("Network: 3 -> 6 -> 1, hidden relu, output sigmoid, float64")
+    assert out.startswith("Network: 3 -> 6 -> 1, hidden relu, output sigmoid, float32")  # the CLI's default
     assert "classes  (2): 'no', 'yes'" in out
     assert "features 3: x1, x2, x3" in out
     assert "standardized: yes" in out and "trained: 40 epochs" in out

@@ -193,10 +193,12 @@ def npdnn_bin():
 
 
 @pytest.mark.slow
-def test_cli_export_runs_in_onnxruntime(tmp_path):
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cli_export_runs_in_onnxruntime(tmp_path, dtype):
     env = {k: v for k, v in os.environ.items() if k != "NPDNN_DEBUG"}
     cmd = npdnn_bin()
     train = [cmd, "train", "--layers", "6", "--epochs", "3", "--quiet", "--out", "model.npz"]
+    train += [] if dtype == np.float32 else ["--dtype", "float64"]  # float32 is the command line's default
     subprocess.run(train, cwd=tmp_path, check=True, capture_output=True, env=env, timeout=120)
     done = subprocess.run(
         [cmd, "export", "model.npz", "--onnx", "deploy/model.onnx"], cwd=tmp_path, capture_output=True, text=True
@@ -204,14 +206,15 @@ def test_cli_export_runs_in_onnxruntime(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "opset 17, IR 8" in done.stderr
     model = npdnn.load(tmp_path / "model.npz")
+    assert model.dtype_ == dtype
     import pandas as pd
 
-    X = np.random.default_rng(0).standard_normal((30, model.n_features_in_)) * 10 + 5
+    X = (np.random.default_rng(0).standard_normal((30, model.n_features_in_)) * 10 + 5).astype(dtype)
     frame = pd.DataFrame(X, columns=model.feature_names_in_)  # the model was trained on named columns
     onx = onnx.load(str(tmp_path / "deploy/model.onnx"))
     label, proba = run(onx, X)
     np.testing.assert_array_equal(label, model.predict(frame))
-    np.testing.assert_allclose(proba, model.predict_proba(frame), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(proba, model.predict_proba(frame), rtol=0, atol=TOL[dtype])
 
 
 @pytest.mark.parametrize(

@@ -172,7 +172,11 @@ def class_weight_for(option, y, source, target):
 
 def model_params(args):
     """The DNNClassifier hyperparameters every ``npdnn train`` sets from its options
-    (local and distributed runs alike); features are always standardized."""
+    (local and distributed runs alike); features are always standardized.
+
+    A file has no float type of its own to keep, so the command line chooses one: float32
+    unless ``--dtype float64`` (on the panel, half the training time at the same scores:
+    docs/defaults.md)."""
     return dict(
         hidden_layer_sizes=args.layers,
         activation=args.activation,
@@ -187,6 +191,7 @@ def model_params(args):
         lr_schedule=args.lr_schedule,
         standardize=True,
         random_state=args.seed,
+        dtype=args.dtype,
     )
 
 
