@@ -215,9 +215,25 @@ def test_warnings_point_at_the_users_line():
         assert lines == {(__file__, call.__code__.co_firstlineno)}
 
 
+def test_warnings_through_scikit_learn_point_at_the_users_line():
+    """A Pipeline or a GridSearchCV between the user's line and DNNClassifier.fit: the line
+    shown is still the user's (scikit-learn's own frames are skipped like npdnn's)."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = noisy(100)
+    pipe = make_pipeline(StandardScaler(), DNNClassifier(epochs=2, early_stopping=False, random_state=0))
+    grid = GridSearchCV(DNNClassifier(hidden_layer_sizes=(4,), epochs=2, early_stopping=False), {"l2": [0.0]}, cv=2)
+    for call in (lambda: pipe.fit(X, y), lambda: grid.fit(X, y)):  # the user's line is this one
+        caught = recorded(call)
+        lines = {(c.filename, c.lineno) for c in caught if issubclass(c.category, npdnn.ConvergenceWarning)}
+        assert lines == {(__file__, call.__code__.co_firstlineno)}
+
+
 def test_grid_search_prints_one_copy_under_the_default_filter():
     X, y = noisy(120)
-    # refit=False: the refit is another place (scikit-learn's _search.py), shown once more
+    # refit=False: the refit runs under other filters (scikit-learn changes them around the CV
+    # fits), which resets the record of what was shown, so it shows one more copy
     model = DNNClassifier(hidden_layer_sizes=(4,), epochs=2, early_stopping=False)
     grid = GridSearchCV(model, {"l2": [0.0, 0.1]}, cv=3, refit=False)
     caught = recorded(grid.fit, X, y, action="default")

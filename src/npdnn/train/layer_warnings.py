@@ -26,10 +26,10 @@ Owns: LayerWarning, the checks, check_layers. Imports: NumPy and the standard li
 from __future__ import annotations
 
 import math
-import sys
 import warnings
 
 from .diagnostics import TrainingWarning
+from .user_warnings import user_stacklevel
 
 DEAD_FRACTION = 0.6  # share of a layer's ReLU units dead on the probe at the end of training
 SATURATED_FRACTION = 0.5
@@ -136,14 +136,5 @@ def check_layers(record, category=LayerWarning):
         return []
     messages = [m for check in CHECKS for m in check(record)]
     for message in messages:
-        warnings.warn(message, category, stacklevel=_user_stacklevel())
+        warnings.warn(message, category, stacklevel=user_stacklevel())
     return messages
-
-
-def _user_stacklevel():
-    """The ``stacklevel`` (as seen from the caller of this function) of the first frame
-    outside npdnn and scikit-learn: the user's ``fit`` call."""
-    frame, level = sys._getframe(1), 1
-    while frame is not None and str(frame.f_globals.get("__name__", "")).split(".")[0] in ("npdnn", "sklearn"):
-        frame, level = frame.f_back, level + 1
-    return level

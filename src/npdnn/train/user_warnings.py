@@ -5,7 +5,8 @@ Two things go wrong with a plain ``warnings.warn(..., stacklevel=3)`` in a libra
 * The fixed ``stacklevel`` points inside npdnn whenever the call chain is one frame deeper
   or shallower than assumed (``Network.fit``, ``npdnn.train.loop.fit`` and
   ``DNNClassifier.fit`` reach a warning through different depths). :func:`user_stacklevel`
-  walks the stack to the first frame outside the package instead.
+  walks the stack to the first frame outside npdnn and scikit-learn instead (a Pipeline or
+  a GridSearchCV calling ``fit`` is not the user's line).
 * Python's "default" action shows a warning once per (text, category, line), but its record
   (``__warningregistry__``) is emptied whenever any code changes the filters, and
   scikit-learn's input validation does so on every ``fit`` (``warnings.catch_warnings``).
@@ -31,19 +32,31 @@ _shown = set()  # keys of warnings shown under the filters in _shown_under
 _shown_under = None
 
 
+# Packages whose frames stand between a user's line and npdnn's fit: a Pipeline, a GridSearchCV
+# (and joblib, which runs its fits) calling DNNClassifier.fit. Their line is not the user's.
+_CALLERS = frozenset({"sklearn", "joblib"})
+
+
+def _inside(frame):
+    """Whether ``frame`` is npdnn's own or a scikit-learn meta-estimator's."""
+    return frame.f_code.co_filename.startswith(_PACKAGE) or (
+        str(frame.f_globals.get("__name__", "")).partition(".")[0] in _CALLERS
+    )
+
+
 def user_stacklevel(skip=1):
     """The ``stacklevel`` (for a ``warnings.warn`` in the frame ``skip`` levels above this
-    call) that names the first caller outside npdnn: the user's ``fit`` line, or the
-    scikit-learn code that called it."""
+    call) that names the first caller outside npdnn and scikit-learn: the user's ``fit``
+    line, also when a Pipeline or a GridSearchCV called npdnn's."""
     frame, level = sys._getframe(skip), 1
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+    while frame is not None and _inside(frame):
         frame, level = frame.f_back, level + 1
     return level
 
 
 def _user_frame():
     frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+    while frame is not None and _inside(frame):
         frame = frame.f_back
     return frame
 
