@@ -175,6 +175,23 @@ def test_overfitting_rule_on_curves():
     assert not check_overfitting({**rising, "best_epoch": 1})  # early stopping restored the best
 
 
+# ------------------------------------------------------------------ advice that agrees with "auto"
+def test_no_early_stopping_advice_where_auto_turned_it_off():
+    """On a set too small for early stopping, "auto" trains every epoch on purpose: the
+    convergence warning must not tell the user to turn early stopping back on."""
+    X, y = noisy(300)  # a 10% split: 30 rows, under MIN_VALIDATION_ROWS
+    kw = dict(hidden_layer_sizes=(4,), epochs=3, random_state=0)
+    auto = [c for c in recorded(DNNClassifier(**kw).fit, X, y) if issubclass(c.category, npdnn.ConvergenceWarning)]
+    off = [
+        c
+        for c in recorded(DNNClassifier(**kw, early_stopping=False).fit, X, y)
+        if issubclass(c.category, npdnn.ConvergenceWarning)
+    ]
+    assert len(auto) == 1 and "turn on early stopping" not in str(auto[0].message)
+    assert "on a set this small the defaults train every epoch" in str(auto[0].message)
+    assert len(off) == 1 and "turn on early stopping" in str(off[0].message)  # the user's own choice
+
+
 # ------------------------------------------------------------------ standardize only when unscaled
 def test_no_standardize_advice_after_scaling():
     X, y = noisy(300)

@@ -305,6 +305,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             convergence_category=_SklearnConvergenceWarning,
             weighted=w is not None or self.class_weight is not None,
             scaled=True if mean is not None else None,  # None: FitDiagnostics looks at X
+            small_set=self.early_stopping == "auto" and not auto.early_stopping,
         )
         history = train(
             net,

@@ -70,7 +70,14 @@ def still_falling(curve, tol=DEFAULT_TOL, window=DEFAULT_WINDOW):
 
 
 def check_convergence(
-    history, epochs, tol=DEFAULT_TOL, window=DEFAULT_WINDOW, category=ConvergenceWarning, note="", scaled=True
+    history,
+    epochs,
+    tol=DEFAULT_TOL,
+    window=DEFAULT_WINDOW,
+    category=ConvergenceWarning,
+    note="",
+    scaled=True,
+    small_set=False,
 ):
     """Warn (``category``) when a run used all ``epochs`` and its monitored loss
     (``val_loss`` when validating, else ``loss``) is still falling by more than ``tol``
@@ -78,8 +85,10 @@ def check_convergence(
 
     The advice depends on what the run can tell: with a validation loss still falling,
     more epochs help; with the training loss only, they may overfit, so early stopping
-    (a validation split that picks the epoch) comes first. Standardizing is advised only
-    when the features are not already on a common scale (``scaled=False``). The text
+    (a validation split that picks the epoch) comes first, unless ``small_set``: the
+    estimator's ``early_stopping="auto"`` turned it off because its split would hold too
+    few rows to choose an epoch by, so the advice is not to turn it back on. Standardizing
+    is advised only when the features are not already on a common scale (``scaled=False``). The text
     holds no numbers of the run (they are attributes of the warning: ``epochs``,
     ``epoch`` (1-based), ``drop``, ``tol``), so Python's once-per-location filter shows
     one copy for a grid search of many fits.
@@ -89,12 +98,19 @@ def check_convergence(
         return False
     validating = bool(history.get("val_loss"))
     epoch, drop = last_improvement(curve, tol)
-    advice = (
-        "raise epochs (the validation loss is still improving) or the learning rate"
-        if validating
-        else "turn on early stopping (a validation split then chooses the epoch; more epochs without it "
-        "may overfit) or raise the learning rate"
-    )
+    if validating:
+        advice = "raise epochs (the validation loss is still improving) or the learning rate"
+    elif small_set:  # the defaults chose every epoch with a larger l2 here, by cross-validation
+        advice = (
+            "on a set this small the defaults train every epoch with a larger l2 instead of early stopping "
+            "(its validation split would hold under 100 rows); raise epochs only if a cross-validated score "
+            "improves"
+        )
+    else:
+        advice = (
+            "turn on early stopping (a validation split then chooses the epoch; more epochs without it "
+            "may overfit) or raise the learning rate"
+        )
     if not scaled:
         advice += ", and standardize the features (they are on very different scales)"
     name = "validation loss" if validating else "training loss"
@@ -241,6 +257,8 @@ class FitDiagnostics(Callback):
         one-class check is skipped: a weighted run may rightly favour one class)
     scaled : bool or None, whether the features were standardized or scaled (then no
         advice to standardize); None looks at X (:func:`looks_scaled`)
+    small_set : bool, whether early stopping is off because ``early_stopping="auto"``
+        found the set too small for it (then it is not advised: :func:`check_convergence`)
     """
 
     def __init__(
@@ -253,8 +271,10 @@ class FitDiagnostics(Callback):
         convergence_category=ConvergenceWarning,
         weighted=False,
         scaled=None,
+        small_set=False,
     ):
         self.X, self.labels, self.epochs, self.weighted, self.scaled = X, labels, epochs, weighted, scaled
+        self.small_set = small_set
         self.tol, self.window = tol, window
         self.convergence_category = convergence_category
         self.warned = []
@@ -284,7 +304,7 @@ class FitDiagnostics(Callback):
         if check_overfitting(history, self.tol, self.window):
             self.warned.append("overfitting")
         elif check_convergence(
-            history, self.epochs, self.tol, self.window, self.convergence_category, note, self.scaled
+            history, self.epochs, self.tol, self.window, self.convergence_category, note, self.scaled, self.small_set
         ):
             self.warned.append("convergence")
         elif len(seen) == 1 and self.weighted:
