@@ -30,7 +30,9 @@ def test_validation_logs_over_several_blocks_equal_the_cost_and_accuracy(K, monk
     rng = np.random.default_rng(15)
     X, y = rng.standard_normal((30, 4)), np.arange(30) % max(K, 2)
     Xv, yv = rng.standard_normal((11, 4)), np.arange(11) % max(K, 2)
-    monkeypatch.setattr(training, "chunk_rows", lambda layer_dims, itemsize: 3)  # blocks of 3 rows: 3, 3, 3, 2
+    monkeypatch.setattr(
+        training, "chunk_rows", lambda layer_dims, itemsize, dense_input=True: 3
+    )  # blocks of 3 rows: 3, 3, 3, 2
     net = npdnn.Network([4, 5, K], seed=1)
     history = net.fit(X, y, optimizer="adam", learning_rate=0.05, epochs=2, validation_data=(Xv, yv))
     assert history["val_loss"][-1] == pytest.approx(net.cost(Xv, yv), rel=1e-12)
