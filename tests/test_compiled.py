@@ -79,7 +79,9 @@ def test_full_batch_unweighted_deep(dtype, calls):
     _assert_close(nets[0].theta, nets[1].theta, dtype)
 
 
-def test_every_layout_gives_the_same_bits_on_the_compiled_path(tmp_path, calls):
+def layout_thetas(tmp_path):
+    """``{layout: theta}`` after the same Adam fit (3 epochs of 5 batches) on one X held as C-
+    and F-ordered arrays, a DataFrame, a memory map and a strided view."""
     pd = pytest.importorskip("pandas")
     X, y = _data(np.float64, m=300, n=6)
     np.save(tmp_path / "X.npy", X)
@@ -95,15 +97,24 @@ def test_every_layout_gives_the_same_bits_on_the_compiled_path(tmp_path, calls):
         net = npdnn.Network([6, 8, 1], seed=0)
         net.fit(data, y, optimizer="adam", epochs=3, batch_size=50, seed=1, validation_fraction=0.2)
         thetas[name] = net.theta
-    assert calls[0] == len(layouts) * 3 * 5
+    return thetas
+
+
+def test_every_layout_gives_the_same_bits_on_the_compiled_path(tmp_path, calls):
+    thetas = layout_thetas(tmp_path)
+    assert calls[0] == len(thetas) * 3 * 5
     for name, theta in thetas.items():
         np.testing.assert_array_equal(theta, thetas["C"], err_msg=name)
+    X, y = _data(np.float64, m=300, n=6)  # layout_thetas' data
     ref = npdnn.Network([6, 8, 1], seed=0)
     ref.fit(X, y, optimizer="adam", epochs=3, batch_size=50, seed=1, validation_fraction=0.2, compiled=False)
     _assert_close(thetas["C"], ref.theta, np.float64)
 
 
-def test_resume_is_bit_identical_on_the_compiled_path(tmp_path, calls):
+def full_and_resumed(tmp_path, on_kill=lambda: None):
+    """An 8-epoch Adam fit with L2 in one go, and the same fit killed after its third epoch
+    and resumed from its checkpoint: ``(full, h_full, resumed, h)`` (networks, histories).
+    ``on_kill`` runs between the kill and the resume."""
     X, y = _data(np.float64)
     kw = dict(optimizer="adam", batch_size=32, seed=2, l2=0.1, checkpoint=tmp_path / "run.ckpt")
     full = npdnn.Network([7, 6, 1], seed=1)
@@ -116,25 +127,37 @@ def test_resume_is_bit_identical_on_the_compiled_path(tmp_path, calls):
         if epoch == 2:
             raise Killed
 
-    first = npdnn.Network([7, 6, 1], seed=1)
     with pytest.raises(Killed):
-        first.fit(X, y, epochs=8, callbacks=[kill_after_3], **kw)
-    before = calls[0]
+        npdnn.Network([7, 6, 1], seed=1).fit(X, y, epochs=8, callbacks=[kill_after_3], **kw)
+    on_kill()
     resumed = npdnn.Network([7, 6, 1], seed=1)
     h = resumed.fit(X, y, epochs=8, resume=True, **kw)
-    assert before == (8 + 3) * 5 and calls[0] > before  # every run on the compiled path
+    return full, h_full, resumed, h
+
+
+def test_resume_is_bit_identical_on_the_compiled_path(tmp_path, calls):
+    before = []
+    full, h_full, resumed, h = full_and_resumed(tmp_path, on_kill=lambda: before.append(calls[0]))
+    assert before == [(8 + 3) * 5] and calls[0] > before[0]  # every run on the compiled path
     np.testing.assert_array_equal(resumed.theta, full.theta)
     assert h["loss"] == h_full["loss"]
 
 
-def test_divergence_is_reported_before_the_update(calls):
+def diverged_pair():
+    """The same gradient-descent fit whose first update makes the second batch's cost
+    overflow, compiled and on the NumPy path: ``(nets, error messages)``."""
     X, y = _data(np.float64)
     nets = [npdnn.Network([7, 5, 1], seed=0) for _ in range(2)]
     errors = []
     for net, c in zip(nets, (True, False), strict=True):
-        with pytest.raises(DivergenceError) as info:  # the first step's update makes the second's cost overflow
+        with pytest.raises(DivergenceError) as info:
             net.fit(X, y, optimizer="gd", learning_rate=1e200, epochs=2, batch_size=30, shuffle=False, compiled=c)
         errors.append(str(info.value))
+    return nets, errors
+
+
+def test_divergence_is_reported_before_the_update(calls):
+    nets, errors = diverged_pair()
     assert calls[0] == 2
     assert "batch starting at sample 30" in errors[0] and errors[0] == errors[1]
     _assert_close(nets[0].theta, nets[1].theta, np.float64)  # one update, not two

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 import npdnn
-from npdnn.callbacks import DivergenceError
 from npdnn.train import optimizers, threads
 
 pytest.importorskip("numba")
@@ -15,21 +14,8 @@ from npdnn.compiled import kernels, step  # noqa: E402
 
 pytestmark = pytest.mark.numerics  # BLAS-kernel dependent: CI reruns it with OPENBLAS_CORETYPE=Haswell
 
-ULPS32 = 8  # as tests/test_compiled.py: |theta_compiled - theta_numpy| <= ULPS32 * eps32 * max|theta|
-
-
-def _data(dtype, m=150, n=7, seed=0):
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((m, n)).astype(dtype)
-    y = (X[:, 0] - 0.5 * X[:, 1] + 0.3 * rng.standard_normal(m) > 0).astype(int)
-    return X, y
-
-
-def _assert_close(a, b, dtype):
-    if dtype == np.float64:
-        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12 * np.abs(b).max())
-    else:
-        np.testing.assert_allclose(a, b, rtol=0, atol=ULPS32 * np.finfo(np.float32).eps * np.abs(b).max())
+# the pins of tests/test_compiled.py: 1e-12 in float64, ULPS32 float32 eps of max|theta| in float32
+from test_compiled import _assert_close, _data, diverged_pair, full_and_resumed, layout_thetas  # noqa: E402
 
 
 @pytest.fixture
@@ -105,56 +91,21 @@ def test_deep_full_batch_gd_as_workload_d(forms, split_always):
 
 
 def test_every_layout_gives_the_same_bits_on_the_split_form(tmp_path, forms, split_always):
-    pd = pytest.importorskip("pandas")
-    X, y = _data(np.float64, m=300, n=6)
-    np.save(tmp_path / "X.npy", X)
-    layouts = {
-        "C": X,
-        "F": np.asfortranarray(X),
-        "frame": pd.DataFrame(X),
-        "memmap": np.load(tmp_path / "X.npy", mmap_mode="r"),
-        "strided": np.repeat(X, 2, axis=1)[:, ::2],
-    }
-    thetas = {}
-    for name, data in layouts.items():
-        net = npdnn.Network([6, 8, 1], seed=0)
-        net.fit(data, y, optimizer="adam", epochs=3, batch_size=50, seed=1, validation_fraction=0.2)
-        thetas[name] = net.theta
-    assert forms["split"] == len(layouts) * 3 * 5
+    thetas = layout_thetas(tmp_path)
+    assert forms["split"] == len(thetas) * 3 * 5
     for name, theta in thetas.items():
         np.testing.assert_array_equal(theta, thetas["C"], err_msg=name)
 
 
 def test_resume_is_bit_identical_on_the_split_form(tmp_path, forms, split_always):
-    X, y = _data(np.float64)
-    kw = dict(optimizer="adam", batch_size=32, seed=2, l2=0.1, checkpoint=tmp_path / "run.ckpt")
-    full = npdnn.Network([7, 6, 1], seed=1)
-    h_full = full.fit(X, y, epochs=8, **{**kw, "checkpoint": tmp_path / "full.ckpt"})
-
-    class Killed(Exception):
-        pass
-
-    def kill_after_3(epoch, logs):
-        if epoch == 2:
-            raise Killed
-
-    with pytest.raises(Killed):
-        npdnn.Network([7, 6, 1], seed=1).fit(X, y, epochs=8, callbacks=[kill_after_3], **kw)
-    resumed = npdnn.Network([7, 6, 1], seed=1)
-    h = resumed.fit(X, y, epochs=8, resume=True, **kw)
+    full, h_full, resumed, h = full_and_resumed(tmp_path)
     assert forms["split"] > (8 + 3) * 5 and forms["one call"] == 0  # every run on the split form
     np.testing.assert_array_equal(resumed.theta, full.theta)
     assert h["loss"] == h_full["loss"]
 
 
 def test_divergence_is_reported_before_the_update_on_the_split_form(forms, split_always):
-    X, y = _data(np.float64)
-    nets = [npdnn.Network([7, 5, 1], seed=0) for _ in range(2)]
-    errors = []
-    for net, c in zip(nets, (True, False), strict=True):
-        with pytest.raises(DivergenceError) as info:  # the first step's update makes the second's cost overflow
-            net.fit(X, y, optimizer="gd", learning_rate=1e200, epochs=2, batch_size=30, shuffle=False, compiled=c)
-        errors.append(str(info.value))
+    nets, errors = diverged_pair()
     assert forms["split"] == 1  # the second batch's cost was not finite: no update
     assert "batch starting at sample 30" in errors[0] and errors[0] == errors[1]
     _assert_close(nets[0].theta, nets[1].theta, np.float64)

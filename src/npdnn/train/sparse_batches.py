@@ -24,17 +24,9 @@ from .batching import epoch_order, shuffle_plan
 
 
 class SparseBatches:
-    """The mini-batches of one training run on a sparse X (same parameters as ``Batches``).
-
-    Parameters
-    ----------
-    X : :class:`~npdnn.nn.sparse_rows.SparseRows` (m_all, n_x) of the network's dtype
-    Y : (n_L, m) targets of the training rows, in the order of ``rows``
-    w : (m,) sample weights of the training rows, or None
-    batch_size : int or None (the full batch)
-    shuffle : bool
-    rows : sorted (m,) indices of the training rows in X, or None for all of X
-    """
+    """The mini-batches of one training run on a sparse X: the parameters of
+    :class:`npdnn.train.batching.Batches`, with ``X`` a
+    :class:`~npdnn.nn.sparse_rows.SparseRows` (m_all, n_x) of the network's dtype."""
 
     def __init__(self, X, Y, w, batch_size, shuffle=True, rows=None):
         self.X, self.Y, self.w, self.rows = X, Y, w, rows
