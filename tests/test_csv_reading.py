@@ -196,3 +196,63 @@ def test_panel_models_with_a_column_plan_export_to_onnx(tmp_path, name):
     label, proba = ort.InferenceSession(str(onnx_path)).run(None, onnx_feed(model, X))
     np.testing.assert_array_equal(label, model.predict(X))
     np.testing.assert_allclose(proba, model.predict_proba(X), atol=1e-5, rtol=0)
+
+
+def euro_file(path, m=200, seed=0, gap=False):
+    """Numbers with a decimal comma and ";" between fields, as spreadsheets in much of Europe
+    save them; ``gap``: one empty cell (the reader's careful path instead of pandas')."""
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.normal(10, 3, m), rng.normal(0, 1, m)
+    y = np.where(x1 / 3 + x2 > 3.3, "A", "B")
+    cells = [[f"{a:.4f}".replace(".", ","), f"{b:.4f}".replace(".", ","), c] for a, b, c in zip(x1, x2, y, strict=True)]
+    if gap:
+        cells[5][1] = ""
+    path.write_text("x1;x2;y\n" + "".join(";".join(row) + "\n" for row in cells))
+    return path, np.round(x1, 4), np.round(x2, 4)
+
+
+@pytest.mark.parametrize("gap", [False, True], ids=["pandas' parser", "careful path"])
+def test_decimal_commas_are_read_as_numbers_with_decimal_comma(tmp_path, gap):
+    path, x1, x2 = euro_file(tmp_path / "euro.csv", gap=gap)
+    X, y, _ = read_csv_columns(path, "y", sep=";", decimal=",")
+    np.testing.assert_array_equal(X["x1"].to_numpy(dtype=float), x1)
+    if not gap:
+        np.testing.assert_array_equal(X["x2"].to_numpy(dtype=float), x2)
+    else:
+        assert X["x2"].isna().sum() == 1 and X["x2"].dtype.kind == "f"
+    assert set(y) == {"A", "B"}
+
+
+def test_decimal_commas_without_the_option_are_named_in_a_warning(tmp_path):
+    path, _, _ = euro_file(tmp_path / "euro.csv")
+    r = npdnn_cmd("train", "--data", "euro.csv", "--sep", ";", "--target", "y", "--layers", "4", "--epochs", "2",
+                  cwd=tmp_path)  # fmt: skip
+    # both columns are then text with a value per row (ids): nothing is left to learn from, and the hint says why
+    assert r.returncode == 2 and "npdnn: error: no column is left to learn from" in r.stderr, r.stderr
+    hint = [line for line in r.stderr.splitlines() if "decimal comma" in line]
+    assert hint == [
+        'npdnn: warning: euro.csv: columns "x1", "x2" hold numbers written with a decimal comma ("'
+        + (tmp_path / "euro.csv").read_text().splitlines()[1].split(";")[0]
+        + '"), read as text: pass --decimal , to read them as numbers'
+    ]
+    r = npdnn_cmd("train", "--data", "euro.csv", "--sep", ";", "--decimal", ",", "--target", "y", "--out", "m.npz",
+                  "--quiet", cwd=tmp_path)  # fmt: skip
+    assert r.returncode == 0 and "decimal comma" not in r.stderr, r.stderr
+    r = npdnn_cmd("info", "m.npz", cwd=tmp_path)
+    assert "features 2: x1, x2" in r.stdout and "column" not in r.stdout, r.stdout  # numbers: no column plan
+    r = npdnn_cmd("evaluate", "--model", "m.npz", "--data", "euro.csv", "--sep", ";", "--decimal", ",", "--target",
+                  "y", "--json", cwd=tmp_path)  # fmt: skip
+    assert r.returncode == 0 and json.loads(r.stdout)["metrics"]["roc_auc"] > 0.9, r.stdout + r.stderr
+
+
+def test_decimal_comma_errors(tmp_path):
+    path, _, _ = euro_file(tmp_path / "euro.csv")
+    r = npdnn_cmd("train", "--data", "euro.csv", "--decimal", ",", "--target", "y", cwd=tmp_path)
+    assert r.returncode != 0 and r.stderr.strip().splitlines() == [
+        "npdnn: error: --decimal , and the field separator are the same character; pass --sep ';'"
+    ]
+    (tmp_path / "mixed.csv").write_text("x;y\n1,5;A\n2.5;B\n" + "".join(f"{i},0;{'AB'[i % 2]}\n" for i in range(20)))
+    r = npdnn_cmd("train", "--data", "mixed.csv", "--sep", ";", "--decimal", ",", "--target", "y", cwd=tmp_path)
+    assert r.returncode != 0 and '"2.5" is not a number' in r.stderr, r.stderr
+    r = npdnn_cmd("train", "--data", "euro.csv", "--decimal", ";", "--target", "y", cwd=tmp_path)
+    assert r.returncode == 2 and "argument --decimal: invalid choice: ';'" in r.stderr

@@ -73,9 +73,9 @@ def read_data(path, target=None, features=None, drop=(), sep=None, id_column=Non
     needed_by : str or None
         Who asks for ``features``, named in the error when one is missing.
     csv_options : dict or None
-        For CSV and TSV files: ``has_header``, ``na_values``, ``text`` of
+        For CSV and TSV files: ``has_header``, ``na_values``, ``text``, ``decimal`` of
         :func:`~npdnn.cli.datasets.read_csv_columns` (``--no-header``, ``--na-values``,
-        ``--categorical``).
+        ``--categorical``, ``--decimal``).
 
     Returns
     -------
@@ -90,7 +90,7 @@ def read_data(path, target=None, features=None, drop=(), sep=None, id_column=Non
         check_regular(path)
     except InputLimitError as e:
         raise DataError(str(e)) from None
-    csv_options = {k: v for k, v in (csv_options or {}).items() if v not in (None, (), [], True)}
+    csv_options = {k: v for k, v in (csv_options or {}).items() if v not in (None, (), [], True, ".")}
     if kind in ("CSV", "TSV"):
         sep = _separator(sep, "," if kind == "CSV" else "\t")
         header = csv_header(path, sep, csv_options.get("has_header", True))
@@ -106,7 +106,7 @@ def read_data(path, target=None, features=None, drop=(), sep=None, id_column=Non
         return read_csv_columns(path, target, features, needed_by, sep, id_column, **csv_options)
     csv_options.pop("text", None)  # other formats keep their types; the command turns such columns into text
     if csv_options:
-        options = {"has_header": "--no-header", "na_values": "--na-values"}
+        options = {"has_header": "--no-header", "na_values": "--na-values", "decimal": "--decimal"}
         raise DataError(
             f"{', '.join(options[k] for k in csv_options)} apply to CSV and TSV files; {path} is a {kind} file"
         )

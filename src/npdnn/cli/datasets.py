@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 
 import numpy as np
 
@@ -60,6 +61,9 @@ def looks_like_data(header):
 
 
 NO_HEADER_HINT = "the first row looks like data: pass --no-header"
+# A number written with a decimal comma ("10,37", "-0,5", "3,2e-4"), as spreadsheets in much of Europe
+# save it (with ";" between fields): read as text unless --decimal , says so.
+DECIMAL_COMMA = re.compile(r"[+-]?(\d+,\d*|,\d+)([eE][+-]?\d+)?")
 
 
 def _read_rows(path, header_only=False, sep=",", has_header=True):
@@ -205,13 +209,28 @@ def csv_header(path, sep=",", has_header=True):
 
 
 def read_csv_columns(
-    path, target=None, features=None, needed_by=None, sep=",", id_column=None, has_header=True, na_values=(), text=()
+    path,
+    target=None,
+    features=None,
+    needed_by=None,
+    sep=",",
+    id_column=None,
+    has_header=True,
+    na_values=(),
+    text=(),
+    decimal=".",
 ):
     """:func:`read_csv`, plus the cells of ``id_column`` (an ndarray of str, or
     None without it): ``(X, y, ids)``. ``has_header=False``: the first line is data and
     the columns are named ``"0"`` ...; ``na_values`` adds missing-value markers to
     :data:`NA_VALUES`; the columns named in ``text`` are read as text (categories),
-    even when they hold numbers."""
+    even when they hold numbers. ``decimal=","``: numbers are written with a decimal
+    comma (``10,37``; then ``10.37`` is not a number); with ``"."``, columns whose every
+    cell is such a number are read as text, and a :class:`DataWarning` names them."""
+    if decimal not in (".", ","):
+        raise DataError(f"--decimal must be . or ,; got {decimal!r}")
+    if decimal == sep:
+        raise DataError(f"--decimal {decimal} and the field separator are the same character; pass --sep ';'")
     header = csv_header(path, sep, has_header)
     if has_header and looks_like_data(header):
         import warnings
@@ -231,7 +250,7 @@ def read_csv_columns(
             what = "column" + ("s" if len(missing) > 1 else "")
             raise _columns_error(path, missing, header, what, needed_by, sep=sep)
     features = list(features)
-    fast = None if text else _read_fast(path, header, features, target, sep, id_column, has_header)
+    fast = None if text else _read_fast(path, header, features, target, sep, id_column, has_header, decimal)
     if fast is not None:
         return fast
     header, rows, lines = _read_rows(path, sep=sep, has_header=has_header)
@@ -240,9 +259,26 @@ def read_csv_columns(
     missing = NA_VALUES | {str(v) for v in na_values}
     import pandas as pd
 
-    columns, problems = {}, []
+    columns, problems, commas = {}, [], []
     for name in features:
-        columns[name] = _typed_column(grid[:, index[name]], name, lines, missing, name in text, problems)
+        cells = grid[:, index[name]]
+        columns[name] = _typed_column(cells, name, lines, missing, name in text, problems, decimal)
+        if decimal == "." and columns[name].dtype == object and name not in text:
+            present = [c for c in columns[name] if c is not None]
+            if present and all(DECIMAL_COMMA.fullmatch(c) for c in present):
+                commas.append((name, present[0]))
+    if commas:
+        import warnings
+
+        names = ", ".join(f'"{n}"' for n, _ in commas[:PROBLEMS_SHOWN]) + (
+            " ..." if len(commas) > PROBLEMS_SHOWN else ""
+        )
+        warnings.warn(
+            f"{path}: column{'s' if len(commas) > 1 else ''} {names} hold{'' if len(commas) > 1 else 's'} numbers "
+            f'written with a decimal comma ("{commas[0][1]}"), read as text: pass --decimal , to read them as numbers',
+            DataWarning,
+            stacklevel=2,
+        )
     y = None
     if target is not None:
         cells = np.array([c.strip() for c in grid[:, index[target]]], dtype=object)
@@ -261,11 +297,12 @@ def read_csv_columns(
     return pd.DataFrame(columns, columns=features), y, ids
 
 
-def _typed_column(cells, name, lines, missing, as_text, problems):
+def _typed_column(cells, name, lines, missing, as_text, problems, decimal="."):
     """One feature column from its cells (strings): float64 when it holds numbers
     (pandas' nullable Float64, NA where missing, when some are), else text (object, None
     where missing); a column of numbers with a few words in it adds one line to
-    ``problems``."""
+    ``problems``. ``decimal=","``: numbers are read with a decimal comma, and a cell with a
+    point is not one (as pandas' ``read_csv(decimal=",")`` reads them)."""
     import pandas as pd
 
     stripped = np.array([c.strip() for c in cells], dtype=object)
@@ -273,6 +310,8 @@ def _typed_column(cells, name, lines, missing, as_text, problems):
     if as_text:
         return np.where(absent, None, stripped)
     present = stripped[~absent]
+    if decimal == ",":
+        present = np.array([c.replace(".", "?").replace(",", ".") for c in present], dtype=object)
     values = np.full(stripped.shape[0], np.nan)
     values[~absent] = pd.to_numeric(pd.Series(present, dtype=object), errors="coerce").to_numpy(dtype=np.float64)
     words = ~absent & np.isnan(values)
@@ -304,7 +343,7 @@ def show_label(value):
     return f'"{value}"' if isinstance(value, (str, np.str_)) else str(value)
 
 
-def _read_fast(path, header, features, target, sep, id_column, has_header=True):
+def _read_fast(path, header, features, target, sep, id_column, has_header=True, decimal="."):
     """``(X, y, ids)`` as :func:`read_csv_columns` returns them, read by pandas' C
     parser (about 20 times faster than the csv module) while
     :class:`~npdnn.cli.csv_fields.FieldCounter` checks every line's field count (pandas
@@ -331,6 +370,7 @@ def _read_fast(path, header, features, target, sep, id_column, has_header=True):
             dtype=dict.fromkeys(labels, object),
             keep_default_na=False,  # an empty feature cell fails the parse (the slow path names it)
             engine="c",
+            decimal=decimal,
             encoding="utf-8-sig",
             compression="infer",
             skipinitialspace=sep != " ",

@@ -93,12 +93,16 @@ def align_labels(y, classes, data, target):
 
 
 def read(args, data, target=None, **options):
-    """:func:`read_data` with the command's --sep, --no-header, --na-values and --categorical;
+    """:func:`read_data` with the command's --sep, --no-header, --na-values, --decimal and --categorical;
     a warning about the file (a header row of numbers) is printed as one line."""
     import warnings
 
     text = list(getattr(args, "categorical", None) or [])
-    csv_options = {"has_header": getattr(args, "header", True), "na_values": getattr(args, "na_values", None)}
+    csv_options = {
+        "has_header": getattr(args, "header", True),
+        "na_values": getattr(args, "na_values", None),
+        "decimal": getattr(args, "decimal", "."),
+    }
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataWarning)
         X, y, ids = read_data(

@@ -301,7 +301,8 @@ DATA_HELP = f"{SUPPORTED}; arrays name their columns by index (see README)"
 
 
 def _add_data_options(parser):
-    """--sep, --features, --drop, --no-header, --na-values, --categorical: shared by train, predict and evaluate."""
+    """--sep, --features, --drop, --no-header, --na-values, --decimal, --categorical: shared by train, predict
+    and evaluate."""
     parser.add_argument("--sep", metavar="CHAR", help="field separator of a CSV file (default: , and tab for .tsv)")
     parser.add_argument("--features", nargs="+", metavar="COL", help="the feature columns, in this order")
     parser.add_argument("--drop", nargs="+", metavar="COL", help="columns that are not features (e.g. an id)")
@@ -316,6 +317,13 @@ def _add_data_options(parser):
         nargs="+",
         metavar="TEXT",
         help="more markers of a missing value (always: empty, NA, N/A, NaN, null, None, ?, ...)",
+    )
+    parser.add_argument(
+        "--decimal",
+        choices=(".", ","),
+        default=".",
+        help="the decimal mark of the CSV file's numbers (default: .; , for 10,37 as spreadsheets in much of Europe "
+        "save them, with --sep ';')",
     )
     parser.add_argument(
         "--categorical",
