@@ -268,3 +268,25 @@ def test_values_sharing_a_text_are_one_category_and_true_is_not_1():
         [1, 0, 0, 0, 0],
         [0, 0, 0, 0, 1],
     ]
+
+
+def test_numbers_with_a_decimal_comma_are_named_not_called_ids():
+    """A DataFrame read without decimal="," holds "10,37" as text: the plan says what it
+    likely is instead of calling the column an id (or one-hot encoding numbers silently)."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(10, 3, 300)
+    X = pd.DataFrame(
+        {
+            "x1": [f"{v:.3f}".replace(".", ",") for v in x],
+            "dose": rng.choice(["1,5", "2,5"], 300),
+            "code": rng.choice(["1,5", "2,5"], 300),
+            "g": rng.choice(["a", "b"], 300),
+        }
+    )
+    with pytest.warns(
+        DroppedColumnWarning, match=r"'x1' \(numbers with a decimal comma\? read the file with decimal=\",\"\)"
+    ):
+        plan = ColumnPlan.fit(X, categorical=["code"])
+    notes = {c["name"]: c["note"] for c in plan.columns}
+    assert notes["dose"] == 'numbers with a decimal comma? read the file with decimal=","'
+    assert notes["code"] == "" and notes["g"] == ""  # named a category by the user; plain text

@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import csv
 import os
-import re
 
 import numpy as np
 
 from ..errors import DataError, DataWarning
+from ..sklearn.columns import DECIMAL_COMMA
 from .bounded import InputLimitError, check_regular, shown_columns
 from .csv_fields import count_separators, open_text
 
@@ -61,9 +61,6 @@ def looks_like_data(header):
 
 
 NO_HEADER_HINT = "the first row looks like data: pass --no-header"
-# A number written with a decimal comma ("10,37", "-0,5", "3,2e-4"), as spreadsheets in much of Europe
-# save it (with ";" between fields): read as text unless --decimal , says so.
-DECIMAL_COMMA = re.compile(r"[+-]?(\d+,\d*|,\d+)([eE][+-]?\d+)?")
 
 
 def _read_rows(path, header_only=False, sep=",", has_header=True):

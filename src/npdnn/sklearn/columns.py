@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import math
 import numbers
+import re
 import warnings
 
 import numpy as np
@@ -43,6 +44,10 @@ KINDS = ("numeric", "boolean", "categorical", "dropped")
 LEAK_SHARE = 0.99  # a column that alone predicts this share of the labels is reported
 LEAK_MAX_VALUES = 10  # only columns with at most this many distinct values are checked
 LEAK_ROWS = 100_000  # rows looked at (evenly spaced) for the check
+# A number written with a decimal comma ("10,37", "-0,5", "3,2e-4"), as spreadsheets in much of Europe
+# save it: text unless the file is read with decimal="," (npdnn train --decimal ,).
+DECIMAL_COMMA = re.compile(r"[+-]?(\d+,\d*|,\d+)([eE][+-]?\d+)?")
+DECIMAL_COMMA_HINT = 'numbers with a decimal comma? read the file with decimal=","'
 
 
 class DroppedColumnWarning(UserWarning):
@@ -322,6 +327,7 @@ def _series(values):
 
 
 def _fit_column(name, column, as_category):
+    given_as_category = as_category  # named by the user (or a category dtype): its texts are what they mean
     entry = {"name": name, "kind": "numeric", "fill": None, "indicator": False, "categories": None, "note": ""}
     codes, texts = (
         (None, None) if (getattr(column.dtype, "kind", "O") in "iuf" and not as_category) else _factorized(column)
@@ -337,12 +343,16 @@ def _fit_column(name, column, as_category):
             return {**entry, "kind": "dropped", "note": "no value in the training rows"}
         by_text = np.argsort(texts.astype(str), kind="stable")  # ties in count: the first text first
         values, counts = texts[by_text].astype(str), np.bincount(codes[codes >= 0], minlength=texts.size)[by_text]
+        commas = not given_as_category and all(DECIMAL_COMMA.fullmatch(v) for v in values)
         if values.size > ID_MIN and values.size >= ID_FRACTION * present:
-            note = f"{values.size} distinct values in {present} rows: an id or a name?"
+            note = (
+                DECIMAL_COMMA_HINT if commas else f"{values.size} distinct values in {present} rows: an id or a name?"
+            )
             return {**entry, "kind": "dropped", "note": note}
         order = np.argsort(-counts, kind="stable")[:MAX_ONE_HOT]
         kept = sorted(values[order].tolist())
         note = f"{values.size - len(kept)} rarest categories grouped as unseen" if values.size > len(kept) else ""
+        note = "; ".join(n for n in (note, DECIMAL_COMMA_HINT if commas else "") if n)
         return {
             **entry,
             "kind": "categorical",
