@@ -302,15 +302,18 @@ def _typed_column(cells, name, lines, missing, as_text, problems, decimal="."):
     point is not one (as pandas' ``read_csv(decimal=",")`` reads them)."""
     import pandas as pd
 
-    stripped = np.array([c.strip() for c in cells], dtype=object)
-    absent = np.isin(stripped, list(missing))
+    # Each distinct cell is stripped, looked up and parsed once (a text column of 32,000 cells holds a
+    # few dozen), then spread back to the rows.
+    codes, distinct = pd.factorize(np.asarray(cells, dtype=object))
+    texts = np.array([c.strip() for c in distinct], dtype=object)
+    stripped, absent = texts[codes], np.isin(texts, list(missing))[codes]
     if as_text:
         return np.where(absent, None, stripped)
-    present = stripped[~absent]
-    if decimal == ",":
-        present = np.array([c.replace(".", "?").replace(",", ".") for c in present], dtype=object)
-    values = np.full(stripped.shape[0], np.nan)
-    values[~absent] = pd.to_numeric(pd.Series(present, dtype=object), errors="coerce").to_numpy(dtype=np.float64)
+    numbers = (
+        texts if decimal == "." else np.array([t.replace(".", "?").replace(",", ".") for t in texts], dtype=object)
+    )
+    parsed = pd.to_numeric(pd.Series(numbers, dtype=object), errors="coerce").to_numpy(dtype=np.float64, copy=True)
+    values = np.where(absent, np.nan, parsed[codes])
     words = ~absent & np.isnan(values)
     if not words.any():
         infinite = np.flatnonzero(np.isinf(values))
@@ -323,7 +326,7 @@ def _typed_column(cells, name, lines, missing, as_text, problems, decimal="."):
         # A column with missing cells is pandas' nullable Float64: the model makes a column plan
         # for it even when every missing cell lands in the test rows.
         return pd.array(values, dtype="Float64") if absent.any() else values
-    if np.count_nonzero(words) * 2 > present.shape[0]:  # mostly words: a text column
+    if np.count_nonzero(words) * 2 > np.count_nonzero(~absent):  # mostly words: a text column
         return np.where(absent, None, stripped)
     i = np.flatnonzero(words)[0]
     others = np.count_nonzero(words) - 1
