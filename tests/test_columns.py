@@ -290,3 +290,23 @@ def test_numbers_with_a_decimal_comma_are_named_not_called_ids():
     notes = {c["name"]: c["note"] for c in plan.columns}
     assert notes["dose"] == 'numbers with a decimal comma? read the file with decimal=","'
     assert notes["code"] == "" and notes["g"] == ""  # named a category by the user; plain text
+
+
+def test_categories_on_fewer_than_five_rows_count_as_unseen():
+    """A category seen on 1-4 training rows gets no input of its own (its column would be fitted
+    to a handful of labels): it is encoded as an unseen one; a column of only such is dropped."""
+    from npdnn.sklearn.columns import MIN_CATEGORY_ROWS
+
+    common = ["a"] * 20 + ["b"] * MIN_CATEGORY_ROWS
+    rare = ["c"] * (MIN_CATEGORY_ROWS - 1) + ["d"]
+    ticket = [f"t{i // 2}" for i in range(len(common) + len(rare))]  # each ticket on two rows
+    X = pd.DataFrame({"cat": common + rare, "ticket": ticket})
+    with pytest.warns(DroppedColumnWarning, match=r"'ticket' \(no category seen on 5 training rows or more\)"):
+        plan = ColumnPlan.fit(X)
+    assert plan.columns[0]["categories"] == ["a", "b"]
+    assert (
+        plan.columns[0]["note"] == "2 categories seen on under 5 rows or beyond the 100 most common grouped as unseen"
+    )
+    assert plan.columns[1]["kind"] == "dropped"
+    out = plan.transform(pd.DataFrame({"cat": ["a", "b", "c", "d"], "ticket": ["t0"] * 4}))
+    assert out.tolist() == [[1, 0], [0, 1], [0, 0], [0, 0]]

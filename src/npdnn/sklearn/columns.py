@@ -8,11 +8,13 @@ Per input column, one treatment (``kind``):
 numeric       numbers; a missing value (NaN) becomes the training median, and a 0/1
               indicator column ``name=missing`` is added when the training rows had one
 boolean       ``True/False``, ``yes/no`` (any case), a bool dtype: 1 and 0; missing as numeric
-categorical   one 0/1 column per category seen in training (the ``MAX_ONE_HOT`` most
-              frequent); an unseen (or grouped-rare, or missing) value: all zeros; plus
-              a missing indicator when the training rows had missing values
+categorical   one 0/1 column per category seen in training on ``MIN_CATEGORY_ROWS`` rows
+              or more (the ``MAX_ONE_HOT`` most frequent); an unseen (or grouped-rare, or
+              missing) value: all zeros; plus a missing indicator when the training rows
+              had missing values
 dropped       not an input: a text column with a distinct value in (nearly) every row
-              (an id, a name), or a column with no value at all; reported by a warning
+              (an id, a name), one with no category on ``MIN_CATEGORY_ROWS`` rows, or a
+              column with no value at all; reported by a warning
 ============  ======================================================================
 
 Scaling is not done here: the estimator's ``mean_`` / ``scale_`` (standard or robust)
@@ -34,6 +36,9 @@ import numpy as np
 
 MAX_COLUMNS = 10_000  # input columns a plan (and a model file) may describe
 MAX_ONE_HOT = 100  # categories kept per column; the rest are encoded like an unseen one
+# A category seen on fewer training rows is encoded like an unseen one: a column of its own would be
+# fitted to a handful of labels (scikit-learn's OneHotEncoder(min_frequency=5) in benchmarks/panel.py).
+MIN_CATEGORY_ROWS = 5
 MAX_CATEGORY_CHARS = 200  # characters kept of a category's text
 MAX_PLAN_BYTES = 2 * 2**20  # a plan's JSON: half of what a model file's metadata may hold (files.archive)
 ID_FRACTION = 0.9  # a text column with distinct values in >= 90% of its rows (and > ID_MIN of them) is an id
@@ -350,8 +355,17 @@ def _fit_column(name, column, as_category):
             )
             return {**entry, "kind": "dropped", "note": note}
         order = np.argsort(-counts, kind="stable")[:MAX_ONE_HOT]
+        order = order[counts[order] >= MIN_CATEGORY_ROWS]
+        if order.size == 0:
+            note = f"no category seen on {MIN_CATEGORY_ROWS} training rows or more"
+            return {**entry, "kind": "dropped", "note": note + (f"; {DECIMAL_COMMA_HINT}" if commas else "")}
         kept = sorted(values[order].tolist())
-        note = f"{values.size - len(kept)} rarest categories grouped as unseen" if values.size > len(kept) else ""
+        note = (
+            f"{values.size - len(kept)} categories seen on under {MIN_CATEGORY_ROWS} rows or beyond the {MAX_ONE_HOT} "
+            "most common grouped as unseen"
+            if values.size > len(kept)
+            else ""
+        )
         note = "; ".join(n for n in (note, DECIMAL_COMMA_HINT if commas else "") if n)
         return {
             **entry,
