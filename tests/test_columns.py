@@ -310,3 +310,33 @@ def test_categories_on_fewer_than_five_rows_count_as_unseen():
     assert plan.columns[1]["kind"] == "dropped"
     out = plan.transform(pd.DataFrame({"cat": ["a", "b", "c", "d"], "ticket": ["t0"] * 4}))
     assert out.tolist() == [[1, 0], [0, 1], [0, 0], [0, 0]]
+
+
+def test_a_row_number_column_is_reported_and_kept():
+    """Kaggle's PassengerId: a different whole number on every row, within a range as narrow
+    as the rows. Reported (at the user's line), kept as a feature; look-alikes are not."""
+    from npdnn.sklearn.columns import RowNumberWarning
+
+    rng = np.random.default_rng(0)
+    m = 400
+    X = pd.DataFrame(
+        {
+            "PassengerId": rng.permutation(np.arange(1, 501))[:m],  # the training rows of 1..500, shuffled
+            "visits": rng.integers(0, 20, m),  # whole numbers, repeated
+            "fare": rng.gamma(2, 10, m),  # fractions
+            "account": rng.choice(np.arange(10_000, 10_000_000), m, replace=False),  # distinct, a wide range
+            "color": rng.choice(["red", "blue"], m),
+        }
+    )
+    y = (X["fare"] > 20).astype(int)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = DNNClassifier(**FAST).fit(X, y)
+    found = [c for c in caught if issubclass(c.category, RowNumberWarning)]
+    assert [str(c.message) for c in found] == [
+        f"column 'PassengerId' holds a different whole number on every training row, all within "
+        f"{X['PassengerId'].min()} to {X['PassengerId'].max()}: a row number or an id? It is used as a feature; "
+        "drop it if it says nothing about the label"
+    ]
+    assert found[0].filename == __file__  # the user's fit line
+    assert model.n_features_in_ == 5 and "PassengerId" in model.feature_names_in_

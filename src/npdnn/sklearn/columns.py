@@ -20,7 +20,8 @@ dropped       not an input: a text column with a distinct value in (nearly) ever
 Scaling is not done here: the estimator's ``mean_`` / ``scale_`` (standard or robust)
 apply to the plan's output, with the 0/1 columns left as they are (see ``scaled``).
 
-Owns: ColumnPlan, needs_plan, LeakedLabelWarning, DroppedColumnWarning, leaked_label.
+Owns: ColumnPlan, needs_plan, LeakedLabelWarning, DroppedColumnWarning, RowNumberWarning, leaked_label,
+row_numbers.
 Imports: NumPy; pandas lazily (only tables need a plan).
 """
 
@@ -61,6 +62,10 @@ class DroppedColumnWarning(UserWarning):
 
 class LeakedLabelWarning(UserWarning):
     """A single feature predicts the label (near-)perfectly on the training rows."""
+
+
+class RowNumberWarning(UserWarning):
+    """A numeric column looks like a row number or an id (it is kept as a feature)."""
 
 
 def needs_plan(X):
@@ -421,6 +426,39 @@ def leaked_label(X, labels, names, target=None, stacklevel=3):
         warnings.warn(
             f"column {str(name)!r} alone predicts {label} on {share:.0%} of training rows: a copy of the label?",
             LeakedLabelWarning,
+            stacklevel=stacklevel,
+        )
+
+
+def row_numbers(X, names, stacklevel=3):
+    """Warn (:class:`RowNumberWarning`) about each numeric column of the table ``X`` (m, n)
+    that holds a different whole number on every training row, all within a range at most
+    twice the rows: a row number or an id (Kaggle's ``PassengerId``, ``Id``). Such a column
+    stays a feature (a count or a date code can look alike); the warning says what to do.
+
+    Cheap on ordinary columns: one with a fraction among its first 1,000 values, or a range
+    wider than twice the rows, is passed over before any sort."""
+    m = X.shape[0]
+    if m <= ID_MIN:
+        return
+    for j, name in enumerate(names):
+        column = X.iloc[:, j]
+        if getattr(column.dtype, "kind", "O") not in "iuf":
+            continue
+        head = column.to_numpy(dtype=np.float64, na_value=np.nan)[:1000]
+        if not np.isfinite(head).all() or (head != np.round(head)).any():
+            continue
+        values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        if not np.isfinite(values).all() or (values != np.round(values)).any():
+            continue
+        low, high = float(values.min()), float(values.max())
+        if high - low + 1 > 2 * m or np.unique(values).size != m:
+            continue
+        warnings.warn(
+            f"column {str(name)!r} holds a different whole number on every training row, all within "
+            f"{low:.0f} to {high:.0f}: a row number or an id? It is used as a feature; drop it if it says "
+            "nothing about the label",
+            RowNumberWarning,
             stacklevel=stacklevel,
         )
 

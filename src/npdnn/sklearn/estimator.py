@@ -36,7 +36,7 @@ from ..train.layer_stats import Diagnostics
 from ..train.loop import fit as train
 from ..train.options import ESTIMATOR_DEFAULTS, OPTIONS, check_option, make_optimizer, resolve_auto
 from ..train.progress import make_progress
-from .columns import ColumnPlan, leaked_label, needs_plan
+from .columns import ColumnPlan, leaked_label, needs_plan, row_numbers
 from .estimator_file import estimator_from_file, estimator_section
 from .standardization import CLIP, fit_robust_scaling, scaling_of
 from .standardization import fit_standardization as _fit_standardization
@@ -278,6 +278,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         classes, labels = self._encode_labels(y)
         if warm is None and hasattr(given, "columns"):
             leaked_label(given, labels, list(given.columns), target)
+            row_numbers(given, list(given.columns))
         if warm is not None:
             _check_warm_classes(warm["classes"], classes)  # refused before anything changes
             self.__dict__.pop("network_", None)
