@@ -157,6 +157,29 @@ def test_train_warnings_are_one_line_each(tmp_path):
     assert "Traceback" not in r.stderr and "ConvergenceWarning" not in r.stderr
     r = npdnn_cmd(*args, "--quiet", cwd=tmp_path)
     assert r.returncode == 0 and r.stderr == ""
+    # --quiet keeps warnings off stderr, not out of the JSON report a script reads
+    r = npdnn_cmd(*args, "--quiet", "--json", cwd=tmp_path)
+    assert r.returncode == 0 and r.stderr == ""
+    assert json.loads(r.stdout)["warnings"] == [warned[0].removeprefix("npdnn: warning: ")]
+
+
+def test_warnings_about_the_file_reach_the_json_reports(tmp_path):
+    """A header row of numbers (a headerless file read with a header) warns at train and at evaluate;
+    both reports carry the warning, with --quiet too, and a clean run reports an empty list."""
+    rows = ["1.5,2.5,0"] + [f"{i % 7 / 3:.3f},{i % 5 / 2:.3f},{i % 2}" for i in range(80)]
+    (tmp_path / "h.csv").write_text("\n".join(rows) + "\n")
+    train = ["train", "--data", "h.csv", "--target", "0", "--layers", "4", "--epochs", "2", "--quiet", "--json"]
+    r = npdnn_cmd(*train, "--out", "m.npz", cwd=tmp_path)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    said = json.loads(r.stdout)["warnings"]
+    assert any("the first row looks like data: pass --no-header" in w for w in said), said
+    r = npdnn_cmd("evaluate", "--model", "m.npz", "--data", "h.csv", "--target", "0", "--quiet", "--json", cwd=tmp_path)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    assert [w for w in json.loads(r.stdout)["warnings"] if "looks like data" in w], r.stdout
+    write_csv(tmp_path / "d.csv", n=1500, seed=3)  # early stopping ends it: nothing to warn about
+    clean = ["train", "--data", "d.csv", "--target", "label", "--layers", "16,8", "--quiet", "--json"]
+    r = npdnn_cmd(*clean, cwd=tmp_path)
+    assert r.returncode == 0 and json.loads(r.stdout)["warnings"] == [], r.stdout
 
 
 def test_info_describes_the_model(trained):

@@ -21,7 +21,7 @@ from .datasets import DEFAULT_NAME, DEFAULT_TARGET, DataError, check_classes, lo
 from .inputs import align_labels, cut, load_model, read, read_for_model
 from .keys import read_key
 from .options import check_threshold, class_weight_for, model_params, positive_index
-from .outputs import CLIError, check_output, make_parent, refuse_same_files, say
+from .outputs import CLIError, check_output, make_parent, refuse_same_files, said_warnings, say, warn_line
 from .report import confusion, confusion_json, json_text, json_value, metrics, predicted, table, warnings_as_lines
 
 GRADCHECK_TOLERANCE = 1e-7
@@ -91,7 +91,7 @@ def cmd_train(args):
     if args.checkpoint is not None:
         make_parent(args.checkpoint)
     started = time.perf_counter()
-    with warnings_as_lines(lambda line: say(args, line)):
+    with warnings_as_lines(lambda text: warn_line(args, text)):
         model.fit(
             X_train,
             _named(y_train, target),
@@ -144,6 +144,7 @@ def cmd_train(args):
             "metrics": json_value(columns),
             "confusion_matrix": {held_out: confusion_json(cm, model.classes_)},
             "model": args.out,
+            "warnings": said_warnings(args),  # also with --quiet, which keeps them off stderr
         }
         _write_json(args, report)
     if args.json != "-":
@@ -274,6 +275,7 @@ def cmd_evaluate(args):
             "threshold": args.threshold,
             "metrics": json_value(scores),
             "confusion_matrix": confusion_json(cm, model.classes_),
+            "warnings": said_warnings(args),
         }
         _write_json(args, report)
     if args.quiet or args.json == "-":

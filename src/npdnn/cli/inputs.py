@@ -17,7 +17,7 @@ from ..files.archive import ModelFileError
 from .data_files import read_data
 from .datasets import DataError, DataWarning, show_label
 from .keys import read_key
-from .outputs import CLIError, say
+from .outputs import CLIError, warn_line
 
 
 def load_model(path, args=None):
@@ -110,7 +110,7 @@ def read(args, data, target=None, **options):
         )
     for w in caught:
         if issubclass(w.category, DataWarning):
-            say(args, f"npdnn: warning: {w.message}")
+            warn_line(args, w.message)
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     unknown = [c for c in text if not hasattr(X, "columns") or c not in X.columns]

@@ -2,7 +2,8 @@
 folder, under a file or an unwritable folder, or the same file as an input or as another
 output, is refused with :class:`CLIError`; messages go to stderr unless ``--quiet``.
 
-Owns: CLIError, say, check_output, refuse_same_files, make_parent. Imports: the standard library only.
+Owns: CLIError, say, warn_line, said_warnings, check_output, refuse_same_files, make_parent.
+Imports: the standard library only.
 """
 
 from __future__ import annotations
@@ -19,6 +20,19 @@ def say(args, message):
     """``message`` on stderr, unless the command runs with ``--quiet``."""
     if not getattr(args, "quiet", False):
         print(message, file=sys.stderr)
+
+
+def warn_line(args, message):
+    """A warning as one line ``npdnn: warning: ...`` on stderr (unless ``--quiet``), and kept for the
+    command's ``--json`` report: a script that silences stderr still learns of a leaked label."""
+    text = " ".join(str(message).split())
+    vars(args).setdefault("warnings_said", []).append(text)
+    say(args, f"npdnn: warning: {text}")
+
+
+def said_warnings(args):
+    """The warnings :func:`warn_line` gave during this command, in order (a list of str)."""
+    return list(vars(args).get("warnings_said", []))
 
 
 def check_output(path, option):

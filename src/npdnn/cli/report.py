@@ -97,7 +97,8 @@ def json_text(report):
 class warnings_as_lines:
     """A context that records the warnings raised inside it (npdnn.ConvergenceWarning,
     TrainingWarning, ...) and, on a normal exit, hands each to ``say`` as one line
-    ``npdnn: warning: ...`` (a Python warning would print the file, line and source)."""
+    ``npdnn: warning: ...`` (a Python warning would print the file, line and source): ``say(text)``
+    gets the message with its whitespace folded."""
 
     def __init__(self, say):
         import warnings
@@ -115,5 +116,5 @@ class warnings_as_lines:
         self.catcher.__exit__(*exc)
         if exc[0] is None:
             for w in self.caught:
-                self.say(f"npdnn: warning: {' '.join(str(w.message).split())}")
+                self.say(" ".join(str(w.message).split()))
         return False
