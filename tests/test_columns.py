@@ -10,14 +10,8 @@ import pytest
 
 from npdnn import DNNClassifier
 from npdnn.files.archive import ModelFileError
-from npdnn.sklearn.columns import (
-    MAX_ONE_HOT,
-    ColumnPlan,
-    DroppedColumnWarning,
-    LeakedLabelWarning,
-    canonical,
-    needs_plan,
-)
+from npdnn.sklearn.column_checks import LeakedLabelWarning, RowNumberWarning
+from npdnn.sklearn.columns import MAX_ONE_HOT, ColumnPlan, DroppedColumnWarning, canonical, needs_plan
 
 FAST = dict(hidden_layer_sizes=(8,), epochs=15, batch_size=32, random_state=0)
 
@@ -315,7 +309,6 @@ def test_categories_on_fewer_than_five_rows_count_as_unseen():
 def test_a_row_number_column_is_reported_and_kept():
     """Kaggle's PassengerId: a different whole number on every row, within a range as narrow
     as the rows. Reported (at the user's line), kept as a feature; look-alikes are not."""
-    from npdnn.sklearn.columns import RowNumberWarning
 
     rng = np.random.default_rng(0)
     m = 400

@@ -36,7 +36,8 @@ from ..train.layer_stats import Diagnostics
 from ..train.loop import fit as train
 from ..train.options import ESTIMATOR_DEFAULTS, OPTIONS, check_option, make_optimizer, resolve_auto
 from ..train.progress import make_progress
-from .columns import ColumnPlan, leaked_label, needs_plan, row_numbers
+from .column_checks import leaked_label, row_numbers
+from .columns import ColumnPlan, needs_plan
 from .estimator_file import estimator_from_file, estimator_section
 from .standardization import CLIP, fit_robust_scaling, scaling_of
 from .standardization import fit_standardization as _fit_standardization

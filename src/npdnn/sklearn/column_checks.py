@@ -1,0 +1,108 @@
+"""Checks of a training table's columns that warn and change nothing: a column that alone
+predicts the label (a copy of it, such as seaborn titanic's ``alive``), and a numeric column
+that numbers the rows (Kaggle's ``PassengerId``). The column plan (:mod:`npdnn.sklearn.columns`)
+decides what becomes an input; these say what a careful user would want to look at.
+
+Owns: LeakedLabelWarning, RowNumberWarning, leaked_label, row_numbers.
+Imports: NumPy; the plan's factorization (:mod:`npdnn.sklearn.columns`).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .columns import ID_MIN, _factorized
+
+LEAK_SHARE = 0.99  # a column that alone predicts this share of the labels is reported
+LEAK_MAX_VALUES = 10  # only columns with at most this many distinct values are checked
+LEAK_ROWS = 100_000  # rows looked at (evenly spaced) for the check
+
+
+class LeakedLabelWarning(UserWarning):
+    """A single feature predicts the label (near-)perfectly on the training rows."""
+
+
+class RowNumberWarning(UserWarning):
+    """A numeric column looks like a row number or an id (it is kept as a feature)."""
+
+
+def leaked_label(X, labels, names, target=None, stacklevel=3):
+    """Warn (:class:`LeakedLabelWarning`) about each column of ``X`` (a table or an
+    array (m, n)) with at most :data:`LEAK_MAX_VALUES` distinct values that alone
+    predicts ``labels`` (m,) (class indices) on at least :data:`LEAK_SHARE` of the
+    rows, when that beats predicting the most common class: a copy of the label.
+
+    The prediction is, per value of the column, its most common label (read on at
+    most :data:`LEAK_ROWS` evenly spaced rows)."""
+    m = labels.shape[0]
+    if m < 20:
+        return
+    rows = np.linspace(0, m - 1, min(m, LEAK_ROWS)).astype(np.intp)
+    y = labels[rows]
+    majority = np.bincount(y).max() / y.shape[0]
+    label = f"{target!r}" if target is not None else "the label"
+    found = []
+    for j, name in enumerate(names):
+        column = X.iloc[rows, j] if hasattr(X, "iloc") else X[rows, j]
+        codes = _codes(column)
+        if codes is None:
+            continue
+        table = np.zeros((codes.max() + 1, int(y.max()) + 1), dtype=np.int64)
+        np.add.at(table, (codes, y), 1)
+        share = table.max(axis=1).sum() / y.shape[0]
+        if share >= LEAK_SHARE and share > majority + 0.01:
+            found.append((name, share))
+    for name, share in found:
+        warnings.warn(
+            f"column {str(name)!r} alone predicts {label} on {share:.0%} of training rows: a copy of the label?",
+            LeakedLabelWarning,
+            stacklevel=stacklevel,
+        )
+
+
+def row_numbers(X, names, stacklevel=3):
+    """Warn (:class:`RowNumberWarning`) about each numeric column of the table ``X`` (m, n)
+    that holds a different whole number on every training row, all within a range at most
+    twice the rows: a row number or an id (Kaggle's ``PassengerId``, ``Id``). Such a column
+    stays a feature (a count or a date code can look alike); the warning says what to do.
+
+    Cheap on ordinary columns: one with a fraction among its first 1,000 values, or a range
+    wider than twice the rows, is passed over before any sort."""
+    m = X.shape[0]
+    if m <= ID_MIN:
+        return
+    for j, name in enumerate(names):
+        column = X.iloc[:, j]
+        if getattr(column.dtype, "kind", "O") not in "iuf":
+            continue
+        head = column.to_numpy(dtype=np.float64, na_value=np.nan)[:1000]
+        if not np.isfinite(head).all() or (head != np.round(head)).any():
+            continue
+        values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        if not np.isfinite(values).all() or (values != np.round(values)).any():
+            continue
+        low, high = float(values.min()), float(values.max())
+        if high - low + 1 > 2 * m or np.unique(values).size != m:
+            continue
+        warnings.warn(
+            f"column {str(name)!r} holds a different whole number on every training row, all within "
+            f"{low:.0f} to {high:.0f}: a row number or an id? It is used as a feature; drop it if it says "
+            "nothing about the label",
+            RowNumberWarning,
+            stacklevel=stacklevel,
+        )
+
+
+def _codes(column):
+    """Integer codes (k,) of a column's values (missing as its own value), or None when
+    it has more than :data:`LEAK_MAX_VALUES` distinct values."""
+    if getattr(column.dtype, "kind", "O") in "biuf":
+        values = column.to_numpy(dtype=np.float64, na_value=np.nan) if hasattr(column, "to_numpy") else column
+        uniq, codes = np.unique(np.asarray(values, dtype=np.float64), return_inverse=True)  # NaNs: one value
+        return codes.reshape(-1) if uniq.size <= LEAK_MAX_VALUES else None
+    codes, texts = _factorized(column)
+    if texts.size + bool((codes < 0).any()) > LEAK_MAX_VALUES:
+        return None
+    return np.where(codes < 0, texts.size, codes)  # missing: one more value
