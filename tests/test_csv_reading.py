@@ -142,6 +142,23 @@ def test_na_values_and_categorical_codes(tmp_path):
     assert "zip: categorical, one-hot over 3 categories (10, 20, 30)" in info
 
 
+def test_a_numeric_sentinel_named_by_na_values_is_missing(tmp_path):
+    """-999 in a file of plain numbers: pandas' fast path reads it as a number, so --na-values
+    once did nothing on such a file; the model must see missing values (an indicator input)."""
+    rng = np.random.default_rng(0)
+    rows = ["a,b,y"]
+    for i in range(120):
+        b = "-999" if i % 5 == 0 else f"{rng.normal():.4f}"
+        rows.append(f"{rng.normal():.4f},{b},{i % 2}")
+    (tmp_path / "s.csv").write_text("\n".join(rows) + "\n")
+    common = ["train", "--data", "s.csv", "--target", "y", *FAST]
+    assert npdnn_cmd(*common, "--na-values", "-999", "--out", "m.npz", cwd=tmp_path).returncode == 0
+    info = npdnn_cmd("info", "m.npz", cwd=tmp_path).stdout
+    assert "b: numeric, missing -> median" in info and "+ indicator b=missing" in info, info
+    assert npdnn_cmd(*common, "--out", "plain.npz", cwd=tmp_path).returncode == 0
+    assert "indicator" not in npdnn_cmd("info", "plain.npz", cwd=tmp_path).stdout  # without it: a number
+
+
 PANEL_COMMANDS = {
     "pima-indians-diabetes.csv": ["--target", "8", "--no-header"],
     "sonar.csv": ["--target", "60", "--no-header"],

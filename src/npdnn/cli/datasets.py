@@ -247,7 +247,7 @@ def read_csv_columns(
             what = "column" + ("s" if len(missing) > 1 else "")
             raise _columns_error(path, missing, header, what, needed_by, sep=sep)
     features = list(features)
-    fast = None if text else _read_fast(path, header, features, target, sep, id_column, has_header, decimal)
+    fast = None if text else _read_fast(path, header, features, target, sep, id_column, has_header, decimal, na_values)
     if fast is not None:
         return fast
     header, rows, lines = _read_rows(path, sep=sep, has_header=has_header)
@@ -343,13 +343,15 @@ def show_label(value):
     return f'"{value}"' if isinstance(value, (str, np.str_)) else str(value)
 
 
-def _read_fast(path, header, features, target, sep, id_column, has_header=True, decimal="."):
+def _read_fast(path, header, features, target, sep, id_column, has_header=True, decimal=".", na_values=()):
     """``(X, y, ids)`` as :func:`read_csv_columns` returns them, read by pandas' C
     parser (about 20 times faster than the csv module) while
     :class:`~npdnn.cli.csv_fields.FieldCounter` checks every line's field count (pandas
     would pad a short row), or None when this path cannot vouch for the file:
     quoted fields, bare carriage returns, or any problem at all, which the slow
-    path then diagnoses exactly. The header is already checked.
+    path then diagnoses exactly. The header is already checked. A cell equal to one of
+    ``na_values`` (``--na-values -999``: a number pandas would keep) is missing, so the
+    file goes to the careful path, which reads it as missing by its exact text.
 
     Memory: pandas' columns, then one float64 block of the features (a copy only
     when they must be reordered); the file itself is streamed, never held."""
@@ -369,6 +371,7 @@ def _read_fast(path, header, features, target, sep, id_column, has_header=True, 
             # all numbers comes back as text and goes to the slow path below.
             dtype=dict.fromkeys(labels, object),
             keep_default_na=False,  # an empty feature cell fails the parse (the slow path names it)
+            na_values={name: [str(v) for v in na_values] for name in features} if na_values else None,
             engine="c",
             decimal=decimal,
             encoding="utf-8-sig",

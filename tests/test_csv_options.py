@@ -1,0 +1,150 @@
+"""The CSV reader's options, in process (the command-line tests run them in a subprocess,
+where the mutation run cannot see them): no header, extra missing markers, text columns,
+a decimal comma, an id column; each on pandas' fast path and on the careful csv-module
+path, which must read a file the same way."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from npdnn.cli import datasets
+from npdnn.cli.datasets import NO_HEADER_HINT, DataError, DataWarning, read_csv_columns
+
+
+@pytest.fixture(params=["fast", "careful"])
+def reader(request, monkeypatch):
+    """read_csv_columns on one path: the fast one must take the file (not hand it on), the
+    careful one is forced by turning the fast one off."""
+    if request.param == "careful":
+        monkeypatch.setattr(datasets, "_read_fast", lambda *args, **kwargs: None)
+        return read_csv_columns
+    fast = datasets._read_fast
+
+    def taken(*args, **kwargs):
+        out = fast(*args, **kwargs)
+        assert out is not None, "the fast path handed a plain file on"
+        return out
+
+    monkeypatch.setattr(datasets, "_read_fast", taken)
+    return read_csv_columns
+
+
+def write(tmp_path, text, name="data.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_no_header_names_columns_by_position(tmp_path, reader):
+    path = write(tmp_path, "1.5,2,0\n3,-4,1\n5,6e1,0\n")
+    X, y, ids = reader(path, "2", has_header=False)
+    assert list(X.columns) == ["0", "1"] and ids is None
+    np.testing.assert_array_equal(X.to_numpy(), [[1.5, 2.0], [3.0, -4.0], [5.0, 60.0]])  # the first line is data
+    assert y.dtype == np.int64 and y.tolist() == [0, 1, 0]
+
+
+def test_a_header_of_numbers_warns_at_the_callers_line(tmp_path, reader):
+    path = write(tmp_path, "1.5,2,0\n3,4,1\n5,6,0\n")
+    with pytest.warns(DataWarning) as caught:
+        X, y, _ = reader(path, "0")
+    assert [str(w.message) for w in caught] == [f"{path}: {NO_HEADER_HINT}"]
+    assert caught[0].filename == __file__  # the caller's line, not the reader's
+    assert list(X.columns) == ["1.5", "2"] and len(y) == 2  # read as asked: the first row was taken as names
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # neither a headerless read nor a file with names warns
+        reader(path, "2", has_header=False)
+        reader(write(tmp_path, "a,b,y\n1,2,0\n3,4,1\n", "named.csv"), "y")
+
+
+def test_na_values_are_missing_in_numeric_columns(tmp_path):
+    """A sentinel such as -999 is a number to pandas: with --na-values it must be missing (the
+    fast path once read it as the number -999). A file holding the marker goes to the careful
+    path, which matches the marker's exact text."""
+    path = write(tmp_path, "a,b,y\n1,-999,0\n2,3,1\n-999.0,5,0\n")
+    plain, _, _ = read_csv_columns(path, "y")
+    assert plain["b"].tolist() == [-999.0, 3.0, 5.0] and plain["b"].dtype == np.float64
+    X, _, _ = read_csv_columns(path, "y", na_values=["-999"])
+    assert X["b"].isna().tolist() == [True, False, False]
+    assert X["a"].tolist() == [1.0, 2.0, -999.0]  # the marker is a text: "-999.0" is not it
+    clean = write(tmp_path, "a,b,y\n1,4,0\n2,3,1\n", "clean.csv")
+    assert datasets._read_fast(clean, ["a", "b", "y"], ["a", "b"], "y", ",", None, na_values=["-999"]) is not None
+    X, _, _ = read_csv_columns(clean, "y", na_values=["-999"])  # no marker in the file: the fast path keeps it
+    assert X.to_numpy().tolist() == [[1.0, 4.0], [2.0, 3.0]]
+
+
+def test_missing_values_give_a_nullable_column_and_text_none(tmp_path):
+    path = write(tmp_path, "a,c,y\n1,red,0\n?,?,1\n3,blue,0\n")
+    X, y, _ = read_csv_columns(path, "y")
+    assert X["a"].dtype == pd.Float64Dtype() and X["a"].isna().tolist() == [False, True, False]
+    assert X["c"].isna().tolist() == [False, True, False] and X["c"][[0, 2]].tolist() == ["red", "blue"]
+    assert y.tolist() == [0, 1, 0]
+
+
+def test_text_columns_are_read_as_text(tmp_path, reader):
+    path = write(tmp_path, "code,x,y\n10,1.5,0\n20, 2.5,1\n10,3.5,0\n")
+    X, _, _ = read_csv_columns(path, "y", text=["code"])  # text= always takes the careful path
+    assert X["code"].tolist() == ["10", "20", "10"] and X["x"].tolist() == [1.5, 2.5, 3.5]
+    numbers, _, _ = reader(path, "y")
+    assert numbers["code"].tolist() == [10.0, 20.0, 10.0]
+
+
+def test_spaces_after_separators_are_ignored(tmp_path):
+    path = write(tmp_path, "age, work, y\n39, State-gov, 0\n50, Private, 1\n")
+    X, y, _ = read_csv_columns(path, "y")
+    assert list(X.columns) == ["age", "work"]
+    assert X["age"].tolist() == [39.0, 50.0] and X["work"].tolist() == ["State-gov", "Private"]
+    assert y.tolist() == [0, 1]
+
+
+def test_decimal_comma(tmp_path, reader):
+    path = write(tmp_path, "a;b;y\n10,37;-0,5;no\n1,5e2;3;yes\n")
+    X, y, _ = reader(path, "y", sep=";", decimal=",")
+    np.testing.assert_array_equal(X.to_numpy(), [[10.37, -0.5], [150.0, 3.0]])
+    assert y.tolist() == ["no", "yes"]
+
+
+def test_decimal_comma_unread_is_named_in_a_warning(tmp_path):
+    path = write(tmp_path, "a;b;c;y\n10,37;-0,5;1;no\n1,5;,25;2;yes\n")
+    with pytest.warns(DataWarning) as caught:
+        X, _, _ = read_csv_columns(path, "y", sep=";")
+    assert len(caught) == 1 and caught[0].filename == __file__
+    message = str(caught[0].message)
+    assert message.startswith(f'{path}: columns "a", "b" hold numbers written with a decimal comma ("10,37")')
+    assert message.endswith("read as text: pass --decimal , to read them as numbers")
+    assert X["a"].tolist() == ["10,37", "1,5"] and X["c"].tolist() == [1.0, 2.0]
+    one = write(tmp_path, "a;c;y\n10,37;1;no\n1,5;2;yes\n", "one.csv")
+    with pytest.warns(DataWarning, match=r'column "a" holds numbers written with a decimal comma \("10,37"\)'):
+        read_csv_columns(one, "y", sep=";")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"decimal": ";"}, r"--decimal must be \. or ,; got ';'"),
+        ({"decimal": ","}, r"--decimal , and the field separator are the same character; pass --sep ';'"),
+    ],
+)
+def test_bad_decimal_is_refused(tmp_path, options, message):
+    path = write(tmp_path, "a,y\n1,0\n2,1\n")
+    with pytest.raises(DataError, match=message):
+        read_csv_columns(path, "y", **options)
+
+
+def test_id_column_is_carried_not_a_feature(tmp_path, reader):
+    path = write(tmp_path, "id,a,y\n7,1.5,0\n8,2.5,1\n")
+    X, y, ids = reader(path, "y", features=["a"], id_column="id")
+    assert list(X.columns) == ["a"] and ids.tolist() == ["7", "8"] and y.tolist() == [0, 1]
+    with pytest.raises(DataError, match=r'has no id column "key"; its columns are "id", "a", "y"'):
+        reader(path, "y", id_column="key")
+
+
+def test_a_missing_column_in_a_headerless_file_hints_at_no_header(tmp_path):
+    path = write(tmp_path, "1.5,2,0\n3,4,1\n")
+    with (
+        pytest.raises(DataError, match=r'has no target column "8"; .*\(' + NO_HEADER_HINT + r"\)"),
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("ignore", DataWarning)
+        read_csv_columns(path, "8")
