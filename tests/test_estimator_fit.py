@@ -151,3 +151,47 @@ def test_partial_fit_uses_the_sample_and_class_weights():
     assert balanced.loss_curve_[0] == pytest.approx(
         plain.network_.cost(X, y, sample_weight=np.where(y == 0, 3.0, 1.0)), rel=1e-12
     )
+
+
+def test_partial_fit_on_a_table_learns_its_column_plan_once():
+    """A stream of DataFrames with a text column: the first call learns the column plan, later
+    calls apply it (an unseen category is all zeros), and the model predicts the table."""
+    import pandas as pd
+
+    from npdnn import DNNClassifier
+
+    rng = np.random.default_rng(4)
+    m = 120
+    frame = pd.DataFrame({"x": rng.standard_normal(m), "color": rng.choice(["red", "green", "blue"], m)})
+    y = ((frame["x"] > 0) ^ (frame["color"] == "red")).astype(int).to_numpy()
+    est = DNNClassifier(hidden_layer_sizes=(8,), batch_size=16, random_state=0)
+    est.partial_fit(frame[:60], y[:60], classes=[0, 1])
+    plan = est.columns_
+    assert plan is not None and est.network_.layer_dims[0] == 4  # x and one column per color
+    later = frame[60:].copy()
+    later.loc[later.index[0], "color"] = "purple"  # not in the first call
+    est.partial_fit(later, y[60:])
+    assert est.columns_ is plan and est.network_.layer_dims[0] == 4
+    assert len(est.loss_curve_) == 2 and est.t_ == m
+    proba = est.predict_proba(frame)
+    assert proba.shape == (m, 2) and np.isfinite(proba).all()
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_training_accuracy_is_the_models_accuracy_on_its_rows(n_classes):
+    """TrainingAccuracy's last value is the fitted model's accuracy on the evenly spaced
+    training rows it reads (all rows here: no validation split), and on those rows only."""
+    from npdnn import DNNClassifier
+    from npdnn.callbacks import TrainingAccuracy
+
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((90, 4))
+    y = np.digitize(X[:, 0] + 0.8 * rng.standard_normal(90), [-0.5, 0.5][: n_classes - 1])
+    kw = dict(hidden_layer_sizes=(5,), epochs=30, learning_rate=0.05, l2=0.0, early_stopping=False, random_state=0)
+    every = DNNClassifier(**kw).fit(X, y, callbacks=[TrainingAccuracy()])
+    assert len(every.training_scores_) == 30
+    assert every.training_scores_[-1] == np.mean(every.predict(X) == y)
+    assert 1 / n_classes < every.training_scores_[-1] < 1  # neither chance nor a trivial perfect score
+    some = DNNClassifier(**kw).fit(X, y, callbacks=[TrainingAccuracy(rows=11)])
+    rows = np.linspace(0, 89, 11).astype(np.intp)
+    assert some.training_scores_[-1] == np.mean(some.predict(X[rows]) == y[rows])
