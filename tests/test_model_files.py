@@ -503,3 +503,18 @@ def test_a_model_file_with_an_unknown_activation_names_the_description(tmp_path)
     write_archive(tmp_path / "a.npz", {"theta": net.theta}, {"network": spec}, "model", 1)
     with pytest.raises(npdnn.ModelFileError, match=r"a\.npz has an invalid network description \{.*'swish'.*\} \("):
         npdnn.load(tmp_path / "a.npz")
+
+
+def test_a_bare_network_is_signed_and_checked_with_its_key(tmp_path):
+    """Network.save(key=...) signs, and Network.load / npdnn.load check the signature (the
+    estimator's keyed files are tested in test_edited_files.py)."""
+    key, other = b"the network's key, 16+", b"another key of 16 bytes"
+    net = npdnn.Network([4, 3, 1], seed=2)
+    net.save(tmp_path / "signed.npz", key=key)
+    net.save(tmp_path / "plain.npz")
+    for load in (npdnn.Network.load, npdnn.load):
+        np.testing.assert_array_equal(load(tmp_path / "signed.npz", key=key).theta, net.theta)
+        with pytest.raises(npdnn.ModelFileError, match="signature does not match the key"):
+            load(tmp_path / "signed.npz", key=other)
+        with pytest.raises(npdnn.ModelFileError, match="it is not signed, and a key was given"):
+            load(tmp_path / "plain.npz", key=key)
