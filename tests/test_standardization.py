@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import npdnn.nn.chunking
-from npdnn.sklearn.standardization import fit_standardization, standardized_for_training
+from npdnn.sklearn.standardization import fit_robust_scaling, fit_standardization, standardized_for_training
 
 
 def _reference(X, w):
@@ -38,3 +38,17 @@ def test_a_feature_whose_spread_underflows_is_not_divided_by_zero():
     assert scale[0] == 1.0 and scale[1] > 0
     Z = standardized_for_training(X, X, mean, scale)
     assert np.isfinite(Z).all()
+
+
+def test_robust_scaling_falls_back_to_the_standard_deviation_then_to_one():
+    """Median and IQR / 1.349 per feature; a feature whose IQR is 0 (one value on most rows)
+    is scaled by its standard deviation, a constant one by 1; X's dtype is kept."""
+    X = np.zeros((20, 3))
+    X[:, 0] = np.arange(20.0) ** 2  # skewed: median and quartiles differ from mean and std
+    X[-2:, 1] = [5.0, -3.0]  # IQR 0, standard deviation not
+    X[:, 2] = 7.0  # constant
+    center, scale = fit_robust_scaling(X.astype(np.float32))
+    q25, q50, q75 = np.percentile(X[:, 0], [25, 50, 75])
+    assert center.dtype == scale.dtype == np.float32
+    np.testing.assert_array_equal(center, np.float32([q50, 0.0, 7.0]))
+    np.testing.assert_array_equal(scale, np.float32([(q75 - q25) / 1.349, X[:, 1].std(), 1.0]))
