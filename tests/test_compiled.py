@@ -201,3 +201,23 @@ def test_build_refuses_a_subclassed_optimizer():
     net = npdnn.Network([3, 2, 1], seed=0)
     assert step.CompiledStep.build(net, MyAdam(0.01), 0.0, 8) is None
     assert step.CompiledStep.build(net, npdnn.optimizers.Adam(0.01), 0.0, 8) is not None
+
+
+def test_a_custom_activation_object_trains_on_the_numpy_path(calls):
+    """The kernels compute the built-in activation of a name: a layer given another Activation
+    object, even one named "relu", must not be compiled as relu (it would train the wrong model)."""
+    from npdnn.nn import activations
+
+    X, y = _data(np.float64)
+    leaky_named_relu = activations.Activation(
+        "relu", lambda Z, out=None: activations.leaky_relu(Z), activations.leaky_relu_backward
+    )
+    nets = [npdnn.Network([7, 5, 1], seed=3) for _ in range(2)]
+    nets[0].dense[0].activation = nets[1].dense[0].activation = leaky_named_relu
+    nets[0].fit(X, y, epochs=2, batch_size=32, seed=5, diagnostics=False)  # automatic: numba is here
+    assert calls[0] == 0
+    nets[1].fit(X, y, epochs=2, batch_size=32, seed=5, diagnostics=False, compiled=False)
+    np.testing.assert_array_equal(nets[0].theta, nets[1].theta)
+    builtin = npdnn.Network([7, 5, 1], "leaky_relu", seed=3)
+    builtin.fit(X, y, epochs=2, batch_size=32, seed=5, diagnostics=False)
+    assert calls[0] > 0  # the same activation by its own name is compiled

@@ -46,3 +46,17 @@ def test_gradcheck_leaves_parameters_unchanged():
     before = net.theta.copy()
     npdnn.gradcheck(net, X, y)
     np.testing.assert_array_equal(net.theta, before)
+
+
+def test_gradcheck_detects_a_wrong_forward_named_relu():
+    """A custom activation that reuses the name "relu" runs its own forward (the fast path once
+    took max(Z, 0) by the name): a leaky forward with relu's derivative fails the check."""
+    from npdnn.nn import activations
+
+    leaky = activations.Activation("relu", lambda Z, out=None: activations.leaky_relu(Z), activations.relu_backward)
+    X, y = make_data(12, 5)
+    net = npdnn.Network([5, 4, 1], seed=0)
+    plain = net.forward(X.T).copy()
+    net.dense[0].activation = leaky
+    assert not np.array_equal(net.forward(X.T), plain)  # leaky_relu's negative side reaches the output
+    assert npdnn.gradcheck(net, X, y)["total"] > 1e-3

@@ -28,6 +28,7 @@ import math
 import numpy as np
 import scipy.linalg  # noqa: F401  numba's np.dot calls SciPy's BLAS: loaded now, before fit limits its threads
 
+from ..nn.activations import HIDDEN as ACTIVATIONS
 from . import kernels
 
 HIDDEN = {"relu": kernels.RELU, "leaky_relu": kernels.LEAKY_RELU, "tanh": kernels.TANH, "sigmoid": kernels.SIGMOID}
@@ -68,6 +69,10 @@ class CompiledStep:
         """A step for this fit, or None when the configuration is not supported."""
         kind = OPTIMIZERS.get(type(optimizer).__name__) if type(optimizer).__module__ == _OPTIMIZERS_MODULE else None
         if kind is None or net.layer_dims[-1] != 1 or net.hidden_activation not in HIDDEN:
+            return None
+        # the kernels compute the built-in activation of that name: a custom Activation object
+        # (even one named "relu") trains on the NumPy path, which calls it
+        if any(d.activation is not ACTIVATIONS[net.hidden_activation] for d in net.dense[:-1]):
             return None
         if any(layer.rate for layer in net.dropout):
             return None

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations import relu_backward
+from .activations import relu, relu_backward
 from .layers import Dense
 
 _ZEROS_MAX = 1 << 16  # longest zero vector kept for relu; longer axes compare with a scalar
@@ -74,7 +74,7 @@ class FastDense(Dense):
         act = self.activation
         if act is None:
             A = Z
-        elif act.name == "relu":
+        elif act.forward is relu:  # the built-in relu only: a custom Activation may reuse the name
             # training pass: a whole zero array as large as the Z buffer it keeps anyway; prediction's
             # chunks (reuse=False) keep the vector, so their memory stays what chunk_rows sized
             zeros = self._zeros_like(Z) if reuse else self._zeros_along_contiguous_axis(Z)
