@@ -336,3 +336,18 @@ def test_targets_keep_the_networks_dtype():
     labels = np.array([0, 1, 1])
     assert npdnn.Network([3, 1], dtype=np.float32).targets(labels).dtype == np.float32
     assert npdnn.Network([3, 3], dtype=np.float32).targets(labels).dtype == np.float32
+
+
+def test_hidden_activation_is_a_name_or_the_builtin_it_names():
+    """A model file, the compiled step and the exports know an activation by name: a custom
+    Activation object given to the constructor (it was silently replaced by the built-in of its
+    name) is refused, naming what is accepted."""
+    from npdnn.nn import activations
+
+    assert npdnn.Network([3, 2, 1], activations.HIDDEN["tanh"]).hidden_activation == "tanh"
+    custom = activations.Activation("relu", activations.leaky_relu, activations.leaky_relu_backward)
+    for given in (custom, activations.Activation("swish", activations.tanh, activations.tanh_backward)):
+        with pytest.raises(ValueError, match=r"hidden_activation must be one of \['leaky_relu', 'relu', 'sigmoid', "):
+            npdnn.Network([3, 2, 1], given)
+    with pytest.raises(ValueError, match="unknown hidden_activation 'swish'"):
+        npdnn.Network([3, 2, 1], "swish")

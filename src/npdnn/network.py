@@ -27,7 +27,7 @@ import numpy as np
 
 from .checks import check_dtype, check_labels, check_rate, check_sample_weight, check_X
 from .files.network_file import ModelFileError, read_model, save_model
-from .nn.activations import get_hidden
+from .nn.activations import HIDDEN, get_hidden
 from .nn.chunking import checked_rows, chunked_cost, map_rows
 from .nn.fast import FastDense
 from .nn.initializers import get_initializer
@@ -131,7 +131,14 @@ class Network:
                 f"layer_dims must be a list of at least two positive integers [n_x, ..., n_L]; got {layer_dims!r}"
             )
         self.layer_dims = [int(n) for n in dims]
-        self.hidden_activation = get_hidden(hidden_activation).name
+        act = get_hidden(hidden_activation)
+        if act is not HIDDEN.get(act.name):
+            # a model file, the compiled step and the exports know an activation by its name only
+            raise ValueError(
+                f"hidden_activation must be one of {sorted(HIDDEN)} (a name, or the Activation it names); got a "
+                f"custom Activation named {act.name!r}: to experiment, set it on a layer (net.dense[l].activation)"
+            )
+        self.hidden_activation = act.name
         self.init = (
             init if init is not None else ("he" if self.hidden_activation in ("relu", "leaky_relu") else "glorot")
         )
