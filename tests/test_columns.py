@@ -13,6 +13,8 @@ from npdnn.files.archive import ModelFileError
 from npdnn.sklearn.column_checks import LeakedLabelWarning, RowNumberWarning
 from npdnn.sklearn.columns import MAX_ONE_HOT, ColumnPlan, DroppedColumnWarning, canonical, needs_plan
 
+from conftest import at_line_of
+
 FAST = dict(hidden_layer_sizes=(8,), epochs=15, batch_size=32, random_state=0)
 
 
@@ -83,7 +85,7 @@ def test_dropped_column_warning_points_at_the_users_fit():
     X, y = table()
     with pytest.warns(DroppedColumnWarning, match="'name'") as record:
         DNNClassifier(**FAST).fit(X, y)
-    assert [w.filename for w in record if w.category is DroppedColumnWarning] == [__file__]
+    assert [w.filename for w in record if w.category is DroppedColumnWarning] == [at_line_of(__file__)]
 
 
 def test_unseen_category_is_all_zeros_and_a_word_in_a_numeric_column_is_named():
@@ -156,7 +158,7 @@ def test_leaked_label_is_reported_with_the_target_name():
         LeakedLabelWarning, match="column 'alive' alone predicts 'survived' on 100% of training rows"
     ) as record:
         DNNClassifier(**FAST).fit(X, pd.Series(y, name="survived"))
-    assert [w.filename for w in record if w.category is LeakedLabelWarning] == [__file__]  # the user's line
+    assert [w.filename for w in record if w.category is LeakedLabelWarning] == [at_line_of(__file__)]  # the user's
     with warnings.catch_warnings():
         warnings.simplefilter("error", LeakedLabelWarning)  # no false alarm without the copy
         DNNClassifier(**FAST).fit(X.drop(columns="alive"), y)
@@ -331,5 +333,5 @@ def test_a_row_number_column_is_reported_and_kept():
         f"{X['PassengerId'].min()} to {X['PassengerId'].max()}: a row number or an id? It is used as a feature; "
         "drop it if it says nothing about the label"
     ]
-    assert found[0].filename == __file__  # the user's fit line
+    assert found[0].filename == at_line_of(__file__)  # the user's fit line
     assert model.n_features_in_ == 5 and "PassengerId" in model.feature_names_in_

@@ -12,6 +12,8 @@ import pytest
 from npdnn.cli import datasets
 from npdnn.cli.datasets import NO_HEADER_HINT, DataError, DataWarning, read_csv_columns
 
+from conftest import at_line_of
+
 
 @pytest.fixture(params=["fast", "careful"])
 def reader(request, monkeypatch):
@@ -50,7 +52,7 @@ def test_a_header_of_numbers_warns_at_the_callers_line(tmp_path, reader):
     with pytest.warns(DataWarning) as caught:
         X, y, _ = reader(path, "0")
     assert [str(w.message) for w in caught] == [f"{path}: {NO_HEADER_HINT}"]
-    assert caught[0].filename == __file__  # the caller's line, not the reader's
+    assert caught[0].filename == at_line_of(__file__)  # the caller's line, not the reader's
     assert list(X.columns) == ["1.5", "2"] and len(y) == 2  # read as asked: the first row was taken as names
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # neither a headerless read nor a file with names warns
@@ -109,7 +111,7 @@ def test_decimal_comma_unread_is_named_in_a_warning(tmp_path):
     path = write(tmp_path, "a;b;c;y\n10,37;-0,5;1;no\n1,5;,25;2;yes\n")
     with pytest.warns(DataWarning) as caught:
         X, _, _ = read_csv_columns(path, "y", sep=";")
-    assert len(caught) == 1 and caught[0].filename == __file__
+    assert len(caught) == 1 and caught[0].filename == at_line_of(__file__)
     message = str(caught[0].message)
     assert message.startswith(f'{path}: columns "a", "b" hold numbers written with a decimal comma ("10,37")')
     assert message.endswith("read as text: pass --decimal , to read them as numbers")
