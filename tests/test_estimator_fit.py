@@ -168,7 +168,10 @@ def test_partial_fit_on_a_table_learns_its_column_plan_once():
     est.partial_fit(frame[:60], y[:60], classes=[0, 1])
     plan = est.columns_
     assert plan is not None and est.network_.layer_dims[0] == 4  # x and one column per color
+    # a stream's options: l2 0.1 whatever a call's size (a small fit would take 1.0), no early stopping
+    assert (est.batch_size_, est.l2_, est.early_stopping_) == (16, 0.1, False)
     later = frame[60:].copy()
+    later["color"] = later["color"].replace("blue", "green")  # a plan learned here would have 3 inputs
     later.loc[later.index[0], "color"] = "purple"  # not in the first call
     est.partial_fit(later, y[60:])
     assert est.columns_ is plan and est.network_.layer_dims[0] == 4
