@@ -150,3 +150,55 @@ def test_a_missing_column_in_a_headerless_file_hints_at_no_header(tmp_path):
     ):
         warnings.simplefilter("ignore", DataWarning)
         read_csv_columns(path, "8")
+
+
+def test_messages_count_what_they_do_not_show(tmp_path):
+    """Every bad column in one message, the first five named and the rest counted; a word
+    repeated in a column, and a label missing on several rows, are counted too."""
+    names = [f"c{j}" for j in range(7)]
+    rows = [",".join(names + ["y"])] + [",".join(["1"] * 7 + ["0"]), ",".join(["oops"] * 7 + ["1"])]
+    rows += [",".join(["2"] * 7 + ["0"])] * 3
+    path = write(tmp_path, "\n".join(rows) + "\n", "seven.csv")
+    with pytest.raises(DataError) as error:
+        read_csv_columns(path, "y")
+    message = str(error.value)
+    assert message.startswith(f'{path}: 7 columns cannot be read: line 3, column "c0": "oops" is not a number; ')
+    assert message.endswith('line 3, column "c4": "oops" is not a number; expected a number in a column of numbers '
+                            "(a missing-value marker? list it with --na-values; codes? --categorical); "
+                            "and 2 more columns")  # fmt: skip
+    path = write(tmp_path, "a,y\n1,0\nx,1\n2,0\nx,1\n3,0\n4,1\n5,0\n", "words.csv")
+    with pytest.raises(DataError, match=r'line 3, column "a": "x" is not a number \(and 1 more cells\); expected'):
+        read_csv_columns(path, "y")
+    path = write(tmp_path, "a,y\n1,0\n2,\n3,\n4,1\n", "labels.csv")
+    with pytest.raises(DataError, match=r'line 3, column "y" is empty; expected a class label \(2 rows have none\)$'):
+        read_csv_columns(path, "y")
+    path = write(tmp_path, "a,y\n1,0\n2,\n3,1\n", "label.csv")
+    with pytest.raises(DataError, match=r'line 3, column "y" is empty; expected a class label$'):
+        read_csv_columns(path, "y")
+    path = write(tmp_path, "a,y\n1,0\n1e999,1\n", "big.csv")
+    with pytest.raises(DataError, match=r'line 3, column "a": "1e999" is not finite \(infinity, or too large\); '
+                       r"expected a finite number$"):  # fmt: skip
+        read_csv_columns(path, "y")
+
+
+def test_decimal_comma_warning_names_five_columns_then_dots(tmp_path):
+    names = [f"c{j}" for j in range(6)]
+    path = write(tmp_path, ";".join(names + ["y"]) + "\n" + ";".join(["1,5"] * 6 + ["no"]) + "\n", "six.csv")
+    with pytest.warns(DataWarning) as caught:
+        read_csv_columns(path, "y", sep=";")
+    assert str(caught[0].message).startswith(f'{path}: columns "c0", "c1", "c2", "c3", "c4" ... hold numbers')
+
+
+def test_columns_error_hints_at_the_separator(tmp_path):
+    path = write(tmp_path, "a;b;y\n1;2;0\n", "semi.csv")
+    with pytest.raises(DataError, match=r'has no target column "y"; its columns are "a;b;y" \(is the file comma-sep'):
+        read_csv_columns(path, "y")
+    path = write(tmp_path, "a,b,y\n1,2,0\n", "comma.csv")
+    with pytest.raises(
+        DataError, match=r"has no target column \"y\"; its columns are \"a,b,y\" \(is the file separated by ';'\?\)$"
+    ):
+        read_csv_columns(path, "y", sep=";")
+    with pytest.raises(
+        DataError, match=r'has no columns "z", "w" \(needed by model m.npz\); its columns are "a", "b", "y"$'
+    ):
+        read_csv_columns(path, "y", features=["a", "z", "w"], needed_by="model m.npz")
