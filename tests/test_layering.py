@@ -17,7 +17,9 @@ PACKAGE_RANKS = {
     "errors": 0,  # every error and warning npdnn raises on purpose
     "files": 1,  # the safe archive, what a file may declare, a network's file
     "nn": 2,  # the article: activations, initializers, losses, layers, fast layer, chunked prediction
-    "compiled": 2,  # the npdnn[fast] extra: the numba training step (train.loop reaches it lazily)
+    # the npdnn[fast] extra, the numba training step: above nn (it checks a layer's activation is nn's
+    # built-in) and below train (train.loop reaches it lazily)
+    "compiled": 2.5,
     "train": 3,  # the loop, batching, optimizers, schedules, callbacks, checkpoints, diagnostics, options
     "export": 4,  # ONNX and PyTorch (reached lazily from Network.to_onnx / to_torch / from_torch)
     "network": 5,  # Network: where nn/ and train/ meet
