@@ -289,6 +289,36 @@ def test_numbers_with_a_decimal_comma_are_named_not_called_ids():
     assert notes["code"] == "" and notes["g"] == ""  # named a category by the user; plain text
 
 
+def test_formatted_numbers_and_dates_are_named_not_called_ids():
+    """Money, percentages, thousands separators and dates come as text from a spreadsheet's
+    CSV: the plan drops them (it does not guess a format) and says what they likely are; a
+    real id and plain categories keep their notes."""
+    rng = np.random.default_rng(1)
+    m = 300
+    X = pd.DataFrame(
+        {
+            "amount": [f"${v:,.2f}" for v in rng.uniform(10, 9000, m)],
+            "share": [f"{v:.1f}%" for v in rng.uniform(0, 100, m)],
+            "people": [f"{v:,}" for v in rng.integers(1_000_000, 9_000_000, m)],
+            "day": pd.date_range("2021-03-01", periods=m, freq="D").strftime("%Y-%m-%d"),
+            "stamp": pd.date_range("2021-03-01", periods=m, freq="h").strftime("%d/%m/%Y"),
+            "id": [f"A{i:05d}" for i in range(m)],
+            "size": rng.choice(["S", "M", "L"], m),
+        }
+    )
+    with pytest.warns(DroppedColumnWarning, match=r"'amount' \(numbers written with \"\$\", \"%\" or thousands"):
+        plan = ColumnPlan.fit(X)
+    notes = {c["name"]: (c["kind"], c["note"]) for c in plan.columns}
+    formatted = 'numbers written with "$", "%" or thousands separators? convert them to plain numbers first'
+    dates = "dates? turn them into numbers first: a day count, the month, the weekday"
+    assert notes["amount"] == notes["people"] == ("dropped", formatted)
+    assert notes["share"] == ("dropped", f"no category seen on 5 training rows or more; {formatted}")
+    assert notes["day"] == ("dropped", dates)
+    assert notes["stamp"][0] == "categorical" and notes["stamp"][1].endswith(dates)  # 13 days of 24 hours: repeats
+    assert notes["id"] == ("dropped", f"{m} distinct values in {m} rows: an id or a name?")
+    assert notes["size"] == ("categorical", "")
+
+
 def test_categories_on_fewer_than_five_rows_count_as_unseen():
     """A category seen on 1-4 training rows gets no input of its own (its column would be fitted
     to a handful of labels): it is encoded as an unseen one; a column of only such is dropped."""

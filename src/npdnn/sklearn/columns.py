@@ -51,6 +51,13 @@ KINDS = ("numeric", "boolean", "categorical", "dropped")
 # save it: text unless the file is read with decimal="," (npdnn train --decimal ,).
 DECIMAL_COMMA = re.compile(r"[+-]?(\d+,\d*|,\d+)([eE][+-]?\d+)?")
 DECIMAL_COMMA_HINT = 'numbers with a decimal comma? read the file with decimal=","'
+# Numbers written for people, not for parsers: a currency sign, a percent sign or thousands separators
+# ("$1,234.50", "45.6%", "3,000,000"). Not converted (a "," is a decimal comma in much of Europe), named.
+FORMATTED_NUMBER = re.compile(r"[+-]?[$€£¥]?\s?[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d*)?\s?%?")
+FORMATTED_NUMBER_HINT = 'numbers written with "$", "%" or thousands separators? convert them to plain numbers first'
+# Dates and times as text ("2020-01-31", "2020-01-31 08:15", "31/01/2020"): distinct on almost every row.
+DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}")
+DATE_HINT = "dates? turn them into numbers first: a day count, the month, the weekday"
 
 
 class DroppedColumnWarning(UserWarning):
@@ -342,17 +349,15 @@ def _fit_column(name, column, as_category):
             return {**entry, "kind": "dropped", "note": "no value in the training rows"}
         by_text = np.argsort(texts.astype(str), kind="stable")  # ties in count: the first text first
         values, counts = texts[by_text].astype(str), np.bincount(codes[codes >= 0], minlength=texts.size)[by_text]
-        commas = not given_as_category and all(DECIMAL_COMMA.fullmatch(v) for v in values)
+        hint = "" if given_as_category else _text_hint(values)
         if values.size > ID_MIN and values.size >= ID_FRACTION * present:
-            note = (
-                DECIMAL_COMMA_HINT if commas else f"{values.size} distinct values in {present} rows: an id or a name?"
-            )
+            note = hint or f"{values.size} distinct values in {present} rows: an id or a name?"
             return {**entry, "kind": "dropped", "note": note}
         order = np.argsort(-counts, kind="stable")[:MAX_ONE_HOT]
         order = order[counts[order] >= MIN_CATEGORY_ROWS]
         if order.size == 0:
             note = f"no category seen on {MIN_CATEGORY_ROWS} training rows or more"
-            return {**entry, "kind": "dropped", "note": note + (f"; {DECIMAL_COMMA_HINT}" if commas else "")}
+            return {**entry, "kind": "dropped", "note": note + (f"; {hint}" if hint else "")}
         kept = sorted(values[order].tolist())
         note = (
             f"{values.size - len(kept)} categories seen on under {MIN_CATEGORY_ROWS} rows or beyond the {MAX_ONE_HOT} "
@@ -360,7 +365,7 @@ def _fit_column(name, column, as_category):
             if values.size > len(kept)
             else ""
         )
-        note = "; ".join(n for n in (note, DECIMAL_COMMA_HINT if commas else "") if n)
+        note = "; ".join(n for n in (note, hint) if n)
         return {
             **entry,
             "kind": "categorical",
@@ -378,6 +383,19 @@ def _fit_column(name, column, as_category):
     else:
         fill = float(np.median(values[~missing]))
     return {**entry, "kind": kind, "fill": fill, "indicator": bool(missing.any())}
+
+
+def _text_hint(values):
+    """What a text column whose every distinct value (str) looks alike probably holds, for the
+    note that says why it is dropped: numbers with a decimal comma, formatted numbers, dates; or ""."""
+    for pattern, hint in (
+        (DECIMAL_COMMA, DECIMAL_COMMA_HINT),
+        (FORMATTED_NUMBER, FORMATTED_NUMBER_HINT),
+        (DATE, DATE_HINT),
+    ):
+        if all(pattern.fullmatch(v) for v in values):
+            return hint
+    return ""
 
 
 def _abbreviate(items, limit=10):
