@@ -77,7 +77,7 @@ def row_numbers(X, names, stacklevel=3):
         column = X.iloc[:, j]
         if getattr(column.dtype, "kind", "O") not in "iuf":
             continue
-        head = column.to_numpy(dtype=np.float64, na_value=np.nan)[:1000]
+        head = column.iloc[:1000].to_numpy(dtype=np.float64, na_value=np.nan)  # not the whole column
         if not np.isfinite(head).all() or (head != np.round(head)).any():
             continue
         values = column.to_numpy(dtype=np.float64, na_value=np.nan)
