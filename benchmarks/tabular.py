@@ -5,7 +5,9 @@ For each set and seed (0, 1, 2), the split is the CLI's own
 (``train_test_split(stratify=y, test_size=0.2, random_state=seed)``), and every model is
 scored on its test rows: ROC AUC for two classes (accuracy for penguins' three), log loss,
 and fit time (the Pipeline's fit: preprocessing + model, all in this one process, side by
-side, one thread for BLAS). The npdnn CLI runs as a subprocess (``npdnn train --json``);
+side, one thread for BLAS). "DNNClassifier (DataFrame)" is the estimator's defaults on the
+raw DataFrame (its own column plan and scaling, no scikit-learn preprocessing), as a user
+calls it from Python. The npdnn CLI runs as a subprocess (``npdnn train --json``);
 until npdnn reads the raw files itself, it is given a preprocessed copy of the file (the
 same preprocessing fitted on the same training rows, rows in the original order so that
 its split is the same); ``--raw`` gives it the raw file instead (``--no-header``, ``?``
@@ -103,10 +105,20 @@ def run_cli(name, X, y, pre, seed, raw):
 def one(name, seed, raw):
     from sklearn.pipeline import make_pipeline
 
+    from npdnn import DNNClassifier
+
     X, y = load(name)
+    rows = []
+    # the user's own DataFrame (bools, text, NaN) straight into the defaults: its column plan and scaling
+    D_train, D_test, y_train, y_test = split(X, y, seed)
+    model = DNNClassifier(random_state=seed)
+    t0 = time.perf_counter()
+    model.fit(D_train, y_train)
+    seconds = time.perf_counter() - t0
+    rows.append(("DNNClassifier (DataFrame)", *score(y_test, model.predict_proba(D_test), model.classes_), seconds))
+    rows[-1] += (model.n_iter_, seconds)
     X = X.astype({c: str for c in X.columns if X[c].dtype == bool})
     X_train, X_test, y_train, y_test = split(X, y, seed)
-    rows = []
     for label, model in models(seed).items():
         pipe = make_pipeline(preprocessor(X), model)
         t0 = time.perf_counter()
@@ -136,7 +148,8 @@ def one(name, seed, raw):
 
 def table(rows):
     """Markdown: per set, per model, mean score / log loss / fit seconds over the seeds."""
-    order = ["npdnn CLI", "npdnn CLI (raw file)", "DNNClassifier", "DNNClassifier float32", "MLPClassifier"]
+    order = ["npdnn CLI", "npdnn CLI (raw file)", "DNNClassifier (DataFrame)", "DNNClassifier", "DNNClassifier float32"]
+    order.append("MLPClassifier")
     order.append("LogisticRegression")
     order.append("HistGradientBoosting")
     names = [m for m in order if any(r["model"] == m for r in rows)]

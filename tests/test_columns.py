@@ -146,7 +146,7 @@ def test_robust_scaling_is_median_and_iqr_then_clipped():
     assert model.mean_[0] == q50 and np.isclose(model.scale_[0], (q75 - q25) / 1.349)
     Z = model._standardized(X)
     assert Z[0, 0] == 5.0 and np.abs(Z).max() == 5.0
-    with pytest.raises(ValueError, match="standardize must be False, True"):
+    with pytest.raises(ValueError, match='standardize must be "auto", False, True'):
         DNNClassifier(standardize="minmax").fit(X, y)
 
 

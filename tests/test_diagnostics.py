@@ -122,7 +122,7 @@ def test_gradient_descent_on_unscaled_features_warns_one_class(cancer):
     with pytest.warns(npdnn.TrainingWarning, match="predicts the same class"):
         DNNClassifier(  # the defaults before issue 25, but gradient descent
             hidden_layer_sizes=(64, 32), l2=0.0, optimizer="gd", learning_rate=0.0075, epochs=20,
-            early_stopping=False, random_state=0,
+            early_stopping=False, standardize=False, random_state=0,
         ).fit(X, y)  # fmt: skip
 
 

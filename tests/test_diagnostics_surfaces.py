@@ -67,7 +67,7 @@ def test_estimator_layer_warning_points_at_the_users_line():
     from npdnn.train.layer_warnings import LayerWarning
 
     X, y = load_breast_cancer(return_X_y=True)  # not standardized: layer 1's Z is huge
-    model = DNNClassifier(hidden_layer_sizes=(8, 8), epochs=2, random_state=0, diagnostics=True)
+    model = DNNClassifier(hidden_layer_sizes=(8, 8), epochs=2, random_state=0, diagnostics=True, standardize=False)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model.fit(X, y)

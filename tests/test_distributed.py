@@ -124,20 +124,26 @@ def test_local_sgd_trains_close_to_synchronous(client):
     assert np.abs(sync.theta - local.theta).max() > 1e-6  # really the other algorithm
 
 
-def test_estimator_on_dask_dataframe_equals_pandas(client):
+@pytest.mark.parametrize("standardize", [True, "auto"])
+def test_estimator_on_dask_dataframe_equals_pandas(client, standardize):
     dd = pytest.importorskip("dask.dataframe")
     pd = pytest.importorskip("pandas")
     from npdnn import DNNClassifier
 
     X, y, w = _data(m=300)
     df = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
+    df["flag"] = (X[:, 0] > 0.5).astype(float)  # a 0/1 feature: "auto" leaves it unscaled both ways
     labels = pd.Series(np.where(y == 1, "spam", "ham"))
     kw = dict(
-        hidden_layer_sizes=(5,), epochs=4, batch_size=64, l2=0.1, standardize=True, early_stopping=False, random_state=0
+        hidden_layer_sizes=(5,), epochs=4, batch_size=64, l2=0.1, early_stopping=False, random_state=0
     )  # the same training both ways: early stopping (on by default) is not supported on Dask input yet
-    local = DNNClassifier(**kw).fit(df, labels, sample_weight=w)
-    dist = DNNClassifier(**kw).fit(dd.from_pandas(df, npartitions=3), dd.from_pandas(labels, npartitions=3), w)
+    local = DNNClassifier(**kw, standardize=standardize).fit(df, labels, sample_weight=w)
+    dist = DNNClassifier(**kw, standardize=standardize).fit(
+        dd.from_pandas(df, npartitions=3), dd.from_pandas(labels, npartitions=3), w
+    )
     assert list(dist.classes_) == ["ham", "spam"]
+    flag_scaled = (local.mean_[-1], local.scale_[-1]) != (0.0, 1.0)
+    assert flag_scaled == (standardize is True)
     np.testing.assert_allclose(dist.mean_, local.mean_, rtol=1e-12)
     np.testing.assert_allclose(dist.network_.theta, local.network_.theta, rtol=0, atol=1e-10)
     assert (dist.predict(df) == local.predict(df)).all()

@@ -87,7 +87,7 @@ def test_multiclass_iris_uses_softmax(iris):
 def test_without_standardize_unscaled_cancer_is_worse_than_with(cancer):
     X_train, X_test, y_train, y_test = cancer
     kw = dict(hidden_layer_sizes=(16,), epochs=30, learning_rate=0.01, random_state=0)
-    raw = DNNClassifier(**kw).fit(X_train, y_train)
+    raw = DNNClassifier(standardize=False, **kw).fit(X_train, y_train)
     scaled = DNNClassifier(standardize=True, **kw).fit(X_train, y_train)
     assert scaled.score(X_test, y_test) > raw.score(X_test, y_test)
 
@@ -284,7 +284,10 @@ def test_zero_sample_weight_equals_removing_the_samples():
 def test_class_weight_by_label():
     X, y01 = make_data(40, 3, seed=2)
     y = np.where(y01 == 1, "spam", "ham")
-    kw = dict(hidden_layer_sizes=(4,), epochs=20, learning_rate=0.01, early_stopping=False, random_state=0)
+    # unscaled: the scaling is fitted with the sample weights, while class weights act on the loss only
+    kw = dict(
+        hidden_layer_sizes=(4,), epochs=20, learning_rate=0.01, early_stopping=False, random_state=0, standardize=False
+    )
     p_plain = DNNClassifier(**kw).fit(X, y).predict_proba(X)[:, 1]
     p_spam_heavy = DNNClassifier(class_weight={"spam": 5.0}, **kw).fit(X, y).predict_proba(X)[:, 1]
     assert p_spam_heavy.mean() > p_plain.mean() + 0.05

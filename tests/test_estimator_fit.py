@@ -140,7 +140,13 @@ def test_partial_fit_uses_the_sample_and_class_weights():
 
     X, y = _noisy(m=20)
     kw = dict(
-        hidden_layer_sizes=(3,), random_state=0, optimizer="gd", learning_rate=1e-300, early_stopping=False, l2=0.0
+        hidden_layer_sizes=(3,),
+        random_state=0,
+        optimizer="gd",
+        learning_rate=1e-300,
+        early_stopping=False,
+        l2=0.0,
+        standardize=False,  # the network's cost is of the rows as given
     )
     w = np.linspace(0.5, 2.0, 20)
     weighted = DNNClassifier(**kw).partial_fit(X, y, classes=[0, 1], sample_weight=w)

@@ -168,6 +168,7 @@ def test_estimator_on_sparse_is_the_estimator_on_dense(fmt, dtype):
     kw = dict(
         hidden_layer_sizes=(12,), epochs=15, batch_size=32, early_stopping=True, random_state=0, class_weight="balanced"
     )
+    kw["standardize"] = False  # "auto" scales the dense form only (test_standardize_auto.py)
     a = DNNClassifier(**kw).fit(Xs, labels, sample_weight=w)
     b = DNNClassifier(**kw).fit(_dense(Xs), labels, sample_weight=w)
     assert a.best_epoch_ is not None and a.best_epoch_ == b.best_epoch_
@@ -181,7 +182,7 @@ def test_estimator_on_sparse_is_the_estimator_on_dense(fmt, dtype):
 
 def test_layer_diagnostics_and_training_accuracy_read_sparse_rows():
     X, y = _sparse_problem(m=300)
-    kw = dict(hidden_layer_sizes=(8,), epochs=4, diagnostics=True, random_state=0)
+    kw = dict(hidden_layer_sizes=(8,), epochs=4, diagnostics=True, random_state=0, standardize=False)
     a = DNNClassifier(**kw).fit(sp.csr_matrix(X), y, callbacks=[npdnn.callbacks.TrainingAccuracy()])
     b = DNNClassifier(**kw).fit(X, y, callbacks=[npdnn.callbacks.TrainingAccuracy()])
     assert a.training_scores_ == b.training_scores_ and len(a.training_scores_) == 4
@@ -192,7 +193,7 @@ def test_layer_diagnostics_and_training_accuracy_read_sparse_rows():
 def test_partial_fit_and_warm_start_on_sparse():
     X, y = _sparse_problem(m=200)
     Xs = sp.csr_array(X)
-    kw = dict(hidden_layer_sizes=(6,), batch_size=16, random_state=0, early_stopping=False, epochs=3)
+    kw = dict(hidden_layer_sizes=(6,), batch_size=16, random_state=0, early_stopping=False, epochs=3, standardize=False)
     a, b = DNNClassifier(**kw), DNNClassifier(**kw)
     for part in (slice(0, 100), slice(100, 200)):
         a.partial_fit(Xs[part], y[part], classes=[0, 1])
@@ -329,7 +330,7 @@ def _pipeline(cats, nums, sparse, **kw):
     )
     scaled = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
     columns = ColumnTransformer([("cat", onehot, cats), ("num", scaled, nums)], sparse_threshold=1.0 if sparse else 0)
-    return make_pipeline(columns, DNNClassifier(random_state=0, **kw))
+    return make_pipeline(columns, DNNClassifier(random_state=0, **{"standardize": False, **kw}))
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import argparse
 
 import numpy as np
 
-from ..train.options import OPTIONS
+from ..train.options import ESTIMATOR_DEFAULTS, OPTIONS
 
 
 class Help(argparse.HelpFormatter):
@@ -172,7 +172,8 @@ def class_weight_for(option, y, source, target):
 
 def model_params(args):
     """The DNNClassifier hyperparameters every ``npdnn train`` sets from its options
-    (local and distributed runs alike); features are always standardized.
+    (local and distributed runs alike); features are standardized as the estimator's default
+    does (``standardize="auto"``: every feature but the 0/1 ones).
 
     A file has no float type of its own to keep, so the command line chooses one: float32
     unless ``--dtype float64`` (on the panel, half the training time at the same scores:
@@ -189,7 +190,7 @@ def model_params(args):
         validation_fraction=args.validation_fraction,
         patience=args.patience,
         lr_schedule=args.lr_schedule,
-        standardize=True,
+        standardize=ESTIMATOR_DEFAULTS["standardize"],
         random_state=args.seed,
         dtype=args.dtype,
     )

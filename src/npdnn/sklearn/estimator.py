@@ -39,7 +39,7 @@ from ..train.progress import make_progress
 from .column_checks import leaked_label, row_numbers
 from .columns import ColumnPlan, needs_plan
 from .estimator_file import estimator_from_file, estimator_section
-from .standardization import CLIP, fit_robust_scaling, scaling_of
+from .standardization import CLIP, fit_robust_scaling, indicators, scaling_of
 from .standardization import fit_standardization as _fit_standardization
 from .standardization import standardized_for_training as _standardized_for_training
 
@@ -100,9 +100,14 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
     validation_fraction : float in (0, 1), default 0.1
     patience : int, default 10
     class_weight : None, "balanced" or dict {label: weight}
-    standardize : {False, True, "standard", "robust"}, default False
+    standardize : {"auto", False, True, "standard", "robust"}, default "auto"
         Fit a per-feature center and scale on the training X and apply
         ``(X - mean_) / scale_`` in every method; they travel in the model file.
+        ``"auto"`` (as ``npdnn train``): mean and standard deviation of each feature that
+        holds values other than 0 and 1, the 0/1 ones left as they are (a rare one-hot
+        column scaled by 1/std would feed the network large values); sparse X is not scaled
+        (``mean_`` None), since centering would make it dense. This is the preprocessing the
+        defaults were chosen with (docs/defaults.md).
         True or ``"standard"``: mean and standard deviation. ``"robust"``: median and
         IQR / 1.349 (the standard deviation of normal data, unmoved by outliers),
         then clipped to [-5, 5] (as RealMLP-TD's robust scaling). A table's 0/1 columns
@@ -187,8 +192,9 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
     n_outputs_ : int
         Output units ``n_L``: 1 for two classes, else the number of classes.
     mean_, scale_ : ndarray (n_x,) of ``dtype_``, or None
-        The scaling of the network's n_x inputs (constant features get scale 1);
-        None unless ``standardize``.
+        The scaling of the network's n_x inputs (constant features, and 0/1 ones under
+        ``"auto"``, get mean 0 and scale 1); None with ``standardize=False`` or an
+        ``"auto"`` fit on sparse X.
     columns_ : ColumnPlan or None
         The column plan of a table (see above); None for numeric input. Then the
         network has one input per plan output (``columns_.output_names``).
@@ -211,7 +217,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         validation_fraction=ESTIMATOR_DEFAULTS["validation_fraction"],
         patience=ESTIMATOR_DEFAULTS["patience"],
         class_weight=None,
-        standardize=False,
+        standardize=ESTIMATOR_DEFAULTS["standardize"],
         random_state=None,
         dtype=None,
         verbose=False,
@@ -620,7 +626,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
     def _fit_scaling(self, X, w, plan):
         """``(mean, scale)`` (n_x,) of the chosen scaling, or ``(None, None)``; a plan's
         0/1 columns get mean 0 and scale 1 (left as they are)."""
-        kind = scaling_of(self.standardize)
+        kind = scaling_of(self.standardize, sparse=is_sparse(X))
         if kind is None:
             return None, None
         if is_sparse(X):
@@ -628,6 +634,9 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         mean, scale = fit_robust_scaling(X) if kind == "robust" else _fit_standardization(X, w)
         if plan is not None:
             mean[~plan.scaled], scale[~plan.scaled] = 0, 1
+        if self.standardize == "auto":
+            kept = indicators(X)
+            mean[kept], scale[kept] = 0, 1
         return mean, scale
 
     def _validate_table(self, X, y, plan, dtype, reset):

@@ -158,7 +158,8 @@ def restore_estimator(cls, net, arrays, section):
         raise ValueError("feature_names_in do not match the column plan's columns")
 
     mean, scale = arrays.pop("mean", None), arrays.pop("scale", None)
-    if est.standardize:
+    # "auto" scales dense X only: a model fitted on sparse X holds neither array
+    if est.standardize and not (est.standardize == "auto" and mean is None and scale is None):
         for name, a in (("mean", mean), ("scale", scale)):
             if a is None or a.shape != (n_x,) or a.dtype != net.dtype or not np.isfinite(a).all():
                 found = None if a is None else f"{a.shape} {a.dtype}"

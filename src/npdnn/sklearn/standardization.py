@@ -6,7 +6,13 @@ to ``[-CLIP, CLIP]``: the median and interquartile range are not moved by outlie
 the clip bounds what a far outlier can do to the network (RealMLP-TD's recipe; 1.349 is
 the IQR of a standard normal, so normal data get the standard deviation).
 
-Owns: fit_standardization, from_moments, standardized_for_training, fit_robust_scaling, scaling_of, CLIP.
+``standardize="auto"`` (the default of the estimator and the command line): standard scaling of
+each feature that holds values other than 0 and 1, on dense X; an indicator (a 0/1 column:
+one-hot, boolean, a missing flag) is left as it is, since scaling a rare one by ``1/std`` turns
+its 1s into large values; sparse X is left unscaled (centering would densify it).
+
+Owns: fit_standardization, from_moments, standardized_for_training, fit_robust_scaling, scaling_of,
+indicators, CLIP.
 Imports: NumPy and
 :mod:`npdnn.nn.chunking` (row chunks) only.
 """
@@ -18,15 +24,29 @@ import numpy as np
 from ..nn.chunking import chunk_rows, row_slices
 
 CLIP = 5.0  # robust scaling's bound on a scaled value
-SCALINGS = {False: None, None: None, True: "standard", "standard": "standard", "robust": "robust"}
+SCALINGS = {False: None, None: None, True: "standard", "standard": "standard", "robust": "robust", "auto": "standard"}
 
 
-def scaling_of(standardize):
-    """The scaling the ``standardize`` parameter asks for: None, "standard" or "robust"."""
+def scaling_of(standardize, sparse=False):
+    """The scaling the ``standardize`` parameter asks for on X (``sparse``: X is a scipy sparse
+    matrix): None, "standard" or "robust". ``"auto"`` is "standard" on dense X, None on sparse."""
     try:
-        return SCALINGS[standardize]
+        kind = SCALINGS[standardize]
     except (KeyError, TypeError):
-        raise ValueError(f'standardize must be False, True, "standard" or "robust"; got {standardize!r}') from None
+        raise ValueError(
+            f'standardize must be "auto", False, True, "standard" or "robust"; got {standardize!r}'
+        ) from None
+    return None if sparse and isinstance(standardize, str) and standardize == "auto" else kind
+
+
+def indicators(X):
+    """(n_features,) bool: the features of X (m, n) whose every value is 0 or 1, in row chunks."""
+    m, n = X.shape
+    found = np.ones(n, dtype=bool)
+    for piece in row_slices(m, chunk_rows([n], 8)):
+        B = X[piece]
+        found &= ((B == 0) | (B == 1)).all(axis=0)
+    return found
 
 
 def fit_robust_scaling(X):

@@ -44,6 +44,7 @@ ESTIMATOR_DEFAULTS = {
     "validation_fraction": 0.1,
     "patience": 10,
     "lr_schedule": None,
+    "standardize": "auto",
 }
 
 # resolve_auto's thresholds and values (docs/defaults.md has the evidence).
