@@ -87,6 +87,18 @@ CANDIDATES = {
         }
         for k in (2, 3)
     },
+    # stage 5, the fit time on adult once more: narrower networks, the rest "auto" in float32 (side by side
+    # with the chosen (128, 64), rerun under its own name: the estimator now standardizes by default, "auto")
+    **{
+        f"s5_{'_'.join(map(str, sizes))}": {
+            "hidden_layer_sizes": sizes,
+            "early_stopping": "auto",
+            "l2": "auto",
+            "batch_size": "auto",
+            "dtype": "float32",
+        }
+        for sizes in ((128, 64), (96, 48), (64, 32))
+    },
 }
 
 
