@@ -206,7 +206,7 @@ def test_transpose_hint_names_the_fix(cancer):
 
 
 def test_the_scale_of_x_is_looked_at_only_for_a_warning(monkeypatch):
-    """looks_scaled reads 4096 rows of X in float64 (70 ms on benchmark C's 1,024 columns, 5% of a
+    """looks_scaled reads 4096 rows of X (70 ms in float64 on benchmark C's 1,024 columns, 5% of a
     one-epoch fit): a run that gives no advice must not pay for it, one that does must still look."""
     import npdnn.train.diagnostics as diagnostics
 
@@ -221,3 +221,18 @@ def test_the_scale_of_x_is_looked_at_only_for_a_warning(monkeypatch):
     with pytest.warns(npdnn.ConvergenceWarning, match="standardize the features"):
         npdnn.Network([3, 4, 1], seed=0).fit(X * 1e3 + 5e3, y, epochs=2)
     assert looked == [(200, 3)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_looks_scaled_in_the_features_own_float_type(dtype):
+    from npdnn.train.diagnostics import looks_scaled
+
+    X, _ = make_data(300, 4, dtype=dtype)
+    assert looks_scaled(X)
+    assert not looks_scaled(X * 50)  # std 50
+    assert not looks_scaled(X + 20)  # mean 20
+    huge = X.copy()
+    huge[0, 1] = np.finfo(dtype).max / 4  # the float32 std overflows to inf: not scaled, no error
+    assert not looks_scaled(huge)
+    assert looks_scaled((X > 0).astype(np.int8))  # integers (one-hot codes) are read as float64
+    assert not looks_scaled(np.arange(600, dtype=np.int64).reshape(300, 2))

@@ -33,8 +33,13 @@ def looks_scaled(X, limit=10.0, rows=4096):
     """Whether the features of ``X`` (m, n_x) are already on a common scale: on the
     first ``rows`` rows every column's mean and standard deviation is at most ``limit``
     in absolute value (standardized, min-max scaled and one-hot columns all are).
-    Advice to standardize is given only when this is False."""
-    sample = np.asarray(X[:rows], dtype=np.float64)
+    Advice to standardize is given only when this is False.
+
+    In X's own float type (a float32 X is not copied to float64 first: against a bound of 10
+    its rounding does not matter, and the copy took 9 ms of a 30 ms fit on benchmark D)."""
+    sample = np.asarray(X[:rows])
+    if sample.dtype.kind != "f":
+        sample = sample.astype(np.float64)
     if sample.size == 0:
         return True
     with np.errstate(over="ignore", invalid="ignore"):  # huge values: the std overflows, and they are not scaled
