@@ -309,7 +309,10 @@ def test_formatted_numbers_and_dates_are_named_not_called_ids():
     with pytest.warns(DroppedColumnWarning, match=r"'amount' \(numbers written with \"\$\", \"%\" or thousands"):
         plan = ColumnPlan.fit(X)
     notes = {c["name"]: (c["kind"], c["note"]) for c in plan.columns}
-    formatted = 'numbers written with "$", "%" or thousands separators? convert them to plain numbers first'
+    formatted = (
+        'numbers written with "$", "%" or thousands separators? read the file with thousands="," '
+        "(npdnn: --thousands ,) and convert the rest to plain numbers first"
+    )
     dates = "dates? turn them into numbers first: a day count, the month, the weekday"
     assert notes["amount"] == notes["people"] == ("dropped", formatted)
     assert notes["share"] == ("dropped", f"no category seen on 5 training rows or more; {formatted}")

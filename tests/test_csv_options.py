@@ -202,3 +202,56 @@ def test_columns_error_hints_at_the_separator(tmp_path):
         DataError, match=r'has no columns "z", "w" \(needed by model m.npz\); its columns are "a", "b", "y"$'
     ):
         read_csv_columns(path, "y", features=["a", "z", "w"], needed_by="model m.npz")
+
+
+# ---------------------------------------------------------------------- --thousands
+@pytest.mark.parametrize(
+    ("text", "options", "expected"),
+    [
+        ("a;b;y\n1,234.5;2;no\n3,000,000;-1,000;yes\n", {"thousands": ","}, [[1234.5, 2.0], [3e6, -1000.0]]),
+        ("a;b;y\n1.234,5;2;no\n3.000.000;-0,5;yes\n", {"thousands": ".", "decimal": ","}, [[1234.5, 2.0], [3e6, -0.5]]),
+        ("a;b;y\n1'234.5;2;no\n3'000'000;7;yes\n", {"thousands": "'"}, [[1234.5, 2.0], [3e6, 7.0]]),
+    ],
+    ids=["english", "german", "swiss"],
+)
+def test_thousands_separators_are_read(tmp_path, reader, text, options, expected):
+    X, y, _ = reader(write(tmp_path, text), "y", sep=";", **options)
+    np.testing.assert_array_equal(X.to_numpy(), expected)
+    assert y.tolist() == ["no", "yes"]
+
+
+def test_thousands_in_quoted_fields_of_a_comma_separated_file(tmp_path):
+    """A spreadsheet's US export: "9,162.70" quoted in a file separated by commas (the careful path)."""
+    path = write(tmp_path, 'income,n,y\n"9,162.70",1,no\n"163,796.16",2,yes\n12,3,no\n')
+    X, y, _ = read_csv_columns(path, "y", thousands=",")
+    np.testing.assert_array_equal(X.to_numpy(), [[9162.70, 1.0], [163796.16, 2.0], [12.0, 3.0]])
+
+
+def test_thousands_unread_are_named_in_a_warning(tmp_path):
+    path = write(tmp_path, 'income,n,eu,y\n"9,162.70",1,"1,5",no\n"163,796",2,"2,5",yes\n')
+    with pytest.warns(DataWarning) as caught:
+        X, _, _ = read_csv_columns(path, "y")
+    messages = [str(w.message) for w in caught]
+    assert len(messages) == 2 and all(w.filename == at_line_of(__file__) for w in caught)
+    assert messages[1] == (
+        f'{path}: column "income" holds numbers with thousands separators ("9,162.70"), read as text: '
+        "pass --thousands , to read them as numbers"
+    )
+    assert 'column "eu" holds numbers written with a decimal comma' in messages[0]  # not both hints for one column
+    assert X["income"].tolist() == ["9,162.70", "163,796"] and X["n"].tolist() == [1.0, 2.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read_csv_columns(path, "y", features=["income", "n"], thousands=",")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"thousands": " "}, r"--thousands must be one of , \. '; got ' '"),
+        ({"thousands": ",", "decimal": ",", "sep": ";"}, r"--thousands , and --decimal , are the same character"),
+    ],
+)
+def test_bad_thousands_is_refused(tmp_path, options, message):
+    path = write(tmp_path, "a;y\n1;0\n2;1\n")
+    with pytest.raises(DataError, match=message):
+        read_csv_columns(path, "y", **{"sep": ";", **options})

@@ -273,3 +273,40 @@ def test_decimal_comma_errors(tmp_path):
     assert r.returncode != 0 and '"2.5" is not a number' in r.stderr, r.stderr
     r = npdnn_cmd("train", "--data", "euro.csv", "--decimal", ";", "--target", "y", cwd=tmp_path)
     assert r.returncode == 2 and "argument --decimal: invalid choice: ';'" in r.stderr
+
+
+def test_thousands_separators_through_the_command(tmp_path):
+    """A US spreadsheet export: "1,234.50" quoted in a comma-separated file, read with --thousands ,
+    by train and evaluate alike; without it the column is named with the fix."""
+    rng = np.random.default_rng(0)
+    income = np.round(rng.lognormal(10, 1, 300), 2)
+    y = np.where(np.log(income) + rng.normal(0, 0.3, 300) > 10, "high", "low")
+    rows = "".join(f'"{v:,.2f}",{i % 7},{label}\n' for i, (v, label) in enumerate(zip(income, y, strict=True)))
+    (tmp_path / "us.csv").write_text("income,weekday,y\n" + rows)
+    r = npdnn_cmd("train", "--data", "us.csv", "--target", "y", "--epochs", "2", cwd=tmp_path)
+    assert 'column "income" holds numbers with thousands separators' in r.stderr, r.stderr
+    assert "pass --thousands , to read them as numbers" in r.stderr
+    r = npdnn_cmd("train", "--data", "us.csv", "--target", "y", "--thousands", ",", "--out", "m.npz", "--quiet",
+                  cwd=tmp_path)  # fmt: skip
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    assert "features 2: income, weekday" in npdnn_cmd("info", "m.npz", cwd=tmp_path).stdout  # numbers, no plan
+    r = npdnn_cmd("evaluate", "--model", "m.npz", "--data", "us.csv", "--target", "y", "--thousands", ",", "--json",
+                  cwd=tmp_path)  # fmt: skip
+    assert r.returncode == 0 and json.loads(r.stdout)["metrics"]["roc_auc"] > 0.9, r.stdout + r.stderr
+    np.save(tmp_path / "x.npy", np.zeros((4, 2)))
+    r = npdnn_cmd("predict", "--model", "m.npz", "--data", "x.npy", "--thousands", ",", cwd=tmp_path)
+    assert r.returncode != 0 and "--thousands apply to CSV and TSV files" in r.stderr, r.stderr
+
+
+def test_reader_options_are_refused_on_a_cluster_not_ignored(tmp_path):
+    """The workers read the parts with Dask's reader: --decimal and the like would do nothing there."""
+    pytest.importorskip("distributed")
+    (tmp_path / "p.csv").write_text("a;y\n1,5;0\n2,5;1\n")
+    r = npdnn_cmd("train", "--workers", "1", "--data", "p.csv", "--target", "y", "--sep", ";", "--decimal", ",",
+                  "--thousands", ".", cwd=tmp_path)  # fmt: skip
+    assert r.returncode != 0 and r.stderr.strip().splitlines() == [
+        "npdnn: error: --sep, --decimal, --thousands are not supported with --scheduler/--workers (the workers read "
+        "every column of the parts as numbers, with a header row); prepare the parts instead"
+    ], r.stderr
+    r = npdnn_cmd("train", "--workers", "1", "--data", "p.csv", "--target", "y", "--no-header", cwd=tmp_path)
+    assert "npdnn: error: --no-header is not supported with --scheduler/--workers" in r.stderr, r.stderr

@@ -73,9 +73,9 @@ def read_data(path, target=None, features=None, drop=(), sep=None, id_column=Non
     needed_by : str or None
         Who asks for ``features``, named in the error when one is missing.
     csv_options : dict or None
-        For CSV and TSV files: ``has_header``, ``na_values``, ``text``, ``decimal`` of
-        :func:`~npdnn.cli.datasets.read_csv_columns` (``--no-header``, ``--na-values``,
-        ``--categorical``, ``--decimal``).
+        For CSV and TSV files: ``has_header``, ``na_values``, ``text``, ``decimal``,
+        ``thousands`` of :func:`~npdnn.cli.datasets.read_csv_columns` (``--no-header``,
+        ``--na-values``, ``--categorical``, ``--decimal``, ``--thousands``).
 
     Returns
     -------
@@ -106,7 +106,12 @@ def read_data(path, target=None, features=None, drop=(), sep=None, id_column=Non
         return read_csv_columns(path, target, features, needed_by, sep, id_column, **csv_options)
     csv_options.pop("text", None)  # other formats keep their types; the command turns such columns into text
     if csv_options:
-        options = {"has_header": "--no-header", "na_values": "--na-values", "decimal": "--decimal"}
+        options = {
+            "has_header": "--no-header",
+            "na_values": "--na-values",
+            "decimal": "--decimal",
+            "thousands": "--thousands",
+        }
         raise DataError(
             f"{', '.join(options[k] for k in csv_options)} apply to CSV and TSV files; {path} is a {kind} file"
         )

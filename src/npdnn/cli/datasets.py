@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 
 import numpy as np
 
@@ -44,6 +45,10 @@ NA_VALUES = frozenset(
     "#N/A,#N/A N/A,#NA,-1.#IND,-1.#QNAN,-NaN,-nan,1.#IND,1.#QNAN,<NA>,N/A,NA,NULL,NaN,None,n/a,nan,null,?".split(",")
 ) | {""}
 PROBLEMS_SHOWN = 5  # bad columns named in one message; the rest are counted
+THOUSANDS = (",", ".", "'")  # --thousands: 1,234,567 (English), 1.234.567 (German, with --decimal ,), 1'234'567 (Swiss)
+# Every cell a number with "," groups and a point ("1,234.50", "3,000,000", "12"): read as text
+# without --thousands; the warning names such a column (at least one cell must hold a ",").
+THOUSANDS_GROUPED = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d*)?")
 
 
 def _is_number(text):
@@ -216,6 +221,7 @@ def read_csv_columns(
     na_values=(),
     text=(),
     decimal=".",
+    thousands=None,
 ):
     """:func:`read_csv`, plus the cells of ``id_column`` (an ndarray of str, or
     None without it): ``(X, y, ids)``. ``has_header=False``: the first line is data and
@@ -223,11 +229,21 @@ def read_csv_columns(
     :data:`NA_VALUES`; the columns named in ``text`` are read as text (categories),
     even when they hold numbers. ``decimal=","``: numbers are written with a decimal
     comma (``10,37``; then ``10.37`` is not a number); with ``"."``, columns whose every
-    cell is such a number are read as text, and a :class:`DataWarning` names them."""
+    cell is such a number are read as text, and a :class:`DataWarning` names them.
+    ``thousands``: the separator of digit groups in numbers (``","`` for ``1,234,567.5``,
+    pandas' ``thousands``), removed before a cell is read as a number; without it, columns
+    whose every cell is a number with ``,`` groups are read as text and named in a warning."""
     if decimal not in (".", ","):
         raise DataError(f"--decimal must be . or ,; got {decimal!r}")
     if decimal == sep:
         raise DataError(f"--decimal {decimal} and the field separator are the same character; pass --sep ';'")
+    if thousands is not None:
+        if thousands not in THOUSANDS:
+            raise DataError(f"--thousands must be one of {' '.join(THOUSANDS)}; got {thousands!r}")
+        if thousands == decimal:  # the field separator may be one: "1,234" is quoted in a comma-separated file
+            raise DataError(
+                f"--thousands {thousands} and --decimal {decimal} are the same character; expected two different ones"
+            )
     header = csv_header(path, sep, has_header)
     if has_header and looks_like_data(header):
         import warnings
@@ -247,7 +263,11 @@ def read_csv_columns(
             what = "column" + ("s" if len(missing) > 1 else "")
             raise _columns_error(path, missing, header, what, needed_by, sep=sep)
     features = list(features)
-    fast = None if text else _read_fast(path, header, features, target, sep, id_column, has_header, decimal, na_values)
+    fast = (
+        None
+        if text
+        else _read_fast(path, header, features, target, sep, id_column, has_header, decimal, na_values, thousands)
+    )
     if fast is not None:
         return fast
     header, rows, lines = _read_rows(path, sep=sep, has_header=has_header)
@@ -256,14 +276,16 @@ def read_csv_columns(
     missing = NA_VALUES | {str(v) for v in na_values}
     import pandas as pd
 
-    columns, problems, commas = {}, [], []
+    columns, problems, commas, grouped = {}, [], [], []
     for name in features:
         cells = grid[:, index[name]]
-        columns[name] = _typed_column(cells, name, lines, missing, name in text, problems, decimal)
+        columns[name] = _typed_column(cells, name, lines, missing, name in text, problems, decimal, thousands)
         if decimal == "." and columns[name].dtype == object and name not in text:
             present = [c for c in columns[name] if c is not None]
             if present and all(DECIMAL_COMMA.fullmatch(c) for c in present):
                 commas.append((name, present[0]))
+            elif thousands is None and present and all(THOUSANDS_GROUPED.fullmatch(c) for c in present):
+                grouped.append((name, next((c for c in present if "," in c), present[0])))
     if commas:
         import warnings
 
@@ -273,6 +295,18 @@ def read_csv_columns(
         warnings.warn(
             f"{path}: column{'s' if len(commas) > 1 else ''} {names} hold{'' if len(commas) > 1 else 's'} numbers "
             f'written with a decimal comma ("{commas[0][1]}"), read as text: pass --decimal , to read them as numbers',
+            DataWarning,
+            stacklevel=2,
+        )
+    if grouped:
+        import warnings
+
+        names = ", ".join(f'"{n}"' for n, _ in grouped[:PROBLEMS_SHOWN]) + (
+            " ..." if len(grouped) > PROBLEMS_SHOWN else ""
+        )
+        warnings.warn(
+            f"{path}: column{'s' if len(grouped) > 1 else ''} {names} hold{'' if len(grouped) > 1 else 's'} numbers "
+            f'with thousands separators ("{grouped[0][1]}"), read as text: pass --thousands , to read them as numbers',
             DataWarning,
             stacklevel=2,
         )
@@ -294,12 +328,13 @@ def read_csv_columns(
     return pd.DataFrame(columns, columns=features), y, ids
 
 
-def _typed_column(cells, name, lines, missing, as_text, problems, decimal="."):
+def _typed_column(cells, name, lines, missing, as_text, problems, decimal=".", thousands=None):
     """One feature column from its cells (strings): float64 when it holds numbers
     (pandas' nullable Float64, NA where missing, when some are), else text (object, None
     where missing); a column of numbers with a few words in it adds one line to
     ``problems``. ``decimal=","``: numbers are read with a decimal comma, and a cell with a
-    point is not one (as pandas' ``read_csv(decimal=",")`` reads them)."""
+    point is not one (as pandas' ``read_csv(decimal=",")`` reads them). ``thousands``: that
+    character is removed from a cell before it is read as a number (as pandas' ``thousands``)."""
     import pandas as pd
 
     # Each distinct cell is stripped, looked up and parsed once (a text column of 32,000 cells holds a
@@ -309,9 +344,9 @@ def _typed_column(cells, name, lines, missing, as_text, problems, decimal="."):
     stripped, absent = texts[codes], np.isin(texts, list(missing))[codes]
     if as_text:
         return np.where(absent, None, stripped)
-    numbers = (
-        texts if decimal == "." else np.array([t.replace(".", "?").replace(",", ".") for t in texts], dtype=object)
-    )
+    numbers = texts if thousands is None else np.array([t.replace(thousands, "") for t in texts], dtype=object)
+    if decimal != ".":
+        numbers = np.array([t.replace(".", "?").replace(",", ".") for t in numbers], dtype=object)
     parsed = pd.to_numeric(pd.Series(numbers, dtype=object), errors="coerce").to_numpy(dtype=np.float64, copy=True)
     values = np.where(absent, np.nan, parsed[codes])
     words = ~absent & np.isnan(values)
@@ -343,7 +378,9 @@ def show_label(value):
     return f'"{value}"' if isinstance(value, (str, np.str_)) else str(value)
 
 
-def _read_fast(path, header, features, target, sep, id_column, has_header=True, decimal=".", na_values=()):
+def _read_fast(
+    path, header, features, target, sep, id_column, has_header=True, decimal=".", na_values=(), thousands=None
+):
     """``(X, y, ids)`` as :func:`read_csv_columns` returns them, read by pandas' C
     parser (about 20 times faster than the csv module) while
     :class:`~npdnn.cli.csv_fields.FieldCounter` checks every line's field count (pandas
@@ -374,6 +411,7 @@ def _read_fast(path, header, features, target, sep, id_column, has_header=True, 
             na_values={name: [str(v) for v in na_values] for name in features} if na_values else None,
             engine="c",
             decimal=decimal,
+            thousands=thousands,
             encoding="utf-8-sig",
             compression="infer",
             skipinitialspace=sep != " ",

@@ -93,7 +93,8 @@ def align_labels(y, classes, data, target):
 
 
 def read(args, data, target=None, **options):
-    """:func:`read_data` with the command's --sep, --no-header, --na-values, --decimal and --categorical;
+    """:func:`read_data` with the command's --sep, --no-header, --na-values, --decimal, --thousands and
+    --categorical;
     a warning about the file (a header row of numbers) is printed as one line."""
     import warnings
 
@@ -102,6 +103,7 @@ def read(args, data, target=None, **options):
         "has_header": getattr(args, "header", True),
         "na_values": getattr(args, "na_values", None),
         "decimal": getattr(args, "decimal", "."),
+        "thousands": getattr(args, "thousands", None),
     }
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataWarning)

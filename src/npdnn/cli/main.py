@@ -30,6 +30,7 @@ from .commands import (
     cmd_train_locked,
 )
 from .data_files import SUPPORTED
+from .datasets import THOUSANDS
 from .options import (
     Parser,
     add_scripting_options,
@@ -301,8 +302,8 @@ DATA_HELP = f"{SUPPORTED}; arrays name their columns by index (see README)"
 
 
 def _add_data_options(parser):
-    """--sep, --features, --drop, --no-header, --na-values, --decimal, --categorical: shared by train, predict
-    and evaluate."""
+    """--sep, --features, --drop, --no-header, --na-values, --decimal, --thousands, --categorical: shared by
+    train, predict and evaluate."""
     parser.add_argument("--sep", metavar="CHAR", help="field separator of a CSV file (default: , and tab for .tsv)")
     parser.add_argument("--features", nargs="+", metavar="COL", help="the feature columns, in this order")
     parser.add_argument("--drop", nargs="+", metavar="COL", help="columns that are not features (e.g. an id)")
@@ -324,6 +325,12 @@ def _add_data_options(parser):
         default=".",
         help="the decimal mark of the CSV file's numbers (default: .; , for 10,37 as spreadsheets in much of Europe "
         "save them, with --sep ';')",
+    )
+    parser.add_argument(
+        "--thousands",
+        choices=THOUSANDS,
+        help="the thousands separator of the CSV file's numbers (default: none; , for 1,234,567.5, "
+        "with --decimal , often . for 1.234.567,5)",
     )
     parser.add_argument(
         "--categorical",

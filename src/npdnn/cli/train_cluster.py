@@ -30,6 +30,20 @@ def _read(pattern, target):
     return df.drop(columns=target), df[target]
 
 
+def _reading_options(args):
+    """``(option, given)`` for each option of the local CSV reader."""
+    return [
+        ("--sep", getattr(args, "sep", None) is not None),
+        ("--features", bool(getattr(args, "features", None))),
+        ("--drop", bool(getattr(args, "drop", None))),
+        ("--no-header", not getattr(args, "header", True)),
+        ("--na-values", bool(getattr(args, "na_values", None))),
+        ("--decimal", getattr(args, "decimal", ".") != "."),
+        ("--thousands", getattr(args, "thousands", None) is not None),
+        ("--categorical", bool(getattr(args, "categorical", None))),
+    ]
+
+
 def train(args, info, make_model):
     """Run ``npdnn train`` on the cluster; ``info(message)`` prints unless --quiet;
     ``make_model()`` returns the DNNClassifier to train, built from the options as a local
@@ -47,6 +61,13 @@ def train(args, info, make_model):
         )
     if not args.test_size:
         raise DataError("--test-size must be above 0 with --scheduler/--workers (the metrics are held-out ones)")
+    # the workers read the parts with Dask's own reader: the local reader's options would be silently ignored
+    ignored = [name for name, given in _reading_options(args) if given]
+    if ignored:
+        raise DataError(
+            f"{', '.join(ignored)} {'are' if len(ignored) > 1 else 'is'} not supported with --scheduler/--workers "
+            "(the workers read every column of the parts as numbers, with a header row); prepare the parts instead"
+        )
     if args.scheduler is not None:
         cluster, client = None, Client(args.scheduler, timeout="20s")
     else:

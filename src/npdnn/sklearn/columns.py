@@ -54,7 +54,10 @@ DECIMAL_COMMA_HINT = 'numbers with a decimal comma? read the file with decimal="
 # Numbers written for people, not for parsers: a currency sign, a percent sign or thousands separators
 # ("$1,234.50", "45.6%", "3,000,000"). Not converted (a "," is a decimal comma in much of Europe), named.
 FORMATTED_NUMBER = re.compile(r"[+-]?[$€£¥]?\s?[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d*)?\s?%?")
-FORMATTED_NUMBER_HINT = 'numbers written with "$", "%" or thousands separators? convert them to plain numbers first'
+FORMATTED_NUMBER_HINT = (
+    'numbers written with "$", "%" or thousands separators? read the file with thousands="," '
+    "(npdnn: --thousands ,) and convert the rest to plain numbers first"
+)
 # Dates and times as text ("2020-01-31", "2020-01-31 08:15", "31/01/2020"): distinct on almost every row.
 DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}")
 DATE_HINT = "dates? turn them into numbers first: a day count, the month, the weekday"
