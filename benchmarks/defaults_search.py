@@ -99,6 +99,20 @@ CANDIDATES = {
         }
         for sizes in ((128, 64), (96, 48), (64, 32))
     },
+    # stage 6, the scaling: the estimator on each set's raw DataFrame (its own column plan, "raw" below),
+    # standard scaling of the non-0/1 inputs ("auto", the default) against RealMLP's robust scaling
+    **{
+        f"s6_raw_{scaling}": {
+            "hidden_layer_sizes": (128, 64),
+            "early_stopping": "auto",
+            "l2": "auto",
+            "batch_size": "auto",
+            "dtype": "float32",
+            "standardize": scaling,
+            "raw": True,
+        }
+        for scaling in ("auto", "robust")
+    },
 }
 
 
@@ -108,11 +122,16 @@ def run(candidate, params, name, folds, out):
     from npdnn import DNNClassifier
 
     X, y = load(name)
-    as_str = {c: str for c in X.columns if X[c].dtype == bool}
-    X = X.astype(as_str)
+    raw = params.get("raw", False)  # the raw DataFrame into the estimator (its column plan), no pipeline
+    params = {k: v for k, v in params.items() if k != "raw"}
+    if not raw:
+        X = X.astype({c: str for c in X.columns if X[c].dtype == bool})
     for fold, (tr, te) in enumerate(StratifiedKFold(folds, shuffle=True, random_state=0).split(X, y)):
-        pre = preprocessor(X).fit(X.iloc[tr])
-        X_tr, X_te = pre.transform(X.iloc[tr]), pre.transform(X.iloc[te])
+        if raw:
+            X_tr, X_te = X.iloc[tr], X.iloc[te]
+        else:
+            pre = preprocessor(X).fit(X.iloc[tr])
+            X_tr, X_te = pre.transform(X.iloc[tr]), pre.transform(X.iloc[te])
         model = DNNClassifier(**params, random_state=fold)
         t0 = time.perf_counter()
         model.fit(X_tr, y[tr])
