@@ -286,30 +286,8 @@ def read_csv_columns(
                 commas.append((name, present[0]))
             elif thousands is None and present and all(THOUSANDS_GROUPED.fullmatch(c) for c in present):
                 grouped.append((name, next((c for c in present if "," in c), present[0])))
-    if commas:
-        import warnings
-
-        names = ", ".join(f'"{n}"' for n, _ in commas[:PROBLEMS_SHOWN]) + (
-            " ..." if len(commas) > PROBLEMS_SHOWN else ""
-        )
-        warnings.warn(
-            f"{path}: column{'s' if len(commas) > 1 else ''} {names} hold{'' if len(commas) > 1 else 's'} numbers "
-            f'written with a decimal comma ("{commas[0][1]}"), read as text: pass --decimal , to read them as numbers',
-            DataWarning,
-            stacklevel=2,
-        )
-    if grouped:
-        import warnings
-
-        names = ", ".join(f'"{n}"' for n, _ in grouped[:PROBLEMS_SHOWN]) + (
-            " ..." if len(grouped) > PROBLEMS_SHOWN else ""
-        )
-        warnings.warn(
-            f"{path}: column{'s' if len(grouped) > 1 else ''} {names} hold{'' if len(grouped) > 1 else 's'} numbers "
-            f'with thousands separators ("{grouped[0][1]}"), read as text: pass --thousands , to read them as numbers',
-            DataWarning,
-            stacklevel=2,
-        )
+    _numbers_read_as_text(path, commas, "written with a decimal comma", "--decimal ,")
+    _numbers_read_as_text(path, grouped, "with thousands separators", "--thousands ,")
     y = None
     if target is not None:
         cells = np.array([c.strip() for c in grid[:, index[target]]], dtype=object)
@@ -326,6 +304,24 @@ def read_csv_columns(
         raise DataError(f"{path}: {len(problems)} columns cannot be read: {shown}{more}")
     ids = None if id_column is None else grid[:, index[id_column]].astype(str)
     return pd.DataFrame(columns, columns=features), y, ids
+
+
+def _numbers_read_as_text(path, found, written, option):
+    """A :class:`DataWarning` at the reader's caller naming the columns ``found`` (``[(name, an
+    example cell)]``) whose numbers are ``written`` so that they were read as text, and the ``option``
+    that reads them."""
+    if not found:
+        return
+    import warnings
+
+    names = ", ".join(f'"{n}"' for n, _ in found[:PROBLEMS_SHOWN]) + (" ..." if len(found) > PROBLEMS_SHOWN else "")
+    many = len(found) > 1
+    warnings.warn(
+        f"{path}: column{'s' if many else ''} {names} hold{'' if many else 's'} numbers {written} "
+        f'("{found[0][1]}"), read as text: pass {option} to read them as numbers',
+        DataWarning,
+        stacklevel=3,  # read_csv_columns' caller
+    )
 
 
 def _typed_column(cells, name, lines, missing, as_text, problems, decimal=".", thousands=None):
