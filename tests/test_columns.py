@@ -10,7 +10,7 @@ import pytest
 
 from npdnn import DNNClassifier
 from npdnn.files.archive import ModelFileError
-from npdnn.sklearn.column_checks import LeakedLabelWarning, RowNumberWarning
+from npdnn.sklearn.column_checks import LeakedLabelWarning, RowNumberWarning, SimilarLabelsWarning
 from npdnn.sklearn.columns import MAX_ONE_HOT, ColumnPlan, DroppedColumnWarning, canonical, needs_plan
 
 from conftest import at_line_of
@@ -162,6 +162,29 @@ def test_leaked_label_is_reported_with_the_target_name():
     with warnings.catch_warnings():
         warnings.simplefilter("error", LeakedLabelWarning)  # no false alarm without the copy
         DNNClassifier(**FAST).fit(X.drop(columns="alive"), y)
+
+
+def test_labels_differing_only_in_case_or_spaces_are_named():
+    """A hand-kept sheet's "Yes" and "yes" train as two classes: said, not merged."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 2))
+    y = np.where(X[:, 0] > 0, "Yes", "No").astype(object)
+    y[::4] = np.char.lower(y[::4].astype(str))
+    y[1] = "Yes  "  # spaces too
+    y[2] = y[3] = "No"
+    with pytest.warns(SimilarLabelsWarning) as record:
+        model = DNNClassifier(**FAST).fit(X, y)
+    (w,) = [w for w in record if w.category is SimilarLabelsWarning]
+    assert str(w.message) == (
+        "labels 'No' and 'no'; 'Yes' and 'Yes  ' and 'yes' differ only in case or spaces, and each is trained "
+        "as a class of its own; make them one label if they mean one class"
+    )
+    assert w.filename == at_line_of(__file__)
+    assert len(model.classes_) == 5  # nothing merged
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SimilarLabelsWarning)
+        DNNClassifier(**FAST).fit(X, np.where(X[:, 0] > 0, "Yes", "No"))  # distinct labels: no warning
+        DNNClassifier(**FAST).fit(X, (X[:, 0] > 0).astype(int))  # numbers: nothing to compare
 
 
 def test_numeric_tables_keep_the_array_path():

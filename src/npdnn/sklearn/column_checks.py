@@ -1,9 +1,12 @@
 """Checks of a training table's columns that warn and change nothing: a column that alone
 predicts the label (a copy of it, such as seaborn titanic's ``alive``), and a numeric column
-that numbers the rows (Kaggle's ``PassengerId``). The column plan (:mod:`npdnn.sklearn.columns`)
-decides what becomes an input; these say what a careful user would want to look at.
+that numbers the rows (Kaggle's ``PassengerId``); and of the labels: text labels that differ
+only in case or spaces ("Yes" and "yes", which a hand-kept spreadsheet holds). The column plan
+(:mod:`npdnn.sklearn.columns`) decides what becomes an input; these say what a careful user would
+want to look at.
 
-Owns: LeakedLabelWarning, RowNumberWarning, leaked_label, row_numbers.
+Owns: LeakedLabelWarning, RowNumberWarning, SimilarLabelsWarning, leaked_label, row_numbers,
+similar_labels.
 Imports: NumPy; the plan's factorization (:mod:`npdnn.sklearn.columns`).
 """
 
@@ -26,6 +29,31 @@ class LeakedLabelWarning(UserWarning):
 
 class RowNumberWarning(UserWarning):
     """A numeric column looks like a row number or an id (it is kept as a feature)."""
+
+
+class SimilarLabelsWarning(UserWarning):
+    """Text labels differ only in case or spaces ("Yes" and "yes"): they train as separate classes."""
+
+
+def similar_labels(classes, stacklevel=3):
+    """Warn (:class:`SimilarLabelsWarning`) when some of the text ``classes`` (the distinct
+    labels) differ only in letter case or in spaces around and between words: each is a class
+    of its own, which is rarely what the file meant. Nothing is merged (a guess could be wrong)."""
+    groups = {}
+    for label in np.asarray(classes).tolist():
+        if isinstance(label, str):
+            groups.setdefault(" ".join(label.split()).casefold(), []).append(label)
+    alike = [group for group in groups.values() if len(group) > 1]
+    if not alike:
+        return
+    shown = "; ".join(" and ".join(repr(label) for label in group) for group in alike[:5])
+    more = f" (and {len(alike) - 5} more groups)" if len(alike) > 5 else ""
+    warnings.warn(
+        f"labels {shown}{more} differ only in case or spaces, and each is trained as a class of its own; "
+        "make them one label if they mean one class",
+        SimilarLabelsWarning,
+        stacklevel=stacklevel,
+    )
 
 
 def leaked_label(X, labels, names, target=None, stacklevel=3):

@@ -36,7 +36,7 @@ from ..train.layer_stats import Diagnostics
 from ..train.loop import fit as train
 from ..train.options import ESTIMATOR_DEFAULTS, OPTIONS, check_option, make_optimizer, resolve_auto
 from ..train.progress import make_progress
-from .column_checks import leaked_label, row_numbers
+from .column_checks import leaked_label, row_numbers, similar_labels
 from .columns import ColumnPlan, needs_plan
 from .estimator_file import estimator_from_file, estimator_section
 from .standardization import CLIP, fit_robust_scaling, indicators, scaling_of
@@ -283,6 +283,8 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         X, y = self._validate_table(X, y, plan, dtype, reset=warm is None)  # warm: the same features
         auto = self._resolve(X.shape[0])
         classes, labels = self._encode_labels(y)
+        if warm is None:
+            similar_labels(classes)
         if warm is None and hasattr(given, "columns"):
             leaked_label(given, labels, list(given.columns), target)
             row_numbers(given, list(given.columns))
