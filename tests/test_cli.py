@@ -191,9 +191,20 @@ def test_gradcheck_command(tmp_path):
 @pytest.mark.slow
 def test_keyboard_interrupt_exits_130_and_writes_no_model(tmp_path):
     args = ["train", "--epochs", "100000", "--layers", "4", "--quiet", "--out", "m.npz", "--checkpoint", "ck.npz"]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "npdnn", *args], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    # Ctrl-C as a terminal delivers it: a runner started in the background by a shell (`make test-slow &`)
+    # ignores SIGINT, the child inherits SIG_IGN across exec, and Python then leaves Ctrl-C ignored (this
+    # test hung in two such CI runs). A Python handler in this process becomes SIG_DFL in the child.
+    outer = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "npdnn", *args],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    finally:
+        signal.signal(signal.SIGINT, outer)
     try:
         deadline = time.monotonic() + 60
         while not (tmp_path / "ck.npz").exists() and time.monotonic() < deadline and proc.poll() is None:
