@@ -187,6 +187,26 @@ def test_labels_differing_only_in_case_or_spaces_are_named():
         DNNClassifier(**FAST).fit(X, (X[:, 0] > 0).astype(int))  # numbers: nothing to compare
 
 
+def test_a_duration_column_is_a_number_of_seconds(tmp_path):
+    """A timedelta column (a wait, a tenure) is numeric, in seconds: it was one-hot encoded as text
+    ("5 days 00:00:00"), and a float cast would give nanoseconds with NaT as -9e18."""
+    rng = np.random.default_rng(0)
+    wait = pd.Series(pd.to_timedelta(rng.integers(0, 100, 300), unit="D"))
+    wait[::17] = pd.NaT
+    y = (wait.dt.days.fillna(50) > 50).to_numpy().astype(int)
+    X = pd.DataFrame({"x": rng.standard_normal(300), "wait": wait})
+    model = DNNClassifier(**FAST).fit(X, y)
+    (entry,) = [c for c in model.columns_.columns if c["name"] == "wait"]
+    assert entry["kind"] == "numeric" and entry["indicator"]
+    assert entry["fill"] == wait.dt.total_seconds().median()  # seconds, NaT left out
+    assert model.columns_.describe()[1].endswith("; + indicator wait=missing; a duration, in seconds")
+    assert model.network_.layer_dims[0] == 3  # x, wait, its indicator
+    seconds = X.assign(wait=wait.dt.total_seconds())  # what an ONNX user feeds
+    np.testing.assert_array_equal(model.predict_proba(X), model.predict_proba(seconds))
+    model.save(tmp_path / "m.npz")
+    np.testing.assert_array_equal(DNNClassifier.load(tmp_path / "m.npz").predict_proba(X), model.predict_proba(X))
+
+
 def test_numeric_tables_keep_the_array_path():
     X = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [1, 2, 3]})
     assert not needs_plan(X)

@@ -145,6 +145,8 @@ def _numbers(column, name):
 
     if column.dtype.kind in "iufb":
         return column.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+    if column.dtype.kind == "m":  # a duration, in seconds (a float cast would give nanoseconds, and NaT as -9e18)
+        return column.dt.total_seconds().to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
     codes, texts = _factorized(column)  # each distinct text read once
     words = np.array([t.lower() for t in texts], dtype=object)
     truth, false = np.isin(words, list(TRUE_WORDS)), np.isin(words, list(FALSE_WORDS))
@@ -320,7 +322,7 @@ class ColumnPlan:
                 text = f"dropped ({c['note']})"
             if c["kind"] != "dropped" and c["indicator"]:
                 text += f"; + indicator {c['name']}=missing"
-            elif c["kind"] != "dropped" and c["note"]:
+            if c["kind"] != "dropped" and c["note"]:
                 text += f"; {c['note']}"
             lines.append(f"{c['name']}: {text}")
         return lines
@@ -339,7 +341,7 @@ def _fit_column(name, column, as_category):
     given_as_category = as_category  # named by the user (or a category dtype): its texts are what they mean
     entry = {"name": name, "kind": "numeric", "fill": None, "indicator": False, "categories": None, "note": ""}
     codes, texts = (
-        (None, None) if (getattr(column.dtype, "kind", "O") in "iuf" and not as_category) else _factorized(column)
+        (None, None) if (getattr(column.dtype, "kind", "O") in "iufm" and not as_category) else _factorized(column)
     )
     if texts is not None and not as_category and not _is_boolean(column, texts):
         try:  # text that is all numbers (a file read as text) is numeric
@@ -385,7 +387,8 @@ def _fit_column(name, column, as_category):
         fill = float(np.mean(values[~missing]) >= 0.5)  # the more common value
     else:
         fill = float(np.median(values[~missing]))
-    return {**entry, "kind": kind, "fill": fill, "indicator": bool(missing.any())}
+    note = "a duration, in seconds" if getattr(column.dtype, "kind", "O") == "m" else ""
+    return {**entry, "kind": kind, "fill": fill, "indicator": bool(missing.any()), "note": note}
 
 
 def _text_hint(values):
