@@ -59,8 +59,20 @@ def cluster_client(**kw):
     """A client of a fresh :func:`local_cluster`; both closed on exit."""
     import distributed
 
-    with local_cluster(**kw) as cluster, distributed.Client(cluster) as c:
-        yield c
+    cluster = local_cluster(**kw)
+    try:
+        with distributed.Client(cluster) as c:
+            yield c
+    finally:
+        try:
+            cluster.close()
+        except KeyError as e:
+            # distributed's own race while closing: its worker-status watcher looks up a worker the
+            # scheduler already forgot (KeyError 'tcp://127.0.0.1:36293' in LocalCluster._update_worker_status,
+            # at the teardown of test_distributed_faults.py's cluster, whose tests kill and restart
+            # workers; seen once in a clean-clone CI run, 2026-12-07). Any other error is raised.
+            if not str(e).strip("'").startswith(("tcp://", "inproc://")):
+                raise
 
 
 # Mutation testing (`make mutate`, docs/testing.md). mutmut runs, for each mutant, the tests that
