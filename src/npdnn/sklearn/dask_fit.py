@@ -59,11 +59,12 @@ def fit_estimator(est, X, y, sample_weight=None, *, client=None, checkpoint=None
             wcol = (da.from_array(wd) if not is_dask(wd) else wd).rechunk((Xd.chunks[0],))[:, None]
             mean_d = (X64 * wcol).sum(axis=0) / wcol.sum()
             var_d = (((X64 - mean_d) ** 2) * wcol).sum(axis=0) / wcol.sum()
-        low, high = X64.min(axis=0), X64.max(axis=0)
-        kept_d = ((Xd == 0) | (Xd == 1)).all(axis=0)  # "auto" leaves 0/1 features as they are, as fit does
-        mean_v, var_v, low, high, kept = dask.compute(mean_d, var_d, low, high, kept_d)
+        auto = isinstance(est.standardize, str) and est.standardize == "auto"
+        # "auto" leaves 0/1 features as they are, as fit does (computed only then: one more pass over X)
+        kept_d = ((Xd == 0) | (Xd == 1)).all(axis=0) if auto else None
+        mean_v, var_v, low, high, kept = dask.compute(mean_d, var_d, X64.min(axis=0), X64.max(axis=0), kept_d)
         mean, scale = from_moments(mean_v, var_v, low, high, dtype)
-        if est.standardize == "auto":
+        if auto:
             mean[kept], scale[kept] = 0, 1
         Xd = (Xd - mean) / scale
     n = Xd.shape[0]

@@ -39,7 +39,7 @@ from ..train.progress import make_progress
 from .column_checks import leaked_label, row_numbers, similar_labels
 from .columns import ColumnPlan, needs_plan
 from .estimator_file import estimator_from_file, estimator_section
-from .standardization import CLIP, fit_robust_scaling, indicators, scaling_of
+from .standardization import CLIP, fit_robust_scaling, scaling_of
 from .standardization import fit_standardization as _fit_standardization
 from .standardization import standardized_for_training as _standardized_for_training
 
@@ -633,12 +633,10 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             return None, None
         if is_sparse(X):
             raise _cannot_center(self.standardize)
-        mean, scale = fit_robust_scaling(X) if kind == "robust" else _fit_standardization(X, w)
+        auto = isinstance(self.standardize, str) and self.standardize == "auto"
+        mean, scale = fit_robust_scaling(X) if kind == "robust" else _fit_standardization(X, w, keep_indicators=auto)
         if plan is not None:
             mean[~plan.scaled], scale[~plan.scaled] = 0, 1
-        if self.standardize == "auto":
-            kept = indicators(X)
-            mean[kept], scale[kept] = 0, 1
         return mean, scale
 
     def _validate_table(self, X, y, plan, dtype, reset):

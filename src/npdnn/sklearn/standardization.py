@@ -11,8 +11,7 @@ each feature that holds values other than 0 and 1, on dense X; an indicator (a 0
 one-hot, boolean, a missing flag) is left as it is, since scaling a rare one by ``1/std`` turns
 its 1s into large values; sparse X is left unscaled (centering would densify it).
 
-Owns: fit_standardization, from_moments, standardized_for_training, fit_robust_scaling, scaling_of,
-indicators, CLIP.
+Owns: fit_standardization, from_moments, standardized_for_training, fit_robust_scaling, scaling_of, CLIP.
 Imports: NumPy and
 :mod:`npdnn.nn.chunking` (row chunks) only.
 """
@@ -39,16 +38,6 @@ def scaling_of(standardize, sparse=False):
     return None if sparse and isinstance(standardize, str) and standardize == "auto" else kind
 
 
-def indicators(X):
-    """(n_features,) bool: the features of X (m, n) whose every value is 0 or 1, in row chunks."""
-    m, n = X.shape
-    found = np.ones(n, dtype=bool)
-    for piece in row_slices(m, chunk_rows([n], 8)):
-        B = X[piece]
-        found &= ((B == 0) | (B == 1)).all(axis=0)
-    return found
-
-
 def fit_robust_scaling(X):
     """Per-feature median and ``IQR / 1.349`` (n_features,) in X's dtype; a feature whose
     IQR is 0 (mostly one value) falls back to its standard deviation, then to 1.
@@ -66,9 +55,11 @@ def fit_robust_scaling(X):
     return center.astype(X.dtype), scale.astype(X.dtype)
 
 
-def fit_standardization(X, w):
+def fit_standardization(X, w, keep_indicators=False):
     """Per-feature ``mean`` and ``scale`` (n_features,) in X's dtype, weighted by
     ``w`` when given; a constant feature gets scale 1 so nothing is divided by 0.
+    ``keep_indicators`` (``standardize="auto"``): a feature whose every value is 0 or 1
+    gets mean 0 and scale 1, found in the same first pass.
 
     Two passes over X in row chunks, each chunk converted to float64 on its own:
     no float64 copy of the whole X (scikit-learn's StandardScaler makes one)."""
@@ -80,11 +71,14 @@ def fit_standardization(X, w):
         return values.sum(axis=0) if w is None else w[piece] @ values
 
     total, low, high = np.zeros(n), np.full(n, np.inf), np.full(n, -np.inf)
+    kept = np.full(n, keep_indicators)
     for piece in pieces:
         B = X[piece].astype(np.float64)  # (rows, n)
         total += weighted_sum(B, piece)
         np.minimum(low, B.min(axis=0), out=low)
         np.maximum(high, B.max(axis=0), out=high)
+        if kept.any():  # a feature stays an indicator until a value other than 0 or 1 turns up
+            kept &= ((B == 0) | (B == 1)).all(axis=0)
     mean = total / W
     squares = np.zeros(n)
     for piece in pieces:
@@ -92,7 +86,9 @@ def fit_standardization(X, w):
         B -= mean
         B *= B
         squares += weighted_sum(B, piece)
-    return from_moments(mean, squares / W, low, high, X.dtype)
+    mean, scale = from_moments(mean, squares / W, low, high, X.dtype)
+    mean[kept], scale[kept] = 0, 1
+    return mean, scale
 
 
 def from_moments(mean, var, low, high, dtype):
