@@ -138,3 +138,20 @@ def test_an_f_ordered_x_above_the_budget_needs_one_budget_of_buffers(monkeypatch
     finally:
         tracemalloc.stop()
     assert peak < 1.25 * budget + 48 * m, f"fit allocated {peak / 1e6:.1f} MB with a {budget / 1e6:.1f} MB budget"
+
+
+@pytest.mark.parametrize("standardize", ["auto", True])
+def test_the_estimators_scaling_is_the_same_for_every_layout(tmp_path, standardize):
+    """docs/large-data.md: any layout gives bit-identical parameters. The estimator scales by
+    default: its column sums must not follow X's layout (an F-ordered chunk summed in another order
+    moved the mean by 5e-12 and the model by 1e-15)."""
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.normal(1e4, 3e3, 3000), (rng.random(3000) < 0.2).astype(float), rng.normal(size=3000)])
+    y = (X[:, 0] / 3e3 + X[:, 1] + X[:, 2] + rng.normal(size=3000) > 4).astype(int)
+    np.save(tmp_path / "x.npy", np.asfortranarray(X))
+    kw = dict(hidden_layer_sizes=(8,), epochs=3, random_state=0, standardize=standardize)
+    ref = npdnn.DNNClassifier(**kw).fit(X, y)
+    for given in (np.asfortranarray(X), pd.DataFrame(X), np.load(tmp_path / "x.npy", mmap_mode="r")):
+        other = npdnn.DNNClassifier(**kw).fit(given, y)
+        np.testing.assert_array_equal(other.mean_, ref.mean_)
+        np.testing.assert_array_equal(other.network_.theta, ref.network_.theta)

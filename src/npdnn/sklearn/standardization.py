@@ -73,7 +73,9 @@ def fit_standardization(X, w, keep_indicators=False):
     total, low, high = np.zeros(n), np.full(n, np.inf), np.full(n, -np.inf)
     kept = np.full(n, keep_indicators)
     for piece in pieces:
-        B = X[piece].astype(np.float64)  # (rows, n)
+        # (rows, n) C-ordered whatever X's layout: a column sum of an F-ordered chunk adds in another
+        # order, and the last bits of the mean (and so of the model) would follow the layout
+        B = X[piece].astype(np.float64, order="C")
         total += weighted_sum(B, piece)
         np.minimum(low, B.min(axis=0), out=low)
         np.maximum(high, B.max(axis=0), out=high)
@@ -82,7 +84,7 @@ def fit_standardization(X, w, keep_indicators=False):
     mean = total / W
     squares = np.zeros(n)
     for piece in pieces:
-        B = X[piece].astype(np.float64)
+        B = X[piece].astype(np.float64, order="C")
         B -= mean
         B *= B
         squares += weighted_sum(B, piece)
