@@ -111,11 +111,16 @@ def test_train_json_test_size_zero_and_class_weight(tmp_path):
     assert r.returncode == 0, r.stderr
     report = json.loads(r.stdout)
     assert report["rows"] == {"train": 96, "test": 24}
-    # 96 training rows: too few for a validation split of 100, so "auto" trains every epoch with l2 1.0
-    assert report["options_used"] == {"batch_size": 64, "l2": 1.0, "early_stopping": False}
+    # 96 training rows: too few for a validation split of 100, so "auto" trains every epoch, with the l2 of
+    # 0.1 and 1.0 that a 3-fold cross-validation prefers (npdnn.sklearn.l2_search)
+    searched = report["l2_search"]
+    best = min(searched, key=searched.get)
+    assert set(searched) == {"0.1", "1.0"}
+    assert report["options_used"] == {"batch_size": 64, "l2": float(best), "early_stopping": False}
     assert report["epochs_run"] == 30 and report["fit_seconds"] > 0
     r = npdnn_cmd(*common, "--early-stopping", "--batch-size", "16", "--l2", "0.5", "--json", cwd=tmp_path)
     assert json.loads(r.stdout)["options_used"] == {"batch_size": 16, "l2": 0.5, "early_stopping": True}
+    assert json.loads(r.stdout)["l2_search"] is None  # a value given: nothing searched
     assert set(report["metrics"]) == {"train", "test"} and list(report["confusion_matrix"]) == ["test"]
     # --test-size 0: every row trains, only training metrics
     r = npdnn_cmd(*common, "--test-size", "0", "--json", cwd=tmp_path)

@@ -99,11 +99,14 @@ def test_the_estimator_resolves_auto_per_fit_and_says_what_it_used():
     small, large = noisy(300), noisy(1500)
     est = DNNClassifier(hidden_layer_sizes=(8,), epochs=30, random_state=0)
     est.fit(*small)
+    # a small set: every epoch, l2 chosen by cross-validation (test_l2_search.py); 20% flipped labels want 1.0
     assert (est.batch_size_, est.l2_, est.early_stopping_) == (64, 1.0, False)
+    assert set(est.l2_search_) == {0.1, 1.0} and est.l2_search_[1.0] < est.l2_search_[0.1]
     assert est.validation_loss_curve_ is None and est.n_iter_ == 30  # every epoch, no rows held out
     assert est.t_ == 30 * 300
     est.fit(*large)  # the same estimator, refitted on more rows: resolved anew
     assert (est.batch_size_, est.l2_, est.early_stopping_) == (64, 0.1, True)
+    assert est.l2_search_ is None  # early stopping: nothing searched
     assert len(est.validation_loss_curve_) == est.n_iter_ and est.t_ == est.n_iter_ * (1500 - 150)
     assert est.get_params()["l2"] == est.get_params()["batch_size"] == "auto"  # parameters untouched
     est.partial_fit(*small)

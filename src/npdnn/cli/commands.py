@@ -102,7 +102,9 @@ def cmd_train(args):
         )
     fit_seconds = time.perf_counter() - started
     used = {"batch_size": model.batch_size_, "l2": model.l2_, "early_stopping": model.early_stopping_}
-    say(args, "trained with " + ", ".join(f"{k} {v}" for k, v in used.items()) + f" in {fit_seconds:.1f} s")
+    searched = model.l2_search_  # l2 "auto" on a small set: held-out log loss per value, or None
+    told = {**used, "l2": f"{model.l2_} ({_searched_text(searched)})" if searched else model.l2_}
+    say(args, "trained with " + ", ".join(f"{k} {v}" for k, v in told.items()) + f" in {fit_seconds:.1f} s")
     # the saved file must not depend on whether stderr was a terminal, nor on --diagnose
     model.set_params(verbose=False, diagnostics=False)
     scored = (
@@ -138,6 +140,7 @@ def cmd_train(args):
             "epochs_run": model.n_iter_,
             "epochs": args.epochs,
             "options_used": used,  # the "auto" options resolved (npdnn.train.options.resolve_auto)
+            "l2_search": None if searched is None else {str(k): v for k, v in searched.items()},
             "fit_seconds": fit_seconds,
             "positive_class": json_value(model.classes_[pos]) if len(model.classes_) == 2 else None,
             "threshold": args.threshold,
@@ -152,6 +155,14 @@ def cmd_train(args):
         print(table(columns))
         print(confusion(cm, model.classes_, f"{held_out} confusion matrix"))
     return 0
+
+
+def _searched_text(losses):
+    """``{0.1: 0.0218, 1.0: 0.0391}`` -> "chosen by 3-fold cross-validation: held-out log loss 0.0218 at
+    l2 0.1, 0.0391 at l2 1.0"."""
+    return "chosen by 3-fold cross-validation: held-out log loss " + ", ".join(
+        f"{loss:.4f} at l2 {l2}" for l2, loss in losses.items()
+    )
 
 
 def _named(y, name):

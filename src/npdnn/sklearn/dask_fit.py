@@ -92,5 +92,6 @@ def fit_estimator(est, X, y, sample_weight=None, *, client=None, checkpoint=None
         est.feature_names_in_ = np.asarray(list(columns), dtype=object)
     est.network_, est._optimizer = net, opt
     est.batch_size_, est.l2_, est.early_stopping_ = auto.batch_size, auto.l2, False
+    est.l2_search_ = None  # the cluster's fit does not cross-validate l2: 1.0 on a small set (resolve_auto)
     est._set_history(history["loss"], None, None)
     return est

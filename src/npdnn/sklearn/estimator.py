@@ -14,6 +14,7 @@ only when ``npdnn.DNNClassifier`` is first used.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 
@@ -39,6 +40,7 @@ from ..train.progress import make_progress
 from .column_checks import leaked_label, row_numbers, similar_labels
 from .columns import ColumnPlan, needs_plan
 from .estimator_file import estimator_from_file, estimator_section
+from .l2_search import choose_l2
 from .standardization import CLIP, fit_robust_scaling, scaling_of
 from .standardization import fit_standardization as _fit_standardization
 from .standardization import standardized_for_training as _standardized_for_training
@@ -85,8 +87,11 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         Mini-batch size; None trains on the full batch. "auto": 64, or 256 from
         10,000 rows on (``batch_size_`` holds the value used).
     l2 : float or "auto", default "auto"
-        L2 penalty ``l2 / (2b) sum ||W||^2`` per mini-batch of size b. "auto": 1.0 on a
-        set too small for early stopping (see there), else 0.1 (``l2_``).
+        L2 penalty ``l2 / (2b) sum ||W||^2`` per mini-batch of size b. "auto": 0.1 with
+        early stopping; on a set too small for it (see there), 0.1 or 1.0, whichever has the
+        lower held-out log loss in a stratified 3-fold cross-validation on the training rows
+        (``l2_search_``; about 4x one fit's time, :mod:`npdnn.sklearn.l2_search`), or 1.0 when
+        a class has under 3 rows. ``l2_`` holds the value used.
     dropout : float or sequence of float, default 0.0
         Dropout rate after each hidden layer (one number, or one per layer).
     early_stopping : bool or "auto", default "auto"
@@ -175,6 +180,10 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
     batch_size_, l2_, early_stopping_ : int or None, float, bool
         The values the last ``fit`` or ``partial_fit`` used (``"auto"`` resolved; set by
         training, not stored in the model file).
+    l2_search_ : dict or None
+        ``{l2: mean held-out log loss}`` of the cross-validation that chose ``l2_`` when
+        ``l2="auto"`` on a set too small for early stopping; else None (and after partial_fit,
+        a Dask fit, or a warm start, which keeps the last fit's ``l2_``).
     t_ : int
         Training samples seen by the optimizer: ``n_iter_`` times the training rows
         (those left after the validation split), as MLPClassifier's.
@@ -305,6 +314,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         X_in = X if mean is None else _standardized_for_training(X, given, mean, scale)
         if mean is not None and scaling_of(self.standardize) == "robust":
             np.clip(X_in, -CLIP, CLIP, out=X_in)
+        auto, self.l2_search_ = self._searched_l2(auto, warm, X_in, labels, classes, w)
         window = self._window()
         diagnostics = FitDiagnostics(
             X_in,
@@ -361,6 +371,43 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         self.best_epoch_ = history.get("best_epoch")
         return self
 
+    def _searched_l2(self, auto, warm, X, labels, classes, w):
+        """``auto`` with ``l2="auto"`` of a small set (trained every epoch, no early stopping)
+        chosen by cross-validation (:mod:`npdnn.sklearn.l2_search`), and the search's held-out
+        log loss per value (None when nothing was searched). A warm start keeps the last fit's."""
+        if not (isinstance(self.l2, str) and self.l2 == "auto") or auto.early_stopping:
+            return auto, None
+        if warm is not None:
+            return (auto, None) if warm["l2"] is None else (dataclasses.replace(auto, l2=warm["l2"]), None)
+
+        def fit_fold(X_rows, labels_rows, w_rows, l2):
+            net = self._build_network(X.shape[1], len(classes), X.dtype)
+            train(
+                net,
+                X_rows,
+                labels_rows,
+                optimizer=self._make_optimizer(),
+                epochs=self.epochs,
+                batch_size=auto.batch_size,
+                l2=l2,
+                dropout=self.dropout,
+                lr_schedule=self.lr_schedule,
+                sample_weight=w_rows,
+                diagnostics=False,
+            )
+            return net
+
+        l2, losses = choose_l2(
+            X,
+            labels,
+            len(classes),
+            fit_fold,  # trains on the rows' sample and class weights together, as choose_l2 gives them
+            sample_weight=w,
+            class_weight=self._class_weight_by_index(classes),
+            rng=self._seed(),
+        )
+        return (auto, None) if l2 is None else (dataclasses.replace(auto, l2=l2), losses)
+
     def _layer_stats(self, X):
         """The per-layer :class:`~npdnn.callbacks.Diagnostics` when ``diagnostics`` asks for it, on a
         probe of up to 256 rows spread evenly over X (no random draw: refits probe the same rows)."""
@@ -401,6 +448,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             "optimizer": getattr(self, "_optimizer", None) or self._make_optimizer(),
             "curves": [self.loss_curve_, self.validation_loss_curve_, self.validation_scores_],
             "t": self.t_ or 0,
+            "l2": getattr(self, "l2_", None),
         }
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -435,6 +483,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         labels = self._label_indices(y)
         auto = self._resolve(X.shape[0], stream=True)
         self.batch_size_, self.l2_, self.early_stopping_ = auto.batch_size, auto.l2, False
+        self.l2_search_ = None
         if not hasattr(self, "_optimizer"):  # after load(): the optimizer state is not in the file
             self._optimizer = self._make_optimizer()
         history = train(

@@ -107,11 +107,11 @@ def check_convergence(
     epoch, drop = last_improvement(curve, tol)
     if validating:
         advice = "raise epochs (the validation loss is still improving) or the learning rate"
-    elif small_set:  # the defaults chose every epoch with a larger l2 here, by cross-validation
+    elif small_set:  # the defaults chose every epoch with a cross-validated l2 here
         advice = (
-            "on a set this small the defaults train every epoch with a larger l2 instead of early stopping "
-            "(its validation split would hold under 100 rows); raise epochs only if a cross-validated score "
-            "improves"
+            "on a set this small the defaults train every epoch, with l2 chosen by cross-validation, instead of "
+            "early stopping (its validation split would hold under 100 rows); raise epochs only if a "
+            "cross-validated score improves"
         )
     else:
         advice = (

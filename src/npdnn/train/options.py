@@ -72,6 +72,8 @@ def resolve_auto(n, *, batch_size, l2, early_stopping, validation_fraction, stre
       instead (the 3-fold search: sonar AUC .882 -> .899, pima .811 -> .835).
     - ``l2="auto"``: 1.0 on such a small set (all epochs need the stronger penalty), 0.1
       otherwise and in a stream (``stream=True``: ``partial_fit``, one epoch per call).
+      ``DNNClassifier.fit`` then cross-validates the small set's value against 0.1
+      (:mod:`npdnn.sklearn.l2_search`): 1.0 is what remains where that cannot run.
     - ``batch_size="auto"``: 64, or 256 from :data:`LARGE_SET_ROWS` rows (adult: the same
       AUC and log loss, a quarter of the steps).
 
