@@ -207,6 +207,41 @@ def test_a_duration_column_is_a_number_of_seconds(tmp_path):
     np.testing.assert_array_equal(DNNClassifier.load(tmp_path / "m.npz").predict_proba(X), model.predict_proba(X))
 
 
+UNUSABLE = {
+    # a complex column was dropped as "200 distinct values in 200 rows: an id or a name?" (or one-hot
+    # encoded as "(1+2j)" when it repeated); bytes were one-hot encoded as "b'yes'", a category that the
+    # same value as text never matches
+    "complex": (
+        pd.Series(np.arange(200) + 1j),
+        r"column 'z' \(dtype complex128\): complex data not supported: "
+        r"value 1j; expected real numbers",
+    ),
+    "few complex": (pd.Series([1 + 2j, 3 + 0j] * 100), r"column 'z' \(dtype complex128\): complex data"),
+    "complex objects": (pd.Series([1.5, 2 + 1j] * 100, dtype=object), r"column 'z' \(dtype object\): complex data"),
+    "bytes": (
+        pd.Series([b"yes", b"no"] * 100, dtype=object),
+        r"column 'z' \(dtype object\): bytes not supported: "
+        r"value b'yes'; expected text or numbers \(decode",
+    ),
+    "bytes among text": (pd.Series(["yes", b"no"] * 100, dtype=object), r"column 'z' \(dtype object\): bytes"),
+}
+
+
+@pytest.mark.parametrize("name", list(UNUSABLE))
+def test_complex_and_bytes_columns_are_refused_by_name(name):
+    """No treatment reads a complex number or bytes faithfully: fit and predict both refuse the
+    column, naming it, its dtype, the value and what is expected."""
+    column, message = UNUSABLE[name]
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(200)
+    with pytest.raises(ValueError, match=message):
+        DNNClassifier(**FAST).fit(pd.DataFrame({"x": x, "z": column}), (x > 0).astype(int))
+    for given in ([1.0, 2.0, np.nan] * 66 + [1.0, 2.0], ["yes", "no"] * 100):  # a plan for numbers, then for text
+        model = fit_quiet(DNNClassifier(**FAST), pd.DataFrame({"x": x, "z": given}), (x > 0).astype(int))
+        with pytest.raises(ValueError, match=message):
+            model.predict(pd.DataFrame({"x": x, "z": column}))
+
+
 def test_numeric_tables_keep_the_array_path():
     X = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [1, 2, 3]})
     assert not needs_plan(X)

@@ -17,6 +17,9 @@ dropped       not an input: a text column with a distinct value in (nearly) ever
               column with no value at all; reported by a warning
 ============  ======================================================================
 
+A value no treatment can read faithfully is refused (ValueError naming the column, its dtype and
+the value) at fit and at predict alike: a complex number, bytes.
+
 Scaling is not done here: the estimator's ``mean_`` / ``scale_`` (standard or robust)
 apply to the plan's output, with the 0/1 columns left as they are (see ``scaled``).
 
@@ -67,6 +70,15 @@ class DroppedColumnWarning(UserWarning):
     """A column is not used as a feature (an id, a name, an empty column)."""
 
 
+class _Unusable(TypeError):
+    """A value no column treatment reads faithfully (complex, bytes); re-raised by :func:`_refused`
+    as a ValueError naming the column."""
+
+
+def _refused(name, column, error):
+    return ValueError(f"column {name!r} (dtype {getattr(column, 'dtype', 'object')}): {error}")
+
+
 def needs_plan(X):
     """Whether ``X`` is a table (a pandas DataFrame) that plain float conversion would not
     read faithfully: a text, category or bool column, or a missing value."""
@@ -85,7 +97,9 @@ def needs_plan(X):
 def canonical(value):
     """A category's text: numbers written without a trailing ``.0`` (the file's ``3``,
     pandas' ``3.0`` and Python's ``3`` are one category), text stripped, cut to
-    :data:`MAX_CATEGORY_CHARS`; None for a missing value."""
+    :data:`MAX_CATEGORY_CHARS`; None for a missing value. A complex number or bytes raise
+    :class:`_Unusable`: their text (``"(1+2j)"``, ``"b'yes'"``) would be a category that the
+    same value written as a number or as text never matches."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, (bool, np.bool_)):
@@ -95,6 +109,16 @@ def canonical(value):
     if isinstance(value, numbers.Real):
         v = float(value)
         return str(int(v)) if v.is_integer() and abs(v) < 2**53 else repr(v)
+    if isinstance(value, numbers.Complex):
+        raise _Unusable(
+            f"complex data not supported: value {_shown(value)}; expected real numbers "
+            "(its real and imaginary parts, or its magnitude and angle, as columns of their own)"
+        )
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        raise _Unusable(
+            f"bytes not supported: value {_shown(bytes(value))}; expected text or numbers "
+            "(decode the column first, e.g. with Series.str.decode('utf-8'))"
+        )
     text = str(value).strip()
     try:
         import pandas as pd
@@ -213,7 +237,10 @@ class ColumnPlan:
         for j, name in enumerate(X.columns):
             column = X.iloc[:, j]
             as_category = name in categorical or str(getattr(column, "dtype", "")) == "category"
-            entry = _fit_column(str(name), column, as_category)
+            try:
+                entry = _fit_column(str(name), column, as_category)
+            except _Unusable as error:
+                raise _refused(str(name), column, error) from None
             if entry["kind"] == "dropped":
                 dropped.append(f"{entry['name']!r} ({entry['note']})")
             columns.append(entry)
@@ -245,24 +272,33 @@ class ColumnPlan:
             if c["kind"] == "dropped":
                 continue
             column = X.iloc[:, j] if hasattr(X, "iloc") else _series(X[:, j])
-            if c["kind"] == "categorical":
-                codes, texts = _factorized(column)
-                missing = codes < 0
-                known = {v: i for i, v in enumerate(c["categories"])}
-                hit = np.array([known.get(t, -1) for t in texts] + [-1], dtype=np.intp)[codes]  # -1: unseen
-                rows = np.flatnonzero(hit >= 0)
-                out[rows, k + hit[rows]] = 1
-                k += len(c["categories"])
-            else:
-                values = _numbers(column, c["name"])
-                missing = np.isnan(values)
-                values[missing] = c["fill"]
-                out[:, k] = values
-                k += 1
-            if c["indicator"]:
-                out[:, k] = missing
-                k += 1
+            try:
+                k = self._transform_column(c, column, out, k)
+            except _Unusable as error:
+                raise _refused(c["name"], column, error) from None
         return out
+
+    @staticmethod
+    def _transform_column(c, column, out, k):
+        """Writes column ``c``'s inputs into ``out[:, k:]``; returns the next free index."""
+        if c["kind"] == "categorical":
+            codes, texts = _factorized(column)
+            missing = codes < 0
+            known = {v: i for i, v in enumerate(c["categories"])}
+            hit = np.array([known.get(t, -1) for t in texts] + [-1], dtype=np.intp)[codes]  # -1: unseen
+            rows = np.flatnonzero(hit >= 0)
+            out[rows, k + hit[rows]] = 1
+            k += len(c["categories"])
+        else:
+            values = _numbers(column, c["name"])
+            missing = np.isnan(values)
+            values[missing] = c["fill"]
+            out[:, k] = values
+            k += 1
+        if c["indicator"]:
+            out[:, k] = missing
+            k += 1
+        return k
 
     # -------------------------------------------------------------- file
     def to_json(self):
@@ -402,6 +438,11 @@ def _text_hint(values):
         if all(pattern.fullmatch(v) for v in values):
             return hint
     return ""
+
+
+def _shown(value, limit=40):
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _abbreviate(items, limit=10):
