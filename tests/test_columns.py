@@ -11,7 +11,14 @@ import pytest
 from npdnn import DNNClassifier
 from npdnn.files.archive import ModelFileError
 from npdnn.sklearn.column_checks import LeakedLabelWarning, RowNumberWarning, SimilarLabelsWarning
-from npdnn.sklearn.columns import MAX_ONE_HOT, ColumnPlan, DroppedColumnWarning, canonical, needs_plan
+from npdnn.sklearn.columns import (
+    DATES_NOTE,
+    MAX_ONE_HOT,
+    ColumnPlan,
+    DroppedColumnWarning,
+    canonical,
+    needs_plan,
+)
 
 from conftest import at_line_of
 
@@ -240,6 +247,46 @@ def test_complex_and_bytes_columns_are_refused_by_name(name):
         model = fit_quiet(DNNClassifier(**FAST), pd.DataFrame({"x": x, "z": given}), (x > 0).astype(int))
         with pytest.raises(ValueError, match=message):
             model.predict(pd.DataFrame({"x": x, "z": column}))
+
+
+def _dates(m, seed):
+    """Columns of points in time, each with NaT or None on some rows."""
+    days = pd.Series(pd.Timestamp("2021-03-01") + pd.to_timedelta(np.random.default_rng(seed).integers(0, 3, m), "D"))
+    days[::7] = pd.NaT
+    return {
+        "daily": pd.Series(pd.date_range("2021-03-01", periods=m, freq="D")),  # distinct on every row
+        "three days": days,  # repeats: it was one-hot encoded, each later day unseen
+        "with a time zone": days.dt.tz_localize("Europe/Paris"),  # it was called "an id or a name?"
+        "period": days.dt.to_period("M"),
+        "Python dates": pd.Series(days.dt.date.tolist(), dtype=object),
+    }
+
+
+@pytest.mark.parametrize("name", list(_dates(10, 0)))
+def test_a_date_column_is_dropped_with_what_to_do(name, tmp_path):
+    """A column typed as dates is dropped whatever its count of distinct values, its note naming the dtype
+    and what to do (a date as a category is unseen for every later date); listed in categorical_features,
+    its values are one-hot encoded. predict and a model file agree with fit."""
+    rng = np.random.default_rng(0)
+    m = 300
+    x = rng.standard_normal(m)
+    X = pd.DataFrame({"x": x, "when": _dates(m, 0)[name]})
+    y = (x > 0).astype(int)
+    with pytest.warns(DroppedColumnWarning, match=r"'when' \(dates \(") as record:
+        model = DNNClassifier(**FAST).fit(X, y)
+    assert [w.filename for w in record if w.category is DroppedColumnWarning] == [at_line_of(__file__)]
+    entry = model.columns_.columns[1]
+    assert entry["kind"] == "dropped" and entry["note"] == f"dates ({X['when'].dtype}); {DATES_NOTE}"
+    assert model.columns_.describe()[1] == f"when: dropped ({entry['note']})"
+    later = X.assign(when=_dates(m, 1)[name])  # other dates: ignored
+    np.testing.assert_array_equal(model.predict_proba(later), model.predict_proba(X))
+    model.save(tmp_path / "m.npz")
+    back = DNNClassifier.load(tmp_path / "m.npz")
+    assert back.columns_.columns == model.columns_.columns
+    np.testing.assert_array_equal(back.predict_proba(later), model.predict_proba(X))
+    if name != "daily":
+        named = DNNClassifier(**FAST, categorical_features=["when"]).fit(X, y)
+        assert named.columns_.columns[1]["kind"] == "categorical"
 
 
 def test_numeric_tables_keep_the_array_path():

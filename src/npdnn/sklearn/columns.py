@@ -64,6 +64,13 @@ FORMATTED_NUMBER_HINT = (
 # Dates and times as text ("2020-01-31", "2020-01-31 08:15", "31/01/2020"): distinct on almost every row.
 DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}")
 DATE_HINT = "dates? turn them into numbers first: a day count, the month, the weekday"
+# A column typed as dates (datetime64, with or without a time zone; Period; Python dates) is dropped whatever
+# its count of distinct values: which number a date should be is the user's call (a date as a category
+# would be unseen for every later date). Named in categorical_features, its values are one-hot encoded.
+DATES_NOTE = (
+    "turn them into numbers first: a day count, the month, the weekday (or list the column in categorical_features)"
+)
+_DATES = frozenset({"datetime64", "datetime", "date", "period"})
 
 
 class DroppedColumnWarning(UserWarning):
@@ -376,6 +383,8 @@ def _series(values):
 def _fit_column(name, column, as_category):
     given_as_category = as_category  # named by the user (or a category dtype): its texts are what they mean
     entry = {"name": name, "kind": "numeric", "fill": None, "indicator": False, "categories": None, "note": ""}
+    if not as_category and _is_date(column):
+        return {**entry, "kind": "dropped", "note": f"dates ({str(column.dtype)[:60]}); {DATES_NOTE}"}
     codes, texts = (
         (None, None) if (getattr(column.dtype, "kind", "O") in "iufm" and not as_category) else _factorized(column)
     )
@@ -425,6 +434,16 @@ def _fit_column(name, column, as_category):
         fill = float(np.median(values[~missing]))
     note = "a duration, in seconds" if getattr(column.dtype, "kind", "O") == "m" else ""
     return {**entry, "kind": kind, "fill": fill, "indicator": bool(missing.any()), "note": note}
+
+
+def _is_date(column):
+    """Whether ``column`` holds points in time: a datetime64 dtype (naive or with a time zone,
+    NumPy's or pyarrow's), a pandas Period dtype, or Python dates, datetimes or Periods."""
+    import pandas as pd
+
+    if getattr(column.dtype, "kind", "O") == "M" or isinstance(column.dtype, pd.PeriodDtype):
+        return True
+    return column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) in _DATES
 
 
 def _text_hint(values):
