@@ -289,6 +289,39 @@ def test_a_date_column_is_dropped_with_what_to_do(name, tmp_path):
         assert named.columns_.columns[1]["kind"] == "categorical"
 
 
+def test_numbers_with_a_few_words_are_refused_as_the_command_line_refuses_them():
+    """An object column of numbers with a few words in it (a missing-value marker such as "?", a
+    typo) is neither numbers nor categories: refused, naming the column, the count and the words, as
+    ``npdnn train`` refuses the same CSV column. It was dropped as "an id or a name?" when its numbers
+    were distinct, one-hot encoded when they repeated. Mostly words: categories, as before."""
+    rng = np.random.default_rng(0)
+    m = 300
+    fare = rng.gamma(2, 10, m).round(2).astype(object)
+    fare[::10] = "?"
+    rooms = rng.integers(1, 5, m).astype(object)
+    rooms[::4] = "unknown"
+    dose = np.where(np.arange(m) % 3 == 0, "2,5", "3").astype(object)
+    words = np.array(["a", "b", 1] * 100, dtype=object)
+    x = rng.standard_normal(m)
+    y = (x > 0).astype(int)
+    for name, column, message in (
+        (
+            "fare",
+            fare,
+            r"column 'fare': 30 of its 300 values are text that is not a number \('\?'\) among numbers; "
+            r"expected numbers \(a missing-value marker\? make it NaN",
+        ),
+        ("rooms", rooms, r"column 'rooms': 75 of its 300 values .* \('unknown'\) .* or categories \(list the column"),
+        ("dose", dose, r"column 'dose': 100 of .* categorical_features\); numbers with a decimal comma\?"),
+    ):
+        X = pd.DataFrame({"x": x, name: column})
+        with pytest.raises(ValueError, match=message):
+            DNNClassifier(**FAST).fit(X, y)
+        assert DNNClassifier(**FAST, categorical_features=[name]).fit(X, y).columns_.columns[1]["kind"] == "categorical"
+    model = DNNClassifier(**FAST).fit(pd.DataFrame({"x": x, "w": words}), y)
+    assert model.columns_.columns[1]["categories"] == ["1", "a", "b"]
+
+
 def test_numeric_tables_keep_the_array_path():
     X = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [1, 2, 3]})
     assert not needs_plan(X)

@@ -172,22 +172,50 @@ def _texts(column):
 def _numbers(column, name):
     """A numeric or boolean column as float64 (NaN where missing); text that is not a
     number raises ValueError naming the column and the value."""
-    import pandas as pd
-
     if column.dtype.kind in "iufb":
         return column.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
     if column.dtype.kind == "m":  # a duration, in seconds (a float cast would give nanoseconds, and NaT as -9e18)
         return column.dt.total_seconds().to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
     codes, texts = _factorized(column)  # each distinct text read once
-    words = np.array([t.lower() for t in texts], dtype=object)
-    truth, false = np.isin(words, list(TRUE_WORDS)), np.isin(words, list(FALSE_WORDS))
-    values = pd.to_numeric(pd.Series(texts, dtype=object), errors="coerce").to_numpy(dtype=np.float64, copy=True)
-    values[truth], values[false] = 1.0, 0.0
+    values = _text_values(texts)
     bad = ~np.isfinite(values)
     if bad[codes[codes >= 0]].any():
         first = codes[(codes >= 0) & bad[codes]][0]  # the first bad row's value
         raise ValueError(f"column {name!r}: {texts[first]!r} is not a number; expected a numeric column")
     return np.append(values, np.nan)[codes]
+
+
+def _text_values(texts):
+    """The numbers (k,) float64 that the texts (k,) hold: a number, or a true / false word as 1 / 0;
+    NaN (or an infinity) for text that is not a finite number."""
+    import pandas as pd
+
+    words = np.array([t.lower() for t in texts], dtype=object)
+    truth, false = np.isin(words, list(TRUE_WORDS)), np.isin(words, list(FALSE_WORDS))
+    values = pd.to_numeric(pd.Series(texts, dtype=object), errors="coerce").to_numpy(dtype=np.float64, copy=True)
+    values[truth], values[false] = 1.0, 0.0
+    return values
+
+
+def _check_mixed(name, codes, texts):
+    """Raise ValueError when the text that is not a number is on at most half of the column's
+    present rows: numbers with a few words (a typo, a missing-value marker such as "?" or "unknown")
+    are neither numbers nor categories. The command line's reader refuses the same columns of a
+    CSV file (:func:`npdnn.cli.datasets._typed_column`, the same rule)."""
+    words = ~np.isfinite(_text_values(texts))
+    present = codes >= 0
+    in_words = present & words[codes]
+    n_words, n_present = int(np.count_nonzero(in_words)), int(np.count_nonzero(present))
+    if n_words * 2 > n_present:  # mostly words: a text column
+        return
+    shown = ", ".join(_shown(t) for t in texts[np.unique(codes[in_words])][:3].tolist())
+    hint = _text_hint([str(t) for t in texts[words]])
+    raise ValueError(
+        f"column {name!r}: {n_words} of its {n_present} values are text that is not a number ({shown}"
+        f"{', ...' if np.count_nonzero(words) > 3 else ''}) among numbers; expected numbers (a missing-value "
+        "marker? make it NaN, e.g. read_csv(na_values=...)) or categories (list the column in "
+        "categorical_features)" + (f"; {hint}" if hint else "")
+    )
 
 
 def _is_boolean(column, texts):
@@ -392,6 +420,7 @@ def _fit_column(name, column, as_category):
         try:  # text that is all numbers (a file read as text) is numeric
             _numbers(column, name)
         except ValueError:
+            _check_mixed(name, codes, texts)  # numbers with a few words: refused
             as_category = True
     if as_category:
         present = int(np.count_nonzero(codes >= 0))
