@@ -322,6 +322,31 @@ def test_numbers_with_a_few_words_are_refused_as_the_command_line_refuses_them()
     assert model.columns_.columns[1]["categories"] == ["1", "a", "b"]
 
 
+def test_a_decimal_column_is_numbers_and_its_nan_is_missing(tmp_path):
+    """Python Decimals (a database's NUMERIC column) are numbers; Decimal("NaN") is a missing value like
+    float NaN: it was the text "NaN", which made the column categorical (or an id when its numbers were
+    distinct). As categories, Decimal("2.50") and 2.5 are one."""
+    from decimal import Decimal
+
+    rng = np.random.default_rng(0)
+    m = 300
+    x = rng.standard_normal(m)
+    price = np.array([Decimal(f"{v:.2f}") for v in rng.uniform(1, 100, m)], dtype=object)
+    price[::9], price[1::9] = Decimal("NaN"), None
+    X = pd.DataFrame({"x": x, "price": price})
+    y = (x > 0).astype(int)
+    model = DNNClassifier(**FAST).fit(X, y)
+    entry = model.columns_.columns[1]
+    floats = X.assign(price=[np.nan if v is None or v.is_nan() else float(v) for v in price])
+    assert entry["kind"] == "numeric" and entry["indicator"] and entry["fill"] == floats["price"].median()
+    np.testing.assert_array_equal(model.predict_proba(floats), model.predict_proba(X))
+    model.save(tmp_path / "m.npz")
+    np.testing.assert_array_equal(DNNClassifier.load(tmp_path / "m.npz").predict_proba(X), model.predict_proba(X))
+    codes = pd.DataFrame({"c": pd.Series([Decimal("2.50"), 2.5, Decimal("3"), 3.0, Decimal("NaN")] * 5, dtype=object)})
+    plan = ColumnPlan.fit(codes, categorical=["c"])
+    assert plan.columns[0]["categories"] == ["2.5", "3"] and plan.columns[0]["indicator"]
+
+
 def test_numeric_tables_keep_the_array_path():
     X = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [1, 2, 3]})
     assert not needs_plan(X)

@@ -30,6 +30,7 @@ Imports: NumPy; pandas lazily (only tables need a plan).
 
 from __future__ import annotations
 
+import decimal
 import json
 import math
 import numbers
@@ -103,7 +104,7 @@ def needs_plan(X):
 
 def canonical(value):
     """A category's text: numbers written without a trailing ``.0`` (the file's ``3``,
-    pandas' ``3.0`` and Python's ``3`` are one category), text stripped, cut to
+    pandas' ``3.0``, Python's ``3`` and ``Decimal("3.00")`` are one category), text stripped, cut to
     :data:`MAX_CATEGORY_CHARS`; None for a missing value. A complex number or bytes raise
     :class:`_Unusable`: their text (``"(1+2j)"``, ``"b'yes'"``) would be a category that the
     same value written as a number or as text never matches."""
@@ -113,6 +114,10 @@ def canonical(value):
         return str(bool(value))
     if isinstance(value, numbers.Integral):
         return str(int(value))
+    if isinstance(value, decimal.Decimal):  # a number, not a numbers.Real: its NaN is missing, 2.0 is "2"
+        if value.is_nan():
+            return None
+        value = float(value)  # the number the network sees (digits beyond float64's are not kept)
     if isinstance(value, numbers.Real):
         v = float(value)
         return str(int(v)) if v.is_integer() and abs(v) < 2**53 else repr(v)
