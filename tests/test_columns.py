@@ -347,6 +347,97 @@ def test_a_decimal_column_is_numbers_and_its_nan_is_missing(tmp_path):
     assert plan.columns[0]["categories"] == ["2.5", "3"] and plan.columns[0]["indicator"]
 
 
+def _twins(m, seed):
+    """``{name: (column, plain twin, kind)}``: pandas' nullable and pyarrow-backed columns with pd.NA, and
+    the same values as NumPy floats / Python objects with NaN / None, which the plan must read alike."""
+    rng = np.random.default_rng(seed)
+    ints, na = rng.integers(0, 4, m), rng.random(m) < 0.1
+    floats, words = rng.standard_normal(m), np.array(["a", "b", "c"], dtype=object)[rng.integers(0, 3, m)]
+    plain_ints, plain_bools, plain_words = np.where(na, np.nan, ints), np.where(na, None, ints > 1), words.copy()
+    plain_words[na] = None
+    out = {
+        "Int64": (pd.Series(ints, dtype="Int64").mask(na), plain_ints, "numeric"),
+        "boolean": (pd.Series(ints > 1, dtype="boolean").mask(na), plain_bools, "boolean"),
+        "Float64": (pd.Series(floats, dtype="Float64").mask(na), np.where(na, np.nan, floats), "numeric"),
+        "string": (pd.Series(words, dtype="string").mask(na), plain_words, "categorical"),
+    }
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return out
+    return out | {
+        "string[pyarrow]": (pd.Series(words, dtype="string[pyarrow]").mask(na), plain_words, "categorical"),
+        "int64[pyarrow]": (pd.Series(ints, dtype="int64[pyarrow]").mask(na), plain_ints, "numeric"),
+        "bool[pyarrow]": (pd.Series(ints > 1, dtype="bool[pyarrow]").mask(na), plain_bools, "boolean"),
+        "double[pyarrow]": (
+            pd.Series(floats, dtype="double[pyarrow]").mask(na),
+            np.where(na, np.nan, floats),
+            "numeric",
+        ),
+        "intervals": (
+            pd.Series(pd.arrays.IntervalArray.from_breaks([0, 1, 2, 3, 4])[ints]),
+            pd.Series(pd.cut(ints + 0.5, [0, 1, 2, 3, 4])),  # pd.cut's category column of the same intervals
+            "categorical",
+        ),
+    }
+
+
+@pytest.mark.parametrize("name", list(_twins(10, 0)))
+def test_nullable_arrow_and_interval_columns_read_as_their_plain_twins(name, tmp_path):
+    """A pin (these passed before the dtype audit): pandas' nullable dtypes and pyarrow's with pd.NA are
+    read as the same values in NumPy / object columns with NaN / None, at fit, at predict (either way
+    round) and through a model file; an interval column is one-hot encoded as pd.cut's category column."""
+    m = 300
+    column, twin, kind = _twins(m, 0)[name]
+    x = np.random.default_rng(1).standard_normal(m)
+    X, plain = pd.DataFrame({"x": x, "c": column}), pd.DataFrame({"x": x, "c": twin})
+    y = (x > 0).astype(int)
+    model, other = DNNClassifier(**FAST).fit(X, y), DNNClassifier(**FAST).fit(plain, y)
+    entry = model.columns_.columns[1]
+    assert entry["kind"] == kind and entry == other.columns_.columns[1]
+    assert entry["indicator"] == (name != "intervals")
+    np.testing.assert_array_equal(model.predict_proba(plain), model.predict_proba(X))
+    np.testing.assert_array_equal(other.predict_proba(X), model.predict_proba(X))
+    model.save(tmp_path / "m.npz")
+    np.testing.assert_array_equal(DNNClassifier.load(tmp_path / "m.npz").predict_proba(X), model.predict_proba(X))
+
+
+def test_an_empty_column_is_dropped_and_a_constant_one_kept_finite(tmp_path):
+    """A pin (this passed before the dtype audit): a column with no value in the training rows (NaN,
+    None, pd.NA) is dropped with a warning and ignored at predict, whatever it then holds; a constant
+    column is kept (numeric: scale 1, so its input is 0; text: one category) with finite outputs."""
+    rng = np.random.default_rng(0)
+    m = 200
+    x = rng.standard_normal(m)
+    y = (x > 0).astype(int)
+    X = pd.DataFrame(
+        {
+            "x": x,
+            "nan": np.full(m, np.nan),
+            "none": pd.Series([None] * m, dtype=object),
+            "na": pd.Series([pd.NA] * m, dtype="Int64"),
+            "three": np.full(m, 3.0),
+            "k": ["k"] * m,
+        }
+    )
+    with pytest.warns(DroppedColumnWarning, match=r"'nan' \(no value in the training rows\), 'none' \(no value"):
+        model = DNNClassifier(**FAST).fit(X, y)
+    assert [c["kind"] for c in model.columns_.columns] == ["numeric", *["dropped"] * 3, "numeric", "categorical"]
+    assert model.scale_[1] == 1 and model.columns_.columns[5]["categories"] == ["k"]
+    filled = X.assign(nan=x, none=["a"] * m, na=pd.Series(np.arange(m), dtype="Int64"))
+    P = model.predict_proba(X)
+    assert np.isfinite(P).all()
+    np.testing.assert_array_equal(model.predict_proba(filled), P)
+    model.save(tmp_path / "m.npz")
+    np.testing.assert_array_equal(DNNClassifier.load(tmp_path / "m.npz").predict_proba(filled), P)
+    numbers = DNNClassifier(**FAST).fit(X[["x", "three"]], y)  # no plan: the array path
+    assert (
+        numbers.columns_ is None
+        and numbers.scale_[1] == 1
+        and np.isfinite(numbers.predict_proba(X[["x", "three"]])).all()
+    )
+
+
 def test_numeric_tables_keep_the_array_path():
     X = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [1, 2, 3]})
     assert not needs_plan(X)
