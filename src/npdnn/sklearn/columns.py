@@ -13,12 +13,14 @@ categorical   one 0/1 column per category seen in training on ``MIN_CATEGORY_ROW
               missing) value: all zeros; plus a missing indicator when the training rows
               had missing values
 dropped       not an input: a text column with a distinct value in (nearly) every row
-              (an id, a name), one with no category on ``MIN_CATEGORY_ROWS`` rows, or a
-              column with no value at all; reported by a warning
+              (an id, a name), one with no category on ``MIN_CATEGORY_ROWS`` rows, a column
+              typed as dates (datetime64, Period), or a column with no value at all;
+              reported by a warning
 ============  ======================================================================
 
 A value no treatment can read faithfully is refused (ValueError naming the column, its dtype and
-the value) at fit and at predict alike: a complex number, bytes.
+the value) at fit and at predict alike: a complex number, bytes. So is, at fit, a column of numbers
+with a few words in it (as the command line's CSV reader refuses it).
 
 Scaling is not done here: the estimator's ``mean_`` / ``scale_`` (standard or robust)
 apply to the plan's output, with the 0/1 columns left as they are (see ``scaled``).
