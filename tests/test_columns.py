@@ -11,7 +11,14 @@ import pytest
 from npdnn import DNNClassifier
 from npdnn.files.archive import ModelFileError
 from npdnn.sklearn.column_checks import LeakedLabelWarning, RowNumberWarning, SimilarLabelsWarning
-from npdnn.sklearn.columns import MAX_ONE_HOT, ColumnPlan, DroppedColumnWarning, canonical, needs_plan
+from npdnn.sklearn.columns import (
+    DATES_NOTE,
+    MAX_ONE_HOT,
+    ColumnPlan,
+    DroppedColumnWarning,
+    canonical,
+    needs_plan,
+)
 
 from conftest import at_line_of
 
@@ -205,6 +212,230 @@ def test_a_duration_column_is_a_number_of_seconds(tmp_path):
     np.testing.assert_array_equal(model.predict_proba(X), model.predict_proba(seconds))
     model.save(tmp_path / "m.npz")
     np.testing.assert_array_equal(DNNClassifier.load(tmp_path / "m.npz").predict_proba(X), model.predict_proba(X))
+
+
+UNUSABLE = {
+    # a complex column was dropped as "200 distinct values in 200 rows: an id or a name?" (or one-hot
+    # encoded as "(1+2j)" when it repeated); bytes were one-hot encoded as "b'yes'", a category that the
+    # same value as text never matches
+    "complex": (
+        pd.Series(np.arange(200) + 1j),
+        r"column 'z' \(dtype complex128\): complex data not supported: "
+        r"value 1j; expected real numbers",
+    ),
+    "few complex": (pd.Series([1 + 2j, 3 + 0j] * 100), r"column 'z' \(dtype complex128\): complex data"),
+    "complex objects": (pd.Series([1.5, 2 + 1j] * 100, dtype=object), r"column 'z' \(dtype object\): complex data"),
+    "bytes": (
+        pd.Series([b"yes", b"no"] * 100, dtype=object),
+        r"column 'z' \(dtype object\): bytes not supported: "
+        r"value b'yes'; expected text or numbers \(decode",
+    ),
+    "bytes among text": (pd.Series(["yes", b"no"] * 100, dtype=object), r"column 'z' \(dtype object\): bytes"),
+}
+
+
+@pytest.mark.parametrize("name", list(UNUSABLE))
+def test_complex_and_bytes_columns_are_refused_by_name(name):
+    """No treatment reads a complex number or bytes faithfully: fit and predict both refuse the
+    column, naming it, its dtype, the value and what is expected."""
+    column, message = UNUSABLE[name]
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(200)
+    with pytest.raises(ValueError, match=message):
+        DNNClassifier(**FAST).fit(pd.DataFrame({"x": x, "z": column}), (x > 0).astype(int))
+    for given in ([1.0, 2.0, np.nan] * 66 + [1.0, 2.0], ["yes", "no"] * 100):  # a plan for numbers, then for text
+        model = fit_quiet(DNNClassifier(**FAST), pd.DataFrame({"x": x, "z": given}), (x > 0).astype(int))
+        with pytest.raises(ValueError, match=message):
+            model.predict(pd.DataFrame({"x": x, "z": column}))
+
+
+def _dates(m, seed):
+    """Columns of points in time, each with NaT or None on some rows."""
+    days = pd.Series(pd.Timestamp("2021-03-01") + pd.to_timedelta(np.random.default_rng(seed).integers(0, 3, m), "D"))
+    days[::7] = pd.NaT
+    return {
+        "daily": pd.Series(pd.date_range("2021-03-01", periods=m, freq="D")),  # distinct on every row
+        "three days": days,  # repeats: it was one-hot encoded, each later day unseen
+        "with a time zone": days.dt.tz_localize("Europe/Paris"),  # it was called "an id or a name?"
+        "period": days.dt.to_period("M"),
+        "Python dates": pd.Series(days.dt.date.tolist(), dtype=object),
+    }
+
+
+@pytest.mark.parametrize("name", list(_dates(10, 0)))
+def test_a_date_column_is_dropped_with_what_to_do(name, tmp_path):
+    """A column typed as dates is dropped whatever its count of distinct values, its note naming the dtype
+    and what to do (a date as a category is unseen for every later date); listed in categorical_features,
+    its values are one-hot encoded. predict and a model file agree with fit."""
+    rng = np.random.default_rng(0)
+    m = 300
+    x = rng.standard_normal(m)
+    X = pd.DataFrame({"x": x, "when": _dates(m, 0)[name]})
+    y = (x > 0).astype(int)
+    with pytest.warns(DroppedColumnWarning, match=r"'when' \(dates \(") as record:
+        model = DNNClassifier(**FAST).fit(X, y)
+    assert [w.filename for w in record if w.category is DroppedColumnWarning] == [at_line_of(__file__)]
+    entry = model.columns_.columns[1]
+    assert entry["kind"] == "dropped" and entry["note"] == f"dates ({X['when'].dtype}); {DATES_NOTE}"
+    assert model.columns_.describe()[1] == f"when: dropped ({entry['note']})"
+    later = X.assign(when=_dates(m, 1)[name])  # other dates: ignored
+    np.testing.assert_array_equal(model.predict_proba(later), model.predict_proba(X))
+    model.save(tmp_path / "m.npz")
+    back = DNNClassifier.load(tmp_path / "m.npz")
+    assert back.columns_.columns == model.columns_.columns
+    np.testing.assert_array_equal(back.predict_proba(later), model.predict_proba(X))
+    if name != "daily":
+        named = DNNClassifier(**FAST, categorical_features=["when"]).fit(X, y)
+        assert named.columns_.columns[1]["kind"] == "categorical"
+
+
+def test_numbers_with_a_few_words_are_refused_as_the_command_line_refuses_them():
+    """An object column of numbers with a few words in it (a missing-value marker such as "?", a
+    typo) is neither numbers nor categories: refused, naming the column, the count and the words, as
+    ``npdnn train`` refuses the same CSV column. It was dropped as "an id or a name?" when its numbers
+    were distinct, one-hot encoded when they repeated. Mostly words: categories, as before."""
+    rng = np.random.default_rng(0)
+    m = 300
+    fare = rng.gamma(2, 10, m).round(2).astype(object)
+    fare[::10] = "?"
+    rooms = rng.integers(1, 5, m).astype(object)
+    rooms[::4] = "unknown"
+    dose = np.where(np.arange(m) % 3 == 0, "2,5", "3").astype(object)
+    words = np.array(["a", "b", 1] * 100, dtype=object)
+    x = rng.standard_normal(m)
+    y = (x > 0).astype(int)
+    for name, column, message in (
+        (
+            "fare",
+            fare,
+            r"column 'fare': 30 of its 300 values are text that is not a number \('\?'\) among numbers; "
+            r"expected numbers \(a missing-value marker\? make it NaN",
+        ),
+        ("rooms", rooms, r"column 'rooms': 75 of its 300 values .* \('unknown'\) .* or categories \(list the column"),
+        ("dose", dose, r"column 'dose': 100 of .* categorical_features\); numbers with a decimal comma\?"),
+    ):
+        X = pd.DataFrame({"x": x, name: column})
+        with pytest.raises(ValueError, match=message):
+            DNNClassifier(**FAST).fit(X, y)
+        assert DNNClassifier(**FAST, categorical_features=[name]).fit(X, y).columns_.columns[1]["kind"] == "categorical"
+    model = DNNClassifier(**FAST).fit(pd.DataFrame({"x": x, "w": words}), y)
+    assert model.columns_.columns[1]["categories"] == ["1", "a", "b"]
+
+
+def test_a_decimal_column_is_numbers_and_its_nan_is_missing(tmp_path):
+    """Python Decimals (a database's NUMERIC column) are numbers; Decimal("NaN") is a missing value like
+    float NaN: it was the text "NaN", which made the column categorical (or an id when its numbers were
+    distinct). As categories, Decimal("2.50") and 2.5 are one."""
+    from decimal import Decimal
+
+    rng = np.random.default_rng(0)
+    m = 300
+    x = rng.standard_normal(m)
+    price = np.array([Decimal(f"{v:.2f}") for v in rng.uniform(1, 100, m)], dtype=object)
+    price[::9], price[1::9] = Decimal("NaN"), None
+    X = pd.DataFrame({"x": x, "price": price})
+    y = (x > 0).astype(int)
+    model = DNNClassifier(**FAST).fit(X, y)
+    entry = model.columns_.columns[1]
+    floats = X.assign(price=[np.nan if v is None or v.is_nan() else float(v) for v in price])
+    assert entry["kind"] == "numeric" and entry["indicator"] and entry["fill"] == floats["price"].median()
+    np.testing.assert_array_equal(model.predict_proba(floats), model.predict_proba(X))
+    model.save(tmp_path / "m.npz")
+    np.testing.assert_array_equal(DNNClassifier.load(tmp_path / "m.npz").predict_proba(X), model.predict_proba(X))
+    codes = pd.DataFrame({"c": pd.Series([Decimal("2.50"), 2.5, Decimal("3"), 3.0, Decimal("NaN")] * 5, dtype=object)})
+    plan = ColumnPlan.fit(codes, categorical=["c"])
+    assert plan.columns[0]["categories"] == ["2.5", "3"] and plan.columns[0]["indicator"]
+
+
+def _twins(m, seed):
+    """``{name: (column, plain twin, kind)}``: pandas' nullable and pyarrow-backed columns with pd.NA, and
+    the same values as NumPy floats / Python objects with NaN / None, which the plan must read alike."""
+    rng = np.random.default_rng(seed)
+    ints, na = rng.integers(0, 4, m), rng.random(m) < 0.1
+    floats, words = rng.standard_normal(m), np.array(["a", "b", "c"], dtype=object)[rng.integers(0, 3, m)]
+    plain_ints, plain_bools, plain_words = np.where(na, np.nan, ints), np.where(na, None, ints > 1), words.copy()
+    plain_words[na] = None
+    out = {
+        "Int64": (pd.Series(ints, dtype="Int64").mask(na), plain_ints, "numeric"),
+        "boolean": (pd.Series(ints > 1, dtype="boolean").mask(na), plain_bools, "boolean"),
+        "Float64": (pd.Series(floats, dtype="Float64").mask(na), np.where(na, np.nan, floats), "numeric"),
+        "string": (pd.Series(words, dtype="string").mask(na), plain_words, "categorical"),
+    }
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return out
+    return out | {
+        "string[pyarrow]": (pd.Series(words, dtype="string[pyarrow]").mask(na), plain_words, "categorical"),
+        "int64[pyarrow]": (pd.Series(ints, dtype="int64[pyarrow]").mask(na), plain_ints, "numeric"),
+        "bool[pyarrow]": (pd.Series(ints > 1, dtype="bool[pyarrow]").mask(na), plain_bools, "boolean"),
+        "double[pyarrow]": (
+            pd.Series(floats, dtype="double[pyarrow]").mask(na),
+            np.where(na, np.nan, floats),
+            "numeric",
+        ),
+        "intervals": (
+            pd.Series(pd.arrays.IntervalArray.from_breaks([0, 1, 2, 3, 4])[ints]),
+            pd.Series(pd.cut(ints + 0.5, [0, 1, 2, 3, 4])),  # pd.cut's category column of the same intervals
+            "categorical",
+        ),
+    }
+
+
+@pytest.mark.parametrize("name", list(_twins(10, 0)))
+def test_nullable_arrow_and_interval_columns_read_as_their_plain_twins(name, tmp_path):
+    """A pin (these passed before the dtype audit): pandas' nullable dtypes and pyarrow's with pd.NA are
+    read as the same values in NumPy / object columns with NaN / None, at fit, at predict (either way
+    round) and through a model file; an interval column is one-hot encoded as pd.cut's category column."""
+    m = 300
+    column, twin, kind = _twins(m, 0)[name]
+    x = np.random.default_rng(1).standard_normal(m)
+    X, plain = pd.DataFrame({"x": x, "c": column}), pd.DataFrame({"x": x, "c": twin})
+    y = (x > 0).astype(int)
+    model, other = DNNClassifier(**FAST).fit(X, y), DNNClassifier(**FAST).fit(plain, y)
+    entry = model.columns_.columns[1]
+    assert entry["kind"] == kind and entry == other.columns_.columns[1]
+    assert entry["indicator"] == (name != "intervals")
+    np.testing.assert_array_equal(model.predict_proba(plain), model.predict_proba(X))
+    np.testing.assert_array_equal(other.predict_proba(X), model.predict_proba(X))
+    model.save(tmp_path / "m.npz")
+    np.testing.assert_array_equal(DNNClassifier.load(tmp_path / "m.npz").predict_proba(X), model.predict_proba(X))
+
+
+def test_an_empty_column_is_dropped_and_a_constant_one_kept_finite(tmp_path):
+    """A pin (this passed before the dtype audit): a column with no value in the training rows (NaN,
+    None, pd.NA) is dropped with a warning and ignored at predict, whatever it then holds; a constant
+    column is kept (numeric: scale 1, so its input is 0; text: one category) with finite outputs."""
+    rng = np.random.default_rng(0)
+    m = 200
+    x = rng.standard_normal(m)
+    y = (x > 0).astype(int)
+    X = pd.DataFrame(
+        {
+            "x": x,
+            "nan": np.full(m, np.nan),
+            "none": pd.Series([None] * m, dtype=object),
+            "na": pd.Series([pd.NA] * m, dtype="Int64"),
+            "three": np.full(m, 3.0),
+            "k": ["k"] * m,
+        }
+    )
+    with pytest.warns(DroppedColumnWarning, match=r"'nan' \(no value in the training rows\), 'none' \(no value"):
+        model = DNNClassifier(**FAST).fit(X, y)
+    assert [c["kind"] for c in model.columns_.columns] == ["numeric", *["dropped"] * 3, "numeric", "categorical"]
+    assert model.scale_[1] == 1 and model.columns_.columns[5]["categories"] == ["k"]
+    filled = X.assign(nan=x, none=["a"] * m, na=pd.Series(np.arange(m), dtype="Int64"))
+    P = model.predict_proba(X)
+    assert np.isfinite(P).all()
+    np.testing.assert_array_equal(model.predict_proba(filled), P)
+    model.save(tmp_path / "m.npz")
+    np.testing.assert_array_equal(DNNClassifier.load(tmp_path / "m.npz").predict_proba(filled), P)
+    numbers = DNNClassifier(**FAST).fit(X[["x", "three"]], y)  # no plan: the array path
+    assert (
+        numbers.columns_ is None
+        and numbers.scale_[1] == 1
+        and np.isfinite(numbers.predict_proba(X[["x", "three"]])).all()
+    )
 
 
 def test_numeric_tables_keep_the_array_path():

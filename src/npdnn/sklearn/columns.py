@@ -13,9 +13,14 @@ categorical   one 0/1 column per category seen in training on ``MIN_CATEGORY_ROW
               missing) value: all zeros; plus a missing indicator when the training rows
               had missing values
 dropped       not an input: a text column with a distinct value in (nearly) every row
-              (an id, a name), one with no category on ``MIN_CATEGORY_ROWS`` rows, or a
-              column with no value at all; reported by a warning
+              (an id, a name), one with no category on ``MIN_CATEGORY_ROWS`` rows, a column
+              typed as dates (datetime64, Period), or a column with no value at all;
+              reported by a warning
 ============  ======================================================================
+
+A value no treatment can read faithfully is refused (ValueError naming the column, its dtype and
+the value) at fit and at predict alike: a complex number, bytes. So is, at fit, a column of numbers
+with a few words in it (as the command line's CSV reader refuses it).
 
 Scaling is not done here: the estimator's ``mean_`` / ``scale_`` (standard or robust)
 apply to the plan's output, with the 0/1 columns left as they are (see ``scaled``).
@@ -27,6 +32,7 @@ Imports: NumPy; pandas lazily (only tables need a plan).
 
 from __future__ import annotations
 
+import decimal
 import json
 import math
 import numbers
@@ -61,10 +67,26 @@ FORMATTED_NUMBER_HINT = (
 # Dates and times as text ("2020-01-31", "2020-01-31 08:15", "31/01/2020"): distinct on almost every row.
 DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}")
 DATE_HINT = "dates? turn them into numbers first: a day count, the month, the weekday"
+# A column typed as dates (datetime64, with or without a time zone; Period; Python dates) is dropped whatever
+# its count of distinct values: which number a date should be is the user's call (a date as a category
+# would be unseen for every later date). Named in categorical_features, its values are one-hot encoded.
+DATES_NOTE = (
+    "turn them into numbers first: a day count, the month, the weekday (or list the column in categorical_features)"
+)
+_DATES = frozenset({"datetime64", "datetime", "date", "period"})
 
 
 class DroppedColumnWarning(UserWarning):
     """A column is not used as a feature (an id, a name, an empty column)."""
+
+
+class _Unusable(TypeError):
+    """A value no column treatment reads faithfully (complex, bytes); re-raised by :func:`_refused`
+    as a ValueError naming the column."""
+
+
+def _refused(name, column, error):
+    return ValueError(f"column {name!r} (dtype {getattr(column, 'dtype', 'object')}): {error}")
 
 
 def needs_plan(X):
@@ -84,17 +106,33 @@ def needs_plan(X):
 
 def canonical(value):
     """A category's text: numbers written without a trailing ``.0`` (the file's ``3``,
-    pandas' ``3.0`` and Python's ``3`` are one category), text stripped, cut to
-    :data:`MAX_CATEGORY_CHARS`; None for a missing value."""
+    pandas' ``3.0``, Python's ``3`` and ``Decimal("3.00")`` are one category), text stripped, cut to
+    :data:`MAX_CATEGORY_CHARS`; None for a missing value. A complex number or bytes raise
+    :class:`_Unusable`: their text (``"(1+2j)"``, ``"b'yes'"``) would be a category that the
+    same value written as a number or as text never matches."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, (bool, np.bool_)):
         return str(bool(value))
     if isinstance(value, numbers.Integral):
         return str(int(value))
+    if isinstance(value, decimal.Decimal):  # a number, not a numbers.Real: its NaN is missing, 2.0 is "2"
+        if value.is_nan():
+            return None
+        value = float(value)  # the number the network sees (digits beyond float64's are not kept)
     if isinstance(value, numbers.Real):
         v = float(value)
         return str(int(v)) if v.is_integer() and abs(v) < 2**53 else repr(v)
+    if isinstance(value, numbers.Complex):
+        raise _Unusable(
+            f"complex data not supported: value {_shown(value)}; expected real numbers "
+            "(its real and imaginary parts, or its magnitude and angle, as columns of their own)"
+        )
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        raise _Unusable(
+            f"bytes not supported: value {_shown(bytes(value))}; expected text or numbers "
+            "(decode the column first, e.g. with Series.str.decode('utf-8'))"
+        )
     text = str(value).strip()
     try:
         import pandas as pd
@@ -141,22 +179,50 @@ def _texts(column):
 def _numbers(column, name):
     """A numeric or boolean column as float64 (NaN where missing); text that is not a
     number raises ValueError naming the column and the value."""
-    import pandas as pd
-
     if column.dtype.kind in "iufb":
         return column.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
     if column.dtype.kind == "m":  # a duration, in seconds (a float cast would give nanoseconds, and NaT as -9e18)
         return column.dt.total_seconds().to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
     codes, texts = _factorized(column)  # each distinct text read once
-    words = np.array([t.lower() for t in texts], dtype=object)
-    truth, false = np.isin(words, list(TRUE_WORDS)), np.isin(words, list(FALSE_WORDS))
-    values = pd.to_numeric(pd.Series(texts, dtype=object), errors="coerce").to_numpy(dtype=np.float64, copy=True)
-    values[truth], values[false] = 1.0, 0.0
+    values = _text_values(texts)
     bad = ~np.isfinite(values)
     if bad[codes[codes >= 0]].any():
         first = codes[(codes >= 0) & bad[codes]][0]  # the first bad row's value
         raise ValueError(f"column {name!r}: {texts[first]!r} is not a number; expected a numeric column")
     return np.append(values, np.nan)[codes]
+
+
+def _text_values(texts):
+    """The numbers (k,) float64 that the texts (k,) hold: a number, or a true / false word as 1 / 0;
+    NaN (or an infinity) for text that is not a finite number."""
+    import pandas as pd
+
+    words = np.array([t.lower() for t in texts], dtype=object)
+    truth, false = np.isin(words, list(TRUE_WORDS)), np.isin(words, list(FALSE_WORDS))
+    values = pd.to_numeric(pd.Series(texts, dtype=object), errors="coerce").to_numpy(dtype=np.float64, copy=True)
+    values[truth], values[false] = 1.0, 0.0
+    return values
+
+
+def _check_mixed(name, codes, texts):
+    """Raise ValueError when the text that is not a number is on at most half of the column's
+    present rows: numbers with a few words (a typo, a missing-value marker such as "?" or "unknown")
+    are neither numbers nor categories. The command line's reader refuses the same columns of a
+    CSV file (:func:`npdnn.cli.datasets._typed_column`, the same rule)."""
+    words = ~np.isfinite(_text_values(texts))
+    present = codes >= 0
+    in_words = present & words[codes]
+    n_words, n_present = int(np.count_nonzero(in_words)), int(np.count_nonzero(present))
+    if n_words * 2 > n_present:  # mostly words: a text column
+        return
+    shown = ", ".join(_shown(t) for t in texts[np.unique(codes[in_words])][:3].tolist())
+    hint = _text_hint([str(t) for t in texts[words]])
+    raise ValueError(
+        f"column {name!r}: {n_words} of its {n_present} values are text that is not a number ({shown}"
+        f"{', ...' if np.count_nonzero(words) > 3 else ''}) among numbers; expected numbers (a missing-value "
+        "marker? make it NaN, e.g. read_csv(na_values=...)) or categories (list the column in "
+        "categorical_features)" + (f"; {hint}" if hint else "")
+    )
 
 
 def _is_boolean(column, texts):
@@ -213,7 +279,10 @@ class ColumnPlan:
         for j, name in enumerate(X.columns):
             column = X.iloc[:, j]
             as_category = name in categorical or str(getattr(column, "dtype", "")) == "category"
-            entry = _fit_column(str(name), column, as_category)
+            try:
+                entry = _fit_column(str(name), column, as_category)
+            except _Unusable as error:
+                raise _refused(str(name), column, error) from None
             if entry["kind"] == "dropped":
                 dropped.append(f"{entry['name']!r} ({entry['note']})")
             columns.append(entry)
@@ -245,24 +314,33 @@ class ColumnPlan:
             if c["kind"] == "dropped":
                 continue
             column = X.iloc[:, j] if hasattr(X, "iloc") else _series(X[:, j])
-            if c["kind"] == "categorical":
-                codes, texts = _factorized(column)
-                missing = codes < 0
-                known = {v: i for i, v in enumerate(c["categories"])}
-                hit = np.array([known.get(t, -1) for t in texts] + [-1], dtype=np.intp)[codes]  # -1: unseen
-                rows = np.flatnonzero(hit >= 0)
-                out[rows, k + hit[rows]] = 1
-                k += len(c["categories"])
-            else:
-                values = _numbers(column, c["name"])
-                missing = np.isnan(values)
-                values[missing] = c["fill"]
-                out[:, k] = values
-                k += 1
-            if c["indicator"]:
-                out[:, k] = missing
-                k += 1
+            try:
+                k = self._transform_column(c, column, out, k)
+            except _Unusable as error:
+                raise _refused(c["name"], column, error) from None
         return out
+
+    @staticmethod
+    def _transform_column(c, column, out, k):
+        """Writes column ``c``'s inputs into ``out[:, k:]``; returns the next free index."""
+        if c["kind"] == "categorical":
+            codes, texts = _factorized(column)
+            missing = codes < 0
+            known = {v: i for i, v in enumerate(c["categories"])}
+            hit = np.array([known.get(t, -1) for t in texts] + [-1], dtype=np.intp)[codes]  # -1: unseen
+            rows = np.flatnonzero(hit >= 0)
+            out[rows, k + hit[rows]] = 1
+            k += len(c["categories"])
+        else:
+            values = _numbers(column, c["name"])
+            missing = np.isnan(values)
+            values[missing] = c["fill"]
+            out[:, k] = values
+            k += 1
+        if c["indicator"]:
+            out[:, k] = missing
+            k += 1
+        return k
 
     # -------------------------------------------------------------- file
     def to_json(self):
@@ -340,6 +418,8 @@ def _series(values):
 def _fit_column(name, column, as_category):
     given_as_category = as_category  # named by the user (or a category dtype): its texts are what they mean
     entry = {"name": name, "kind": "numeric", "fill": None, "indicator": False, "categories": None, "note": ""}
+    if not as_category and _is_date(column):
+        return {**entry, "kind": "dropped", "note": f"dates ({str(column.dtype)[:60]}); {DATES_NOTE}"}
     codes, texts = (
         (None, None) if (getattr(column.dtype, "kind", "O") in "iufm" and not as_category) else _factorized(column)
     )
@@ -347,6 +427,7 @@ def _fit_column(name, column, as_category):
         try:  # text that is all numbers (a file read as text) is numeric
             _numbers(column, name)
         except ValueError:
+            _check_mixed(name, codes, texts)  # numbers with a few words: refused
             as_category = True
     if as_category:
         present = int(np.count_nonzero(codes >= 0))
@@ -391,6 +472,16 @@ def _fit_column(name, column, as_category):
     return {**entry, "kind": kind, "fill": fill, "indicator": bool(missing.any()), "note": note}
 
 
+def _is_date(column):
+    """Whether ``column`` holds points in time: a datetime64 dtype (naive or with a time zone,
+    NumPy's or pyarrow's), a pandas Period dtype, or Python dates, datetimes or Periods."""
+    import pandas as pd
+
+    if getattr(column.dtype, "kind", "O") == "M" or isinstance(column.dtype, pd.PeriodDtype):
+        return True
+    return column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) in _DATES
+
+
 def _text_hint(values):
     """What a text column whose every distinct value (str) looks alike probably holds, for the
     note that says why it is dropped: numbers with a decimal comma, formatted numbers, dates; or ""."""
@@ -402,6 +493,11 @@ def _text_hint(values):
         if all(pattern.fullmatch(v) for v in values):
             return hint
     return ""
+
+
+def _shown(value, limit=40):
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _abbreviate(items, limit=10):
