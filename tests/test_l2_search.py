@@ -43,9 +43,16 @@ def test_stratified_folds_hold_every_row_out_once_and_every_class_in_each_fold(c
     assert max(sizes) - min(sizes) <= 1  # the classes' extra rows land in different folds
 
 
-def test_stratified_folds_need_every_class_in_every_fold():
-    labels = np.array([0] * 20 + [1] * 2)
+@pytest.mark.parametrize("rare", [1, 2])
+def test_stratified_folds_need_every_class_in_every_fold(rare):
+    labels = np.array([0] * 20 + [1] * rare)
     assert stratified_folds(labels, 3, np.random.default_rng(0)) is None
+
+
+def test_stratified_folds_ignore_a_class_index_with_no_rows():
+    labels = np.array([0] * 9 + [2] * 9)  # index 1 unused: only the classes present must fill the folds
+    folds = stratified_folds(labels, 3, np.random.default_rng(0))
+    assert folds is not None and all(set(labels[test]) == {0, 2} for _, test in folds)
 
 
 def test_stratified_folds_follow_the_seed():
@@ -202,7 +209,7 @@ def test_the_held_out_loss_is_weighted_as_the_training_rows_are():
         net.params["b1"][:] = np.log(p[l2] / (1 - p[l2]))
         return net
 
-    w = np.where(y == 1, 3.0, 1.0)
+    w = np.where(y == 1, 3.0, 1.0) / 1000  # summing to under 1: only their ratios may matter
     _, losses = choose_l2(X, y, 2, fit, sample_weight=w, rng=0)
     folds = stratified_folds(y, FOLDS, np.random.default_rng(0))
     for l2, p1 in p.items():
@@ -210,3 +217,19 @@ def test_the_held_out_loss_is_weighted_as_the_training_rows_are():
         expected = np.mean([np.average(per_row[test], weights=w[test]) for _, test in folds])
         assert losses[l2] == pytest.approx(expected, rel=1e-9)
         assert losses[l2] != pytest.approx(np.mean([per_row[test].mean() for _, test in folds]), rel=1e-3)
+
+
+@pytest.mark.parametrize("zero", ["held-out", "training"])
+def test_a_fold_whose_rows_all_weigh_zero_stops_the_search(zero):
+    X, y = noise(90)
+    folds = stratified_folds(y, FOLDS, np.random.default_rng(0))  # the folds choose_l2 makes with rng=0
+    w = np.ones(90)
+    held_out = (
+        [folds[0][1]] if zero == "held-out" else [folds[1][1], folds[2][1]]
+    )  # fold 0's own rows, or its training rows
+    w[np.concatenate(held_out)] = 0.0
+
+    def fit(X_rows, labels_rows, w_rows, l2):
+        raise AssertionError("no fold may train")
+
+    assert choose_l2(X, y, 2, fit, sample_weight=w, rng=0) == (None, None)

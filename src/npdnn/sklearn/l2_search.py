@@ -51,29 +51,22 @@ def choose_l2(X, labels, n_classes, fit, *, sample_weight=None, class_weight=Non
         The held-out rows are weighted as training weights them.
 
     Returns ``(l2, {l2: mean held-out log loss})``, or ``(None, None)`` when a class has
-    fewer than ``FOLDS`` rows (no fold split can hold every class out and in) or a fold's
-    training rows all weigh zero.
+    fewer than ``FOLDS`` rows (no fold split can hold every class out and in), or when a
+    fold's training rows or its held-out rows all weigh zero.
     """
     folds = stratified_folds(labels, FOLDS, np.random.default_rng(rng))
     w = class_weights(labels, class_weight, n_classes)
     if sample_weight is not None:
         w = sample_weight if w is None else w * sample_weight
-    if folds is None or (w is not None and any(w[rows].sum() <= 0 for rows, _ in folds)):
-        return None, None
+    if folds is None or (w is not None and any(min(w[a].sum(), w[b].sum()) <= 0 for a, b in folds)):
+        return None, None  # a fold with nothing to learn from, or nothing to be scored on
     losses = {}
     for l2 in grid:
         per_fold = []
         for train_rows, held_out in folds:
             net = fit(X[train_rows], labels[train_rows], None if w is None else w[train_rows], l2)
-            weights = _normalized(None if w is None else w[held_out], held_out.shape[0])
+            weights = 1.0 / held_out.shape[0] if w is None else (w[held_out] / w[held_out].sum())[None, :]
             per_fold.append(chunked_cost(net, X[held_out], labels[held_out], weights))
         losses[l2] = float(np.mean(per_fold))
     best = min(losses.values())
     return max(l2 for l2, loss in losses.items() if loss == best), losses
-
-
-def _normalized(w, m):
-    """Held-out weights as :func:`chunked_cost` takes them: ``1/m``, or (1, m) summing to 1."""
-    if w is None or w.sum() <= 0:
-        return 1.0 / m
-    return (w / w.sum())[None, :]
