@@ -233,3 +233,16 @@ def test_a_fold_whose_rows_all_weigh_zero_stops_the_search(zero):
         raise AssertionError("no fold may train")
 
     assert choose_l2(X, y, 2, fit, sample_weight=w, rng=0) == (None, None)
+
+
+def test_a_verbose_fit_says_it_is_searching_before_its_first_epoch(capsys):
+    X, y = separable(200)
+    DNNClassifier(hidden_layer_sizes=(8,), epochs=3, random_state=0, verbose=2).fit(X, y)
+    lines = capsys.readouterr().err.splitlines()
+    assert (
+        lines[0]
+        == "choosing l2 from 0.1, 1.0 by 3-fold cross-validation on 200 rows (6 fits of 3 epochs) before training"
+    )
+    assert len(lines) == 4 and lines[1].startswith("Epoch 1/3")  # then the real fit's 3 epochs, none of the folds'
+    DNNClassifier(hidden_layer_sizes=(8,), epochs=3, random_state=0).fit(X, y)
+    assert capsys.readouterr().err == ""  # quiet by default

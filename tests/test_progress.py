@@ -77,12 +77,14 @@ def test_verbose_2_goes_to_the_npdnn_logger_when_logging_is_configured(caplog, c
     with caplog.at_level(logging.INFO, logger="npdnn"):
         DNNClassifier(hidden_layer_sizes=(4,), epochs=3, verbose=2, random_state=0).fit(X, y)
     records = [r for r in caplog.records if r.name == "npdnn"]
-    assert [r.getMessage().split(" - ")[0] for r in records] == ["Epoch 1/3", "Epoch 2/3", "Epoch 3/3"]
+    # a small set: the l2 search's line first (npdnn.sklearn.l2_search), by the same route as the epochs
+    assert records[0].getMessage().startswith("choosing l2 from 0.1, 1.0 by 3-fold cross-validation")
+    assert [r.getMessage().split(" - ")[0] for r in records[1:]] == ["Epoch 1/3", "Epoch 2/3", "Epoch 3/3"]
     assert capsys.readouterr().err == ""
     # logging configured for WARNING only: the lines would be dropped, so they go to stderr instead
     with caplog.at_level(logging.WARNING, logger="npdnn"):
         DNNClassifier(hidden_layer_sizes=(4,), epochs=2, verbose=2, random_state=0).fit(X, y)
-    assert len(capsys.readouterr().err.splitlines()) == 2
+    assert len(capsys.readouterr().err.splitlines()) == 3
 
 
 def test_progress_bar_on_a_terminal_counts_epochs():

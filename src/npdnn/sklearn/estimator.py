@@ -36,11 +36,11 @@ from ..train.diagnostics import DEFAULT_TOL, FitDiagnostics
 from ..train.layer_stats import Diagnostics
 from ..train.loop import fit as train
 from ..train.options import ESTIMATOR_DEFAULTS, OPTIONS, check_option, make_optimizer, resolve_auto
-from ..train.progress import make_progress
+from ..train.progress import announce, make_progress
 from .column_checks import leaked_label, row_numbers, similar_labels
 from .columns import ColumnPlan, needs_plan
 from .estimator_file import estimator_from_file, estimator_section
-from .l2_search import choose_l2
+from .l2_search import FOLDS, L2_GRID, choose_l2
 from .standardization import CLIP, fit_robust_scaling, scaling_of
 from .standardization import fit_standardization as _fit_standardization
 from .standardization import standardized_for_training as _standardized_for_training
@@ -379,6 +379,12 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             return auto, None
         if warm is not None:
             return (auto, None) if warm["l2"] is None else (dataclasses.replace(auto, l2=warm["l2"]), None)
+
+        announce(
+            self.verbose,
+            f"choosing l2 from {', '.join(map(str, L2_GRID))} by {FOLDS}-fold cross-validation on {X.shape[0]} rows "
+            f"({len(L2_GRID) * FOLDS} fits of {self.epochs} epochs) before training",
+        )
 
         def fit_fold(X_rows, labels_rows, w_rows, l2):
             net = self._build_network(X.shape[1], len(classes), X.dtype)

@@ -104,6 +104,21 @@ def make_progress(verbose, epochs, file=None):
     return EpochLog(epochs, file=file)
 
 
+def announce(verbose, line, file=None):
+    """Write ``line`` where ``make_progress(verbose, ...)`` writes its epochs (the ``"npdnn"``
+    logger when configured, else ``file`` or stderr), when ``verbose`` asks for progress: a
+    step before the first epoch that takes time of its own (the l2 search) is not silence."""
+    if make_progress(verbose, 1, file) is None:
+        return
+    import logging
+
+    logger = logging.getLogger(LOGGER_NAME)
+    if logger.hasHandlers() and logger.isEnabledFor(logging.INFO):
+        logger.info(line)
+    else:
+        print(line, file=file if file is not None else sys.stderr, flush=True)
+
+
 def _is_terminal(stream):
     try:
         return bool(stream.isatty())
