@@ -149,6 +149,36 @@ def test_estimator_rejects(X, y, msg, tmp_path):
     assert set(est.predict(X_OK)) <= {0, 1}
 
 
+def _numeric_table():
+    import pandas as pd
+
+    return pd.DataFrame({"a": X_OK[:, 0], "b": X_OK[:, 1]})
+
+
+@pytest.mark.parametrize(
+    ("column", "msg"),
+    [
+        (X_OK[:, 0] + 1j, r"^column 'a' \(dtype complex128\): complex data not supported; expected real numbers"),
+        (
+            [b"1.5"] * 19 + [b"yes"],
+            r"^column 'a' \(dtype object\) holds b'yes', not a number; this model was fitted on numeric",
+        ),
+        (["2.5"] * 10 + ["?"] * 10, r"^column 'a' \(dtype (object|str)\) holds '\?', not a number"),
+    ],
+    ids=["complex", "bytes", "text"],
+)
+def test_a_model_of_numeric_columns_names_the_column_it_cannot_read(column, msg):
+    # fitted on a numeric table (no column plan): at predict, scikit-learn's own errors printed the whole
+    # table (complex) or named the value without its column (text)
+    table = _numeric_table()
+    est = npdnn.DNNClassifier(hidden_layer_sizes=(4,), epochs=2, random_state=0).fit(table, Y_OK)
+    with pytest.raises(ValueError, match=msg) as raised:
+        est.predict(table.assign(a=column))
+    assert len(str(raised.value)) < 300
+    strings = table.assign(a=[str(v) for v in table["a"]])  # numbers written as text still read as numbers
+    np.testing.assert_array_equal(est.predict(strings), est.predict(table))
+
+
 # --- CSV reader --------------------------------------------------------------
 
 CSV_CASES = [

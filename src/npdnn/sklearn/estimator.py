@@ -741,9 +741,15 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             return self._plan_rows(X, plan, False, self.dtype_)
         if is_ready(X, self.n_features_in_, self.dtype_) and not hasattr(self, "feature_names_in_"):
             return X
-        return validate_data(
-            self, _real(X), reset=False, dtype=[self.dtype_, np.float64, np.float32], accept_sparse=("csr", "csc")
-        )
+        try:
+            return validate_data(
+                self, _real(X), reset=False, dtype=[self.dtype_, np.float64, np.float32], accept_sparse=("csr", "csc")
+            )
+        except ValueError as error:
+            named = _name_the_text(X) if "could not convert" in str(error) else None
+            if named is None:
+                raise
+            raise named from error
 
     # ------------------------------------------------------------------ MLPClassifier's attributes
     @property
@@ -811,8 +817,49 @@ def _py(value):
 
 
 def _real(X):
-    """Refuse complex X up front with a short message (scikit-learn's would print the whole array)."""
+    """Refuse complex X up front with a short message, naming the column of a DataFrame
+    (scikit-learn's would print the whole array or table)."""
     dtype = getattr(X, "dtype", None)
     if dtype is not None and np.dtype(dtype).kind == "c":
         raise ValueError(f"Complex data not supported: X has dtype {dtype}; expected real numbers (bool, int or float)")
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(X, "columns"):
+        return X
+    for name, column_dtype in dtypes.items():
+        kind = getattr(column_dtype, "kind", "O")
+        if kind == "c":
+            raise ValueError(
+                f"column {name!r} (dtype {column_dtype}): complex data not supported; expected real numbers "
+                "(bool, int or float)"
+            )
     return X
+
+
+def _name_the_text(X):
+    """After scikit-learn's "could not convert string to float" on a table given to a model of
+    numeric columns: a ValueError naming the column and its first value that is not a number
+    (a number written as text, "2.5", is one), or None when none is found."""
+    for name, dtype in getattr(X, "dtypes", {}).items():
+        if getattr(dtype, "kind", "O") in "OSU":
+            bad = _first_non_number(X[name])
+            if bad is not None:
+                return ValueError(
+                    f"column {name!r} (dtype {dtype}) holds {_py(bad[0])!r}, not a number; this model was fitted on "
+                    "numeric columns only: expected numbers (refit on the table to have its text columns encoded)"
+                )
+    return None
+
+
+def _first_non_number(column):
+    """``(value,)`` of the first value of ``column`` that is not a number, or None."""
+    for value in column:
+        if isinstance(value, (bytes, str)):
+            try:
+                float(value)
+                continue
+            except ValueError:
+                pass
+        elif value is None or isinstance(value, numbers.Real):
+            continue
+        return (value,)
+    return None
