@@ -260,19 +260,35 @@ def test_grid_search_prints_one_copy_under_the_default_filter():
     # fits), which resets the record of what was shown, so it shows one more copy
     model = DNNClassifier(hidden_layer_sizes=(4,), epochs=2, early_stopping=False)
     grid = GridSearchCV(model, {"l2": [0.0, 0.1]}, cv=3, refit=False)
-    # One fit per grid point first: numba compiles (or loads from its cache) a compiled-step function on
-    # its first call in a process, and its compiler's warnings.catch_warnings() resets Python's record of
-    # what was shown; when that call fell after the first fit's warning (l2 > 0 takes another kernel than
-    # l2 = 0), a second copy showed (seen once in a make test run)
-    # One fit per grid point first. Once in a make test run (xdist, 2026-12-07) this test saw two copies, and
-    # not in 4 runs since; unconfirmed suspect: a first use inside the grid (numba's lazy import or compile
-    # for the l2 > 0 kernel) changing warnings.filters, which resets npdnn.train.user_warnings' record.
-    for l2 in (0.0, 0.1):
-        recorded(model.set_params(l2=l2).fit, X, y)
-    model.set_params(l2=0.0)
     caught = recorded(grid.fit, X, y, action="default")
+    # (two copies here in 2 of ~6 whole-suite runs on 2026-12-07: a filter changed in the middle of the grid,
+    # which cleared the record before npdnn.train.user_warnings kept it per deciding filter; see the next test)
     shown = [(c.filename, c.lineno, str(c.message)) for c in caught if issubclass(c.category, npdnn.ConvergenceWarning)]
     assert len(shown) == 1, shown  # of 6 fits
     # "always" (what pytest.warns uses) still sees every fit
     caught = recorded(grid.fit, X, y, action="always")
     assert len([c for c in caught if issubclass(c.category, npdnn.ConvergenceWarning)]) == 6
+
+
+def test_a_filter_that_does_not_match_the_warning_brings_no_second_copy():
+    X, y = noisy(120)
+    model = DNNClassifier(hidden_layer_sizes=(4,), epochs=2, early_stopping=False, random_state=0)
+
+    def fit():
+        model.fit(X, y)  # every fit warns at this one place
+
+    def fits():
+        fit()
+        # a library's own filter, added while this process runs (a lazy import, say): Python's registry forgets
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module="some_library")
+        fit()
+        with warnings.catch_warnings():  # and a library's block with a filter of its own around the next fit
+            warnings.simplefilter("ignore", FutureWarning)
+            fit()
+        # the filter that decides this warning changes: it shows again, as Python's own record would
+        warnings.filterwarnings("default", category=npdnn.ConvergenceWarning)
+        fit()
+        fit()
+
+    caught = [c for c in recorded(fits, action="default") if issubclass(c.category, npdnn.ConvergenceWarning)]
+    assert len(caught) == 2 and caught[0].lineno == caught[1].lineno

@@ -12,10 +12,12 @@ Two things go wrong with a plain ``warnings.warn(..., stacklevel=3)`` in a libra
   scikit-learn's input validation does so on every ``fit`` (``warnings.catch_warnings``).
   A GridSearchCV of 12 fits then prints 12 copies. :func:`warn` keeps its own record of what
   it showed under the actions "default", "module" and "once" (the key each action
-  implies), and forgets it when the filters' content or the function that shows warnings
-  changes (``catch_warnings(record=True)`` installs a new one, as pytest does for each
-  test); "always", "error" and "ignore" (``pytest.warns``, ``-W error``) behave exactly as
-  Python's.
+  implies), and shows a warning again when the filter that decides it or the function that
+  shows warnings changes (``catch_warnings(record=True)`` installs a new one, as pytest does
+  for each test). A filter that does not match the warning, which a library may add or take
+  away in the middle of a grid search (a lazy import, a ``catch_warnings`` block around its
+  own code), does not bring a second copy. "always", "error" and "ignore" (``pytest.warns``,
+  ``-W error``) behave exactly as Python's.
 
 Owns: user_stacklevel, warn. Imports: the standard library only.
 """
@@ -28,8 +30,7 @@ import warnings
 
 # Files under this folder are npdnn's own frames, skipped when a warning looks for the user's line.
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-_shown = set()  # keys of warnings shown under the filters in _shown_under
-_shown_under = None
+_shown = {}  # key of a warning shown -> (the filter that decided it, the display functions then)
 
 
 # Packages whose frames stand between a user's line and npdnn's fit: a Pipeline, a GridSearchCV
@@ -61,24 +62,25 @@ def _user_frame():
     return frame
 
 
-def _action(text, category, module, lineno):
-    """The action Python's filters give this warning (the same matching as ``warnings.warn_explicit``)."""
-    for action, message, cat, mod, line in warnings.filters:
+def _deciding_filter(text, category, module, lineno):
+    """The filter that decides this warning (the same matching as ``warnings.warn_explicit``),
+    or None for ``warnings.defaultaction``."""
+    for entry in warnings.filters:
+        _, message, cat, mod, line = entry
         if (
             (message is None or message.match(text))
             and issubclass(category, cat)
             and (mod is None or mod.match(module))
             and (line == 0 or line == lineno)
         ):
-            return action
-    return warnings.defaultaction
+            return entry
+    return None
 
 
 def warn(w):
     """Emit the warning instance ``w`` at the user's line, at most once per place under the
     default filter (see the module docstring); the numbers of a run belong in ``w``'s
     attributes, never in its text, or every run would be a new warning."""
-    global _shown_under
     frame = _user_frame()
     if frame is None:  # called from npdnn itself at the top of the stack: nothing to point at
         warnings.warn(w, stacklevel=2)
@@ -86,18 +88,16 @@ def warn(w):
     text, category = str(w), type(w)
     filename, lineno = frame.f_code.co_filename, frame.f_lineno
     module = frame.f_globals.get("__name__", filename)
-    action = _action(text, category, module, lineno)
+    deciding = _deciding_filter(text, category, module, lineno)
+    action = warnings.defaultaction if deciding is None else deciding[0]
     keys = {
         "default": (text, category, filename, lineno),
         "module": (text, category, filename),
         "once": (text, category),
     }
     if action in keys:
-        filters = (tuple(warnings.filters), id(warnings.showwarning), id(getattr(warnings, "_showwarnmsg_impl", None)))
-        if filters != _shown_under:
-            _shown.clear()
-            _shown_under = filters
-        if keys[action] in _shown:
+        shown_under = (deciding, id(warnings.showwarning), id(getattr(warnings, "_showwarnmsg_impl", None)))
+        if _shown.get(keys[action]) == shown_under:
             return
-        _shown.add(keys[action])
+        _shown[keys[action]] = shown_under
     warnings.warn(w, stacklevel=user_stacklevel())
