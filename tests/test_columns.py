@@ -11,12 +11,12 @@ import pytest
 from npdnn import DNNClassifier
 from npdnn.files.archive import ModelFileError
 from npdnn.sklearn.column_checks import LeakedLabelWarning, RowNumberWarning, SimilarLabelsWarning
+from npdnn.sklearn.column_values import canonical
 from npdnn.sklearn.columns import (
     DATES_NOTE,
     MAX_ONE_HOT,
     ColumnPlan,
     DroppedColumnWarning,
-    canonical,
     needs_plan,
 )
 
@@ -480,7 +480,7 @@ def onnx_feed(model, X):
         if c["kind"] == "categorical":
             feed[c["name"]] = np.array([canonical(v) or "" for v in X[c["name"]]], dtype=object)[:, None]
         else:
-            from npdnn.sklearn.columns import _numbers
+            from npdnn.sklearn.column_values import _numbers
 
             feed[c["name"]] = _numbers(X[c["name"]], c["name"]).astype(model.dtype_)[:, None]
     return feed
@@ -516,7 +516,7 @@ TRICKY_COLUMNS = {
 def test_texts_are_canonical_row_by_row(name):
     """The plan reads each distinct value once (pandas groups them); the texts must be
     canonical's of every row, with values that share a text grouped as one."""
-    from npdnn.sklearn.columns import _factorized, _texts
+    from npdnn.sklearn.column_values import _factorized, _texts
 
     column = TRICKY_COLUMNS[name]
     want = [canonical(v) for v in column.tolist()]

@@ -51,9 +51,10 @@ MODULE_RANKS = {
     "exercises": {"reference": 0, "autograd": 0, "cases": 1, "hints": 1, "grader": 2},
     "distributed": {"channel": 0, "liveness": 0, "rows": 0, "sources": 0, "shard": 1, "cluster": 2, "driver": 3},
     "sklearn": {
-        "standardization": 0, "columns": 0, "l2_search": 0, "column_checks": 1, "dask_fit": 1, "estimator_file": 1,
-        "estimator": 2,
-        "skl2onnx": 3,
+        "standardization": 0, "column_values": 0, "l2_search": 0, "columns": 1, "dask_fit": 1, "column_checks": 2,
+        "estimator_file": 2,
+        "estimator": 3,
+        "skl2onnx": 4,
     },
     "cli": {
         "bounded": 0, "csv_fields": 1, "locking": 0, "keys": 0, "report": 0, "holdout": 0, "plots": 0,

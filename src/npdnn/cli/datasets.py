@@ -32,7 +32,7 @@ import re
 import numpy as np
 
 from ..errors import DataError, DataWarning
-from ..sklearn.columns import DECIMAL_COMMA
+from ..sklearn.column_values import DECIMAL_COMMA
 from .bounded import InputLimitError, check_regular, shown_columns
 from .csv_fields import count_separators, open_text
 

@@ -14,7 +14,7 @@ categorical       string, ``""`` where         ``ai.onnx.ml.LabelEncoder`` (cate
 dropped           no input
 ================  ===========================  =======================================================
 
-A category's string is the text the plan keeps (:func:`npdnn.sklearn.columns.canonical`:
+A category's string is the text the plan keeps (:func:`npdnn.sklearn.column_values.canonical`:
 stripped, integral numbers without ``.0``). The values equal Python's: the fill is the
 same number in the same dtype, and the one-hot and indicator columns are exact 0/1.
 

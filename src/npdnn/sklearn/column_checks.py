@@ -7,7 +7,8 @@ want to look at.
 
 Owns: LeakedLabelWarning, RowNumberWarning, SimilarLabelsWarning, leaked_label, row_numbers,
 similar_labels.
-Imports: NumPy; the plan's factorization (:mod:`npdnn.sklearn.columns`).
+Imports: NumPy; a column's factorization (:mod:`npdnn.sklearn.column_values`) and the plan's id threshold
+(:mod:`npdnn.sklearn.columns`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import warnings
 
 import numpy as np
 
-from .columns import ID_MIN, _factorized
+from .column_values import _factorized
+from .columns import ID_MIN
 
 LEAK_SHARE = 0.99  # a column that alone predicts this share of the labels is reported
 LEAK_MAX_VALUES = 10  # only columns with at most this many distinct values are checked
