@@ -51,8 +51,9 @@ MODULE_RANKS = {
     "exercises": {"reference": 0, "autograd": 0, "cases": 1, "hints": 1, "grader": 2},
     "distributed": {"channel": 0, "liveness": 0, "rows": 0, "sources": 0, "shard": 1, "cluster": 2, "driver": 3},
     "sklearn": {
-        "standardization": 0, "column_values": 0, "l2_search": 0, "columns": 1, "dask_fit": 1, "column_checks": 2,
-        "estimator_file": 2,
+        "standardization": 0, "column_values": 0, "l2_search": 0, "estimator_labels": 0, "estimator_setup": 0,
+        "estimator_attributes": 0, "columns": 1, "dask_fit": 1, "column_checks": 2, "estimator_file": 2,
+        "estimator_inputs": 2,
         "estimator": 3,
         "skl2onnx": 4,
     },

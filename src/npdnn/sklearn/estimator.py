@@ -10,39 +10,45 @@ standardization and the hyperparameters, never a pickle.
 
 scikit-learn is imported here at module level: this is an edge module, loaded
 only when ``npdnn.DNNClassifier`` is first used.
+
+Owns: DNNClassifier (its parameters, fit, partial_fit, prediction, files, summary),
+_SklearnConvergenceWarning. Its parts, each in its module (the class mixes them in, and stays
+defined here, the path a pickle records): the inputs (:mod:`npdnn.sklearn.estimator_inputs`),
+the labels (:mod:`npdnn.sklearn.estimator_labels`), what a fit builds
+(:mod:`npdnn.sklearn.estimator_setup`), MLPClassifier's attributes
+(:mod:`npdnn.sklearn.estimator_attributes`), ``l2="auto"``'s search
+(:mod:`npdnn.sklearn.l2_search`) and the model file's section (:mod:`npdnn.sklearn.estimator_file`).
+Imports: scikit-learn, the network, the training loop, and the modules above.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
-import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
-from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, check_X_y, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from ..checks import check_dtype, check_sample_weight, is_dask, is_ready, is_sparse
+from ..checks import check_sample_weight, is_dask, is_sparse
 from ..errors import ConvergenceWarning
 from ..files.network_file import save_model
-from ..network import Network, network_from_file
+from ..network import network_from_file
 from ..nn.activations import sigmoid
 from ..nn.chunking import map_rows
-from ..nn.sparse_rows import sparse_rows
 from ..train.diagnostics import DEFAULT_TOL, FitDiagnostics
-from ..train.layer_stats import Diagnostics
 from ..train.loop import fit as train
-from ..train.options import ESTIMATOR_DEFAULTS, OPTIONS, check_option, make_optimizer, resolve_auto
-from ..train.progress import announce, make_progress
+from ..train.options import ESTIMATOR_DEFAULTS
+from ..train.progress import make_progress
 from .column_checks import leaked_label, row_numbers, similar_labels
-from .columns import ColumnPlan, needs_plan
+from .columns import needs_plan
+from .estimator_attributes import MLPClassifierAttributes
 from .estimator_file import estimator_from_file, estimator_section
-from .l2_search import FOLDS, L2_GRID, choose_l2
-from .standardization import CLIP, fit_robust_scaling, scaling_of
-from .standardization import fit_standardization as _fit_standardization
+from .estimator_inputs import _cannot_center, _Inputs
+from .estimator_labels import _check_warm_classes, _check_weighted_classes, _Labels
+from .estimator_setup import _FitSetup
+from .l2_search import searched_l2
+from .standardization import CLIP, scaling_of
 from .standardization import standardized_for_training as _standardized_for_training
 
 
@@ -54,7 +60,7 @@ class _SklearnConvergenceWarning(ConvergenceWarning, SklearnConvergenceWarning):
     core does not; so this private subclass lives here, at the edge)."""
 
 
-class DNNClassifier(ClassifierMixin, BaseEstimator):
+class DNNClassifier(_Inputs, _Labels, _FitSetup, MLPClassifierAttributes, ClassifierMixin, BaseEstimator):
     """A fully connected neural network classifier trained from scratch in NumPy.
 
     The defaults are ``npdnn.train.options.ESTIMATOR_DEFAULTS``, the table ``npdnn train``
@@ -314,7 +320,7 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         X_in = X if mean is None else _standardized_for_training(X, given, mean, scale)
         if mean is not None and scaling_of(self.standardize) == "robust":
             np.clip(X_in, -CLIP, CLIP, out=X_in)
-        auto, self.l2_search_ = self._searched_l2(auto, warm, X_in, labels, classes, w)
+        auto, self.l2_search_ = searched_l2(self, auto, warm, X_in, labels, classes, w)
         window = self._window()
         diagnostics = FitDiagnostics(
             X_in,
@@ -370,92 +376,6 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         self.training_scores_ = history.get("accuracy")  # per epoch, with a TrainingAccuracy callback
         self.best_epoch_ = history.get("best_epoch")
         return self
-
-    def _searched_l2(self, auto, warm, X, labels, classes, w):
-        """``auto`` with ``l2="auto"`` of a small set (trained every epoch, no early stopping)
-        chosen by cross-validation (:mod:`npdnn.sklearn.l2_search`), and the search's held-out
-        log loss per value (None when nothing was searched). A warm start keeps the last fit's."""
-        if not (isinstance(self.l2, str) and self.l2 == "auto") or auto.early_stopping:
-            return auto, None
-        if warm is not None:
-            return (auto, None) if warm["l2"] is None else (dataclasses.replace(auto, l2=warm["l2"]), None)
-
-        announce(
-            self.verbose,
-            f"choosing l2 from {', '.join(map(str, L2_GRID))} by {FOLDS}-fold cross-validation on {X.shape[0]} rows "
-            f"({len(L2_GRID) * FOLDS} fits of {self.epochs} epochs) before training",
-        )
-
-        def fit_fold(X_rows, labels_rows, w_rows, l2):
-            net = self._build_network(X.shape[1], len(classes), X.dtype)
-            train(
-                net,
-                X_rows,
-                labels_rows,
-                optimizer=self._make_optimizer(),
-                epochs=self.epochs,
-                batch_size=auto.batch_size,
-                l2=l2,
-                dropout=self.dropout,
-                lr_schedule=self.lr_schedule,
-                sample_weight=w_rows,
-                diagnostics=False,
-            )
-            return net
-
-        l2, losses = choose_l2(
-            X,
-            labels,
-            len(classes),
-            fit_fold,  # trains on the rows' sample and class weights together, as choose_l2 gives them
-            sample_weight=w,
-            class_weight=self._class_weight_by_index(classes),
-            rng=self._seed(),
-        )
-        return (auto, None) if l2 is None else (dataclasses.replace(auto, l2=l2), losses)
-
-    def _layer_stats(self, X):
-        """The per-layer :class:`~npdnn.callbacks.Diagnostics` when ``diagnostics`` asks for it, on a
-        probe of up to 256 rows spread evenly over X (no random draw: refits probe the same rows)."""
-        every = self.diagnostics
-        if every is False or every is None or every == 0:
-            return None
-        if every is True:
-            every = 1
-        rows = np.unique(np.linspace(0, X.shape[0] - 1, min(256, X.shape[0])).astype(np.intp))
-        return Diagnostics(every=every, probe=X[rows])
-
-    def _window(self):
-        """Epochs without an improvement of ``tol`` that count as converged (early stopping's patience)."""
-        check_option("tol", self.tol)  # the estimator's own options, by the table fit uses for its
-        if self.n_iter_no_change is None:
-            return self.patience
-        return check_option("n_iter_no_change", self.n_iter_no_change, OPTIONS["patience"])
-
-    def _warm_state(self):
-        """What a ``warm_start`` fit continues from, or None for a fresh start."""
-        if not (self.warm_start and hasattr(self, "network_")):
-            return None
-        net = self.network_
-        sizes = self.hidden_layer_sizes
-        sizes = [sizes] if isinstance(sizes, numbers.Integral) else list(sizes)
-        if net.layer_dims[1:-1] != sizes:
-            raise ValueError(
-                f"warm_start=True, but hidden_layer_sizes={self.hidden_layer_sizes!r} differ from the fitted "
-                f"network {net.layer_dims}; set warm_start=False to train a new network"
-            )
-        return {
-            "dtype": self.dtype_,
-            "classes": self.classes_,
-            "mean": self.mean_,
-            "scale": self.scale_,
-            "plan": getattr(self, "columns_", None),
-            "network": net,
-            "optimizer": getattr(self, "_optimizer", None) or self._make_optimizer(),
-            "curves": [self.loss_curve_, self.validation_loss_curve_, self.validation_scores_],
-            "t": self.t_ or 0,
-            "l2": getattr(self, "l2_", None),
-        }
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch over ``(X, y)``, continuing from the current parameters and
@@ -566,7 +486,16 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         robust = self.mean_ is not None and scaling_of(self.standardize) == "robust"
         return classifier_to_onnx(self, opset=opset, clip=CLIP if robust else None)
 
-    # ------------------------------------------------------------------ helpers
+    # ------------------------------------------------------------------ description
+    def summary(self):
+        """The network's layer table plus the classes, features, standardization and
+        training state (an object whose ``repr`` and ``str`` are the text)."""
+        from ..nn.summary import estimator_summary
+
+        check_is_fitted(self)
+        return estimator_summary(self)
+
+    # ------------------------------------------------------------------ scikit-learn's protocol
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True  # CSR and CSC, made dense a mini-batch (or prediction chunk) at a time
@@ -576,290 +505,3 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         # Fitted means trained: validate_data sets n_features_in_ before training
         # starts, so a fit that failed (e.g. diverged) must not count.
         return hasattr(self, "network_")
-
-    def _input_dtype(self):
-        return [np.float64, np.float32] if self.dtype is None else check_dtype(self.dtype)
-
-    def _encode_labels(self, y):
-        check_classification_targets(y)
-        classes, labels = np.unique(y, return_inverse=True)
-        if classes.dtype == object:  # strings from an object array: store as a unicode array (no pickle)
-            classes = np.array(classes.tolist())
-        if classes.shape[0] < 2:
-            raise ValueError(
-                f"y has only one class ({_py(classes[0])!r}); DNNClassifier needs at least two classes to train"
-            )
-        return classes, labels.reshape(-1)
-
-    def _label_indices(self, y):
-        check_classification_targets(y)
-        idx = np.searchsorted(self.classes_, y)
-        idx = np.clip(idx, 0, len(self.classes_) - 1)
-        unknown = self.classes_[idx] != y
-        if np.any(unknown):
-            raise ValueError(
-                f"y holds label {_py(np.asarray(y)[unknown][0])!r}, not among classes_ {self.classes_.tolist()}; "
-                "pass every label with classes= on the first partial_fit call"
-            )
-        return idx
-
-    def _class_weight_by_index(self, classes):
-        cw = self.class_weight
-        if not isinstance(cw, dict):  # None, "balanced", or a bad value that fit's check names
-            return cw
-        by_index = {}
-        for label, weight in cw.items():
-            hits = np.flatnonzero(classes == label)
-            if hits.size != 1:
-                raise ValueError(
-                    f"class_weight has label {_py(label)!r}, which is not among the classes {classes.tolist()}"
-                )
-            by_index[int(hits[0])] = weight
-        return by_index
-
-    def _build_network(self, n_features, n_classes, dtype):
-        sizes = self.hidden_layer_sizes
-        sizes = [sizes] if isinstance(sizes, numbers.Integral) else sizes
-        if isinstance(sizes, (str, bytes)) or not all(
-            isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 1 for n in sizes
-        ):
-            raise ValueError(
-                "hidden_layer_sizes must be a tuple of positive integers, e.g. (64, 32); "
-                f"got {self.hidden_layer_sizes!r}"
-            )
-        n_L = 1 if n_classes == 2 else n_classes
-        return Network([n_features, *sizes, n_L], self.activation, init=self.init, seed=self._seed(), dtype=dtype)
-
-    def _seed(self):
-        rs = self.random_state
-        if rs is None or isinstance(rs, (numbers.Integral, np.random.Generator)):
-            return rs
-        return int(check_random_state(rs).randint(np.iinfo(np.int32).max))
-
-    def _resolve(self, n, stream=False):
-        """The ``"auto"`` options' values for a fit on ``n`` rows (npdnn.train.options.resolve_auto)."""
-        return resolve_auto(
-            n,
-            batch_size=self.batch_size,
-            l2=self.l2,
-            early_stopping=self.early_stopping,
-            validation_fraction=self.validation_fraction,
-            stream=stream,
-        )
-
-    def _make_optimizer(self):
-        return make_optimizer(self.optimizer, self.learning_rate)
-
-    def _set_history(self, loss, val_loss, val_accuracy, t=None):
-        self.loss_curve_ = list(loss)
-        self.validation_loss_curve_ = None if val_loss is None else list(val_loss)
-        self.validation_scores_ = None if val_accuracy is None else list(val_accuracy)
-        self.n_iter_ = len(self.loss_curve_)
-        # MLPClassifier's meanings: best_loss_ is the training loss's minimum, None when validating
-        validating = bool(self.validation_loss_curve_)
-        self.best_loss_ = None if validating or not self.loss_curve_ else min(self.loss_curve_)
-        self.best_validation_loss_ = min(self.validation_loss_curve_) if validating else None
-        self.best_validation_score_ = max(self.validation_scores_) if self.validation_scores_ else None
-        self.t_ = t
-
-    def _standardized(self, X):
-        if self.mean_ is None:
-            return X
-        if is_sparse(X):  # partial_fit's X (prediction standardizes dense chunks, never a sparse X)
-            raise _cannot_center(self.standardize)
-        Z = (X - self.mean_) / self.scale_
-        return np.clip(Z, -CLIP, CLIP, out=Z) if scaling_of(self.standardize) == "robust" else Z
-
-    def _fit_plan(self, X):
-        """The column plan of the table X, with ``categorical_features`` one-hot encoded."""
-        named = list(self.categorical_features or [])
-        if not hasattr(X, "columns"):
-            raise ValueError(f"categorical_features={named!r} names columns: X must be a pandas DataFrame")
-        unknown = [c for c in named if c not in X.columns]
-        if unknown:
-            raise ValueError(f"categorical_features names {unknown}, which are not columns of X {list(X.columns)}")
-        return ColumnPlan.fit(X, categorical=named)
-
-    def _fit_scaling(self, X, w, plan):
-        """``(mean, scale)`` (n_x,) of the chosen scaling, or ``(None, None)``; a plan's
-        0/1 columns get mean 0 and scale 1 (left as they are)."""
-        kind = scaling_of(self.standardize, sparse=is_sparse(X))
-        if kind is None:
-            return None, None
-        if is_sparse(X):
-            raise _cannot_center(self.standardize)
-        auto = isinstance(self.standardize, str) and self.standardize == "auto"
-        mean, scale = fit_robust_scaling(X) if kind == "robust" else _fit_standardization(X, w, keep_indicators=auto)
-        if plan is not None:
-            mean[~plan.scaled], scale[~plan.scaled] = 0, 1
-        return mean, scale
-
-    def _validate_table(self, X, y, plan, dtype, reset):
-        """``(X, y)`` as validate_data returns them; a table with a column ``plan`` is
-        turned into the network's inputs (m, n_x) here, its names and width recorded."""
-        if plan is None:
-            if getattr(self, "columns_", None) is not None and not reset:
-                raise ValueError("this model was fitted on a table with a column plan; pass a DataFrame")
-            self.columns_ = None if reset else getattr(self, "columns_", None)
-            X, y = validate_data(self, _real(X), y, dtype=dtype, reset=reset, accept_sparse=("csr", "csc"))
-            # A sparse X is trained a mini-batch at a time, each batch's rows made dense (npdnn.nn.sparse_rows)
-            return (sparse_rows(X, None, X.dtype) if is_sparse(X) else X), y
-        X_num = self._plan_rows(X, plan, reset, dtype)
-        X_num, y = check_X_y(X_num, y, dtype=X_num.dtype)  # the table's own checks are the plan's
-        if reset:
-            self.n_features_in_ = len(plan.columns)
-            self.feature_names_in_ = np.asarray(plan.names, dtype=object)
-        return X_num, y
-
-    def _plan_rows(self, X, plan, reset, dtype):
-        """The plan's outputs (m, n_x) for the table X, after checking its column names."""
-        if not hasattr(X, "columns"):
-            raise ValueError(
-                f"this model reads a table (columns {plan.describe_short()}); "
-                "pass a pandas DataFrame with those columns"
-            )
-        if not reset:
-            names = [str(c) for c in X.columns]
-            if names != plan.names:
-                missing = [n for n in plan.names if n not in names]
-                if missing or len(names) != len(plan.names):
-                    raise ValueError(f"X lacks the columns {missing} the model was fitted on; it has {names}")
-                X = X[plan.names]  # the same columns in another order
-        if isinstance(dtype, list):
-            dtype = dtype[0]
-        return plan.transform(X, dtype=np.dtype(dtype))
-
-    def _predict_rows(self, X):
-        """X validated (feature names, shape, finiteness) but not converted when it
-        holds floats: the chunks are converted to ``dtype_`` one at a time."""
-        if "network_" not in self.__dict__:  # scikit-learn's check (1.7 us) only to raise its error
-            check_is_fitted(self)
-        # A few finite rows of the right dtype and width, without column names (which
-        # validate_data would compare), need none of validate_data's checks (71 us of CPU at 1 row).
-        plan = getattr(self, "columns_", None)
-        if plan is not None:
-            return self._plan_rows(X, plan, False, self.dtype_)
-        if is_ready(X, self.n_features_in_, self.dtype_) and not hasattr(self, "feature_names_in_"):
-            return X
-        try:
-            return validate_data(
-                self, _real(X), reset=False, dtype=[self.dtype_, np.float64, np.float32], accept_sparse=("csr", "csc")
-            )
-        except ValueError as error:
-            named = _name_the_text(X) if "could not convert" in str(error) else None
-            if named is None:
-                raise
-            raise named from error
-
-    # ------------------------------------------------------------------ MLPClassifier's attributes
-    @property
-    def coefs_(self):
-        """``[W1.T, W2.T, ...]``: views (n_{l-1}, n_l) into the network's parameters."""
-        return [d.W.T for d in self.network_.dense]
-
-    @property
-    def intercepts_(self):
-        """``[b1[:, 0], b2[:, 0], ...]``: views (n_l,) into the network's parameters."""
-        return [d.b[:, 0] for d in self.network_.dense]
-
-    @property
-    def n_layers_(self):
-        return len(self.network_.layer_dims)
-
-    @property
-    def n_outputs_(self):
-        return self.network_.layer_dims[-1]
-
-    @property
-    def out_activation_(self):
-        return "logistic" if self.network_.layer_dims[-1] == 1 else "softmax"
-
-    def summary(self):
-        """The network's layer table plus the classes, features, standardization and
-        training state (an object whose ``repr`` and ``str`` are the text)."""
-        from ..nn.summary import estimator_summary
-
-        check_is_fitted(self)
-        return estimator_summary(self)
-
-
-def _cannot_center(standardize):
-    """Why a sparse X is not standardized: centering makes every zero nonzero (scikit-learn's
-    StandardScaler refuses it too), and scaling alone would not be what ``standardize`` means."""
-    return ValueError(
-        "sparse X cannot be centered without densifying it: pass standardize=False, or scale in the pipeline "
-        f"with StandardScaler(with_mean=False) (got standardize={standardize!r})"
-    )
-
-
-def _check_warm_classes(old, new):
-    if not np.array_equal(old, new):
-        raise ValueError(
-            f"warm_start=True needs y to hold the classes of the previous fit {old.tolist()}; got {new.tolist()} "
-            "(set warm_start=False to train a new network)"
-        )
-
-
-def _check_weighted_classes(classes, labels, w):
-    if w is None:
-        return
-    present = np.unique(labels[w > 0])
-    if present.size < 2:
-        raise ValueError(
-            f"only one class ({_py(classes[present[0]])!r}) has a positive sample_weight; "
-            "DNNClassifier needs at least two classes with positive weight to train"
-        )
-
-
-def _py(value):
-    """A label as plain Python (``'spam'``, not ``np.str_('spam')``) for messages."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _real(X):
-    """Refuse complex X up front with a short message, naming the column of a DataFrame
-    (scikit-learn's would print the whole array or table)."""
-    dtype = getattr(X, "dtype", None)
-    if dtype is not None and np.dtype(dtype).kind == "c":
-        raise ValueError(f"Complex data not supported: X has dtype {dtype}; expected real numbers (bool, int or float)")
-    dtypes = getattr(X, "dtypes", None)
-    if dtypes is None or not hasattr(X, "columns"):
-        return X
-    for name, column_dtype in dtypes.items():
-        kind = getattr(column_dtype, "kind", "O")
-        if kind == "c":
-            raise ValueError(
-                f"column {name!r} (dtype {column_dtype}): complex data not supported; expected real numbers "
-                "(bool, int or float)"
-            )
-    return X
-
-
-def _name_the_text(X):
-    """After scikit-learn's "could not convert string to float" on a table given to a model of
-    numeric columns: a ValueError naming the column and its first value that is not a number
-    (a number written as text, "2.5", is one), or None when none is found."""
-    for name, dtype in getattr(X, "dtypes", {}).items():
-        if getattr(dtype, "kind", "O") in "OSU":
-            bad = _first_non_number(X[name])
-            if bad is not None:
-                return ValueError(
-                    f"column {name!r} (dtype {dtype}) holds {_py(bad[0])!r}, not a number; this model was fitted on "
-                    "numeric columns only: expected numbers (refit on the table to have its text columns encoded)"
-                )
-    return None
-
-
-def _first_non_number(column):
-    """``(value,)`` of the first value of ``column`` that is not a number, or None."""
-    for value in column:
-        if isinstance(value, (bytes, str)):
-            try:
-                float(value)
-                continue
-            except ValueError:
-                pass
-        elif value is None or isinstance(value, numbers.Real):
-            continue
-        return (value,)
-    return None

@@ -12,14 +12,23 @@ the best. A small set's fit costs little (sonar 0.05 s, pima 0.26 s); the search
 
 The folds train on rows already standardized with the mean and scale of all the rows:
 a held-out row moves those by ``1/m`` of itself, which does not change which penalty wins.
+
+Owns: L2_GRID, FOLDS, stratified_folds, choose_l2, and searched_l2 (the estimator's side: when
+to search, the folds' fits with its options, the announcement with ``verbose``).
+Imports: NumPy, the chunked cost, the training loop and its progress line; nothing of
+npdnn.sklearn (the estimator is passed in).
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from ..nn.chunking import chunked_cost
+from ..train.loop import fit as train
 from ..train.options import class_weights
+from ..train.progress import announce
 
 L2_GRID = (0.1, 1.0)  # searched in this order; a tie goes to the larger penalty
 FOLDS = 3
@@ -70,3 +79,51 @@ def choose_l2(X, labels, n_classes, fit, *, sample_weight=None, class_weight=Non
         losses[l2] = float(np.mean(per_fold))
     best = min(losses.values())
     return max(l2 for l2, loss in losses.items() if loss == best), losses
+
+
+def searched_l2(est, auto, warm, X, labels, classes, w):
+    """``auto`` with ``l2="auto"`` of a small set (trained every epoch, no early stopping)
+    chosen by cross-validation (:func:`choose_l2`), and the search's held-out log loss per
+    value (None when nothing was searched). A warm start keeps the last fit's.
+
+    ``est``: the DNNClassifier being fitted, whose options each fold's network is built and
+    trained with (``l2`` aside); ``auto``: its resolved ``"auto"`` options; ``warm``: its
+    warm-start state or None; X, labels, w: the training rows as the fit gets them."""
+    if not (isinstance(est.l2, str) and est.l2 == "auto") or auto.early_stopping:
+        return auto, None
+    if warm is not None:
+        return (auto, None) if warm["l2"] is None else (dataclasses.replace(auto, l2=warm["l2"]), None)
+
+    announce(
+        est.verbose,
+        f"choosing l2 from {', '.join(map(str, L2_GRID))} by {FOLDS}-fold cross-validation on {X.shape[0]} rows "
+        f"({len(L2_GRID) * FOLDS} fits of {est.epochs} epochs) before training",
+    )
+
+    def fit_fold(X_rows, labels_rows, w_rows, l2):
+        net = est._build_network(X.shape[1], len(classes), X.dtype)
+        train(
+            net,
+            X_rows,
+            labels_rows,
+            optimizer=est._make_optimizer(),
+            epochs=est.epochs,
+            batch_size=auto.batch_size,
+            l2=l2,
+            dropout=est.dropout,
+            lr_schedule=est.lr_schedule,
+            sample_weight=w_rows,
+            diagnostics=False,
+        )
+        return net
+
+    l2, losses = choose_l2(
+        X,
+        labels,
+        len(classes),
+        fit_fold,  # trains on the rows' sample and class weights together, as choose_l2 gives them
+        sample_weight=w,
+        class_weight=est._class_weight_by_index(classes),
+        rng=est._seed(),
+    )
+    return (auto, None) if l2 is None else (dataclasses.replace(auto, l2=l2), losses)
