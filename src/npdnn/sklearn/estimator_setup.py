@@ -70,7 +70,7 @@ class _FitSetup:
 
     def _window(self):
         """Epochs without an improvement of ``tol`` that count as converged (early stopping's patience)."""
-        check_option("tol", self.tol)  # the estimator's own options, by the table fit uses for its
+        check_option("tol", self.tol)  # the estimator's own options, by the table (OPTIONS) fit checks its own by
         if self.n_iter_no_change is None:
             return self.patience
         return check_option("n_iter_no_change", self.n_iter_no_change, OPTIONS["patience"])
