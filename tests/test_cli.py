@@ -232,6 +232,10 @@ BAD_DATA = {
     "non-numeric": (GOOD + "3,abc,a\n", 'data.csv, line 22, column "x2": "abc" is not a number'),
     "infinity": (GOOD + "1,inf,b\n", 'data.csv, line 22, column "x2": "inf" is not finite'),
     "single-class": ("x1,x2,label\n1,2,a\n3,4,a\n5,6,a\n", 'data.csv, column "label" has a single class ("a")'),
+    "quantity-target": (
+        "x1,x2,label\n" + "".join(f"{i},{i % 3},{i * 1.37:.2f}\n" for i in range(40)),
+        'data.csv, column "label" holds 40 distinct numbers with fractions in 40 rows',
+    ),
     "header-only": ("x1,x2,label\n", "data.csv has a header but no data rows"),
     "empty-file": ("", "data.csv is empty; expected a header row"),
     "ragged": (GOOD + "1,2\n", "data.csv, line 22: 2 fields; expected 3 as in the header"),

@@ -158,6 +158,20 @@ def test_check_classes():
     check_classes(np.array([0, 1, 0, 1]), "f.csv", "y")
 
 
+@pytest.mark.parametrize("as_text", [False, True])
+def test_check_classes_refuses_a_quantity(as_text):
+    y = np.round(np.random.default_rng(0).normal(50, 10, 300), 2)  # a price: nearly every value distinct
+    y = y.astype(str).astype(object) if as_text else y
+    with pytest.raises(
+        DataError, match=r'^f\.csv, column "price" holds \d+ distinct numbers with fractions in 300 rows'
+    ):
+        check_classes(y, "f.csv", "price")
+    # what stays classes: whole numbers however many, few fractional levels (ratings), text
+    check_classes(np.repeat(np.arange(40), 3), "f.csv", "y")
+    check_classes(np.repeat(np.arange(1, 5.5, 0.5), 4), "f.csv", "y")
+    check_classes(np.repeat(np.array([f"c{i}.5" for i in range(30)], dtype=object), 2), "f.csv", "y")
+
+
 def test_default_data():
     X, y = load_default()
     assert X.shape == (569, 30) and X.dtypes.unique().tolist() == [np.float64]

@@ -460,10 +460,23 @@ def _all_finite(X, block=65536):
     return True
 
 
+MAX_FRACTIONAL_CLASSES = 20  # more distinct numbers with a fraction than this: a quantity, not classes
+
+
 def check_classes(y, source, target, minimum=2):
     """Raise DataError unless ``y`` holds at least two classes, each seen at least
-    ``minimum`` times (a stratified split needs two of each)."""
+    ``minimum`` times (a stratified split needs two of each), and unless it reads as a
+    quantity: more than :data:`MAX_FRACTIONAL_CLASSES` distinct numbers, some with a
+    fraction (a price, a temperature), where every value would be a class of its own."""
     values, counts = np.unique(y, return_counts=True)
+    numbers = _as_numbers(values)
+    if numbers is not None and values.size > MAX_FRACTIONAL_CLASSES and np.any(numbers != np.round(numbers)):
+        examples = ", ".join(show_label(v) for v in values[:: max(1, values.size // 3)][:3])
+        raise DataError(
+            f'{source}, column "{target}" holds {values.size} distinct numbers with fractions in {y.shape[0]} rows '
+            f"(e.g. {examples}): a quantity to predict rather than classes? npdnn classifies; expected class labels "
+            "(text or whole numbers): bin the values first, e.g. above or below their median"
+        )
     if values.size < 2:
         raise DataError(
             f'{source}, column "{target}" has a single class ({show_label(values[0])}) in all {y.shape[0]} rows; '
@@ -475,6 +488,17 @@ def check_classes(y, source, target, minimum=2):
             f'{source}, column "{target}": class {show_label(values[rare][0])} has only {int(counts[rare][0])} row(s); '
             f"expected at least {minimum} of each class for a train/test split"
         )
+
+
+def _as_numbers(values):
+    """``values`` as float64 when every one reads as a finite number (text from a CSV or numbers), else None."""
+    if values.dtype.kind == "b":
+        return None
+    try:
+        numbers = values.astype(np.float64)
+    except (TypeError, ValueError):
+        return None
+    return numbers if np.isfinite(numbers).all() else None
 
 
 def load_default():
