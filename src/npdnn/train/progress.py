@@ -69,12 +69,15 @@ class EpochLog(Callback):
         parts = [f"Epoch {epoch + 1}/{self.epochs}", f"{now - self.started:.3g}s"]
         parts += [f"{k}: {logs[k]:.4f}" for k in SHOWN if k in logs]
         self.started = now
-        line = " - ".join(parts)
+        self.write(" - ".join(parts))
+        return False
+
+    def write(self, line):
+        """One line to the logger, or to ``file`` (stderr when None)."""
         if self.logger is not None:
             self.logger.info(line)
         else:
             print(line, file=self.file if self.file is not None else sys.stderr, flush=True)
-        return False
 
     def on_train_end(self, net, history):
         pass
@@ -96,6 +99,11 @@ def make_progress(verbose, epochs, file=None):
     stream = file if file is not None else sys.stderr
     if verbose == 1 and _is_terminal(stream):
         return ProgressBar(epochs, file=stream)
+    return _epoch_log(epochs, file)
+
+
+def _epoch_log(epochs, file):
+    """An :class:`EpochLog` to the ``"npdnn"`` logger when logging is configured for it, else to ``file``."""
     import logging
 
     logger = logging.getLogger(LOGGER_NAME)
@@ -105,18 +113,11 @@ def make_progress(verbose, epochs, file=None):
 
 
 def announce(verbose, line, file=None):
-    """Write ``line`` where ``make_progress(verbose, ...)`` writes its epochs (the ``"npdnn"``
-    logger when configured, else ``file`` or stderr), when ``verbose`` asks for progress: a
-    step before the first epoch that takes time of its own (the l2 search) is not silence."""
-    if make_progress(verbose, 1, file) is None:
-        return
-    import logging
-
-    logger = logging.getLogger(LOGGER_NAME)
-    if logger.hasHandlers() and logger.isEnabledFor(logging.INFO):
-        logger.info(line)
-    else:
-        print(line, file=file if file is not None else sys.stderr, flush=True)
+    """Write ``line`` where an :class:`EpochLog` writes its epochs (the ``"npdnn"`` logger when
+    configured, else ``file`` or stderr), when ``verbose`` asks for progress: a step before
+    the first epoch that takes time of its own (the l2 search) is not silence."""
+    if make_progress(verbose, 1, file) is not None:
+        _epoch_log(1, file).write(line)
 
 
 def _is_terminal(stream):
