@@ -5,6 +5,7 @@
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
@@ -239,3 +240,37 @@ def test_gradcheck_through_a_relu_kink_explains_itself(tmp_path):
         "gradcheck", "--layers", "10,3,2,1", "--samples", "40", "--seed", "0", "--activation", "tanh", cwd=tmp_path
     )
     assert r.returncode == 0 and "likely cause" not in r.stdout
+
+
+def test_a_file_with_row_names_trains_and_predicts_without_them(tmp_path):
+    """A file saved by R's write.csv or pandas' to_csv (index=True) starts with an unnamed column of
+    row numbers. Sorted by class, as exports often are, those numbers alone give the label away: a
+    model that used them would score near 1 on its test rows. It is named in one warning line, and
+    predict reads the same file."""
+    frame = write_csv(tmp_path / "plain.csv", n=300, seed=5).sort_values("label", kind="stable")
+    frame.index = np.arange(1, len(frame) + 1)
+    frame.to_csv(tmp_path / "r.csv")  # header ",x1,x2,x3,label"
+    assert (tmp_path / "r.csv").read_text().startswith(",x1,")
+    train = ["train", "--data", "r.csv", "--target", "label", "--layers", "8", "--epochs", "30", "--seed", "1"]
+    r = npdnn_cmd(*train, "--out", "m.npz", "--json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    said = [line for line in r.stderr.splitlines() if line.startswith("npdnn: warning:") and "row names" in line]
+    assert said == [
+        'npdnn: warning: r.csv: column 1 has no name ("Unnamed: 0" as pandas reads it): taken as row names, '
+        "as R's write.csv and pandas' to_csv write them, and not used as a feature (name it to use it)"
+    ], r.stderr
+    assert json.loads(r.stdout)["metrics"]["test"]["roc_auc"] < 0.9  # .76; with the row numbers as a feature, .95
+    r = npdnn_cmd("info", "m.npz", cwd=tmp_path)
+    assert "features 3: x1, x2, x3" in r.stdout, r.stdout
+    r = npdnn_cmd(
+        "predict", "--model", "m.npz", "--data", "r.csv", "--out", "p.csv", "--id", "Unnamed: 0", cwd=tmp_path
+    )
+    assert r.returncode == 0 and "warning" not in r.stderr, r.stderr
+    p = pd.read_csv(tmp_path / "p.csv")
+    assert p["Unnamed: 0"].tolist() == list(range(1, 301))
+    # the same rows without the row names: the same probabilities
+    frame.to_csv(tmp_path / "plain.csv", index=False)
+    r = npdnn_cmd("predict", "--model", "m.npz", "--data", "plain.csv", "--out", "q.csv", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    q = pd.read_csv(tmp_path / "q.csv")
+    np.testing.assert_array_equal(q.filter(like="proba").to_numpy(), p.filter(like="proba").to_numpy())

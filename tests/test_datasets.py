@@ -2,11 +2,12 @@
 a DataError naming the file, the line and the column."""
 
 import re
+import warnings
 
 import numpy as np
 import pytest
 
-from npdnn.cli.datasets import DataError, check_classes, load_default, parse_labels, read_csv
+from npdnn.cli.datasets import DataError, DataWarning, check_classes, load_default, parse_labels, read_csv
 
 
 def write(tmp_path, text, name="data.csv", mode="w"):
@@ -85,7 +86,7 @@ def test_parse_labels():
         ("a,b,y\n1,2,0\n\n\n3,4\n", r"data\.csv, line 5: 2 fields; expected 3 as in the header"),
         ("a,b,y\n1,2,0,9\n", r"line 2: 4 fields; expected 3"),
         ("a,a,y\n1,2,0\n", r'column name "a" appears twice \(columns 1 and 2\)'),
-        (",a,y\n0,1,0\n", r"column 1 has an empty name \(an index column saved by pandas"),
+        ("a,,y\n0,1,0\n", r"line 1: column 2 has an empty name; expected a name for every column"),
         ("a,b,y\n", r"data\.csv has a header but no data rows"),
         ("", r"data\.csv is empty; expected a header row"),
         ("\n\n", r"data\.csv is empty"),
@@ -100,6 +101,36 @@ def test_bad_files(tmp_path, text, message):
     path = write(tmp_path, text)
     with pytest.raises(DataError, match=message):
         read_csv(path, "y")
+
+
+@pytest.mark.parametrize("first", ["", '""', "Unnamed: 0"])
+def test_a_first_column_without_a_name_is_row_names_not_a_feature(tmp_path, first):
+    # R's write.csv writes "" and pandas' to_csv an empty cell; a file pandas saved again names it "Unnamed: 0"
+    path = write(tmp_path, f'{first},a,b,y\n"1",0.5,x,0\n"2",1.5,z,1\n"3",2.5,x,1\n')
+    with pytest.warns(
+        DataWarning, match=r'column 1 has no name \("Unnamed: 0" as pandas reads it\): taken as row names'
+    ):
+        X, y = read_csv(path, "y")
+    assert X.columns.tolist() == ["a", "b"] and X["a"].tolist() == [0.5, 1.5, 2.5] and y.tolist() == [0, 1, 1]
+
+
+def test_row_names_are_read_when_asked_for(tmp_path):
+    path = write(tmp_path, ",a,y\n7,0.5,0\n8,1.5,1\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # named: no note
+        X, y = read_csv(path, "y", features=["Unnamed: 0", "a"])
+        assert X["Unnamed: 0"].tolist() == [7.0, 8.0]
+        X, y = read_csv(path, "Unnamed: 0")
+    assert X.columns.tolist() == ["a", "y"] and y.tolist() == [7, 8]
+
+
+def test_unnamed_column_elsewhere_is_a_feature(tmp_path):
+    # only the first column holds row names; a later "Unnamed: 0" is a name like any other
+    path = write(tmp_path, "a,Unnamed: 0,y\n1,2,0\n3,4,1\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        X, _ = read_csv(path, "y")
+    assert X.columns.tolist() == ["a", "Unnamed: 0"]
 
 
 def test_every_bad_column_in_one_message(tmp_path):
@@ -177,3 +208,18 @@ def test_default_data():
     assert X.shape == (569, 30) and X.dtypes.unique().tolist() == [np.float64]
     assert X.columns[0] == "mean radius"
     assert sorted(set(y)) == ["benign", "malignant"] and (y == "malignant").sum() == 212
+
+
+def test_row_names_are_not_a_feature_when_other_columns_are_dropped(tmp_path):
+    from npdnn.cli.data_files import read_data
+
+    path = write(tmp_path, ",a,b,y\n1,0.5,3,0\n2,1.5,4,1\n")
+    with pytest.warns(DataWarning, match=r"taken as row names"):
+        X, y, ids = read_data(path, "y", drop=["b"])
+    assert X.columns.tolist() == ["a"] and ids is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # --drop names them: nothing to say
+        X, _, _ = read_data(path, "y", drop=["Unnamed: 0"])
+        assert X.columns.tolist() == ["a", "b"]
+        X, _, ids = read_data(path, "y", id_column="Unnamed: 0")
+    assert X.columns.tolist() == ["a", "b"] and ids.tolist() == ["1", "2"]

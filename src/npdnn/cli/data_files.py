@@ -33,7 +33,7 @@ import numpy as np
 
 from .bounded import InputLimitError, check_regular, shown_columns
 from .csv_fields import COMPRESSIONS
-from .datasets import DataError, csv_header, parse_labels, read_csv_columns
+from .datasets import DataError, csv_header, feature_columns, parse_labels, read_csv_columns
 
 FORMATS = {".csv": "CSV", ".tsv": "TSV", ".tab": "TSV", ".parquet": "Parquet", ".pq": "Parquet"}
 FORMATS.update({".npy": "NumPy .npy", ".npz": "NumPy .npz"})
@@ -97,7 +97,12 @@ def read_data(path, target=None, features=None, drop=(), sep=None, id_column=Non
         if features is not None or drop or id_column is not None:  # else: every column but the target
             # the CSV reader names a missing target, id or feature in its own words: only --drop is checked here
             _select(path, kind, header, None, None, drop, None, needed_by)
-            rest = [c for c in (header if features is None else features) if c not in (target, id_column, *drop)]
+            exclude = (target, id_column, *drop)
+            rest = (
+                feature_columns(path, header, exclude)
+                if features is None
+                else [c for c in features if c not in exclude]
+            )
             if target in (features or ()):
                 raise DataError(f'{path}: the target column "{target}" is also among the features')
             if not rest:

@@ -2,8 +2,9 @@
 
 A CSV file has a header row naming the columns (or none, with ``header=False``: the
 columns are then named ``"0"`` ... ``"n-1"``, as pandas numbers them), then one sample
-per line; a space after a separator is ignored. A feature column holds numbers, or
-text (categories, booleans); a missing value is an empty cell, one of pandas' NA
+per line; a space after a separator is ignored. A first header cell left empty names the
+file's row names (R's ``write.csv``, pandas' ``to_csv``): read as :data:`ROW_NAMES`, not a
+feature. A feature column holds numbers, or text (categories, booleans); a missing value is an empty cell, one of pandas' NA
 strings (:data:`NA_VALUES`), ``?``, or one of ``na_values``. The target column (the
 class labels) may hold any values: integers stay integers, anything else stays a string.
 A column that mixes numbers with a few words is an error (a typo, or an unlisted
@@ -67,6 +68,28 @@ def looks_like_data(header):
 
 NO_HEADER_HINT = "the first row looks like data: pass --no-header"
 
+# A header whose first cell is empty: the file's row names, as R's write.csv and pandas' to_csv
+# (index=True) write them. pandas reads that column as "Unnamed: 0", and a file pandas saved again
+# (index=False) names it so; either way it numbers or names the rows, and a model given it as a
+# feature would learn the file's row order, so it is read under that name and is not a feature.
+ROW_NAMES = "Unnamed: 0"
+
+
+def feature_columns(path, header, exclude):
+    """The default features: every column of ``header`` not in ``exclude``, nor the row names
+    (a first column without a name, :data:`ROW_NAMES`), which a :class:`DataWarning` then names."""
+    row_names = len(header) > 1 and header[0] == ROW_NAMES and ROW_NAMES not in exclude
+    if row_names:
+        import warnings
+
+        warnings.warn(
+            f'{path}: column 1 has no name ("{ROW_NAMES}" as pandas reads it): taken as row names, as R\'s '
+            "write.csv and pandas' to_csv write them, and not used as a feature (name it to use it)",
+            DataWarning,
+            stacklevel=3,
+        )
+    return [c for c in header[int(row_names) :] if c not in exclude]
+
 
 def _read_rows(path, header_only=False, sep=",", has_header=True):
     """Return ``(header, rows, lines)``: the header cells, the data rows (lists of
@@ -123,6 +146,8 @@ def _read_rows(path, header_only=False, sep=",", has_header=True):
         raise DataError(f"{path} is empty; expected a header row naming the columns, then data rows")
     if has_header:
         header = [name.strip() for name in header]
+        if len(header) > 1 and not header[0]:
+            header[0] = ROW_NAMES
         _check_header(path, header)
     if not rows and not header_only:
         raise DataError(f"{path} has a header but no data rows; expected at least one sample")
@@ -138,8 +163,7 @@ def _check_header(path, header):
     seen = {}
     for j, name in enumerate(header, start=1):
         if not name.strip():
-            hint = " (an index column saved by pandas? save with index=False)" if j == 1 else ""
-            raise DataError(f"{path}, line 1: column {j} has an empty name{hint}; expected a name for every column")
+            raise DataError(f"{path}, line 1: column {j} has an empty name; expected a name for every column")
         if name in seen:
             hint = f" ({NO_HEADER_HINT})" if looks_like_data(header) else ""
             raise DataError(
@@ -244,17 +268,17 @@ def read_csv_columns(
             raise DataError(
                 f"--thousands {thousands} and --decimal {decimal} are the same character; expected two different ones"
             )
+    import warnings
+
     header = csv_header(path, sep, has_header)
     if has_header and looks_like_data(header):
-        import warnings
-
         warnings.warn(f"{path}: {NO_HEADER_HINT}", DataWarning, stacklevel=2)
     if target is not None and target not in header:
         raise _columns_error(path, [target], header, "target column", sep=sep)
     if id_column is not None and id_column not in header:
         raise _columns_error(path, [id_column], header, "id column", sep=sep)
     if features is None:
-        features = [c for c in header if c != target]
+        features = feature_columns(path, header, (target,))
         if not features:
             raise DataError(f'{path} has only the target column "{target}"; expected feature columns too')
     else:
