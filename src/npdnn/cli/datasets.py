@@ -4,8 +4,8 @@ A CSV file has a header row naming the columns (or none, with ``header=False``: 
 columns are then named ``"0"`` ... ``"n-1"``, as pandas numbers them), then one sample
 per line; a space after a separator is ignored. A first header cell left empty names the
 file's row names (R's ``write.csv``, pandas' ``to_csv``): read as :data:`ROW_NAMES`, not a
-feature. A feature column holds numbers, or text (categories, booleans); a missing value is an empty cell, one of pandas' NA
-strings (:data:`NA_VALUES`), ``?``, or one of ``na_values``. The target column (the
+feature. A feature column holds numbers, or text (categories, booleans); a missing value is
+an empty cell, one of pandas' NA strings (:data:`NA_VALUES`), ``?``, or one of ``na_values``. The target column (the
 class labels) may hold any values: integers stay integers, anything else stays a string.
 A column that mixes numbers with a few words is an error (a typo, or an unlisted
 missing marker); every such column is named in one message.
