@@ -192,7 +192,11 @@ CSV_CASES = [
     ("semicolons", b"a;b;y\n1;2;0\n3;4;1\n", r"is the file comma-separated"),
     ("duplicate-column", b"a,a,y\n1,2,0\n3,4,1\n", r'"a"'),
     ("infinite-cell", b"a,b,y\n1,inf,0\n3,4,1\n", r'line 2, column "b": "inf" is not finite'),
-    ("empty-label", b"a,b,y\n1,2,\n3,4,1\n", r'column "y" is empty; expected a class label'),
+    (
+        "no-label",
+        b"a,b,y\n1,2,\n3,4,NA\n",
+        r'column "y" holds no label \(every cell is empty or a missing-value marker\)',
+    ),
 ]
 
 

@@ -2,6 +2,7 @@
 round trips, plots, checkpoints, and every bad input ending in one line on stderr,
 exit status 2 and no file written."""
 
+import json
 import os
 import re
 import signal
@@ -354,15 +355,33 @@ def test_feature_count_mismatch_for_a_model_without_names(tmp_path):
     [
         (GOOD + "1,2,c\n", 'data.csv, column "label": label "c" is not one of the model\'s classes ("a", "b")'),
         (GOOD.replace("label", "target"), 'data.csv has no target column "label"'),
-        (GOOD + "1,2,\n", 'data.csv, line 22, column "label" is empty; expected a class label'),
+        ("x1,x2,label\n1,2,\n3,4,NA\n", 'data.csv, column "label" holds no label (every cell is empty or a missing'),
     ],
-    ids=["unknown-label", "missing-target", "empty-label"],
+    ids=["unknown-label", "missing-target", "no-label"],
 )
 def test_bad_evaluation_input(tmp_path, trained, content, fragment):
     (tmp_path / "data.csv").write_text(content)
     r = npdnn_cmd("evaluate", "--model", trained, "--data", "data.csv", "--target", "label", cwd=tmp_path)
     assert_one_line_error(r, fragment)
     assert r.stdout == ""
+
+
+def test_evaluate_leaves_out_rows_without_a_label(tmp_path, trained):
+    """Two unlabeled rows (empty, NA) among labeled ones: the same metrics as on the labeled rows alone,
+    and one warning line naming the first and the count."""
+    evaluate = ["evaluate", "--model", trained, "--target", "label", "--json"]
+    (tmp_path / "good.csv").write_text(GOOD)
+    (tmp_path / "data.csv").write_text(
+        GOOD[: GOOD.index("\n") + 1] + "1,2,\n" + GOOD[GOOD.index("\n") + 1 :] + "3,4,NA\n"
+    )
+    clean = npdnn_cmd(*evaluate, "--data", "good.csv", cwd=tmp_path)
+    r = npdnn_cmd(*evaluate, "--data", "data.csv", cwd=tmp_path)
+    assert clean.returncode == 0 and r.returncode == 0, r.stderr
+    assert r.stderr.splitlines() == [
+        'npdnn: warning: data.csv, line 2, column "label" has no label (empty): the 2 rows without one are left out'
+    ]
+    report, expected = json.loads(r.stdout), json.loads(clean.stdout)
+    assert report["metrics"] == expected["metrics"] and report["rows"] == expected["rows"] == 20
 
 
 @pytest.mark.parametrize(

@@ -169,12 +169,6 @@ def test_messages_count_what_they_do_not_show(tmp_path):
     path = write(tmp_path, "a,y\n1,0\nx,1\n2,0\nx,1\n3,0\n4,1\n5,0\n", "words.csv")
     with pytest.raises(DataError, match=r'line 3, column "a": "x" is not a number \(and 1 more cells\); expected'):
         read_csv_columns(path, "y")
-    path = write(tmp_path, "a,y\n1,0\n2,\n3,\n4,1\n", "labels.csv")
-    with pytest.raises(DataError, match=r'line 3, column "y" is empty; expected a class label \(2 rows have none\)$'):
-        read_csv_columns(path, "y")
-    path = write(tmp_path, "a,y\n1,0\n2,\n3,1\n", "label.csv")
-    with pytest.raises(DataError, match=r'line 3, column "y" is empty; expected a class label$'):
-        read_csv_columns(path, "y")
     path = write(tmp_path, "a,y\n1,0\n1e999,1\n", "big.csv")
     with pytest.raises(DataError, match=r'line 3, column "a": "1e999" is not finite \(infinity, or too large\); '
                        r"expected a finite number$"):  # fmt: skip

@@ -8,7 +8,7 @@ import pytest
 from sklearn.model_selection import train_test_split
 
 from npdnn import DNNClassifier
-from npdnn.cli.datasets import DataError, read_csv
+from npdnn.cli.datasets import DataError, DataWarning, read_csv
 from test_cli import npdnn_cmd
 
 
@@ -38,11 +38,10 @@ def test_standardization_is_weighted_by_sample_weight():
         ("a,b,y\n\n1,2,0\n\n\n3,abc,1\n", r'data\.csv, line 6, column "b": "abc" is not a number'),
         ("\na,b,y\n1,2,0\n\n3,x,1\n", r'data\.csv, line 5, column "b": "x" is not a number'),
         ("a,b,y\n1,2,0\n\n\n\n3,inf,1\n", r'data\.csv, line 6, column "b": "inf" is not finite'),
-        ("a,b,y\n\n1,2,0\n\n3,4,\n", r'data\.csv, line 5, column "y" is empty; expected a class label'),
         ("a,b,y\r\n\r\n1,2,0\r\n\r\n3,x,1\r\n", r'data\.csv, line 5, column "b": "x" is not a number'),
         ('a,b,y\n"1\n",2,0\n\n3,x,1\n', r'data\.csv, line 5, column "b": "x" is not a number'),
     ],
-    ids=["not-a-number", "blank-before-header", "not-finite", "empty-label", "crlf", "quoted-newline"],
+    ids=["not-a-number", "blank-before-header", "not-finite", "crlf", "quoted-newline"],
 )
 def test_csv_error_names_the_line_after_blank_lines(tmp_path, text, msg):
     path = tmp_path / "data.csv"
@@ -84,3 +83,13 @@ def test_cli_seed_reaches_the_split_and_the_model(tmp_path):
     expected = X[_split(other, y)].mean(axis=0)
     np.testing.assert_allclose(models[other].mean_, expected, rtol=1e-12)
     assert not np.allclose(models[other].mean_, models[1].mean_), "--seed ignored by the train/test split"
+
+
+def test_a_row_without_a_label_is_left_out_and_its_line_named_after_blank_lines(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_bytes(b"a,b,y\n\n1,2,0\n\n3,4,\n5,6,1\n")
+    with pytest.warns(
+        DataWarning, match=r'data\.csv, line 5, column "y" has no label \(empty\): that row is left out$'
+    ):
+        X, y = read_csv(path, target="y")
+    assert X.to_numpy().tolist() == [[1, 2], [5, 6]] and y.tolist() == [0, 1]

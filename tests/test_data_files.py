@@ -13,7 +13,7 @@ import pytest
 
 from npdnn.cli.csv_fields import FieldCounter, Unsafe
 from npdnn.cli.data_files import read_data
-from npdnn.cli.datasets import DataError, _read_fast
+from npdnn.cli.datasets import DataError, DataWarning, _read_fast
 
 N = 120
 
@@ -288,3 +288,19 @@ def test_command_errors_are_one_line_and_exit_2(args, message, tmp_path):
     r = npdnn("train", *[a.format(tmp=tmp_path) for a in args], "--epochs", "1", "--quiet", cwd=tmp_path)
     assert r.returncode == 2
     assert message in r.stderr and r.stderr.count("\n") == 1, r.stderr
+
+
+def test_parquet_rows_without_a_label_are_left_out(tmp_path):
+    df = frame()
+    df["label"] = df["label"].astype(object)
+    df.loc[[2, 5], "label"] = None
+    path, _ = write(df, tmp_path, "d.parquet")
+    with pytest.warns(DataWarning, match=r'\(Parquet\), row 2, column "label" has no label \(null\): the 2 rows'):
+        X, y, ids = read_data(path, "label", id_column="id")
+    kept = df.drop(index=[2, 5])
+    np.testing.assert_array_equal(X.to_numpy(), kept[["a", "b", "c"]].to_numpy())
+    assert y.tolist() == kept["label"].tolist() and ids.tolist() == kept["id"].tolist()
+    df["label"] = None
+    df.to_parquet(path, index=False)
+    with pytest.raises(DataError, match=r'column "label" holds no label \(every value is null\)'):
+        read_data(path, "label", id_column="id")

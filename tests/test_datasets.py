@@ -7,7 +7,15 @@ import warnings
 import numpy as np
 import pytest
 
-from npdnn.cli.datasets import DataError, DataWarning, check_classes, load_default, parse_labels, read_csv
+from npdnn.cli.datasets import (
+    DataError,
+    DataWarning,
+    check_classes,
+    load_default,
+    parse_labels,
+    read_csv,
+    read_csv_columns,
+)
 
 
 def write(tmp_path, text, name="data.csv", mode="w"):
@@ -92,7 +100,7 @@ def test_parse_labels():
         ("\n\n", r"data\.csv is empty"),
         ("a,b,label\n1,2,0\n", r'data\.csv has no target column "y"; its columns are "a", "b", "label"'),
         ("a;b;y\n1;2;0\n", r"is the file comma-separated\?"),
-        ("a,b,y\n1,2,\n", r'line 2, column "y" is empty; expected a class label'),
+        ("a,b,y\n1,2,\n", r'data\.csv, column "y" holds no label \(every cell is empty or a missing-value marker\)'),
         ("y\n0\n1\n", r'has only the target column "y"'),
         ('a,b,y\n1,"2\n', r"line 2: not valid CSV"),
     ],
@@ -223,3 +231,21 @@ def test_row_names_are_not_a_feature_when_other_columns_are_dropped(tmp_path):
         assert X.columns.tolist() == ["a", "b"]
         X, _, ids = read_data(path, "y", id_column="Unnamed: 0")
     assert X.columns.tolist() == ["a", "b"] and ids.tolist() == ["1", "2"]
+
+
+@pytest.mark.parametrize("quoted", [False, True])  # pandas' fast path, and the csv module's
+@pytest.mark.parametrize("marker", ["", "NA", "?", "-1"])
+def test_rows_without_a_label_are_left_out(tmp_path, marker, quoted):
+    """An empty label or a missing-value marker ("NA" was a class of its own on the fast path, and
+    ``--na-values -1`` applied to the features only): the row is left out with one warning naming
+    the first line and the count; the other rows keep their order and their integer labels."""
+    q = '"' if quoted else ""
+    rows = [f"{q}{i / 2}{q},{(marker if i in (1, 4) else str(i % 2))}" for i in range(7)]
+    path = write(tmp_path, "a,y\n" + "\n".join(rows) + "\n")
+    shown = re.escape("empty" if marker == "" else f'"{marker}"')
+    with pytest.warns(
+        DataWarning, match=rf'line 3, column "y" has no label \({shown}\): the 2 rows without one are left out'
+    ):
+        X, y, ids = read_csv_columns(path, "y", id_column="a", na_values=["-1"])
+    assert X["a"].tolist() == [0.0, 1.0, 1.5, 2.5, 3.0] and ids.tolist() == ["0.0", "1.0", "1.5", "2.5", "3.0"]
+    assert y.dtype == np.int64 and y.tolist() == [0, 0, 1, 1, 0]

@@ -33,7 +33,7 @@ import numpy as np
 
 from .bounded import InputLimitError, check_regular, shown_columns
 from .csv_fields import COMPRESSIONS
-from .datasets import DataError, csv_header, feature_columns, parse_labels, read_csv_columns
+from .datasets import DataError, csv_header, feature_columns, parse_labels, read_csv_columns, unlabeled_rows_left_out
 
 FORMATS = {".csv": "CSV", ".tsv": "TSV", ".tab": "TSV", ".parquet": "Parquet", ".pq": "Parquet"}
 FORMATS.update({".npy": "NumPy .npy", ".npz": "NumPy .npz"})
@@ -217,17 +217,23 @@ def _read_parquet(path, target, features, drop, id_column, needed_by):
         except (TypeError, ValueError):
             raise DataError(f'{path} (Parquet), column "{name}" holds {column.type}; expected numbers') from None
         _finite(X[:, j], path, "Parquet", name)
-    y = None if target is None else _labels(_not_null(table, target, path), path, "Parquet", target)
     ids = None if id_column is None else np.asarray(table.column(id_column).to_numpy(zero_copy_only=False))
-    return pd.DataFrame(X, columns=features, copy=False), y, ids
-
-
-def _not_null(table, name, path):
-    column = table.column(name)
-    if column.null_count:
-        row = int(np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))[0])
-        raise DataError(f'{path} (Parquet), row {row}, column "{name}" is empty (null); expected a class label')
-    return column.to_numpy(zero_copy_only=False)
+    if target is None:
+        return pd.DataFrame(X, columns=features, copy=False), None, ids
+    column = table.column(target)
+    labels = column.to_numpy(zero_copy_only=False)
+    if not column.null_count:
+        return pd.DataFrame(X, columns=features, copy=False), _labels(labels, path, "Parquet", target), ids
+    # rows without a label are left out, as the CSV reader leaves them out (nothing to learn from or score)
+    keep = ~column.is_null().to_numpy(zero_copy_only=False)
+    if not keep.any():
+        raise DataError(
+            f'{path} (Parquet), column "{target}" holds no label (every value is null); expected class labels'
+        )
+    row = int(np.flatnonzero(~keep)[0])
+    unlabeled_rows_left_out(f"{path} (Parquet), row {row}", target, "null", int((~keep).sum()), stacklevel=4)
+    y = _labels(labels[keep], path, "Parquet", target)
+    return pd.DataFrame(X[keep], columns=features), y, None if ids is None else ids[keep]
 
 
 def _finite(values, path, kind, name):

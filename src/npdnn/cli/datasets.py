@@ -312,13 +312,17 @@ def read_csv_columns(
                 grouped.append((name, next((c for c in present if "," in c), present[0])))
     _numbers_read_as_text(path, commas, "written with a decimal comma", "--decimal ,")
     _numbers_read_as_text(path, grouped, "with thousands separators", "--thousands ,")
-    y = None
+    y = keep = None
     if target is not None:
         cells = np.array([c.strip() for c in grid[:, index[target]]], dtype=object)
         empty = np.flatnonzero(np.isin(cells, list(missing)))
-        if empty.size:
-            more = f" ({empty.size} rows have none)" if empty.size > 1 else ""
-            problems.append(f'line {lines[empty[0]]}, column "{target}" is empty; expected a class label{more}')
+        if empty.size == cells.size:
+            problems.append(f'column "{target}" holds no label (every cell is empty or a missing-value marker); '
+                            "expected class labels")  # fmt: skip
+        elif empty.size:
+            keep = np.ones(cells.size, dtype=bool)
+            keep[empty] = False
+            cells = cells[keep]
         y = parse_labels(cells)
     if problems:
         shown = "; ".join(problems[:PROBLEMS_SHOWN])
@@ -327,7 +331,26 @@ def read_csv_columns(
             raise DataError(f"{path}, {shown}")
         raise DataError(f"{path}: {len(problems)} columns cannot be read: {shown}{more}")
     ids = None if id_column is None else grid[:, index[id_column]].astype(str)
-    return pd.DataFrame(columns, columns=features), y, ids
+    frame = pd.DataFrame(columns, columns=features)
+    if keep is None:
+        return frame, y, ids
+    first = grid[empty[0], index[target]].strip()
+    unlabeled_rows_left_out(
+        f"{path}, line {lines[empty[0]]}", target, _show_cell(first) if first else "empty", empty.size
+    )
+    return frame[keep].reset_index(drop=True), y, None if ids is None else ids[keep]
+
+
+def unlabeled_rows_left_out(where, target, what, count, stacklevel=3):
+    """The :class:`DataWarning` that ``count`` rows without a label were left out, the first at ``where``
+    (``"d.csv, line 3"``) holding ``what`` (``empty``, ``"NA"``, ``null``): nothing can be learned from
+    such a row, nor scored, and a user should not have to filter them out first."""
+    import warnings
+
+    rows = "that row is" if count == 1 else f"the {count} rows without one are"
+    warnings.warn(
+        f'{where}, column "{target}" has no label ({what}): {rows} left out', DataWarning, stacklevel=stacklevel
+    )
 
 
 def _numbers_read_as_text(path, found, written, option):
@@ -458,9 +481,10 @@ def _read_fast(
     if id_column is not None:
         ids = frame[id_column].to_numpy().astype(str)
     if target is not None:
-        y = parse_labels(frame[target].to_numpy(dtype=object))
-        if y.dtype == object and (y == "").any():  # an empty label: the slow path names its line
-            return None
+        cells = frame[target].to_numpy(dtype=object)
+        if frame[target].str.strip().isin(NA_VALUES | {str(v) for v in na_values}).any():
+            return None  # a row without a label: the slow path leaves it out and names its line
+        y = parse_labels(cells)
     # One F-ordered float64 block, filled column by column while pandas' columns are
     # released: a frame of separate columns would be copied whole by every to_numpy().
     X = np.empty((len(frame), len(features)), dtype=np.float64, order="F")
