@@ -236,3 +236,30 @@ def test_looks_scaled_in_the_features_own_float_type(dtype):
     assert not looks_scaled(huge)
     assert looks_scaled((X > 0).astype(np.int8))  # integers (one-hot codes) are read as float64
     assert not looks_scaled(np.arange(600, dtype=np.int64).reshape(300, 2))
+
+
+def test_one_class_with_a_validation_loss_no_better_than_the_prior_says_the_features_may_not_predict():
+    X, y = make_data(40, 3)
+    net = npdnn.Network([3, 1], seed=0)
+    net.params["W1"] = np.zeros((1, 3))
+    net.params["b1"] = np.array([[5.0]])
+    prior = npdnn.train.diagnostics.prior_loss(y)
+    with pytest.warns(npdnn.TrainingWarning) as record:
+        assert check_one_class(net, X, y, loss=prior, scaled=True, val_loss=prior)
+    text = str(record[0].message)
+    assert "the features may not predict the label" in text and "learning rate" not in text
+    with pytest.warns(npdnn.TrainingWarning) as record:  # the held-out rows did better: train harder
+        assert check_one_class(net, X, y, loss=prior, scaled=True, val_loss=prior - 0.05)
+    assert "higher learning rate" in str(record[0].message)
+
+
+def test_labels_the_features_do_not_predict_are_told_so():
+    """Early stopping on labels drawn at random: the network ends at the prior, and the warning says the
+    features may not predict the label, instead of advising a higher learning rate (the advice before)."""
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((5000, 3)), rng.random(5000) < 0.15
+    with pytest.warns(npdnn.TrainingWarning) as record:
+        DNNClassifier(random_state=0).fit(X, y)
+    (text,) = [str(w.message) for w in record if issubclass(w.category, npdnn.TrainingWarning)]
+    assert text.startswith("the trained network predicts the same class for every training row")
+    assert "the features may not predict the label" in text and "learning rate" not in text

@@ -211,7 +211,7 @@ def prior_loss(labels):
     return float(-(p * np.log(p)).sum())
 
 
-def check_one_class(net, X, labels, loss=None, tol=DEFAULT_TOL, category=TrainingWarning, scaled=None):
+def check_one_class(net, X, labels, loss=None, tol=DEFAULT_TOL, category=TrainingWarning, scaled=None, val_loss=None):
     """Warn when the trained ``net`` predicts the same class for every row of the
     training data ``X`` (m, n_x) although ``labels`` hold more than one class, and
     its training ``loss`` (when given) is no better than the class prior's
@@ -221,7 +221,10 @@ def check_one_class(net, X, labels, loss=None, tol=DEFAULT_TOL, category=Trainin
 
     The text is the same for every run (the class, its share and the row count are the
     warning's ``predicted_class``, ``share`` and ``rows``); it advises standardizing only
-    when ``X`` is not already on a common scale (``scaled``: None checks :func:`looks_scaled`)."""
+    when ``X`` is not already on a common scale (``scaled``: None checks :func:`looks_scaled`).
+    ``val_loss``: the run's best validation loss, when it had held-out rows; no better than the
+    prior's either, the features show no signal on rows the network did not train on, and
+    training harder is not the advice (a column of random draws, or the wrong target column)."""
     labels = np.asarray(labels)
     counts = _counts(labels)
     classes, counts = np.flatnonzero(counts), counts[counts > 0]
@@ -235,8 +238,12 @@ def check_one_class(net, X, labels, loss=None, tol=DEFAULT_TOL, category=Trainin
     (k,) = seen
     share = counts[classes == k].sum() / labels.size
     scaled = looks_scaled(X) if scaled is None else scaled
+    no_signal = val_loss is not None and val_loss >= prior_loss(labels) - tol
     advice = (
-        "the features are on a common scale, so try a higher learning rate, optimizer='adam' or a smaller l2"
+        "nor was its validation loss ever better than the class prior's: the features may not predict the "
+        "label (check that the target is the column meant)"
+        if no_signal
+        else "the features are on a common scale, so try a higher learning rate, optimizer='adam' or a smaller l2"
         if scaled
         else "gradient descent on unscaled features often ends here: standardize X "
         "(DNNClassifier(standardize=True), or (X - mean) / std), then try a higher learning rate or optimizer='adam'"
@@ -327,10 +334,15 @@ class FitDiagnostics(Callback):
         elif len(seen) == 1 and self.weighted:
             pass  # sample or class weights may rightly favour one class; the unweighted prior says nothing
         elif len(seen) == 1 and check_one_class(
-            net, self.X, self.labels, _last(history.get("loss")), self.tol, scaled=self.scaled
+            net, self.X, self.labels, _last(history.get("loss")), self.tol, scaled=self.scaled, val_loss=_best(history)
         ):
             self.warned.append("one_class")
         self.X = self.labels = None  # do not keep the training data alive through the callback
+
+
+def _best(history):
+    curve = history.get("val_loss")
+    return float(np.min(curve)) if curve else None
 
 
 def _last(values):
