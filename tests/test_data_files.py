@@ -115,9 +115,13 @@ def test_unsupported_formats_are_named(name, tmp_path):
 
 def test_bad_cells_in_parquet_and_arrays(tmp_path):
     df = frame()
-    df.loc[7, "b"] = np.nan
+    df.loc[7, "b"] = np.nan  # missing, as in a CSV file: the model's column plan imputes it
     path, _ = write(df, tmp_path, "d.parquet")
-    with pytest.raises(DataError, match=r'\(Parquet\), row 7, column "b"'):
+    X, _, _ = read_data(path, "label", drop=["id"])
+    assert X["b"].dtype == "Float64" and X["b"].isna().tolist() == [i == 7 for i in range(N)]
+    df.loc[[7, 9], "b"] = [np.nan, -np.inf]
+    df.to_parquet(path, index=False)
+    with pytest.raises(DataError, match=r'\(Parquet\), row 9, column "b": -inf is not finite'):
         read_data(path, "label", drop=["id"])
     df.to_parquet(path)
     X = np.ones((5, 3))
@@ -125,9 +129,9 @@ def test_bad_cells_in_parquet_and_arrays(tmp_path):
     np.save(tmp_path / "x.npy", X)
     with pytest.raises(DataError, match=r"\(NumPy \.npy\), row 3, column 1: inf is not finite"):
         read_data(tmp_path / "x.npy", "-1")
-    text = frame().assign(a="x")
-    text.to_parquet(path, index=False)
-    with pytest.raises(DataError, match=r'column "a" holds (string|large_string); expected numbers'):
+    nested = frame().assign(a=[[1, 2]] * N)
+    nested.to_parquet(path, index=False)
+    with pytest.raises(DataError, match=r'column "a" holds list<element: int64>; expected numbers, booleans, text'):
         read_data(path, "label", drop=["id"])
 
 
@@ -304,3 +308,54 @@ def test_parquet_rows_without_a_label_are_left_out(tmp_path):
     df.to_parquet(path, index=False)
     with pytest.raises(DataError, match=r'column "label" holds no label \(every value is null\)'):
         read_data(path, "label", id_column="id")
+
+
+def test_parquet_with_text_categories_booleans_and_missing_values_trains_and_predicts(tmp_path):
+    """A Parquet file as pandas writes a user's table: text, a category, booleans with a gap, integers and
+    floats with missing values. It trains through the same column plan as a CSV file of the same table,
+    and the model's probabilities on the Parquet and the CSV file are the same."""
+    from test_cli import npdnn_cmd
+
+    rng = np.random.default_rng(0)
+    n = 400
+    x = rng.standard_normal(n)
+    city = rng.choice(["Oslo", "Lima", "Pune"], n)
+    df = pd.DataFrame(
+        {
+            "x": x,
+            "age": pd.array(rng.integers(18, 90, n), dtype="Int64"),
+            "city": city,
+            "tier": pd.Categorical(rng.choice(["low", "high"], n)),
+            "member": pd.array(rng.random(n) < 0.5, dtype="boolean"),
+            "label": np.where(x + (city == "Oslo") + 0.3 * rng.standard_normal(n) > 0.5, "yes", "no"),
+        }
+    )
+    df.loc[[3, 10], "x"] = np.nan
+    df.loc[5, "age"] = pd.NA
+    df.loc[7, "member"] = pd.NA
+    df.to_parquet(tmp_path / "t.parquet", index=False)
+    df.to_csv(tmp_path / "t.csv", index=False)
+    r = npdnn_cmd("train", "--data", "t.parquet", "--target", "label", "--layers", "8", "--epochs", "20",
+                  "--l2", "1", "--out", "m.npz", cwd=tmp_path)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    r = npdnn_cmd("info", "m.npz", cwd=tmp_path)
+    assert "features 5: x, age, city, tier, member" in r.stdout, r.stdout
+    for name in ("t.parquet", "t.csv"):
+        r = npdnn_cmd(
+            "predict", "--model", "m.npz", "--data", name, "--proba", "--out", f"{name}.out.csv", cwd=tmp_path
+        )
+        assert r.returncode == 0, r.stderr
+    from_parquet, from_csv = (pd.read_csv(tmp_path / f"{n}.out.csv") for n in ("t.parquet", "t.csv"))
+    assert from_parquet.filter(like="proba").notna().all().all()
+    pd.testing.assert_frame_equal(from_parquet, from_csv)
+
+
+def test_a_parquet_files_pandas_index_is_not_a_feature(tmp_path):
+    """A filtered or sorted DataFrame saved with its index (pandas' default) stores it as a column;
+    pandas reads it back as the index, and so it is not a feature (its row numbers would be one)."""
+    df = frame().sample(frac=0.5, random_state=0)  # a shuffled index (a strided one is stored as a range)
+    df.to_parquet(tmp_path / "d.parquet")  # index=None: the index is stored as __index_level_0__
+    X, y, _ = read_data(tmp_path / "d.parquet", "label", drop=["id"])
+    assert X.columns.tolist() == ["a", "b", "c"] and len(y) == len(df)
+    X, _, _ = read_data(tmp_path / "d.parquet", "label", features=["__index_level_0__", "a"])
+    assert X["__index_level_0__"].tolist() == df.index.tolist()

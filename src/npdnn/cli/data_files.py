@@ -195,35 +195,51 @@ def _read_parquet(path, target, features, drop, id_column, needed_by):
     except Exception as e:  # pyarrow's ArrowInvalid for a file that is not Parquet
         raise DataError(f"{path} is not a readable Parquet file ({e})") from None
     header = list(parquet.schema_arrow.names)
+    # A DataFrame's index saved by pandas (a column such as "__index_level_0__", named in the file's
+    # pandas metadata) is the index, as pandas reads it back, not a feature: unless asked for by name.
+    index = (parquet.schema_arrow.pandas_metadata or {}).get("index_columns", [])
+    asked = {target, id_column, *(features or ())}
+    header = [c for c in header if c not in index or c in asked]
     features = _select(path, "Parquet", header, target, features, drop, id_column, needed_by)
     if parquet.metadata.num_rows == 0:
         raise DataError(f"{path} (Parquet) has no rows; expected at least one sample")
-    for name in features:  # by declared type: a timestamp is not its nanoseconds, text digits are not numbers
+    for name in features:  # by declared type: nested values have no column plan
         kind = parquet.schema_arrow.field(name).type
-        if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)):
+        if not _plannable(pa, kind):
             raise DataError(
-                f'{path} (Parquet), column "{str(name)[:60]}" holds {str(kind)[:60]}; expected numbers '
-                "(integers, floats or booleans) in every feature column"
+                f'{path} (Parquet), column "{str(name)[:60]}" holds {str(kind)[:60]}; expected numbers, booleans, '
+                "text, categories or dates in every feature column"
             )
     table = parquet.read(columns=list(dict.fromkeys([*features, *(c for c in (target, id_column) if c)])))
-    X = np.empty((table.num_rows, len(features)), dtype=np.float64, order="F")  # one column at a time
+    # Numbers without a missing value go into one float64 block (F-ordered, one column at a time), as
+    # the CSV reader gives them; any other column (text, a dictionary, dates, missing values) goes to
+    # the model's column plan as pandas holds it, as the CSV reader's text and Float64 columns do.
+    X = np.empty((table.num_rows, len(features)), dtype=np.float64, order="F")
+    others = {}
     for j, name in enumerate(features):
         column = table.column(name)
-        if column.null_count:
-            row = int(np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))[0])
-            raise DataError(f'{path} (Parquet), row {row}, column "{name}" is empty (null); expected a number')
-        try:
+        kind = column.type
+        if (
+            pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)
+        ) and not column.null_count:
             X[:, j] = column.to_numpy()
-        except (TypeError, ValueError):
-            raise DataError(f'{path} (Parquet), column "{name}" holds {column.type}; expected numbers') from None
-        _finite(X[:, j], path, "Parquet", name)
+            _finite(X[:, j], path, "Parquet", name)
+        elif pa.types.is_integer(kind) or pa.types.is_floating(kind):
+            values = column.to_numpy(zero_copy_only=False).astype(np.float64)
+            _finite(np.where(np.isnan(values), 0.0, values), path, "Parquet", name)  # rows keep their numbers
+            others[name] = pd.array(values, dtype="Float64")  # NaN: missing
+        else:
+            others[name] = column.to_pandas()
+    frame = pd.DataFrame(X, columns=features, copy=False)
+    if others:
+        frame = pd.DataFrame({name: others[name] if name in others else X[:, j] for j, name in enumerate(features)})
     ids = None if id_column is None else np.asarray(table.column(id_column).to_numpy(zero_copy_only=False))
     if target is None:
-        return pd.DataFrame(X, columns=features, copy=False), None, ids
+        return frame, None, ids
     column = table.column(target)
     labels = column.to_numpy(zero_copy_only=False)
     if not column.null_count:
-        return pd.DataFrame(X, columns=features, copy=False), _labels(labels, path, "Parquet", target), ids
+        return frame, _labels(labels, path, "Parquet", target), ids
     # rows without a label are left out, as the CSV reader leaves them out (nothing to learn from or score)
     keep = ~column.is_null().to_numpy(zero_copy_only=False)
     if not keep.any():
@@ -233,7 +249,24 @@ def _read_parquet(path, target, features, drop, id_column, needed_by):
     row = int(np.flatnonzero(~keep)[0])
     unlabeled_rows_left_out(f"{path} (Parquet), row {row}", target, "null", int((~keep).sum()), stacklevel=4)
     y = _labels(labels[keep], path, "Parquet", target)
-    return pd.DataFrame(X[keep], columns=features), y, None if ids is None else ids[keep]
+    return frame[keep].reset_index(drop=True), y, None if ids is None else ids[keep]
+
+
+def _plannable(pa, kind):
+    """Whether a Parquet column of arrow type ``kind`` can be a feature: numbers, booleans, text,
+    dictionaries (pandas' categories) and dates (the column plan drops those, and says so)."""
+    types = pa.types
+    if types.is_dictionary(kind):
+        return _plannable(pa, kind.value_type)
+    return (
+        any(
+            test(kind)
+            for test in (types.is_integer, types.is_floating, types.is_boolean, types.is_string, types.is_large_string)
+        )
+        or types.is_temporal(kind)
+        or types.is_null(kind)
+        or types.is_decimal(kind)
+    )
 
 
 def _finite(values, path, kind, name):
