@@ -274,3 +274,22 @@ def test_a_file_with_row_names_trains_and_predicts_without_them(tmp_path):
     assert r.returncode == 0, r.stderr
     q = pd.read_csv(tmp_path / "q.csv")
     np.testing.assert_array_equal(q.filter(like="proba").to_numpy(), p.filter(like="proba").to_numpy())
+
+
+def test_a_closed_stderr_does_not_lose_the_model(tmp_path):
+    """`npdnn train ... 2>&1 | head -1`: the reader goes away after the first line, and the warnings
+    and progress lines written after it hit a closed pipe. The model is written all the same (before,
+    the first such line ended the run with status 1 and no file)."""
+    import subprocess
+    import sys
+
+    write_csv(tmp_path / "d.csv", n=60, seed=3)
+    args = ["train", "--data", "d.csv", "--target", "label", "--layers", "4", "--epochs", "300", "--l2", "1"]
+    p = subprocess.Popen([sys.executable, "-m", "npdnn", *args, "--out", "m.npz"], cwd=tmp_path,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+    assert p.stdout.readline().startswith(b"data: d.csv")
+    p.stdout.close()  # before training ends: its warning and the lines after it meet a closed pipe
+    p.wait(timeout=120)
+    assert (tmp_path / "m.npz").exists()
+    r = npdnn_cmd("info", "m.npz", cwd=tmp_path)
+    assert r.returncode == 0 and "trained: 300 epochs" in r.stdout, r.stdout

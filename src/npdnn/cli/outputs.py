@@ -17,9 +17,15 @@ class CLIError(Exception):
 
 
 def say(args, message):
-    """``message`` on stderr, unless the command runs with ``--quiet``."""
-    if not getattr(args, "quiet", False):
-        print(message, file=sys.stderr)
+    """``message`` on stderr, unless the command runs with ``--quiet``. A stderr nobody reads any more
+    (``npdnn train ... 2>&1 | head``) is not a reason to lose the model being trained: the messages
+    then go nowhere, and the work goes on."""
+    if getattr(args, "quiet", False):
+        return
+    try:
+        print(message, file=sys.stderr, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stderr.fileno())
 
 
 def warn_line(args, message):
