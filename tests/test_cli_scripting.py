@@ -293,3 +293,32 @@ def test_a_closed_stderr_does_not_lose_the_model(tmp_path):
     assert (tmp_path / "m.npz").exists()
     r = npdnn_cmd("info", "m.npz", cwd=tmp_path)
     assert r.returncode == 0 and "trained: 300 epochs" in r.stdout, r.stdout
+
+
+def test_encoding_for_train_predict_and_evaluate(tmp_path):
+    """A cp1252 file (Excel on Windows) trains, predicts and evaluates with --encoding cp1252, with the
+    probabilities of its UTF-8 copy; without the option, one line names the byte and the option."""
+    rng = np.random.default_rng(0)
+    city = rng.choice(["Café", "Zürich", "Genève"], 200)
+    x = rng.standard_normal(200)
+    frame = pd.DataFrame({"city": city, "x": x, "y": np.where(x + (city == "Café") > 0.3, "oui", "non")})
+    frame.to_csv(tmp_path / "u.csv", index=False)
+    frame.to_csv(tmp_path / "e.csv", index=False, encoding="cp1252")
+    train = ["train", "--target", "y", "--layers", "4", "--epochs", "20", "--l2", "1", "--test-size", "0"]
+    r = npdnn_cmd(*train, "--data", "e.csv", cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr.strip().endswith("(a file saved by Excel on Windows? pass --encoding cp1252)")
+    r = npdnn_cmd(*train, "--data", "e.csv", "--encoding", "cp1252", "--out", "m.npz", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    for name, extra in (("e.csv", ["--encoding", "cp1252"]), ("u.csv", [])):
+        r = npdnn_cmd(
+            "predict", "--model", "m.npz", "--data", name, *extra, "--proba", "--out", f"{name}.p", cwd=tmp_path
+        )
+        assert r.returncode == 0, r.stderr
+    assert (tmp_path / "e.csv.p").read_text() == (tmp_path / "u.csv.p").read_text()
+    r = npdnn_cmd(
+        "evaluate", "--model", "m.npz", "--data", "e.csv", "--target", "y", "--encoding", "cp1252", cwd=tmp_path
+    )
+    assert r.returncode == 0, r.stderr
+    frame.to_parquet(tmp_path / "t.parquet")
+    r = npdnn_cmd(*train, "--data", "t.parquet", "--encoding", "cp1252", cwd=tmp_path)
+    assert r.returncode == 2 and "--encoding apply to CSV and TSV files" in r.stderr, r.stderr

@@ -249,3 +249,47 @@ def test_bad_thousands_is_refused(tmp_path, options, message):
     path = write(tmp_path, "a;y\n1;0\n2;1\n")
     with pytest.raises(DataError, match=message):
         read_csv_columns(path, "y", **{"sep": ";", **options})
+
+
+@pytest.mark.parametrize("quoted", [False, True])  # pandas' fast path, and the csv module's
+@pytest.mark.parametrize("encoding", ["cp1252", "latin-1", "utf-16"])
+def test_encoding_reads_a_file_that_is_not_utf8(tmp_path, encoding, quoted):
+    """A CSV file saved by Excel on Windows is in cp1252: "Café" is the byte 0xe9. It reads as the
+    same table as its UTF-8 copy with --encoding (utf-16 on the careful path: its bytes are not ASCII's)."""
+    q = '"' if quoted else ""
+    cities = ["Café", "Zürich", "Genève"] * 4
+    text = "city,price,y\n" + "".join(f"{q}{c}{q},{i / 4},{i % 2}\n" for i, c in enumerate(cities))
+    (tmp_path / "u.csv").write_text(text, encoding="utf-8")
+    (tmp_path / "e.csv").write_bytes(text.encode(encoding))
+    X, y, _ = read_csv_columns(tmp_path / "e.csv", "y", encoding=encoding)
+    X_utf8, y_utf8, _ = read_csv_columns(tmp_path / "u.csv", "y")
+    pd.testing.assert_frame_equal(X, X_utf8)
+    assert y.tolist() == y_utf8.tolist() and X["city"].tolist() == cities
+
+
+def test_a_file_that_is_not_utf8_names_the_option(tmp_path):
+    (tmp_path / "e.csv").write_bytes("a,y\nCafé,0\nBar,1\n".encode("cp1252"))
+    with pytest.raises(DataError, match=r"e\.csv is not UTF-8 text \(byte 0xe9 at offset 7\); expected a UTF-8 CSV "
+                       r"file \(a file saved by Excel on Windows\? pass --encoding cp1252\)$"):  # fmt: skip
+        read_csv_columns(tmp_path / "e.csv", "y")
+    with pytest.raises(
+        DataError, match=r"e\.csv is not ascii text \(byte 0xe9 at offset 7\); expected a CSV file in ascii"
+    ):
+        read_csv_columns(tmp_path / "e.csv", "y", encoding="ascii")
+    with pytest.raises(DataError, match=r"--encoding 'klingon' is not a text encoding Python knows; expected e\.g\."):
+        read_csv_columns(tmp_path / "e.csv", "y", encoding="klingon")
+
+
+def test_encoding_on_the_fast_path(tmp_path):
+    """A file of numbers whose header is not ASCII ("température"): pandas' C parser reads it in the
+    file's encoding, and the separators are counted byte by byte (one byte per character in cp1252)."""
+    text = "température,poids,y\n" + "".join(f"{i / 4},{i % 3},{i % 2}\n" for i in range(30))
+    path = tmp_path / "e.csv"
+    path.write_bytes(text.encode("cp1252"))
+    header = datasets.csv_header(path, encoding="cp1252")
+    assert header == ["température", "poids", "y"]
+    fast = datasets._read_fast(path, header, ["température", "poids"], "y", ",", None, encoding="cp1252")
+    assert fast is not None  # the fast path vouched for it
+    X, y, _ = read_csv_columns(path, "y", encoding="cp1252")
+    pd.testing.assert_frame_equal(X, fast[0])
+    assert X.columns.tolist() == ["température", "poids"] and X["température"].tolist() == [i / 4 for i in range(30)]

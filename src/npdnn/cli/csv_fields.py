@@ -62,16 +62,17 @@ def _open_raw(path):
     return open(path, "rb")
 
 
-def open_text(path, sep=","):
-    """``path`` as UTF-8 text (a byte-order mark dropped), decompressed, newlines untouched."""
-    return io.TextIOWrapper(open_binary(path, sep), encoding="utf-8-sig", newline="")
+def open_text(path, sep=",", encoding=None):
+    """``path`` as text (UTF-8 unless ``encoding``; a byte-order mark dropped), decompressed, newlines untouched."""
+    return io.TextIOWrapper(open_binary(path, sep), encoding=encoding or "utf-8-sig", newline="")
 
 
-def count_separators(path, sep, block=1 << 20):
+def count_separators(path, sep, block=1 << 20, utf8=True):
     """The number of ``sep`` bytes in the (decompressed) file, read block by block
-    through :class:`FieldCounter` (which raises :class:`Unsafe`)."""
+    through :class:`FieldCounter` (which raises :class:`Unsafe`); ``utf8=False``: the file
+    is in a one-byte encoding, whose bytes are not checked."""
     with open_binary(path, sep) as raw:
-        counter = FieldCounter(raw, sep)
+        counter = FieldCounter(raw, sep, utf8)
         while data := raw.read(block):
             counter._count(data)
         counter.readinto(bytearray(0))  # the end: a trailing bare \r
@@ -91,10 +92,10 @@ class FieldCounter(io.RawIOBase):
     of pandas' own parse.
     """
 
-    def __init__(self, raw, sep):
+    def __init__(self, raw, sep, utf8=True):
         super().__init__()
         self._raw, self._sep = raw, ord(sep)
-        self._utf8 = codecs.getincrementaldecoder("utf-8")()
+        self._utf8 = codecs.getincrementaldecoder("utf-8")() if utf8 else None
         self._decoding = False  # a multi-byte character may straddle two blocks
         self._cr_pending = False  # the previous block ended in \r
         self.separators = 0
@@ -115,7 +116,7 @@ class FieldCounter(io.RawIOBase):
     def _count(self, data):
         if b'"' in data or b"\x00" in data:
             raise Unsafe("quotes or NUL bytes: the csv module reads this file")
-        if self._decoding or not data.isascii():
+        if self._utf8 is not None and (self._decoding or not data.isascii()):
             try:
                 self._utf8.decode(data)
             except UnicodeDecodeError:

@@ -74,8 +74,8 @@ def read_data(path, target=None, features=None, drop=(), sep=None, id_column=Non
         Who asks for ``features``, named in the error when one is missing.
     csv_options : dict or None
         For CSV and TSV files: ``has_header``, ``na_values``, ``text``, ``decimal``,
-        ``thousands`` of :func:`~npdnn.cli.datasets.read_csv_columns` (``--no-header``,
-        ``--na-values``, ``--categorical``, ``--decimal``, ``--thousands``).
+        ``thousands``, ``encoding`` of :func:`~npdnn.cli.datasets.read_csv_columns` (``--no-header``,
+        ``--na-values``, ``--categorical``, ``--decimal``, ``--thousands``, ``--encoding``).
 
     Returns
     -------
@@ -93,7 +93,7 @@ def read_data(path, target=None, features=None, drop=(), sep=None, id_column=Non
     csv_options = {k: v for k, v in (csv_options or {}).items() if v not in (None, (), [], True, ".")}
     if kind in ("CSV", "TSV"):
         sep = _separator(sep, "," if kind == "CSV" else "\t")
-        header = csv_header(path, sep, csv_options.get("has_header", True))
+        header = csv_header(path, sep, csv_options.get("has_header", True), csv_options.get("encoding"))
         if features is not None or drop or id_column is not None:  # else: every column but the target
             # the CSV reader names a missing target, id or feature in its own words: only --drop is checked here
             _select(path, kind, header, None, None, drop, None, needed_by)
@@ -116,6 +116,7 @@ def read_data(path, target=None, features=None, drop=(), sep=None, id_column=Non
             "na_values": "--na-values",
             "decimal": "--decimal",
             "thousands": "--thousands",
+            "encoding": "--encoding",
         }
         raise DataError(
             f"{', '.join(options[k] for k in csv_options)} apply to CSV and TSV files; {path} is a {kind} file"

@@ -52,6 +52,31 @@ THOUSANDS = (",", ".", "'")  # --thousands: 1,234,567 (English), 1.234.567 (Germ
 THOUSANDS_GROUPED = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d*)?")
 
 
+# A CSV file saved by Excel on Windows is in the system's code page (cp1252 in Western Europe and the US)
+ENCODING_HINT = "a file saved by Excel on Windows? pass --encoding cp1252"
+# One byte per character: the fast path's byte-wise count of separators holds for these (and UTF-8)
+ONE_BYTE = re.compile(r"(cp\d+|iso8859_\d+|latin_1|ascii|mac_\w+|koi8_\w+)")
+
+
+def check_encoding(encoding):
+    """``encoding`` as Python's codec name (None and UTF-8 stay None: the default reader), or DataError."""
+    if encoding is None:
+        return None
+    import codecs
+
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise DataError(
+            f"--encoding {encoding!r} is not a text encoding Python knows; expected e.g. utf-8, cp1252, latin-1"
+        ) from None
+    return None if name in ("utf-8", "utf-8-sig") else name
+
+
+def _one_byte_or_utf8(encoding):
+    return encoding is None or ONE_BYTE.fullmatch(encoding.replace("-", "_")) is not None
+
+
 def _is_number(text):
     try:
         float(text)
@@ -91,7 +116,7 @@ def feature_columns(path, header, exclude):
     return [c for c in header[int(row_names) :] if c not in exclude]
 
 
-def _read_rows(path, header_only=False, sep=",", has_header=True):
+def _read_rows(path, header_only=False, sep=",", has_header=True, encoding=None):
     """Return ``(header, rows, lines)``: the header cells, the data rows (lists of
     strings, all as long as the header) and each row's line number; with
     ``header_only``, stop after the header (``rows`` and ``lines`` are empty)."""
@@ -107,7 +132,7 @@ def _read_rows(path, header_only=False, sep=",", has_header=True):
     header, rows, lines, reader = None, [], [], None
     try:
         # utf-8-sig: a byte-order mark (as spreadsheet programs write) is not part of the first name.
-        with open_text(path, sep) as f:
+        with open_text(path, sep, encoding) as f:
             reader = csv.reader(f, delimiter=sep, strict=True, skipinitialspace=sep != " ")
             for cells in reader:
                 if not cells or _blank(cells, sep):  # a blank line, or one of spaces and tabs only (as pandas)
@@ -126,7 +151,8 @@ def _read_rows(path, header_only=False, sep=",", has_header=True):
                 lines.append(reader.line_num)
     except UnicodeDecodeError as e:
         raise DataError(
-            f"{path} is not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset {e.start}); expected a UTF-8 CSV file"
+            f"{path} is not {encoding or 'UTF-8'} text (byte 0x{e.object[e.start]:02x} at offset {e.start}); "
+            + (f"expected a CSV file in {encoding}" if encoding else f"expected a UTF-8 CSV file ({ENCODING_HINT})")
         ) from None
     except csv.Error as e:
         raise DataError(f"{path}, line {reader.line_num}: not valid CSV ({e})") from None
@@ -229,9 +255,9 @@ def read_csv(path, target=None, features=None, needed_by=None, sep=","):
     return X, y
 
 
-def csv_header(path, sep=",", has_header=True):
+def csv_header(path, sep=",", has_header=True, encoding=None):
     """The checked header row (list of str) of a CSV file (``"0"`` ... without a header)."""
-    return _read_rows(path, header_only=True, sep=sep, has_header=has_header)[0]
+    return _read_rows(path, header_only=True, sep=sep, has_header=has_header, encoding=check_encoding(encoding))[0]
 
 
 def read_csv_columns(
@@ -246,6 +272,7 @@ def read_csv_columns(
     text=(),
     decimal=".",
     thousands=None,
+    encoding=None,
 ):
     """:func:`read_csv`, plus the cells of ``id_column`` (an ndarray of str, or
     None without it): ``(X, y, ids)``. ``has_header=False``: the first line is data and
@@ -256,7 +283,9 @@ def read_csv_columns(
     cell is such a number are read as text, and a :class:`DataWarning` names them.
     ``thousands``: the separator of digit groups in numbers (``","`` for ``1,234,567.5``,
     pandas' ``thousands``), removed before a cell is read as a number; without it, columns
-    whose every cell is a number with ``,`` groups are read as text and named in a warning."""
+    whose every cell is a number with ``,`` groups are read as text and named in a warning.
+    ``encoding``: the file's text encoding (a Python codec name), UTF-8 when None."""
+    encoding = check_encoding(encoding)
     if decimal not in (".", ","):
         raise DataError(f"--decimal must be . or ,; got {decimal!r}")
     if decimal == sep:
@@ -270,7 +299,7 @@ def read_csv_columns(
             )
     import warnings
 
-    header = csv_header(path, sep, has_header)
+    header = csv_header(path, sep, has_header, encoding)
     if has_header and looks_like_data(header):
         warnings.warn(f"{path}: {NO_HEADER_HINT}", DataWarning, stacklevel=2)
     if target is not None and target not in header:
@@ -289,12 +318,14 @@ def read_csv_columns(
     features = list(features)
     fast = (
         None
-        if text
-        else _read_fast(path, header, features, target, sep, id_column, has_header, decimal, na_values, thousands)
+        if text or not _one_byte_or_utf8(encoding)
+        else _read_fast(
+            path, header, features, target, sep, id_column, has_header, decimal, na_values, thousands, encoding
+        )
     )
     if fast is not None:
         return fast
-    header, rows, lines = _read_rows(path, sep=sep, has_header=has_header)
+    header, rows, lines = _read_rows(path, sep=sep, has_header=has_header, encoding=encoding)
     index = {name: j for j, name in enumerate(header)}
     grid = np.array(rows, dtype=object)  # (m, n_columns) strings
     missing = NA_VALUES | {str(v) for v in na_values}
@@ -422,7 +453,17 @@ def show_label(value):
 
 
 def _read_fast(
-    path, header, features, target, sep, id_column, has_header=True, decimal=".", na_values=(), thousands=None
+    path,
+    header,
+    features,
+    target,
+    sep,
+    id_column,
+    has_header=True,
+    decimal=".",
+    na_values=(),
+    thousands=None,
+    encoding=None,
 ):
     """``(X, y, ids)`` as :func:`read_csv_columns` returns them, read by pandas' C
     parser (about 20 times faster than the csv module) while
@@ -440,7 +481,8 @@ def _read_fast(
     last = header[-1]  # missing (NaN) on every line with too few fields
     labels = [c for c in dict.fromkeys([target, id_column, last]) if c is not None and c not in features]
     try:
-        separators = count_separators(path, sep)  # a pass of its own: pandas reads a path 1.5x faster than a stream
+        # a pass of its own: pandas reads a path 1.5x faster than a stream
+        separators = count_separators(path, sep, utf8=encoding is None)
         columns = features + labels
         frame = pd.read_csv(
             path,
@@ -455,7 +497,7 @@ def _read_fast(
             engine="c",
             decimal=decimal,
             thousands=thousands,
-            encoding="utf-8-sig",
+            encoding=encoding or "utf-8-sig",
             compression="infer",
             skipinitialspace=sep != " ",
             header=0 if has_header else None,

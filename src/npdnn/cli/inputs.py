@@ -104,6 +104,7 @@ def read(args, data, target=None, **options):
         "na_values": getattr(args, "na_values", None),
         "decimal": getattr(args, "decimal", "."),
         "thousands": getattr(args, "thousands", None),
+        "encoding": getattr(args, "encoding", None),
     }
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataWarning)

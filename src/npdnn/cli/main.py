@@ -302,7 +302,7 @@ DATA_HELP = f"{SUPPORTED}; arrays name their columns by index (see README)"
 
 
 def _add_data_options(parser):
-    """--sep, --features, --drop, --no-header, --na-values, --decimal, --thousands, --categorical: shared by
+    """--sep, --features, --drop, --no-header, --na-values, --decimal, --thousands, --encoding, --categorical: shared by
     train, predict and evaluate."""
     parser.add_argument("--sep", metavar="CHAR", help="field separator of a CSV file (default: , and tab for .tsv)")
     parser.add_argument("--features", nargs="+", metavar="COL", help="the feature columns, in this order")
@@ -331,6 +331,11 @@ def _add_data_options(parser):
         choices=THOUSANDS,
         help="the thousands separator of the CSV file's numbers (default: none; , for 1,234,567.5, "
         "with --decimal , often . for 1.234.567,5)",
+    )
+    parser.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="the CSV file's text encoding (default: UTF-8; cp1252 for a CSV saved by Excel on Windows, latin-1)",
     )
     parser.add_argument(
         "--categorical",

@@ -40,6 +40,7 @@ def _reading_options(args):
         ("--na-values", bool(getattr(args, "na_values", None))),
         ("--decimal", getattr(args, "decimal", ".") != "."),
         ("--thousands", getattr(args, "thousands", None) is not None),
+        ("--encoding", getattr(args, "encoding", None) is not None),
         ("--categorical", bool(getattr(args, "categorical", None))),
     ]
 
