@@ -52,3 +52,32 @@ def test_robust_scaling_falls_back_to_the_standard_deviation_then_to_one():
     assert center.dtype == scale.dtype == np.float32
     np.testing.assert_array_equal(center, np.float32([q50, 0.0, 7.0]))
     np.testing.assert_array_equal(scale, np.float32([(q75 - q25) / 1.349, X[:, 1].std(), 1.0]))
+
+
+@pytest.mark.parametrize("layout", ["C", "F"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("picked", [0, 1, 2, 5, 12])
+def test_fitting_some_features_gives_the_bits_of_fitting_all(monkeypatch, layout, weighted, picked):
+    """A column plan's numbers are fitted without its 0/1 columns (``columns``): each feature's mean
+    and scale must be the bits it gets among all of them, the others mean 0 and scale 1, in chunks
+    sized by all the features (here 2 chunks; 1 if they were sized by the features fitted)."""
+    rng = np.random.default_rng(picked)
+    n = 12
+    X = rng.standard_normal((20_000, n)) * rng.uniform(0.1, 1e3, n) + rng.uniform(-50, 50, n)
+    X[:, ::3] = rng.random((20_000, 4)) < 0.3  # 0/1 columns among the numbers
+    X = np.asarray(X, order=layout)
+    w = rng.uniform(0.1, 2.0, 20_000) if weighted else None
+    columns = np.zeros(n, dtype=bool)
+    columns[rng.choice(n, picked, replace=False)] = True
+    monkeypatch.setattr(npdnn.nn.chunking, "CHUNK_BYTES", 1 << 20)
+    assert len(npdnn.nn.chunking.row_slices(20_000, npdnn.nn.chunking.chunk_rows([n], 8))) == 2
+    for keep_indicators in (False, True):
+        for dtype in (np.float64, np.float32):
+            mean, scale = fit_standardization(X.astype(dtype), w, keep_indicators, columns)
+            want_mean, want_scale = fit_standardization(X.astype(dtype), w, keep_indicators)
+            want_mean[~columns], want_scale[~columns] = 0, 1
+            assert mean.tobytes() == want_mean.tobytes() and scale.tobytes() == want_scale.tobytes()
+    center, scale = fit_robust_scaling(X, columns)
+    want_center, want_scale = fit_robust_scaling(X)
+    want_center[~columns], want_scale[~columns] = 0, 1
+    assert center.tobytes() == want_center.tobytes() and scale.tobytes() == want_scale.tobytes()

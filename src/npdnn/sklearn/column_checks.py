@@ -58,14 +58,16 @@ def similar_labels(classes, stacklevel=3):
     )
 
 
-def leaked_label(X, labels, names, target=None, stacklevel=3):
+def leaked_label(X, labels, names, target=None, stacklevel=3, reads=None):
     """Warn (:class:`LeakedLabelWarning`) about each column of ``X`` (a table or an
     array (m, n)) with at most :data:`LEAK_MAX_VALUES` distinct values that alone
     predicts ``labels`` (m,) (class indices) on at least :data:`LEAK_SHARE` of the
     rows, when that beats predicting the most common class: a copy of the label.
 
     The prediction is, per value of the column, its most common label (read on at
-    most :data:`LEAK_ROWS` evenly spaced rows)."""
+    most :data:`LEAK_ROWS` evenly spaced rows). ``reads``: the column plan's reading of
+    the table's text columns (:meth:`~npdnn.sklearn.columns.ColumnPlan.fit`), used when
+    every row is looked at."""
     m = labels.shape[0]
     if m < 20:
         return
@@ -74,13 +76,17 @@ def leaked_label(X, labels, names, target=None, stacklevel=3):
     majority = np.bincount(y).max() / y.shape[0]
     label = f"{target!r}" if target is not None else "the label"
     found = []
+    every = rows.size == m  # no copy of the column when every row is read
     for j, name in enumerate(names):
-        column = X.iloc[rows, j] if hasattr(X, "iloc") else X[rows, j]
-        codes = _codes(column)
+        if hasattr(X, "iloc"):
+            column = X.iloc[:, j] if every else X.iloc[rows, j]
+        else:
+            column = X[:, j] if every else X[rows, j]
+        codes = _codes(column, reads.get(j) if every and reads is not None else None)
         if codes is None:
             continue
-        table = np.zeros((codes.max() + 1, int(y.max()) + 1), dtype=np.int64)
-        np.add.at(table, (codes, y), 1)
+        n_classes = int(y.max()) + 1
+        table = np.bincount(codes * n_classes + y, minlength=(codes.max() + 1) * n_classes).reshape(-1, n_classes)
         share = table.max(axis=1).sum() / y.shape[0]
         if share >= LEAK_SHARE and share > majority + 0.01:
             found.append((name, share))
@@ -114,7 +120,8 @@ def row_numbers(X, names, stacklevel=3):
         if not np.isfinite(values).all() or (values != np.round(values)).any():
             continue
         low, high = float(values.min()), float(values.max())
-        if high - low + 1 > 2 * m or np.unique(values).size != m:
+        # m distinct whole numbers span at least m: a narrower column (an age, a count) needs no sort
+        if not m <= high - low + 1 <= 2 * m or np.unique(values).size != m:
             continue
         warnings.warn(
             f"column {str(name)!r} holds a different whole number on every training row, all within "
@@ -125,14 +132,22 @@ def row_numbers(X, names, stacklevel=3):
         )
 
 
-def _codes(column):
+def _codes(column, read=None):
     """Integer codes (k,) of a column's values (missing as its own value), or None when
-    it has more than :data:`LEAK_MAX_VALUES` distinct values."""
+    it has more than :data:`LEAK_MAX_VALUES` distinct values. ``read``: the column's
+    ``_factorized`` codes and texts when known."""
     if getattr(column.dtype, "kind", "O") in "biuf":
+        import pandas as pd
+
         values = column.to_numpy(dtype=np.float64, na_value=np.nan) if hasattr(column, "to_numpy") else column
-        uniq, codes = np.unique(np.asarray(values, dtype=np.float64), return_inverse=True)  # NaNs: one value
-        return codes.reshape(-1) if uniq.size <= LEAK_MAX_VALUES else None
-    codes, texts = _factorized(column)
+        # Hashed, not sorted (a fifth of np.unique's time on adult's columns): the same values are one
+        # (0.0 and -0.0 too), the NaNs one more, and the share below does not depend on which code is which.
+        codes, uniques = pd.factorize(np.asarray(values, dtype=np.float64))
+        if uniques.size + bool((codes < 0).any()) > LEAK_MAX_VALUES:
+            return None
+        return np.where(codes < 0, uniques.size, codes)
+    codes, texts = _factorized(column) if read is None else read
     if texts.size + bool((codes < 0).any()) > LEAK_MAX_VALUES:
         return None
+    codes = codes.astype(np.intp)  # a read's codes are narrow: the table's index below must not overflow
     return np.where(codes < 0, texts.size, codes)  # missing: one more value

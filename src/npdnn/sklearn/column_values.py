@@ -103,6 +103,11 @@ def _factorized(column):
 
     if str(getattr(column, "dtype", "")) == "category":
         codes, uniques = column.cat.codes.to_numpy(), column.cat.categories
+    elif isinstance(getattr(column, "dtype", None), pd.StringDtype):
+        # Only str and missing values: pandas groups them as it groups the Python strings below, in the
+        # same order of first appearance, without making a Python object of every row (adult's text
+        # columns: 0.3 ms each instead of 3 ms, most of it the list of 26,000 strings).
+        codes, uniques = column.array.factorize()
     else:
         values = np.array(column.tolist(), dtype=object)  # Python scalars, as canonical sees them
         if pd.api.types.infer_dtype(values, skipna=True) not in _GROUPABLE:
@@ -120,14 +125,15 @@ def _texts(column):
     return np.append(texts, None)[codes]
 
 
-def _numbers(column, name):
+def _numbers(column, name, factorized=None):
     """A numeric or boolean column as float64 (NaN where missing); text that is not a
-    number raises ValueError naming the column and the value."""
+    number raises ValueError naming the column and the value. ``factorized``: the column's
+    ``_factorized(column)`` when the caller has it (the plan's fit reads a text column once)."""
     if column.dtype.kind in "iufb":
         return column.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
     if column.dtype.kind == "m":  # a duration, in seconds (a float cast would give nanoseconds, and NaT as -9e18)
         return column.dt.total_seconds().to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
-    codes, texts = _factorized(column)  # each distinct text read once
+    codes, texts = _factorized(column) if factorized is None else factorized  # each distinct text read once
     values = _text_values(texts)
     bad = ~np.isfinite(values)
     if bad[codes[codes >= 0]].any():

@@ -127,9 +127,14 @@ class ColumnPlan:
 
     # -------------------------------------------------------------- fit
     @classmethod
-    def fit(cls, X, categorical=()):
+    def fit(cls, X, categorical=(), reads=None):
         """Learn the plan from a DataFrame ``X`` (m, n) of training rows; ``categorical``
-        names columns to treat as categories even when they hold numbers (codes)."""
+        names columns to treat as categories even when they hold numbers (codes).
+
+        ``reads``: a dict that receives, by column position, ``_factorized(column)`` of each
+        text column the plan keeps, for :meth:`transform` and the checks of the same table at
+        fit (their ``reads``) instead of a second and a third reading of each. Held for all
+        columns at once, so the codes are kept as the narrowest integer type (int8 up to 127 texts)."""
         if X.shape[1] > MAX_COLUMNS:
             raise ValueError(f"X has {X.shape[1]} columns; a column plan holds at most {MAX_COLUMNS}")
         columns, dropped = [], []
@@ -137,11 +142,14 @@ class ColumnPlan:
             column = X.iloc[:, j]
             as_category = name in categorical or str(getattr(column, "dtype", "")) == "category"
             try:
-                entry = _fit_column(str(name), column, as_category)
+                entry, read = _fit_column(str(name), column, as_category)
             except _Unusable as error:
                 raise _refused(str(name), column, error) from None
             if entry["kind"] == "dropped":
                 dropped.append(f"{entry['name']!r} ({entry['note']})")
+            elif reads is not None and read is not None and _reused(entry, column):
+                codes, texts = read  # not a bool column's: its numbers are read without them
+                reads[j] = (codes.astype(np.min_scalar_type(-texts.size - 1)), texts)
             columns.append(entry)
         plan = cls(columns)
         size = len(json.dumps(plan.to_json()))
@@ -159,9 +167,10 @@ class ColumnPlan:
         return plan
 
     # -------------------------------------------------------------- transform
-    def transform(self, X, dtype=np.float64):
+    def transform(self, X, dtype=np.float64, reads=None):
         """The network inputs (m, n_out) of ``dtype`` for the table ``X`` (m, n), its
-        columns taken by position (the estimator checks their names)."""
+        columns taken by position (the estimator checks their names). ``reads``: what
+        :meth:`fit` read of this very table (its ``reads``), or None."""
         m = X.shape[0]
         if X.shape[1] != len(self.columns):
             raise ValueError(f"X has {X.shape[1]} columns; the column plan expects {len(self.columns)}")
@@ -172,16 +181,17 @@ class ColumnPlan:
                 continue
             column = X.iloc[:, j] if hasattr(X, "iloc") else _series(X[:, j])
             try:
-                k = self._transform_column(c, column, out, k)
+                k = self._transform_column(c, column, out, k, None if reads is None else reads.get(j))
             except _Unusable as error:
                 raise _refused(c["name"], column, error) from None
         return out
 
     @staticmethod
-    def _transform_column(c, column, out, k):
-        """Writes column ``c``'s inputs into ``out[:, k:]``; returns the next free index."""
+    def _transform_column(c, column, out, k, read=None):
+        """Writes column ``c``'s inputs into ``out[:, k:]``; returns the next free index.
+        ``read``: the column's ``_factorized`` codes and texts when known."""
         if c["kind"] == "categorical":
-            codes, texts = _factorized(column)
+            codes, texts = _factorized(column) if read is None else read
             missing = codes < 0
             known = {v: i for i, v in enumerate(c["categories"])}
             hit = np.array([known.get(t, -1) for t in texts] + [-1], dtype=np.intp)[codes]  # -1: unseen
@@ -189,7 +199,7 @@ class ColumnPlan:
             out[rows, k + hit[rows]] = 1
             k += len(c["categories"])
         else:
-            values = _numbers(column, c["name"])
+            values = _numbers(column, c["name"], read)
             missing = np.isnan(values)
             values[missing] = c["fill"]
             out[:, k] = values
@@ -272,35 +282,44 @@ def _series(values):
     return pd.Series(values, dtype=object)
 
 
+def _reused(entry, column):
+    """Whether a transform reads this kept column through its ``_factorized`` codes and texts:
+    a categorical one, or text read as numbers (a bool column's numbers are read without them)."""
+    return entry["kind"] == "categorical" or column.dtype.kind == "O"
+
+
 def _fit_column(name, column, as_category):
+    """``(entry, read)``: the column's plan entry and its ``_factorized`` codes and texts, or
+    None where it was not read as text."""
     given_as_category = as_category  # named by the user (or a category dtype): its texts are what they mean
     entry = {"name": name, "kind": "numeric", "fill": None, "indicator": False, "categories": None, "note": ""}
     if not as_category and _is_date(column):
-        return {**entry, "kind": "dropped", "note": f"dates ({str(column.dtype)[:60]}); {DATES_NOTE}"}
+        return {**entry, "kind": "dropped", "note": f"dates ({str(column.dtype)[:60]}); {DATES_NOTE}"}, None
     codes, texts = (
         (None, None) if (getattr(column.dtype, "kind", "O") in "iufm" and not as_category) else _factorized(column)
     )
+    read = None if texts is None else (codes, texts)
     if texts is not None and not as_category and not _is_boolean(column, texts):
         try:  # text that is all numbers (a file read as text) is numeric
-            _numbers(column, name)
+            _numbers(column, name, read)
         except ValueError:
             _check_mixed(name, codes, texts)  # numbers with a few words: refused
             as_category = True
     if as_category:
         present = int(np.count_nonzero(codes >= 0))
         if present == 0:
-            return {**entry, "kind": "dropped", "note": "no value in the training rows"}
+            return {**entry, "kind": "dropped", "note": "no value in the training rows"}, read
         by_text = np.argsort(texts.astype(str), kind="stable")  # ties in count: the first text first
         values, counts = texts[by_text].astype(str), np.bincount(codes[codes >= 0], minlength=texts.size)[by_text]
         hint = "" if given_as_category else _text_hint(values)
         if values.size > ID_MIN and values.size >= ID_FRACTION * present:
             note = hint or f"{values.size} distinct values in {present} rows: an id or a name?"
-            return {**entry, "kind": "dropped", "note": note}
+            return {**entry, "kind": "dropped", "note": note}, read
         order = np.argsort(-counts, kind="stable")[:MAX_ONE_HOT]
         order = order[counts[order] >= MIN_CATEGORY_ROWS]
         if order.size == 0:
             note = f"no category seen on {MIN_CATEGORY_ROWS} training rows or more"
-            return {**entry, "kind": "dropped", "note": note + (f"; {hint}" if hint else "")}
+            return {**entry, "kind": "dropped", "note": note + (f"; {hint}" if hint else "")}, read
         kept = sorted(values[order].tolist())
         note = (
             f"{values.size - len(kept)} categories seen on under {MIN_CATEGORY_ROWS} rows or beyond the {MAX_ONE_HOT} "
@@ -315,18 +334,18 @@ def _fit_column(name, column, as_category):
             "categories": kept,
             "indicator": present < codes.size,
             "note": note,
-        }
-    values = _numbers(column, name)
+        }, read
+    values = _numbers(column, name, read)
     missing = np.isnan(values)
     if missing.all():
-        return {**entry, "kind": "dropped", "note": "no value in the training rows"}
+        return {**entry, "kind": "dropped", "note": "no value in the training rows"}, read
     kind = "boolean" if texts is not None and _is_boolean(column, texts) else "numeric"
     if kind == "boolean":
         fill = float(np.mean(values[~missing]) >= 0.5)  # the more common value
     else:
         fill = float(np.median(values[~missing]))
     note = "a duration, in seconds" if getattr(column.dtype, "kind", "O") == "m" else ""
-    return {**entry, "kind": kind, "fill": fill, "indicator": bool(missing.any()), "note": note}
+    return {**entry, "kind": kind, "fill": fill, "indicator": bool(missing.any()), "note": note}, read
 
 
 def _abbreviate(items, limit=10):

@@ -290,19 +290,21 @@ class DNNClassifier(_Inputs, _Labels, _FitSetup, MLPClassifierAttributes, Classi
             self.__dict__.pop("network_", None)  # a refit that fails leaves the estimator unfitted, not stale
         dtype = self._input_dtype() if warm is None else warm["dtype"]
         given = X
+        reads = {}  # the plan's reading of each text column, reused below instead of a second and third reading
         plan = (
-            (self._fit_plan(X) if needs_plan(X) or self.categorical_features else None)
+            (self._fit_plan(X, reads) if needs_plan(X) or self.categorical_features else None)
             if warm is None
             else warm["plan"]
         )
-        X, y = self._validate_table(X, y, plan, dtype, reset=warm is None)  # warm: the same features
+        X, y = self._validate_table(X, y, plan, dtype, reset=warm is None, reads=reads)  # warm: the same features
         auto = self._resolve(X.shape[0])
         classes, labels = self._encode_labels(y)
         if warm is None:
             similar_labels(classes)
         if warm is None and hasattr(given, "columns"):
-            leaked_label(given, labels, list(given.columns), target)
+            leaked_label(given, labels, list(given.columns), target, reads=reads)
             row_numbers(given, list(given.columns))
+        reads.clear()  # a code per row and text column: not held through training
         if warm is not None:
             _check_warm_classes(warm["classes"], classes)  # refused before anything changes
             self.__dict__.pop("network_", None)

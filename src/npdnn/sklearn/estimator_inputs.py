@@ -42,15 +42,16 @@ class _Inputs:
         Z = (X - self.mean_) / self.scale_
         return np.clip(Z, -CLIP, CLIP, out=Z) if scaling_of(self.standardize) == "robust" else Z
 
-    def _fit_plan(self, X):
-        """The column plan of the table X, with ``categorical_features`` one-hot encoded."""
+    def _fit_plan(self, X, reads=None):
+        """The column plan of the table X, with ``categorical_features`` one-hot encoded
+        (``reads``: see :meth:`ColumnPlan.fit`)."""
         named = list(self.categorical_features or [])
         if not hasattr(X, "columns"):
             raise ValueError(f"categorical_features={named!r} names columns: X must be a pandas DataFrame")
         unknown = [c for c in named if c not in X.columns]
         if unknown:
             raise ValueError(f"categorical_features names {unknown}, which are not columns of X {list(X.columns)}")
-        return ColumnPlan.fit(X, categorical=named)
+        return ColumnPlan.fit(X, categorical=named, reads=reads)
 
     def _fit_scaling(self, X, w, plan):
         """``(mean, scale)`` (n_x,) of the chosen scaling, or ``(None, None)``; a plan's
@@ -61,14 +62,15 @@ class _Inputs:
         if is_sparse(X):
             raise _cannot_center(self.standardize)
         auto = isinstance(self.standardize, str) and self.standardize == "auto"
-        mean, scale = fit_robust_scaling(X) if kind == "robust" else _fit_standardization(X, w, keep_indicators=auto)
-        if plan is not None:
-            mean[~plan.scaled], scale[~plan.scaled] = 0, 1
-        return mean, scale
+        columns = None if plan is None else plan.scaled
+        if kind == "robust":
+            return fit_robust_scaling(X, columns)
+        return _fit_standardization(X, w, keep_indicators=auto, columns=columns)
 
-    def _validate_table(self, X, y, plan, dtype, reset):
+    def _validate_table(self, X, y, plan, dtype, reset, reads=None):
         """``(X, y)`` as validate_data returns them; a table with a column ``plan`` is
-        turned into the network's inputs (m, n_x) here, its names and width recorded."""
+        turned into the network's inputs (m, n_x) here, its names and width recorded
+        (``reads``: what the plan's fit read of this X)."""
         if plan is None:
             if getattr(self, "columns_", None) is not None and not reset:
                 raise ValueError("this model was fitted on a table with a column plan; pass a DataFrame")
@@ -76,14 +78,14 @@ class _Inputs:
             X, y = validate_data(self, _real(X), y, dtype=dtype, reset=reset, accept_sparse=("csr", "csc"))
             # A sparse X is trained a mini-batch at a time, each batch's rows made dense (npdnn.nn.sparse_rows)
             return (sparse_rows(X, None, X.dtype) if is_sparse(X) else X), y
-        X_num = self._plan_rows(X, plan, reset, dtype)
+        X_num = self._plan_rows(X, plan, reset, dtype, reads)
         X_num, y = check_X_y(X_num, y, dtype=X_num.dtype)  # the table's own checks are the plan's
         if reset:
             self.n_features_in_ = len(plan.columns)
             self.feature_names_in_ = np.asarray(plan.names, dtype=object)
         return X_num, y
 
-    def _plan_rows(self, X, plan, reset, dtype):
+    def _plan_rows(self, X, plan, reset, dtype, reads=None):
         """The plan's outputs (m, n_x) for the table X, after checking its column names."""
         if not hasattr(X, "columns"):
             raise ValueError(
@@ -99,7 +101,7 @@ class _Inputs:
                 X = X[plan.names]  # the same columns in another order
         if isinstance(dtype, list):
             dtype = dtype[0]
-        return plan.transform(X, dtype=np.dtype(dtype))
+        return plan.transform(X, dtype=np.dtype(dtype), reads=reads if reset else None)  # reset: X's own columns
 
     def _predict_rows(self, X):
         """X validated (feature names, shape, finiteness) but not converted when it

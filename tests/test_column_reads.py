@@ -1,0 +1,115 @@
+"""A fit reads each text column of a table once: the column plan's reading (ColumnPlan.fit's
+``reads``) is reused for the training rows and the leaked-label check, and a pandas string column
+is grouped by pandas without a Python string per row. Each shortcut must give the bits of a fresh,
+row-by-row reading: the rows the fit trains on are those its plan gives the same table at predict,
+the checks warn about the same columns, and a string column reads as its object twin."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import npdnn.sklearn.estimator as estimator
+from npdnn import DNNClassifier
+from npdnn.sklearn.column_checks import LeakedLabelWarning, leaked_label
+from npdnn.sklearn.column_values import _factorized
+from npdnn.sklearn.columns import ColumnPlan, DroppedColumnWarning
+
+FAST = dict(hidden_layer_sizes=(8,), epochs=3, batch_size=32, random_state=0)
+
+
+def texts_table(m=300, seed=0):
+    """Text columns of other categories and dtypes side by side (a misplaced reading shows), with
+    missing values, a yes/no column, numbers written as text, a category column, an id and numbers."""
+    rng = np.random.default_rng(seed)
+    color = rng.choice(["red", "green", "blue"], m).astype(object)
+    color[rng.random(m) < 0.1] = None
+    size = pd.Series(rng.choice(["S", "M", "L", "XL", " M"], m), dtype="string").mask(rng.random(m) < 0.1)
+    X = pd.DataFrame(
+        {
+            "age": rng.normal(40, 10, m),
+            "color": color,
+            "size": size,
+            "member": np.where(rng.random(m) < 0.5, "yes", "no"),
+            "rooms": pd.Series(rng.integers(1, 6, m).astype(str), dtype="str"),
+            "city": pd.Series(rng.choice(["Oslo", "Lima", "Pune", "Kyiv"], m), dtype="category"),
+            "name": [f"person {i}" for i in range(m)],
+            "smoker": rng.random(m) < 0.4,
+        }
+    )
+    y = np.where(rng.random(m) < 0.5, "a", "b")
+    return X, y
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_fit_trains_on_the_rows_its_plan_gives_at_predict(monkeypatch, dtype):
+    X, y = texts_table()
+    seen, train = [], estimator.train
+
+    def spy(net, X_in, *args, **kwargs):
+        seen.append(X_in.copy())
+        return train(net, X_in, *args, **kwargs)
+
+    monkeypatch.setattr(estimator, "train", spy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DroppedColumnWarning)
+        model = DNNClassifier(**FAST, standardize=False, dtype=dtype).fit(X, y)
+    plan = model.columns_
+    assert [c["kind"] for c in plan.columns] == [
+        "numeric", "categorical", "categorical", "boolean", "numeric", "categorical", "dropped", "boolean",
+    ]  # fmt: skip
+    np.testing.assert_array_equal(seen[0], plan.transform(X, dtype=np.dtype(dtype)))
+    reads = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DroppedColumnWarning)
+        assert ColumnPlan.fit(X, reads=reads).columns == plan.columns
+    assert sorted(reads) == [1, 2, 3, 4, 5]  # the text columns kept (not the id, not the numbers nor bools)
+    np.testing.assert_array_equal(plan.transform(X, reads=reads), plan.transform(X))
+
+
+def test_a_leaked_label_among_text_columns_is_named_with_or_without_the_reads():
+    X, y = texts_table()
+    X = X.drop(columns="name")
+    X.insert(2, "alive", np.where(y == "a", "yes", "no"))  # between two text columns
+    X.insert(5, "copy", pd.Series(np.where(y == "a", "p", "q"), dtype="category"))
+    X["grade"] = np.array(list("ABCDEFGHIJ"))[np.arange(len(y)) % 10]  # 10 values: codes up to 9
+    with pytest.warns(LeakedLabelWarning) as record:
+        DNNClassifier(**FAST).fit(X, pd.Series(y, name="survived"))
+    named = [str(w.message) for w in record if w.category is LeakedLabelWarning]
+    assert named == [
+        "column 'alive' alone predicts 'survived' on 100% of training rows: a copy of the label?",
+        "column 'copy' alone predicts 'survived' on 100% of training rows: a copy of the label?",
+    ]
+    labels = (y == "b").astype(np.intp)
+    reads = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DroppedColumnWarning)
+        ColumnPlan.fit(X, reads=reads)
+    for given in (reads, None):
+        with pytest.warns(LeakedLabelWarning) as record:
+            leaked_label(X, labels, list(X.columns), reads=given)
+        assert [str(w.message) for w in record] == [m.replace("'survived'", "the label") for m in named]
+        # 13 classes by up to 10 values: a table index past a narrow code type's range
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", LeakedLabelWarning)  # none predicts these
+            leaked_label(X, np.arange(len(y)) % 13, list(X.columns), reads=given)
+
+
+STRINGS = ["a", " a", "b", "", "a" * 300, "a" * 250, "B", "3", "3.0", "yes", "é"]
+
+
+@pytest.mark.parametrize("storage", ["python", "pyarrow"])
+@pytest.mark.parametrize("na_value", [pd.NA, np.nan])
+def test_a_string_column_reads_as_its_object_twin(storage, na_value):
+    if storage == "pyarrow":
+        pytest.importorskip("pyarrow")
+    rng = np.random.default_rng(5)
+    values = [STRINGS[i] if i < len(STRINGS) else None for i in rng.integers(0, len(STRINGS) + 2, 400)]
+    column = pd.Series(values, dtype=pd.StringDtype(storage, na_value=na_value))
+    twin = pd.Series(values, dtype=object)
+    codes, texts = _factorized(column)
+    want_codes, want_texts = _factorized(twin)
+    assert texts.tolist() == want_texts.tolist()  # the same texts in the same order (of first appearance)
+    np.testing.assert_array_equal(codes, want_codes)
+    assert codes.dtype == want_codes.dtype == np.intp
