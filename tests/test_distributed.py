@@ -218,6 +218,29 @@ def test_cli_trains_on_parquet_parts_via_scheduler(client, tmp_path):
     assert np.mean(est.predict(df.drop(columns="y")) == df["y"]) > 0.8
 
 
+def test_cli_on_csv_parts_with_row_names_leaves_them_out(client, tmp_path):
+    """CSV parts written with pandas' index (an unnamed first column of row numbers): the cluster run
+    leaves it out, as a local run does, and says so."""
+    pd = pytest.importorskip("pandas")
+    X, y, _ = _data(m=400)
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    df = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)]).assign(y=np.where(y == 1, "yes", "no"))
+    for i in range(4):
+        df.iloc[i * 100 : (i + 1) * 100].to_csv(parts / f"part{i}.csv")  # header ",f0,...": the index
+    model = tmp_path / "model.npz"
+    cmd = [sys.executable, "-m", "npdnn", "train", "--data", str(parts / "*.csv"), "--target", "y", "--scheduler",
+           client.scheduler.address, "--epochs", "5", "--layers", "8", "--l2", "1", "--out", str(model)]  # fmt: skip
+    out = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=120, env=dict(os.environ, PYTHONWARNINGS="ignore")
+    )
+    assert out.returncode == 0, out.stderr
+    assert 'column 1 has no name ("Unnamed: 0" as pandas reads it): taken as row names' in out.stderr, out.stderr
+    from npdnn import DNNClassifier
+
+    assert list(DNNClassifier.load(model).feature_names_in_) == [f"f{i}" for i in range(6)]
+
+
 @pytest.mark.parametrize(
     "change, message",
     [

@@ -107,13 +107,16 @@ def feature_columns(path, header, exclude):
     if row_names:
         import warnings
 
-        warnings.warn(
-            f'{path}: column 1 has no name ("{ROW_NAMES}" as pandas reads it): taken as row names, as R\'s '
-            "write.csv and pandas' to_csv write them, and not used as a feature (name it to use it)",
-            DataWarning,
-            stacklevel=3,
-        )
+        warnings.warn(row_names_note(path), DataWarning, stacklevel=3)
     return [c for c in header[int(row_names) :] if c not in exclude]
+
+
+def row_names_note(path):
+    """What is said of a first column without a name (:data:`ROW_NAMES`)."""
+    return (
+        f'{path}: column 1 has no name ("{ROW_NAMES}" as pandas reads it): taken as row names, as R\'s '
+        "write.csv and pandas' to_csv write them, and not used as a feature (name it to use it)"
+    )
 
 
 def _read_rows(path, header_only=False, sep=",", has_header=True, encoding=None):

@@ -14,7 +14,7 @@ import numpy as np
 def _read(pattern, target):
     import dask.dataframe as dd
 
-    from .datasets import DataError
+    from .datasets import ROW_NAMES, DataError, row_names_note
 
     paths = sorted(glob.glob(pattern))
     if not paths:
@@ -27,7 +27,10 @@ def _read(pattern, target):
         raise DataError(f"--data {pattern!r} must match only .parquet or only .csv files; got {paths[:3]}")
     if target not in df.columns:
         raise DataError(f"--data {pattern!r}: no column {target!r}; the columns are {list(df.columns)}")
-    return df.drop(columns=target), df[target]
+    note = None
+    if len(df.columns) > 2 and df.columns[0] == ROW_NAMES and target != ROW_NAMES:  # as the local reader
+        df, note = df.drop(columns=ROW_NAMES), row_names_note(pattern)
+    return df.drop(columns=target), df[target], note
 
 
 def _reading_options(args):
@@ -52,6 +55,7 @@ def train(args, info, make_model):
     from distributed import Client, LocalCluster
 
     from .datasets import DataError
+    from .outputs import warn_line
     from .report import confusion, metrics, table
 
     if args.data is None or args.target is None:
@@ -75,7 +79,9 @@ def train(args, info, make_model):
         cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, dashboard_address=None)
         client = Client(cluster)
     try:
-        X, y = _read(args.data, args.target)
+        X, y, note = _read(args.data, args.target)
+        if note:
+            warn_line(args, note)
         df = X.astype("float64").assign(**{args.target: y})
         # one split of the whole frame, persisted on the workers: X and y then come from the same
         # partitions (split separately, or re-read under another plan, their rows could differ)
