@@ -637,9 +637,29 @@ def test_a_row_number_column_is_reported_and_kept():
         model = DNNClassifier(**FAST).fit(X, y)
     found = [c for c in caught if issubclass(c.category, RowNumberWarning)]
     assert [str(c.message) for c in found] == [
-        f"column 'PassengerId' holds a different whole number on every training row, all within "
-        f"{X['PassengerId'].min()} to {X['PassengerId'].max()}: a row number or an id? It is used as a feature; "
-        "drop it if it says nothing about the label"
-    ]
+        "column 'PassengerId' holds a different whole number on every training row: a row number or an id? "
+        "It is used as a feature; drop it if it says nothing about the label"
+    ]  # the same text whatever the split: the range is an attribute
+    assert found[0].message.ranges == {"PassengerId": (X["PassengerId"].min(), X["PassengerId"].max())}
     assert found[0].filename == at_line_of(__file__)  # the user's fit line
     assert model.n_features_in_ == 5 and "PassengerId" in model.feature_names_in_
+
+
+def test_several_row_number_columns_are_one_warning():
+    """Guerry's departments: a code and six ranks, each different on every row. One warning names
+    them (five, then a count), not seven."""
+    rng = np.random.default_rng(1)
+    m = 80
+    ranks = {f"rank{k}": rng.permutation(np.arange(1, 87))[:m] for k in range(7)}
+    X = pd.DataFrame({**ranks, "x": rng.standard_normal(m)})
+    y = (X["x"] > 0).astype(int)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        DNNClassifier(**FAST).fit(X, y)
+    found = [c for c in caught if issubclass(c.category, RowNumberWarning)]
+    assert [str(c.message) for c in found] == [
+        "columns 'rank0', 'rank1', 'rank2', 'rank3', 'rank4' (and 2 more) each hold a different whole number on "
+        "every training row: row numbers, ids or ranks? They are used as features; drop those that say nothing "
+        "about the label"
+    ]
+    assert list(found[0].message.ranges) == list(ranks)

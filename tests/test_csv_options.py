@@ -164,7 +164,7 @@ def test_messages_count_what_they_do_not_show(tmp_path):
     message = str(error.value)
     assert message.startswith(f'{path}: 7 columns cannot be read: line 3, column "c0": "oops" is not a number; ')
     assert message.endswith('line 3, column "c4": "oops" is not a number; expected a number in a column of numbers '
-                            "(a missing-value marker? list it with --na-values; codes? --categorical); "
+                            "(a missing-value marker? list it with --na-values; codes? --categorical; an id? --drop); "
                             "and 2 more columns")  # fmt: skip
     path = write(tmp_path, "a,y\n1,0\nx,1\n2,0\nx,1\n3,0\n4,1\n5,0\n", "words.csv")
     with pytest.raises(DataError, match=r'line 3, column "a": "x" is not a number \(and 1 more cells\); expected'):

@@ -445,7 +445,7 @@ def _typed_column(cells, name, lines, missing, as_text, problems, decimal=".", t
     more = f" (and {others} more cells)" if others else ""
     problems.append(
         f'line {lines[i]}, column "{name}": {_show_cell(cells[i])} is not a number{more}; expected a number '
-        "in a column of numbers (a missing-value marker? list it with --na-values; codes? --categorical)"
+        "in a column of numbers (a missing-value marker? list it with --na-values; codes? --categorical; an id? --drop)"
     )
     return values
 

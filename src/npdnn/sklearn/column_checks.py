@@ -23,6 +23,7 @@ from .columns import ID_MIN
 LEAK_SHARE = 0.99  # a column that alone predicts this share of the labels is reported
 LEAK_MAX_VALUES = 10  # only columns with at most this many distinct values are checked
 LEAK_ROWS = 100_000  # rows looked at (evenly spaced) for the check
+SHOWN = 5  # columns named in one warning; the rest are counted
 
 
 class LeakedLabelWarning(UserWarning):
@@ -99,16 +100,19 @@ def leaked_label(X, labels, names, target=None, stacklevel=3, reads=None):
 
 
 def row_numbers(X, names, stacklevel=3):
-    """Warn (:class:`RowNumberWarning`) about each numeric column of the table ``X`` (m, n)
-    that holds a different whole number on every training row, all within a range at most
-    twice the rows: a row number or an id (Kaggle's ``PassengerId``, ``Id``). Such a column
-    stays a feature (a count or a date code can look alike); the warning says what to do.
+    """Warn (:class:`RowNumberWarning`), once for all of them, about the numeric columns of the table
+    ``X`` (m, n) that hold a different whole number on every training row, all within a range at
+    most twice the rows: a row number or an id (Kaggle's ``PassengerId``, ``Id``). Such a column
+    stays a feature (a count, a rank or a date code can look alike); the warning says what to do.
+    Its text names the columns and nothing that changes with the split; each column's range is in
+    the warning's ``ranges`` ({name: (low, high)}).
 
     Cheap on ordinary columns: one with a fraction among its first 1,000 values, or a range
     wider than twice the rows, is passed over before any sort."""
     m = X.shape[0]
     if m <= ID_MIN:
         return
+    ranges = {}
     for j, name in enumerate(names):
         column = X.iloc[:, j]
         if getattr(column.dtype, "kind", "O") not in "iuf":
@@ -123,13 +127,24 @@ def row_numbers(X, names, stacklevel=3):
         # m distinct whole numbers span at least m: a narrower column (an age, a count) needs no sort
         if not m <= high - low + 1 <= 2 * m or np.unique(values).size != m:
             continue
-        warnings.warn(
-            f"column {str(name)!r} holds a different whole number on every training row, all within "
-            f"{low:.0f} to {high:.0f}: a row number or an id? It is used as a feature; drop it if it says "
-            "nothing about the label",
-            RowNumberWarning,
-            stacklevel=stacklevel,
+        ranges[name] = (low, high)
+    if not ranges:
+        return
+    if len(ranges) == 1:
+        text = (
+            f"column {str(next(iter(ranges)))!r} holds a different whole number on every training row: a row "
+            "number or an id? It is used as a feature; drop it if it says nothing about the label"
         )
+    else:
+        shown = ", ".join(repr(str(name)) for name in list(ranges)[:SHOWN])
+        more = f" (and {len(ranges) - SHOWN} more)" if len(ranges) > SHOWN else ""
+        text = (
+            f"columns {shown}{more} each hold a different whole number on every training row: row numbers, ids "
+            "or ranks? They are used as features; drop those that say nothing about the label"
+        )
+    w = RowNumberWarning(text)
+    w.ranges = ranges
+    warnings.warn(w, stacklevel=stacklevel)
 
 
 def _codes(column, read=None):
