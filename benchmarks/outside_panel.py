@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from panel import preprocessor, score, split  # noqa: E402
+from panel import preprocessor, run, score, split  # noqa: E402
 from tabular import as_categories, hgb  # noqa: E402
 
 RDATA = Path(os.environ.get("NPDNN_RDATA", "/tmp/rdata/resources/rdata/csv"))
@@ -114,15 +114,7 @@ def main():
 
     rng = np.random.default_rng(0)  # the compiled step's first call (numba's cache load) outside the timings
     DNNClassifier(epochs=1, dtype="float32").fit(rng.standard_normal((300, 4)), np.arange(300) % 2)
-    rows = []
-    RESULTS.parent.mkdir(exist_ok=True)
-    with RESULTS.open("a") as out:
-        for name in args.sets.split(","):
-            for seed in map(int, args.seeds.split(",")):
-                for row in one(name, seed, variants):
-                    out.write(json.dumps(row) + "\n")
-                    rows.append(row)
-                print(f"{name} seed {seed} done (load {os.getloadavg()[0]:.1f})", file=sys.stderr, flush=True)
+    rows = run(RESULTS, args.sets, args.seeds, lambda name, seed: one(name, seed, variants))
     print(table(rows))
 
 

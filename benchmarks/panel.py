@@ -102,3 +102,22 @@ def score(y_true, proba, classes):
     else:
         head = accuracy_score(y_true, np.asarray(classes)[proba.argmax(axis=1)])
     return float(head), float(log_loss(y_true, proba, labels=classes))
+
+
+def run(results, sets, seeds, one):
+    """``one(set, seed)``'s rows (dicts) for each set and seed of the comma-separated ``sets`` and
+    ``seeds``, appended to the JSON-lines file ``results`` as they come (a run cut short keeps
+    them), with a progress line on stderr; returns all the rows."""
+    import json
+    import sys
+
+    rows = []
+    results.parent.mkdir(exist_ok=True)
+    with results.open("a") as out:
+        for name in sets.split(","):
+            for seed in map(int, seeds.split(",")):
+                for row in one(name, seed):
+                    out.write(json.dumps(row) + "\n")
+                    rows.append(row)
+                print(f"{name} seed {seed} done (load {os.getloadavg()[0]:.1f})", file=sys.stderr, flush=True)
+    return rows

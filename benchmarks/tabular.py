@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from panel import DATASETS, PANEL, load, preprocessor, score, split  # noqa: E402
+from panel import DATASETS, PANEL, load, preprocessor, run, score, split  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "tabular.jsonl"
 NPDNN = [sys.executable, "-m", "npdnn"]
@@ -192,15 +192,7 @@ def main():
         rows = [json.loads(line) for line in RESULTS.read_text().splitlines() if line.strip()]
         print(table(latest(rows)))
         return
-    rows = []
-    RESULTS.parent.mkdir(exist_ok=True)
-    with RESULTS.open("a") as out:
-        for name in args.sets.split(","):
-            for seed in map(int, args.seeds.split(",")):
-                for row in one(name, seed, args.raw):
-                    out.write(json.dumps(row) + "\n")
-                    rows.append(row)
-                print(f"{name} seed {seed} done (load {os.getloadavg()[0]:.1f})", file=sys.stderr, flush=True)
+    rows = run(RESULTS, args.sets, args.seeds, lambda name, seed: one(name, seed, args.raw))
     print(table(rows))
 
 

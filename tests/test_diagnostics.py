@@ -178,11 +178,17 @@ def test_fit_diagnostics_gives_one_warning_per_run(cancer):
     assert check.warned == []
 
 
-def test_one_class_is_left_alone_when_the_loss_beats_the_prior():
-    X, y = make_data(40, 3)
+def _one_class_net():
+    """A [3, 1] network that predicts class 1 for every row (no weights, a large bias)."""
     net = npdnn.Network([3, 1], seed=0)
     net.params["W1"] = np.zeros((1, 3))
     net.params["b1"] = np.array([[5.0]])
+    return net
+
+
+def test_one_class_is_left_alone_when_the_loss_beats_the_prior():
+    X, y = make_data(40, 3)
+    net = _one_class_net()
     prior = npdnn.train.diagnostics.prior_loss(y)
     p = y.mean()
     assert prior == pytest.approx(-(p * np.log(p) + (1 - p) * np.log(1 - p)))
@@ -240,9 +246,7 @@ def test_looks_scaled_in_the_features_own_float_type(dtype):
 
 def test_one_class_with_a_validation_loss_no_better_than_the_prior_says_the_features_may_not_predict():
     X, y = make_data(40, 3)
-    net = npdnn.Network([3, 1], seed=0)
-    net.params["W1"] = np.zeros((1, 3))
-    net.params["b1"] = np.array([[5.0]])
+    net = _one_class_net()
     prior = npdnn.train.diagnostics.prior_loss(y)
     with pytest.warns(npdnn.TrainingWarning) as record:
         assert check_one_class(net, X, y, loss=prior, scaled=True, val_loss=prior)

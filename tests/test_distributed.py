@@ -185,14 +185,20 @@ def test_import_npdnn_does_not_import_dask():
     assert out.stdout.strip() == "False"
 
 
-def test_cli_trains_on_parquet_parts_via_scheduler(client, tmp_path):
+def _write_parts(folder, write):
+    """400 labelled rows ("yes"/"no") in 4 part files written by ``write(frame, path_stem)``; the frame."""
     pd = pytest.importorskip("pandas")
     X, y, _ = _data(m=400)
-    parts = tmp_path / "parts"
-    parts.mkdir()
+    folder.mkdir()
     df = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)]).assign(y=np.where(y == 1, "yes", "no"))
     for i in range(4):
-        df.iloc[i * 100 : (i + 1) * 100].to_parquet(parts / f"part{i}.parquet")
+        write(df.iloc[i * 100 : (i + 1) * 100], folder / f"part{i}")
+    return df
+
+
+def test_cli_trains_on_parquet_parts_via_scheduler(client, tmp_path):
+    parts = tmp_path / "parts"
+    df = _write_parts(parts, lambda part, stem: part.to_parquet(stem.with_suffix(".parquet")))
     model = tmp_path / "model.npz"
     cmd = [sys.executable, "-m", "npdnn", "train", "--data", str(parts / "*.parquet"), "--target", "y"]
     cmd += [
@@ -221,13 +227,8 @@ def test_cli_trains_on_parquet_parts_via_scheduler(client, tmp_path):
 def test_cli_on_csv_parts_with_row_names_leaves_them_out(client, tmp_path):
     """CSV parts written with pandas' index (an unnamed first column of row numbers): the cluster run
     leaves it out, as a local run does, and says so."""
-    pd = pytest.importorskip("pandas")
-    X, y, _ = _data(m=400)
     parts = tmp_path / "parts"
-    parts.mkdir()
-    df = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)]).assign(y=np.where(y == 1, "yes", "no"))
-    for i in range(4):
-        df.iloc[i * 100 : (i + 1) * 100].to_csv(parts / f"part{i}.csv")  # header ",f0,...": the index
+    _write_parts(parts, lambda part, stem: part.to_csv(stem.with_suffix(".csv")))  # header ",f0,...": the index
     model = tmp_path / "model.npz"
     cmd = [sys.executable, "-m", "npdnn", "train", "--data", str(parts / "*.csv"), "--target", "y", "--scheduler",
            client.scheduler.address, "--epochs", "5", "--layers", "8", "--l2", "1", "--out", str(model)]  # fmt: skip
