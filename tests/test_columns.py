@@ -320,6 +320,13 @@ def test_numbers_with_a_few_words_are_refused_as_the_command_line_refuses_them()
         assert DNNClassifier(**FAST, categorical_features=[name]).fit(X, y).columns_.columns[1]["kind"] == "categorical"
     model = DNNClassifier(**FAST).fit(pd.DataFrame({"x": x, "w": words}), y)
     assert model.columns_.columns[1]["categories"] == ["1", "a", "b"]
+    # a letter that is also a false word ("N": no) among other letters is a category like them, not a
+    # number among words: baseball's leagues A and N were refused as "text that is not a number ('A')"
+    leagues = np.where(np.arange(m) % 2 == 0, "A", "N").astype(object)
+    model = DNNClassifier(**FAST).fit(pd.DataFrame({"x": x, "league": leagues}), y)
+    assert model.columns_.columns[1]["kind"] == "categorical" and model.columns_.columns[1]["categories"] == ["A", "N"]
+    flags = np.where(np.arange(m) % 2 == 0, "Y", "N").astype(object)  # a true and a false word: a boolean
+    assert DNNClassifier(**FAST).fit(pd.DataFrame({"x": x, "f": flags}), y).columns_.columns[1]["kind"] == "boolean"
 
 
 def test_a_decimal_column_is_numbers_and_its_nan_is_missing(tmp_path):

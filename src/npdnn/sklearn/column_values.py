@@ -158,8 +158,13 @@ def _check_mixed(name, codes, texts):
     """Raise ValueError when the text that is not a number is on at most half of the column's
     present rows: numbers with a few words (a typo, a missing-value marker such as "?" or "unknown")
     are neither numbers nor categories. The command line's reader refuses the same columns of a
-    CSV file (:func:`npdnn.cli.datasets._typed_column`, the same rule)."""
-    words = ~np.isfinite(_text_values(texts))
+    CSV file (:func:`npdnn.cli.datasets._typed_column`, the same rule). A true / false word is a
+    word here: the column is not boolean (its caller asked), so baseball's leagues "A" and "N" are
+    two categories, not a "no" among letters."""
+    import pandas as pd
+
+    numbers = pd.to_numeric(pd.Series(texts, dtype=object), errors="coerce").to_numpy(dtype=np.float64)
+    words = ~np.isfinite(numbers)
     present = codes >= 0
     in_words = present & words[codes]
     n_words, n_present = int(np.count_nonzero(in_words)), int(np.count_nonzero(present))
