@@ -327,6 +327,15 @@ def test_numbers_with_a_few_words_are_refused_as_the_command_line_refuses_them()
     assert model.columns_.columns[1]["kind"] == "categorical" and model.columns_.columns[1]["categories"] == ["A", "N"]
     flags = np.where(np.arange(m) % 2 == 0, "Y", "N").astype(object)  # a true and a false word: a boolean
     assert DNNClassifier(**FAST).fit(pd.DataFrame({"x": x, "f": flags}), y).columns_.columns[1]["kind"] == "boolean"
+    # among numbers, "N" is a word as the command line reads it: refused, where it was silently a 0
+    smokes = rng.integers(1, 30, m).astype(object)
+    smokes[::4] = "N"
+    with pytest.raises(ValueError, match=r"column 'cig': 75 of its 300 values are text that is not a number \('N'\)"):
+        DNNClassifier(**FAST).fit(pd.DataFrame({"x": x, "cig": smokes}), y)
+    town = np.where(np.arange(m) % 3 == 0, "a", "b")  # a text column: the model has a column plan
+    model = DNNClassifier(**FAST).fit(pd.DataFrame({"x": x, "cig": rng.integers(1, 30, m), "town": town}), y)
+    with pytest.raises(ValueError, match=r"column 'cig': 'yes' is not a number; expected a numeric column"):
+        model.predict(pd.DataFrame({"x": x[:2], "cig": np.array([3, "yes"], dtype=object), "town": town[:2]}))
 
 
 def test_a_decimal_column_is_numbers_and_its_nan_is_missing(tmp_path):
@@ -489,7 +498,9 @@ def onnx_feed(model, X):
         else:
             from npdnn.sklearn.column_values import _numbers
 
-            feed[c["name"]] = _numbers(X[c["name"]], c["name"]).astype(model.dtype_)[:, None]
+            feed[c["name"]] = _numbers(X[c["name"]], c["name"], truth=c["kind"] == "boolean").astype(model.dtype_)[
+                :, None
+            ]
     return feed
 
 

@@ -125,21 +125,30 @@ def _texts(column):
     return np.append(texts, None)[codes]
 
 
-def _numbers(column, name, factorized=None):
+def _numbers(column, name, factorized=None, truth=False):
     """A numeric or boolean column as float64 (NaN where missing); text that is not a
-    number raises ValueError naming the column and the value. ``factorized``: the column's
-    ``_factorized(column)`` when the caller has it (the plan's fit reads a text column once)."""
+    number raises ValueError naming the column and the value. ``truth``: the column is boolean,
+    and its true / false words are 1 / 0 (elsewhere "N" among numbers is a word, not a 0, as the
+    command line's reader has it). ``factorized``: the column's ``_factorized(column)`` when the
+    caller has it (the plan's fit reads a text column once)."""
     if column.dtype.kind in "iufb":
         return column.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
     if column.dtype.kind == "m":  # a duration, in seconds (a float cast would give nanoseconds, and NaT as -9e18)
         return column.dt.total_seconds().to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
     codes, texts = _factorized(column) if factorized is None else factorized  # each distinct text read once
-    values = _text_values(texts)
+    values = _text_values(texts) if truth else _written_numbers(texts)
     bad = ~np.isfinite(values)
     if bad[codes[codes >= 0]].any():
         first = codes[(codes >= 0) & bad[codes]][0]  # the first bad row's value
         raise ValueError(f"column {name!r}: {texts[first]!r} is not a number; expected a numeric column")
     return np.append(values, np.nan)[codes]
+
+
+def _written_numbers(texts):
+    """The numbers (k,) float64 written in the texts (k,); NaN (or an infinity) for text that is not one."""
+    import pandas as pd
+
+    return pd.to_numeric(pd.Series(texts, dtype=object), errors="coerce").to_numpy(dtype=np.float64)
 
 
 def _text_values(texts):
@@ -161,10 +170,7 @@ def _check_mixed(name, codes, texts):
     CSV file (:func:`npdnn.cli.datasets._typed_column`, the same rule). A true / false word is a
     word here: the column is not boolean (its caller asked), so baseball's leagues "A" and "N" are
     two categories, not a "no" among letters."""
-    import pandas as pd
-
-    numbers = pd.to_numeric(pd.Series(texts, dtype=object), errors="coerce").to_numpy(dtype=np.float64)
-    words = ~np.isfinite(numbers)
+    words = ~np.isfinite(_written_numbers(texts))
     present = codes >= 0
     in_words = present & words[codes]
     n_words, n_present = int(np.count_nonzero(in_words)), int(np.count_nonzero(present))

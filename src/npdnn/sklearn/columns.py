@@ -199,7 +199,7 @@ class ColumnPlan:
             out[rows, k + hit[rows]] = 1
             k += len(c["categories"])
         else:
-            values = _numbers(column, c["name"], read)
+            values = _numbers(column, c["name"], read, truth=c["kind"] == "boolean")
             missing = np.isnan(values)
             values[missing] = c["fill"]
             out[:, k] = values
@@ -335,11 +335,11 @@ def _fit_column(name, column, as_category):
             "indicator": present < codes.size,
             "note": note,
         }, read
-    values = _numbers(column, name, read)
+    kind = "boolean" if texts is not None and _is_boolean(column, texts) else "numeric"
+    values = _numbers(column, name, read, truth=kind == "boolean")
     missing = np.isnan(values)
     if missing.all():
         return {**entry, "kind": "dropped", "note": "no value in the training rows"}, read
-    kind = "boolean" if texts is not None and _is_boolean(column, texts) else "numeric"
     if kind == "boolean":
         fill = float(np.mean(values[~missing]) >= 0.5)  # the more common value
     else:
