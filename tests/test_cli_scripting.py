@@ -322,3 +322,20 @@ def test_encoding_for_train_predict_and_evaluate(tmp_path):
     frame.to_parquet(tmp_path / "t.parquet")
     r = npdnn_cmd(*train, "--data", "t.parquet", "--encoding", "cp1252", cwd=tmp_path)
     assert r.returncode == 2 and "--encoding apply to CSV and TSV files" in r.stderr, r.stderr
+
+
+def test_a_class_of_one_row_trains_with_test_size_0(tmp_path):
+    """A stratified split needs two rows of each class; without a split one is enough (it was refused
+    either way), and the error with a split names that way out."""
+    write_csv(tmp_path / "d.csv", n=60, seed=3)
+    with open(tmp_path / "d.csv", "a") as f:
+        f.write("0.1,0.2,0.3,rare\n")
+    train = ["train", "--data", "d.csv", "--target", "label", "--layers", "4", "--epochs", "5", "--l2", "1"]
+    r = npdnn_cmd(*train, cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr.strip().endswith(
+        'class "rare" has only 1 row(s); expected at least 2 of each class for a train/test split (drop the '
+        "class's rows, or pass --test-size 0 to train on every row)"
+    ), r.stderr
+    r = npdnn_cmd(*train, "--test-size", "0", "--out", "m.npz", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "classes  (3): 'no', 'rare', 'yes'" in npdnn_cmd("info", "m.npz", cwd=tmp_path).stdout

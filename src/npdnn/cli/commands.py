@@ -57,7 +57,7 @@ def cmd_train(args):
     else:
         X, y, _ = read(args, args.data, args.target, features=args.features, drop=args.drop or ())
         source, target = args.data, args.target
-    check_classes(y, source, target)
+    check_classes(y, source, target, minimum=2 if args.test_size > 0 else 1)  # no split: one row is a class
     n_test = int(np.ceil(args.test_size * len(y)))
     n_classes = np.unique(y).size
     pos = positive_index(args.pos_label, np.unique(y))

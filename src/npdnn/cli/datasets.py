@@ -579,7 +579,8 @@ def check_classes(y, source, target, minimum=2):
     if rare.any():
         raise DataError(
             f'{source}, column "{target}": class {show_label(values[rare][0])} has only {int(counts[rare][0])} row(s); '
-            f"expected at least {minimum} of each class for a train/test split"
+            f"expected at least {minimum} of each class for a train/test split (drop the class's rows, or pass "
+            "--test-size 0 to train on every row)"
         )
 
 
