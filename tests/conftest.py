@@ -93,6 +93,7 @@ MUTATION_EDGE_MODULES = (
     "npdnn.sklearn.l2_search.x_searched_l2__",
     "npdnn.sklearn.standardization.",
     "npdnn.cli.datasets.",
+    "npdnn.cli.labels.",
 )
 LEFT_OUT_FOR_CORE_MUTANTS = (
     "tests/test_estimator.py::",

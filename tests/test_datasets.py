@@ -7,15 +7,8 @@ import warnings
 import numpy as np
 import pytest
 
-from npdnn.cli.datasets import (
-    DataError,
-    DataWarning,
-    check_classes,
-    load_default,
-    parse_labels,
-    read_csv,
-    read_csv_columns,
-)
+from npdnn.cli.datasets import DataError, DataWarning, load_default, read_csv, read_csv_columns
+from npdnn.cli.labels import check_classes, parse_labels
 
 
 def write(tmp_path, text, name="data.csv", mode="w"):

@@ -17,9 +17,10 @@ import numpy as np
 
 from .._version import __version__
 from ..files.archive import ModelFileError, atomic_write
-from .datasets import DEFAULT_NAME, DEFAULT_TARGET, DataError, check_classes, load_default, show_label
+from .datasets import DEFAULT_NAME, DEFAULT_TARGET, DataError, load_default
 from .inputs import align_labels, cut, load_model, read, read_for_model
 from .keys import read_key
+from .labels import check_classes, show_label
 from .options import check_threshold, class_weight_for, model_params, positive_index
 from .outputs import CLIError, check_output, make_parent, refuse_same_files, said_warnings, say, warn_line
 from .report import confusion, confusion_json, json_text, json_value, metrics, predicted, table, warnings_as_lines

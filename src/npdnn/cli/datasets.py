@@ -36,6 +36,7 @@ from ..errors import DataError, DataWarning
 from ..sklearn.column_values import DECIMAL_COMMA
 from .bounded import InputLimitError, check_regular, shown_columns
 from .csv_fields import count_separators, open_text
+from .labels import parse_labels, unlabeled_rows_left_out
 
 DEFAULT_NAME = "breast cancer Wisconsin diagnostic (bundled with scikit-learn)"
 DEFAULT_TARGET = "diagnosis"
@@ -221,16 +222,6 @@ def _show_cell(cell, limit=40):
     return shown + ("..." if len(cell) > limit else "")
 
 
-def parse_labels(cells):
-    """Class labels from strings: int64 when every label is an integer, else the
-    strings themselves (stripped of surrounding spaces)."""
-    labels = [c.strip() for c in cells]
-    try:
-        return np.array([int(c) for c in labels], dtype=np.int64)
-    except (ValueError, OverflowError):
-        return np.array(labels, dtype=object)
-
-
 def read_csv(path, target=None, features=None, needed_by=None, sep=","):
     """Read a CSV file into features, labels and feature names.
 
@@ -375,18 +366,6 @@ def read_csv_columns(
     return frame[keep].reset_index(drop=True), y, None if ids is None else ids[keep]
 
 
-def unlabeled_rows_left_out(where, target, what, count, stacklevel=3):
-    """The :class:`DataWarning` that ``count`` rows without a label were left out, the first at ``where``
-    (``"d.csv, line 3"``) holding ``what`` (``empty``, ``"NA"``, ``null``): nothing can be learned from
-    such a row, nor scored, and a user should not have to filter them out first."""
-    import warnings
-
-    rows = "that row is" if count == 1 else f"the {count} rows without one are"
-    warnings.warn(
-        f'{where}, column "{target}" has no label ({what}): {rows} left out', DataWarning, stacklevel=stacklevel
-    )
-
-
 def _numbers_read_as_text(path, found, written, option):
     """A :class:`DataWarning` at the reader's caller naming the columns ``found`` (``[(name, an
     example cell)]``) whose numbers are ``written`` so that they were read as text, and the ``option``
@@ -448,11 +427,6 @@ def _typed_column(cells, name, lines, missing, as_text, problems, decimal=".", t
         "in a column of numbers (a missing-value marker? list it with --na-values; codes? --categorical; an id? --drop)"
     )
     return values
-
-
-def show_label(value):
-    """A label as the user wrote it: ``"yes"`` quoted, ``1`` bare (no ``np.int64(1)``)."""
-    return f'"{value}"' if isinstance(value, (str, np.str_)) else str(value)
 
 
 def _read_fast(
@@ -551,48 +525,6 @@ def _all_finite(X, block=65536):
             if not np.isfinite(part.sum()) and not np.isfinite(part).all():
                 return False
     return True
-
-
-MAX_FRACTIONAL_CLASSES = 20  # more distinct numbers with a fraction than this: a quantity, not classes
-
-
-def check_classes(y, source, target, minimum=2):
-    """Raise DataError unless ``y`` holds at least two classes, each seen at least
-    ``minimum`` times (a stratified split needs two of each), and unless it reads as a
-    quantity: more than :data:`MAX_FRACTIONAL_CLASSES` distinct numbers, some with a
-    fraction (a price, a temperature), where every value would be a class of its own."""
-    values, counts = np.unique(y, return_counts=True)
-    numbers = _as_numbers(values)
-    if numbers is not None and values.size > MAX_FRACTIONAL_CLASSES and np.any(numbers != np.round(numbers)):
-        examples = ", ".join(show_label(v) for v in values[:: max(1, values.size // 3)][:3])
-        raise DataError(
-            f'{source}, column "{target}" holds {values.size} distinct numbers with fractions in {y.shape[0]} rows '
-            f"(e.g. {examples}): a quantity to predict rather than classes? npdnn classifies; expected class labels "
-            "(text or whole numbers): bin the values first, e.g. above or below their median"
-        )
-    if values.size < 2:
-        raise DataError(
-            f'{source}, column "{target}" has a single class ({show_label(values[0])}) in all {y.shape[0]} rows; '
-            "expected at least 2 classes"
-        )
-    rare = counts < minimum
-    if rare.any():
-        raise DataError(
-            f'{source}, column "{target}": class {show_label(values[rare][0])} has only {int(counts[rare][0])} row(s); '
-            f"expected at least {minimum} of each class for a train/test split (drop the class's rows, or pass "
-            "--test-size 0 to train on every row)"
-        )
-
-
-def _as_numbers(values):
-    """``values`` as float64 when every one reads as a finite number (text from a CSV or numbers), else None."""
-    if values.dtype.kind == "b":
-        return None
-    try:
-        numbers = values.astype(np.float64)
-    except (TypeError, ValueError):
-        return None
-    return numbers if np.isfinite(numbers).all() else None
 
 
 def load_default():

@@ -15,8 +15,9 @@ import numpy as np
 
 from ..files.archive import ModelFileError
 from .data_files import read_data
-from .datasets import DataError, DataWarning, show_label
+from .datasets import DataError, DataWarning
 from .keys import read_key
+from .labels import show_label
 from .outputs import CLIError, warn_line
 
 

@@ -130,7 +130,7 @@ def add_scripting_options(parser):
 
 
 def _shown(labels):
-    from .datasets import show_label
+    from .labels import show_label
 
     return ", ".join(show_label(c) for c in labels)
 
