@@ -182,7 +182,7 @@ def _check_mixed(name, codes, texts):
         f"column {name!r}: {n_words} of its {n_present} values are text that is not a number ({shown}"
         f"{', ...' if np.count_nonzero(words) > 3 else ''}) among numbers; expected numbers (a missing-value "
         "marker? make it NaN, e.g. read_csv(na_values=...)) or categories (list the column in "
-        "categorical_features)" + (f"; {hint}" if hint else "")
+        "categorical_features; --categorical on the command line)" + (f"; {hint}" if hint else "")
     )
 
 

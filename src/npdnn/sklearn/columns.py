@@ -64,7 +64,8 @@ KINDS = ("numeric", "boolean", "categorical", "dropped")
 # its count of distinct values: which number a date should be is the user's call (a date as a category
 # would be unseen for every later date). Named in categorical_features, its values are one-hot encoded.
 DATES_NOTE = (
-    "turn them into numbers first: a day count, the month, the weekday (or list the column in categorical_features)"
+    "turn them into numbers first: a day count, the month, the weekday (or list the column in categorical_features; "
+    "--categorical on the command line)"
 )
 
 
