@@ -312,7 +312,7 @@ def test_numbers_with_a_few_words_are_refused_as_the_command_line_refuses_them()
             r"expected numbers \(a missing-value marker\? make it NaN",
         ),
         ("rooms", rooms, r"column 'rooms': 75 of its 300 values .* \('unknown'\) .* or categories \(list the column"),
-        ("dose", dose, r"column 'dose': 100 of .* categorical_features\); numbers with a decimal comma\?"),
+        ("dose", dose, r"column 'dose': 100 of .* --categorical on the command line\); numbers with a decimal comma\?"),
     ):
         X = pd.DataFrame({"x": x, name: column})
         with pytest.raises(ValueError, match=message):
