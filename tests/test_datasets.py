@@ -242,3 +242,16 @@ def test_rows_without_a_label_are_left_out(tmp_path, marker, quoted):
         X, y, ids = read_csv_columns(path, "y", id_column="a", na_values=["-1"])
     assert X["a"].tolist() == [0.0, 1.0, 1.5, 2.5, 3.0] and ids.tolist() == ["0.0", "1.0", "1.5", "2.5", "3.0"]
     assert y.dtype == np.int64 and y.tolist() == [0, 0, 1, 1, 0]
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_none_is_a_class_in_the_target_and_a_missing_value_in_a_feature(tmp_path, quoted):
+    """Arthritis' Improved: None, Some, Marked. As the target "None" is a class (its 27 rows were left
+    out as unlabeled), "NA" still marks a missing label; in a feature "None" stays a missing value."""
+    q = '"' if quoted else ""
+    rows = [f"{q}{['None', 'Some', 'x'][i % 3]}{q},{i},{q}{['None', 'Some', 'Marked'][i % 3]}{q}" for i in range(12)]
+    path = write(tmp_path, "f,a,y\n" + "\n".join(rows) + "\n" + f"{q}Some{q},99,NA\n")
+    with pytest.warns(DataWarning, match=r'line 14, column "y" has no label \("NA"\): that row is left out'):
+        X, y, _ = read_csv_columns(path, "y")
+    assert sorted(set(y.tolist())) == ["Marked", "None", "Some"] and len(y) == 12
+    assert X["f"].isna().tolist() == [i % 3 == 0 for i in range(12)]
