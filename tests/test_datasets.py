@@ -204,6 +204,31 @@ def test_check_classes_refuses_a_quantity(as_text):
     check_classes(np.repeat(np.array([f"c{i}.5" for i in range(30)], dtype=object), 2), "f.csv", "y")
 
 
+def test_check_classes_messages_in_full():
+    """The whole of each message (a script may show it as it is), and the quantity rule's edge: 20
+    distinct numbers with fractions are still classes, 21 are a quantity."""
+    levels = np.arange(20) + 0.5
+    check_classes(np.repeat(levels, 2), "f.csv", "y")
+    y = np.repeat(np.append(levels, 99.25), 2)
+    with pytest.raises(DataError) as e:
+        check_classes(y, "f.csv", "y")
+    assert str(e.value) == (
+        'f.csv, column "y" holds 21 distinct numbers with fractions in 42 rows (e.g. 0.5, 7.5, 14.5): a quantity '
+        "to predict rather than classes? npdnn classifies; expected class labels (text or whole numbers): bin the "
+        "values first, e.g. above or below their median"
+    )
+    with pytest.raises(DataError) as e:
+        check_classes(np.array(["a", "a"], dtype=object), "f.csv", "y")
+    assert str(e.value) == 'f.csv, column "y" has a single class ("a") in all 2 rows; expected at least 2 classes'
+    with pytest.raises(DataError) as e:
+        check_classes(np.array([0, 0, 1]), "f.csv", "y")
+    assert str(e.value) == (
+        'f.csv, column "y": class 1 has only 1 row(s); expected at least 2 of each class for a train/test split '
+        "(drop the class's rows, or pass --test-size 0 to train on every row)"
+    )
+    check_classes(np.array([0, 0, 1]), "f.csv", "y", minimum=1)  # no split: one row is a class
+
+
 def test_default_data():
     X, y = load_default()
     assert X.shape == (569, 30) and X.dtypes.unique().tolist() == [np.float64]
@@ -238,8 +263,9 @@ def test_rows_without_a_label_are_left_out(tmp_path, marker, quoted):
     shown = re.escape("empty" if marker == "" else f'"{marker}"')
     with pytest.warns(
         DataWarning, match=rf'line 3, column "y" has no label \({shown}\): the 2 rows without one are left out'
-    ):
+    ) as record:
         X, y, ids = read_csv_columns(path, "y", id_column="a", na_values=["-1"])
+    assert record[0].filename == __file__  # at the reader's caller
     assert X["a"].tolist() == [0.0, 1.0, 1.5, 2.5, 3.0] and ids.tolist() == ["0.0", "1.0", "1.5", "2.5", "3.0"]
     assert y.dtype == np.int64 and y.tolist() == [0, 0, 1, 1, 0]
 
