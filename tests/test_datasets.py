@@ -10,6 +10,8 @@ import pytest
 from npdnn.cli.datasets import DataError, DataWarning, load_default, read_csv, read_csv_columns
 from npdnn.cli.labels import check_classes, parse_labels
 
+from conftest import at_line_of
+
 
 def write(tmp_path, text, name="data.csv", mode="w"):
     path = tmp_path / name
@@ -265,7 +267,7 @@ def test_rows_without_a_label_are_left_out(tmp_path, marker, quoted):
         DataWarning, match=rf'line 3, column "y" has no label \({shown}\): the 2 rows without one are left out'
     ) as record:
         X, y, ids = read_csv_columns(path, "y", id_column="a", na_values=["-1"])
-    assert record[0].filename == __file__  # at the reader's caller
+    assert record[0].filename == at_line_of(__file__)  # at the reader's caller
     assert X["a"].tolist() == [0.0, 1.0, 1.5, 2.5, 3.0] and ids.tolist() == ["0.0", "1.0", "1.5", "2.5", "3.0"]
     assert y.dtype == np.int64 and y.tolist() == [0, 0, 1, 1, 0]
 
