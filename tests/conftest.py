@@ -94,6 +94,7 @@ MUTATION_EDGE_MODULES = (
     "npdnn.sklearn.standardization.",
     "npdnn.cli.datasets.",
     "npdnn.cli.labels.",
+    "npdnn.cli.csv_header.",
 )
 LEFT_OUT_FOR_CORE_MUTANTS = (
     "tests/test_estimator.py::",

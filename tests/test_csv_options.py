@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from npdnn.cli import datasets
-from npdnn.cli.datasets import NO_HEADER_HINT, DataError, DataWarning, read_csv_columns
+from npdnn.cli.csv_header import NO_HEADER_HINT
+from npdnn.cli.datasets import DataError, DataWarning, read_csv_columns
 
 from conftest import at_line_of
 

@@ -33,7 +33,8 @@ import numpy as np
 
 from .bounded import InputLimitError, check_regular, shown_columns
 from .csv_fields import COMPRESSIONS
-from .datasets import DataError, csv_header, feature_columns, read_csv_columns
+from .csv_header import feature_columns
+from .datasets import DataError, csv_header, read_csv_columns
 from .labels import parse_labels, unlabeled_rows_left_out
 
 FORMATS = {".csv": "CSV", ".tsv": "TSV", ".tab": "TSV", ".parquet": "Parquet", ".pq": "Parquet"}

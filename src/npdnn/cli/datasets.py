@@ -36,6 +36,16 @@ from ..errors import DataError, DataWarning
 from ..sklearn.column_values import DECIMAL_COMMA
 from .bounded import InputLimitError, check_regular, shown_columns
 from .csv_fields import count_separators, open_text
+from .csv_header import (
+    ENCODING_HINT,
+    NO_HEADER_HINT,
+    ROW_NAMES,
+    check_encoding,
+    check_header,
+    feature_columns,
+    looks_like_data,
+    one_byte_or_utf8,
+)
 from .labels import parse_labels, unlabeled_rows_left_out
 
 DEFAULT_NAME = "breast cancer Wisconsin diagnostic (bundled with scikit-learn)"
@@ -55,73 +65,6 @@ THOUSANDS = (",", ".", "'")  # --thousands: 1,234,567 (English), 1.234.567 (Germ
 # Every cell a number with "," groups and a point ("1,234.50", "3,000,000", "12"): read as text
 # without --thousands; the warning names such a column (at least one cell must hold a ",").
 THOUSANDS_GROUPED = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d*)?")
-
-
-# A CSV file saved by Excel on Windows is in the system's code page (cp1252 in Western Europe and the US)
-ENCODING_HINT = "a file saved by Excel on Windows? pass --encoding cp1252"
-# One byte per character: the fast path's byte-wise count of separators holds for these (and UTF-8)
-ONE_BYTE = re.compile(r"(cp\d+|iso8859_\d+|latin_1|ascii|mac_\w+|koi8_\w+)")
-
-
-def check_encoding(encoding):
-    """``encoding`` as Python's codec name (None and UTF-8 stay None: the default reader), or DataError."""
-    if encoding is None:
-        return None
-    import codecs
-
-    try:
-        name = codecs.lookup(encoding).name
-    except LookupError:
-        raise DataError(
-            f"--encoding {encoding!r} is not a text encoding Python knows; expected e.g. utf-8, cp1252, latin-1"
-        ) from None
-    return None if name in ("utf-8", "utf-8-sig") else name
-
-
-def _one_byte_or_utf8(encoding):
-    return encoding is None or ONE_BYTE.fullmatch(encoding.replace("-", "_")) is not None
-
-
-def _is_number(text):
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def looks_like_data(header):
-    """Whether most header fields are numbers: the first row is data, not names (a
-    headerless file's label column often holds text: sonar's R, ionosphere's g)."""
-    return sum(_is_number(name) for name in header) * 2 > len(header)
-
-
-NO_HEADER_HINT = "the first row looks like data: pass --no-header"
-
-# A header whose first cell is empty: the file's row names, as R's write.csv and pandas' to_csv
-# (index=True) write them. pandas reads that column as "Unnamed: 0", and a file pandas saved again
-# (index=False) names it so; either way it numbers or names the rows, and a model given it as a
-# feature would learn the file's row order, so it is read under that name and is not a feature.
-ROW_NAMES = "Unnamed: 0"
-
-
-def feature_columns(path, header, exclude):
-    """The default features: every column of ``header`` not in ``exclude``, nor the row names
-    (a first column without a name, :data:`ROW_NAMES`), which a :class:`DataWarning` then names."""
-    row_names = len(header) > 1 and header[0] == ROW_NAMES and ROW_NAMES not in exclude
-    if row_names:
-        import warnings
-
-        warnings.warn(row_names_note(path), DataWarning, stacklevel=3)
-    return [c for c in header[int(row_names) :] if c not in exclude]
-
-
-def row_names_note(path):
-    """What is said of a first column without a name (:data:`ROW_NAMES`)."""
-    return (
-        f'{path}: column 1 has no name ("{ROW_NAMES}" as pandas reads it): taken as row names, as R\'s '
-        "write.csv and pandas' to_csv write them, and not used as a feature (name it to use it)"
-    )
 
 
 def _read_rows(path, header_only=False, sep=",", has_header=True, encoding=None):
@@ -182,7 +125,7 @@ def _read_rows(path, header_only=False, sep=",", has_header=True, encoding=None)
         header = [name.strip() for name in header]
         if len(header) > 1 and not header[0]:
             header[0] = ROW_NAMES
-        _check_header(path, header)
+        check_header(path, header)
     if not rows and not header_only:
         raise DataError(f"{path} has a header but no data rows; expected at least one sample")
     return header, rows, lines
@@ -191,20 +134,6 @@ def _read_rows(path, header_only=False, sep=",", has_header=True, encoding=None)
 def _blank(cells, sep):
     """A line of only spaces and tabs: skipped on every path (pandas' fast path skips it too)."""
     return (len(cells) == 1 or sep in " \t") and not "".join(cells).strip(" \t")
-
-
-def _check_header(path, header):
-    seen = {}
-    for j, name in enumerate(header, start=1):
-        if not name.strip():
-            raise DataError(f"{path}, line 1: column {j} has an empty name; expected a name for every column")
-        if name in seen:
-            hint = f" ({NO_HEADER_HINT})" if looks_like_data(header) else ""
-            raise DataError(
-                f'{path}, line 1: column name "{name}" appears twice (columns {seen[name]} and {j}); '
-                f"expected unique names{hint}"
-            )
-        seen[name] = j
 
 
 def _columns_error(path, missing, header, what, needed_by=None, sep=","):
@@ -316,7 +245,7 @@ def read_csv_columns(
     features = list(features)
     fast = (
         None
-        if text or not _one_byte_or_utf8(encoding)
+        if text or not one_byte_or_utf8(encoding)
         else _read_fast(
             path, header, features, target, sep, id_column, has_header, decimal, na_values, thousands, encoding
         )

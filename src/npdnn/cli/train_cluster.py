@@ -14,7 +14,8 @@ import numpy as np
 def _read(pattern, target):
     import dask.dataframe as dd
 
-    from .datasets import ROW_NAMES, DataError, row_names_note
+    from .csv_header import ROW_NAMES, row_names_note
+    from .datasets import DataError
 
     paths = sorted(glob.glob(pattern))
     if not paths:

@@ -1,0 +1,100 @@
+"""What a CSV file says about itself before its data: its encoding, whether its first row names
+the columns or is data already, and its row names.
+
+- A file that is not UTF-8 (Excel on Windows saves cp1252) is read with ``--encoding``
+  (:func:`check_encoding`); pandas' fast path takes one-byte codecs and UTF-8.
+- A first row of numbers is data: :data:`NO_HEADER_HINT` tells the user to pass ``--no-header``.
+- A first header cell left empty names the file's row names, as R's ``write.csv`` and pandas'
+  ``to_csv`` write them: read as :data:`ROW_NAMES`, they are not a feature (:func:`feature_columns`).
+
+Owns: check_encoding, one_byte_or_utf8, looks_like_data, NO_HEADER_HINT, ROW_NAMES,
+feature_columns, row_names_note, check_header. Imports: the standard library, npdnn.errors.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import DataError, DataWarning
+
+# A CSV file saved by Excel on Windows is in the system's code page (cp1252 in Western Europe and the US)
+ENCODING_HINT = "a file saved by Excel on Windows? pass --encoding cp1252"
+# One byte per character: the fast path's byte-wise count of separators holds for these (and UTF-8)
+ONE_BYTE = re.compile(r"(cp\d+|iso8859_\d+|latin_1|ascii|mac_\w+|koi8_\w+)")
+
+
+def check_encoding(encoding):
+    """``encoding`` as Python's codec name (None and UTF-8 stay None: the default reader), or DataError."""
+    if encoding is None:
+        return None
+    import codecs
+
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise DataError(
+            f"--encoding {encoding!r} is not a text encoding Python knows; expected e.g. utf-8, cp1252, latin-1"
+        ) from None
+    return None if name in ("utf-8", "utf-8-sig") else name
+
+
+def one_byte_or_utf8(encoding):
+    """Whether pandas' fast path may read a file in ``encoding`` (its separators counted byte by byte)."""
+    return encoding is None or ONE_BYTE.fullmatch(encoding.replace("-", "_")) is not None
+
+
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def looks_like_data(header):
+    """Whether most header fields are numbers: the first row is data, not names (a
+    headerless file's label column often holds text: sonar's R, ionosphere's g)."""
+    return sum(_is_number(name) for name in header) * 2 > len(header)
+
+
+NO_HEADER_HINT = "the first row looks like data: pass --no-header"
+
+# A header whose first cell is empty: the file's row names, as R's write.csv and pandas' to_csv
+# (index=True) write them. pandas reads that column as "Unnamed: 0", and a file pandas saved again
+# (index=False) names it so; either way it numbers or names the rows, and a model given it as a
+# feature would learn the file's row order, so it is read under that name and is not a feature.
+ROW_NAMES = "Unnamed: 0"
+
+
+def feature_columns(path, header, exclude):
+    """The default features: every column of ``header`` not in ``exclude``, nor the row names
+    (a first column without a name, :data:`ROW_NAMES`), which a :class:`DataWarning` then names."""
+    row_names = len(header) > 1 and header[0] == ROW_NAMES and ROW_NAMES not in exclude
+    if row_names:
+        import warnings
+
+        warnings.warn(row_names_note(path), DataWarning, stacklevel=3)
+    return [c for c in header[int(row_names) :] if c not in exclude]
+
+
+def row_names_note(path):
+    """What is said of a first column without a name (:data:`ROW_NAMES`)."""
+    return (
+        f'{path}: column 1 has no name ("{ROW_NAMES}" as pandas reads it): taken as row names, as R\'s '
+        "write.csv and pandas' to_csv write them, and not used as a feature (name it to use it)"
+    )
+
+
+def check_header(path, header):
+    """DataError unless every column of the header row has a name of its own."""
+    seen = {}
+    for j, name in enumerate(header, start=1):
+        if not name.strip():
+            raise DataError(f"{path}, line 1: column {j} has an empty name; expected a name for every column")
+        if name in seen:
+            hint = f" ({NO_HEADER_HINT})" if looks_like_data(header) else ""
+            raise DataError(
+                f'{path}, line 1: column name "{name}" appears twice (columns {seen[name]} and {j}); '
+                f"expected unique names{hint}"
+            )
+        seen[name] = j
