@@ -294,3 +294,39 @@ def test_encoding_on_the_fast_path(tmp_path):
     X, y, _ = read_csv_columns(path, "y", encoding="cp1252")
     pd.testing.assert_frame_equal(X, fast[0])
     assert X.columns.tolist() == ["température", "poids"] and X["température"].tolist() == [i / 4 for i in range(30)]
+
+
+def test_what_the_header_and_the_encoding_say_in_process():
+    """npdnn.cli.csv_header's rules, called as the reader calls them (the command's subprocess tests
+    cover them too, where mutmut cannot see)."""
+    from npdnn.cli import csv_header as h
+
+    assert [h.check_encoding(e) for e in (None, "utf-8", "UTF8", "utf-8-sig")] == [None] * 4
+    assert (h.check_encoding("cp1252"), h.check_encoding("latin-1")) == ("cp1252", "iso8859-1")
+    assert [h.one_byte_or_utf8(e) for e in (None, "cp1252", "iso8859-1", "mac-roman", "shift_jis", "utf-16")] == [
+        True, True, True, True, False, False,
+    ]  # fmt: skip
+    assert h.looks_like_data(["1", "2", "a"]) and not h.looks_like_data(["1", "a"])
+    assert not h.looks_like_data(["1", "2", "a", "b"])  # half numbers: names (a year, a code) among names
+    assert h.feature_columns("f.csv", ["Unnamed: 0"], ()) == ["Unnamed: 0"]  # the only column: not row names
+    with pytest.warns(DataWarning) as record:
+        assert h.feature_columns("f.csv", ["Unnamed: 0", "a"], ()) == ["a"]
+    assert str(record[0].message) == (
+        'f.csv: column 1 has no name ("Unnamed: 0" as pandas reads it): taken as row names, as R\'s write.csv and '
+        "pandas' to_csv write them, and not used as a feature (name it to use it)"
+    )
+    with pytest.raises(DataError) as e:
+        h.check_header("f.csv", ["1", "2", "1"])
+    assert str(e.value) == (
+        f'f.csv, line 1: column name "1" appears twice (columns 1 and 3); expected unique names ({h.NO_HEADER_HINT})'
+    )
+    with pytest.raises(DataError) as e:
+        h.check_header("f.csv", ["a", "b", "a"])
+    assert str(e.value) == 'f.csv, line 1: column name "a" appears twice (columns 1 and 3); expected unique names'
+
+
+def test_the_row_names_warning_is_at_the_readers_caller(tmp_path):
+    path = write(tmp_path, ",a,y\n1,0.5,0\n2,1.5,1\n")
+    with pytest.warns(DataWarning, match="taken as row names") as record:
+        read_csv_columns(path, "y")
+    assert record[0].filename == at_line_of(__file__)
