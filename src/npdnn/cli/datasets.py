@@ -67,6 +67,11 @@ THOUSANDS = (",", ".", "'")  # --thousands: 1,234,567 (English), 1.234.567 (Germ
 THOUSANDS_GROUPED = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d*)?")
 
 
+def _label_markers(na_values):
+    """The cells that mark a missing label: :data:`LABEL_NA_VALUES` and the user's ``na_values``."""
+    return LABEL_NA_VALUES | {str(v) for v in na_values}
+
+
 def _read_rows(path, header_only=False, sep=",", has_header=True, encoding=None):
     """Return ``(header, rows, lines)``: the header cells, the data rows (lists of
     strings, all as long as the header) and each row's line number; with
@@ -273,7 +278,7 @@ def read_csv_columns(
     y = keep = None
     if target is not None:
         cells = np.array([c.strip() for c in grid[:, index[target]]], dtype=object)
-        empty = np.flatnonzero(np.isin(cells, list(LABEL_NA_VALUES | {str(v) for v in na_values})))
+        empty = np.flatnonzero(np.isin(cells, list(_label_markers(na_values))))
         if empty.size == cells.size:
             problems.append(f'column "{target}" holds no label (every cell is empty or a missing-value marker); '
                             "expected class labels")  # fmt: skip
@@ -434,7 +439,7 @@ def _read_fast(
         ids = frame[id_column].to_numpy().astype(str)
     if target is not None:
         cells = frame[target].to_numpy(dtype=object)
-        if frame[target].str.strip().isin(LABEL_NA_VALUES | {str(v) for v in na_values}).any():
+        if frame[target].str.strip().isin(_label_markers(na_values)).any():
             return None  # a row without a label: the slow path leaves it out and names its line
         y = parse_labels(cells)
     # One F-ordered float64 block, filled column by column while pandas' columns are

@@ -237,17 +237,18 @@ def check_one_class(net, X, labels, loss=None, tol=DEFAULT_TOL, category=Trainin
         return False
     (k,) = seen
     share = counts[classes == k].sum() / labels.size
-    scaled = looks_scaled(X) if scaled is None else scaled
-    no_signal = val_loss is not None and val_loss >= prior_loss(labels) - tol
-    advice = (
-        "nor was its validation loss ever better than the class prior's: the features may not predict the "
-        "label (check that the target is the column meant)"
-        if no_signal
-        else "the features are on a common scale, so try a higher learning rate, optimizer='adam' or a smaller l2"
-        if scaled
-        else "gradient descent on unscaled features often ends here: standardize X "
-        "(DNNClassifier(standardize=True), or (X - mean) / std), then try a higher learning rate or optimizer='adam'"
-    )
+    if val_loss is not None and val_loss >= prior_loss(labels) - tol:  # X's scale is not the question then
+        advice = (
+            "nor was its validation loss ever better than the class prior's: the features may not predict the "
+            "label (check that the target is the column meant)"
+        )
+    elif looks_scaled(X) if scaled is None else scaled:
+        advice = "the features are on a common scale, so try a higher learning rate, optimizer='adam' or a smaller l2"
+    else:
+        advice = (
+            "gradient descent on unscaled features often ends here: standardize X (DNNClassifier(standardize=True), "
+            "or (X - mean) / std), then try a higher learning rate or optimizer='adam'"
+        )
     w = category(
         "the trained network predicts the same class for every training row although the labels hold "
         f"several: it learned only the class prior; {advice}"
