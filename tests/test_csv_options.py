@@ -186,11 +186,15 @@ def test_decimal_comma_warning_names_five_columns_then_dots(tmp_path):
 
 def test_columns_error_hints_at_the_separator(tmp_path):
     path = write(tmp_path, "a;b;y\n1;2;0\n", "semi.csv")
-    with pytest.raises(DataError, match=r'has no target column "y"; its columns are "a;b;y" \(is the file comma-sep'):
+    with pytest.raises(
+        DataError,
+        match=r'has no target column "y"; its columns are "a;b;y" \(separated by \';\' instead of \',\'\? pass',
+    ):
         read_csv_columns(path, "y")
     path = write(tmp_path, "a,b,y\n1,2,0\n", "comma.csv")
     with pytest.raises(
-        DataError, match=r"has no target column \"y\"; its columns are \"a,b,y\" \(is the file separated by ';'\?\)$"
+        DataError,
+        match=r"its columns are \"a,b,y\" \(separated by ',' instead of ';'\? pass --sep ','\)$",
     ):
         read_csv_columns(path, "y", sep=";")
     with pytest.raises(

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,8 @@ def write(df, folder, name):
     elif name.startswith("semicolon"):
         df.to_csv(path, index=False, sep=";")
         opts["sep"] = ";"
+    elif name.startswith("sniffed"):  # ;-separated, read without --sep
+        df.to_csv(path, index=False, sep=";")
     else:
         df.to_csv(path, index=False, sep="\t" if ".tsv" in name else ",")  # compression from the suffix
     return path, opts
@@ -227,6 +230,44 @@ def test_ragged_rows_are_caught_whatever_columns_are_read(rows, line, columns, t
         read_data(path, None if columns else "y", features=columns)
 
 
+@pytest.mark.parametrize("sep, shown", [(";", "';'"), ("\t", "tab"), ("|", "'|'")])
+@pytest.mark.parametrize("header", [True, False])
+def test_a_csv_file_without_a_comma_in_its_first_line_is_read_with_its_separator(sep, shown, header, tmp_path):
+    df = frame()
+    path, comma = str(tmp_path / "d.csv"), str(tmp_path / "comma.csv")
+    df.to_csv(path, index=False, sep=sep, header=header)
+    df.to_csv(comma, index=False, header=header)
+    target, options = ("label", {}) if header else ("4", {"has_header": False})
+    with pytest.warns(DataWarning) as caught:
+        X, y, ids = read_data(path, target, id_column=target[:0] or None, csv_options=options)
+    assert [str(w.message) for w in caught] == [
+        f"{path}: read as {shown}-separated (its first line has no comma, and 4 of {shown}): "
+        "pass --sep to choose another separator"
+    ]
+    X0, y0, _ = read_data(comma, target, csv_options=options)
+    pd.testing.assert_frame_equal(X, X0)
+    np.testing.assert_array_equal(y, y0)
+
+
+def test_the_separator_is_kept_when_given_or_when_the_first_line_has_a_comma(tmp_path):
+    semi, quoted, spaced = tmp_path / "semi.csv", tmp_path / "quoted.csv", tmp_path / "spaced.csv"
+    semi.write_text("a;b;y\n1;2;0\n3;4;1\n")
+    quoted.write_text('a,"b;c",y\n1,2,0\n3,4,1\n')  # a comma: comma-separated, a ';' inside a name or not
+    spaced.write_text("'a' 'b' 'y'\n1 2 0\n3 4 1\n")  # spaces are not tried: names may hold them
+    with pytest.raises(
+        DataError, match=r"its columns are \"a;b;y\" \(separated by ';' instead of ','\? pass --sep ';'\)$"
+    ):
+        read_data(str(semi), "y", sep=",")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        X, _, _ = read_data(str(quoted), "y")
+        assert list(X.columns) == ["a", "b;c"]
+        with pytest.raises(DataError, match=r"\(separated by ' ' instead of ','\? pass --sep ' '\)$"):
+            read_data(str(spaced), "y")
+        with pytest.raises(DataError, match=r"""its columns are "'a'", "'b'", "'y'" \(did you mean "'y'"\?\)$"""):
+            read_data(str(spaced), "Y", sep=" ")
+
+
 # ---------------------------------------------------------------- the real command
 def npdnn(*args, cwd):
     env = {**os.environ, "PYTHONWARNINGS": "error"}
@@ -234,7 +275,7 @@ def npdnn(*args, cwd):
 
 
 # one file per format family (the compressions differ only in the decompressor, read_data tests each)
-CLI_FILES = ["d.csv", "d.csv.bz2", "d.tsv.gz", "semicolon.csv", "d.parquet", "d.npy", "d.npz"]
+CLI_FILES = ["d.csv", "d.csv.bz2", "d.tsv.gz", "semicolon.csv", "sniffed.csv", "d.parquet", "d.npy", "d.npz"]
 
 
 @pytest.mark.slow
@@ -244,10 +285,12 @@ def test_each_format_through_the_command(name, tmp_path):
     path, o = write(df, tmp_path, name)
     sep = ["--sep", o["sep"]] if o["sep"] else []
     drop = ["--drop", *o["drop"]] if o["drop"] else []
-    r = npdnn("train", "--data", path, "--target", o["target"], *drop, *sep, "--epochs", "3", "--quiet",
+    quiet = [] if name == "sniffed.csv" else ["--quiet"]  # the separator's note is a message
+    r = npdnn("train", "--data", path, "--target", o["target"], *drop, *sep, "--epochs", "3", *quiet,
               "--out", "m.npz", cwd=tmp_path)  # fmt: skip
     assert r.returncode == 0, r.stderr
     assert "test" in r.stdout
+    assert ("read as ';'-separated" in r.stderr) == (name == "sniffed.csv"), r.stderr
     if name.endswith(".npy"):  # a model without column names: the label column must not count as a feature
         drop = ["--drop", "-1"]
     r = npdnn("predict", "--model", "m.npz", "--data", path, "--id", o["id"], *drop, *sep, "--out", "p.csv",

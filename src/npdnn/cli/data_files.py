@@ -4,6 +4,7 @@
 suffix                                read by
 ====================================  =========================================
 ``.csv`` (``--sep``, default ``,``)   :func:`npdnn.cli.datasets.read_csv_columns`
+                                      (``;``, tab or ``|`` when the first line has no comma)
 ``.tsv``, ``.tab`` (tab-separated)    the same, separator ``\\t``
 either + ``.gz .bz2 .xz .zst``        the same, decompressed as a stream
 ``.parquet``, ``.pq``                 pyarrow (only the columns asked for)
@@ -28,15 +29,18 @@ them; CSV errors name the line as an editor counts it (the header is line 1).
 from __future__ import annotations
 
 import os
+import warnings
 
 import numpy as np
 
 from .bounded import InputLimitError, check_regular, shown_columns
 from .csv_fields import COMPRESSIONS
 from .csv_header import feature_columns
-from .datasets import DataError, csv_header, read_csv_columns
+from .datasets import DataError, DataWarning, csv_header, read_csv_columns
 from .labels import parse_labels, unlabeled_rows_left_out
 
+# Tried on a .csv file given without --sep whose first line is one comma field: _csv_header.
+OTHER_SEPARATORS = (";", "\t", "|")
 FORMATS = {".csv": "CSV", ".tsv": "TSV", ".tab": "TSV", ".parquet": "Parquet", ".pq": "Parquet"}
 FORMATS.update({".npy": "NumPy .npy", ".npz": "NumPy .npz"})
 SUPPORTED = ".csv, .tsv, .tab (each optionally .gz, .bz2, .xz, .zst), .parquet, .pq, .npy, .npz"
@@ -94,8 +98,8 @@ def read_data(path, target=None, features=None, drop=(), sep=None, id_column=Non
         raise DataError(str(e)) from None
     csv_options = {k: v for k, v in (csv_options or {}).items() if v not in (None, (), [], True, ".")}
     if kind in ("CSV", "TSV"):
-        sep = _separator(sep, "," if kind == "CSV" else "\t")
-        header = csv_header(path, sep, csv_options.get("has_header", True), csv_options.get("encoding"))
+        has_header, encoding = csv_options.get("has_header", True), csv_options.get("encoding")
+        sep, header = _csv_header(path, kind, sep, has_header, encoding)
         if features is not None or drop or id_column is not None:  # else: every column but the target
             # the CSV reader names a missing target, id or feature in its own words: only --drop is checked here
             _select(path, kind, header, None, None, drop, None, needed_by)
@@ -129,6 +133,32 @@ def read_data(path, target=None, features=None, drop=(), sep=None, id_column=Non
     if kind == "Parquet":
         return _read_parquet(path, target, features, drop, id_column, needed_by)
     return _read_arrays(path, kind, target, features, drop, id_column, needed_by)
+
+
+def _csv_header(path, kind, sep, has_header, encoding):
+    """``(sep, header)``: the header read with ``--sep``, or the suffix's separator. A
+    ``.csv`` file given without --sep whose first line is one comma field is read with the
+    one of :data:`OTHER_SEPARATORS` that splits it into the most fields (a spreadsheet's
+    ;-separated export, a tab-separated file named .csv), and a DataWarning says so."""
+    given = sep
+    sep = _separator(sep, "," if kind == "CSV" else "\t")
+    header = csv_header(path, sep, has_header, encoding)
+    if given is not None or kind != "CSV" or len(header) != 1:
+        return sep, header
+    best = max(
+        ((csv_header(path, other, has_header, encoding), other) for other in OTHER_SEPARATORS), key=lambda h: len(h[0])
+    )
+    if len(best[0]) < 2:
+        return sep, header
+    header, sep = best
+    name = "tab" if sep == "\t" else repr(sep)
+    warnings.warn(
+        f"{path}: read as {name}-separated (its first line has no comma, and {len(header) - 1} of {name}): "
+        "pass --sep to choose another separator",
+        DataWarning,
+        stacklevel=3,
+    )
+    return sep, header
 
 
 def _separator(sep, default):

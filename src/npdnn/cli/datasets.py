@@ -144,13 +144,26 @@ def _blank(cells, sep):
 def _columns_error(path, missing, header, what, needed_by=None, sep=","):
     shown = shown_columns(header)
     hint = ""
-    if len(header) == 1 and any(other in header[0] for other in ";\t|,".replace(sep, "")):
-        hint = " (is the file comma-separated?)" if sep == "," else f" (is the file separated by {sep!r}?)"
+    if len(header) == 1:  # one field: another separator? (a .csv file without --sep tried ; tab |: data_files)
+        others = [c for c in ",;\t|" if c != sep and c in header[0]]
+        if not others and " " in header[0].strip() and sep != " ":
+            others = [" "]
+        if others:
+            other = "'\\t'" if others[0] == "\t" else repr(others[0])
+            hint = f" (separated by {other} instead of {sep!r}? pass --sep {other})"
     names = ", ".join(f'"{c}"' for c in missing)
+    near = [n for c in missing for n in header if n != c and _bare(n) == _bare(c)]
+    if near:
+        hint += f" (did you mean {', '.join(repr(n) for n in near[:3])}?)"
     needed = f" (needed by {needed_by})" if needed_by else ""
     if looks_like_data(header):
         hint += f" ({NO_HEADER_HINT})"
     return DataError(f"{path} has no {what} {names}{needed}; its columns are {shown}{hint}")
+
+
+def _bare(name):
+    """A column name without surrounding spaces and quotes, in lower case: "'Vote'" -> "vote"."""
+    return str(name).strip().strip("'\"`").strip().casefold()
 
 
 def _show_cell(cell, limit=40):
