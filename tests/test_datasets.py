@@ -202,6 +202,19 @@ def test_check_classes_refuses_a_quantity(as_text):
         check_classes(y, "f.csv", "price")
     # what stays classes: whole numbers however many, few fractional levels (ratings), text
     check_classes(np.repeat(np.arange(40), 3), "f.csv", "y")
+
+
+@pytest.mark.parametrize("as_text", [False, True])
+def test_many_rare_whole_numbers_read_as_a_quantity(as_text):
+    y = np.random.default_rng(0).integers(-900, 900, 150)  # us-employment's nonfarm_change
+    y = y.astype(str).astype(object) if as_text else y
+    quantity = r'^f\.csv, column "n" holds \d+ distinct whole numbers in 150 rows, \d+ of them on fewer than 2 rows '
+    with pytest.raises(DataError, match=quantity + r"\(e\.g\. \"?-?\d+\"?, .*\): a count or a quantity to predict"):
+        check_classes(y, "f.csv", "n")
+    check_classes(y, "f.csv", "n", minimum=1)  # --test-size 0: the user's call
+    few = np.concatenate([np.repeat(np.arange(30), 4), np.arange(30, 40)])  # 10 rare classes of 40: the class's error
+    with pytest.raises(DataError, match=r"class 30 has only 1 row\(s\)"):
+        check_classes(few, "f.csv", "y")
     check_classes(np.repeat(np.arange(1, 5.5, 0.5), 4), "f.csv", "y")
     check_classes(np.repeat(np.array([f"c{i}.5" for i in range(30)], dtype=object), 2), "f.csv", "y")
 

@@ -51,7 +51,9 @@ def check_classes(y, source, target, minimum=2):
     """Raise DataError unless ``y`` holds at least two classes, each seen at least
     ``minimum`` times (a stratified split needs two of each), and unless it reads as a
     quantity: more than :data:`MAX_FRACTIONAL_CLASSES` distinct numbers, some with a
-    fraction (a price, a temperature), where every value would be a class of its own."""
+    fraction (a price, a temperature), where every value would be a class of its own. Whole
+    numbers as many, most of them too rare for the split, get the same advice in place of
+    the rare class's error (a count, a change in employment)."""
     values, counts = np.unique(y, return_counts=True)
     numbers = _as_numbers(values)
     if numbers is not None and values.size > MAX_FRACTIONAL_CLASSES and np.any(numbers != np.round(numbers)):
@@ -67,6 +69,13 @@ def check_classes(y, source, target, minimum=2):
             "expected at least 2 classes"
         )
     rare = counts < minimum
+    if rare.any() and numbers is not None and values.size > MAX_FRACTIONAL_CLASSES and 2 * rare.sum() > values.size:
+        examples = ", ".join(show_label(v) for v in values[rare][:: max(1, int(rare.sum()) // 3)][:3])
+        raise DataError(  # us-employment's nonfarm_change: every class but a few of one row
+            f'{source}, column "{target}" holds {values.size} distinct whole numbers in {y.shape[0]} rows, '
+            f"{int(rare.sum())} of them on fewer than {minimum} rows (e.g. {examples}): a count or a quantity to "
+            "predict rather than classes? npdnn classifies; bin the values first, e.g. above or below their median"
+        )
     if rare.any():
         raise DataError(
             f'{source}, column "{target}": class {show_label(values[rare][0])} has only {int(counts[rare][0])} row(s); '
