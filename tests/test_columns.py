@@ -594,6 +594,9 @@ def test_formatted_numbers_and_dates_are_named_not_called_ids():
             "people": [f"{v:,}" for v in rng.integers(1_000_000, 9_000_000, m)],
             "day": pd.date_range("2021-03-01", periods=m, freq="D").strftime("%Y-%m-%d"),
             "stamp": pd.date_range("2021-03-01", periods=m, freq="h").strftime("%d/%m/%Y"),
+            "slashed": pd.date_range("2012-01-01", periods=m, freq="D").strftime("%Y/%m/%d"),  # seattle-weather
+            "utc": pd.date_range("2012-01-01", periods=m, freq="D").strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "mixed": [f"2012-01/{1 + i % 28:02d}" for i in range(m)],  # two separators: not a date
             "id": [f"A{i:05d}" for i in range(m)],
             "size": rng.choice(["S", "M", "L"], m),
         }
@@ -608,7 +611,8 @@ def test_formatted_numbers_and_dates_are_named_not_called_ids():
     dates = "dates? turn them into numbers first: a day count, the month, the weekday"
     assert notes["amount"] == notes["people"] == ("dropped", formatted)
     assert notes["share"] == ("dropped", f"no category seen on 5 training rows or more; {formatted}")
-    assert notes["day"] == ("dropped", dates)
+    assert notes["day"] == notes["slashed"] == notes["utc"] == ("dropped", dates)
+    assert notes["mixed"][0] == "categorical" and "dates" not in notes["mixed"][1]
     assert notes["stamp"][0] == "categorical" and notes["stamp"][1].endswith(dates)  # 13 days of 24 hours: repeats
     assert notes["id"] == ("dropped", f"{m} distinct values in {m} rows: an id or a name?")
     assert notes["size"] == ("categorical", "")

@@ -37,7 +37,12 @@ FORMATTED_NUMBER_HINT = (
     "(npdnn: --thousands ,) and convert the rest to plain numbers first"
 )
 # Dates and times as text ("2020-01-31", "2020-01-31 08:15", "31/01/2020"): distinct on almost every row.
-DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}")
+# Year first (ISO's 2012-01-01, also 2012/01/01 as vega's seattle-weather writes it) with an optional time and
+# zone, or day or month first (01/02/2012); one separator throughout.
+DATE = re.compile(
+    r"(\d{4}(?P<s>[-/.])\d{1,2}(?P=s)\d{1,2}|\d{1,2}(?P<t>[/.])\d{1,2}(?P=t)\d{2,4})"
+    r"([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?"
+)
 DATE_HINT = "dates? turn them into numbers first: a day count, the month, the weekday"
 # What pandas' infer_dtype calls a column of points in time (a plan drops such a column: columns.DATES_NOTE).
 _DATES = frozenset({"datetime64", "datetime", "date", "period"})
