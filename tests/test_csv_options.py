@@ -334,3 +334,25 @@ def test_the_row_names_warning_is_at_the_readers_caller(tmp_path):
     with pytest.warns(DataWarning, match="taken as row names") as record:
         read_csv_columns(path, "y")
     assert record[0].filename == at_line_of(__file__)
+
+
+def test_a_separator_ending_every_line_gives_an_empty_column_named_as_pandas_names_it(tmp_path):
+    """Some exports end each line with the separator: the header's last name is empty. pandas
+    reads that column as "Unnamed: 3"; so does npdnn (it was refused as a column without a name),
+    and the column plan then drops it, having no value."""
+    path = write(tmp_path, "a,b,c,y,\n1,x,2.5,0,\n2,z,3.5,1,\n")
+    X, y, _ = read_csv_columns(path, "y")
+    assert list(X.columns) == ["a", "b", "c", "Unnamed: 4"] and X["Unnamed: 4"].isna().all()
+    assert X["b"].tolist() == ["x", "z"] and y.tolist() == [0, 1]
+    assert pd.read_csv(path).columns[-1] == "Unnamed: 4"
+    with pytest.raises(DataError, match=r"line 1: column 2 has an empty name"):  # an empty name elsewhere still is
+        read_csv_columns(write(tmp_path, "a,,y\n1,2,0\n", "middle.csv"), "y")
+
+
+@pytest.mark.parametrize("line", ["sep=;", "sep=,", "SEP=\t", "sep=|"])
+def test_excels_separator_line_is_named(tmp_path, line):
+    path = write(tmp_path, f"{line}\na;b;y\n1;2;0\n3;4;1\n")
+    with pytest.raises(DataError, match=r'line 1 \("sep=" and a separator\) is the line Excel writes'):
+        read_csv_columns(path, "y")
+    with pytest.raises(DataError, match=r"the line Excel writes"):
+        read_csv_columns(path, "y", sep=";")

@@ -264,7 +264,9 @@ def test_decimal_commas_without_the_option_are_named_in_a_warning(tmp_path):
 
 def test_decimal_comma_errors(tmp_path):
     path, _, _ = euro_file(tmp_path / "euro.csv")
-    r = npdnn_cmd("train", "--data", "euro.csv", "--decimal", ",", "--target", "y", cwd=tmp_path)
+    r = npdnn_cmd("train", "--data", "euro.csv", "--decimal", ",", "--target", "y", "--quiet", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr  # no comma in the first line: read as ;-separated without --sep
+    r = npdnn_cmd("train", "--data", "euro.csv", "--sep", ",", "--decimal", ",", "--target", "y", cwd=tmp_path)
     assert r.returncode != 0 and r.stderr.strip().splitlines() == [
         "npdnn: error: --decimal , and the field separator are the same character; pass --sep ';'"
     ]

@@ -94,7 +94,7 @@ def test_parse_labels():
         ("", r"data\.csv is empty; expected a header row"),
         ("\n\n", r"data\.csv is empty"),
         ("a,b,label\n1,2,0\n", r'data\.csv has no target column "y"; its columns are "a", "b", "label"'),
-        ("a;b;y\n1;2;0\n", r"is the file comma-separated\?"),
+        ("a;b;y\n1;2;0\n", r"separated by ';' instead of ','\? pass --sep ';'"),
         ("a,b,y\n1,2,\n", r'data\.csv, column "y" holds no label \(every cell is empty or a missing-value marker\)'),
         ("y\n0\n1\n", r'has only the target column "y"'),
         ('a,b,y\n1,"2\n', r"line 2: not valid CSV"),

@@ -7,7 +7,7 @@ the columns or is data already, and its row names.
 - A first header cell left empty names the file's row names, as R's ``write.csv`` and pandas'
   ``to_csv`` write them: read as :data:`ROW_NAMES`, they are not a feature (:func:`feature_columns`).
 
-Owns: check_encoding, one_byte_or_utf8, looks_like_data, NO_HEADER_HINT, ROW_NAMES,
+Owns: check_encoding, one_byte_or_utf8, looks_like_data, NO_HEADER_HINT, ROW_NAMES, check_separator_line,
 feature_columns, row_names_note, check_header. Imports: the standard library, npdnn.errors.
 """
 
@@ -83,6 +83,17 @@ def row_names_note(path):
         f'{path}: column 1 has no name ("{ROW_NAMES}" as pandas reads it): taken as row names, as R\'s '
         "write.csv and pandas' to_csv write them, and not used as a feature (name it to use it)"
     )
+
+
+def check_separator_line(path, header):
+    """DataError when the first line is Excel's ``sep=;`` (the separator named for Excel to
+    reopen the file), which would otherwise read as a header of one or two odd names."""
+    cells = [c.strip() for c in header]
+    if cells[0].lower().startswith("sep=") and len(cells[0]) <= 5 and not any(cells[1:]):
+        raise DataError(
+            f'{path}, line 1 ("sep=" and a separator) is the line Excel writes to name the separator, not a header; '
+            "expected the column names there (delete that line; the separator is then found from the header)"
+        )
 
 
 def check_header(path, header):

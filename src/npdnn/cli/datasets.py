@@ -42,6 +42,7 @@ from .csv_header import (
     ROW_NAMES,
     check_encoding,
     check_header,
+    check_separator_line,
     feature_columns,
     looks_like_data,
     one_byte_or_utf8,
@@ -128,8 +129,11 @@ def _read_rows(path, header_only=False, sep=",", has_header=True, encoding=None)
         raise DataError(f"{path} is empty; expected a header row naming the columns, then data rows")
     if has_header:
         header = [name.strip() for name in header]
+        check_separator_line(path, header)
         if len(header) > 1 and not header[0]:
             header[0] = ROW_NAMES
+        if len(header) > 1 and not header[-1]:  # a separator ending every line, as some exports write: pandas' name
+            header[-1] = f"Unnamed: {len(header) - 1}"
         check_header(path, header)
     if not rows and not header_only:
         raise DataError(f"{path} has a header but no data rows; expected at least one sample")
