@@ -189,7 +189,7 @@ CSV_CASES = [
     ("header-only", b"a,b,y\n", r"has a header but no data rows"),
     ("zero-bytes", b"", r"is empty; expected a header row"),
     ("missing-target", b"a,b,c\n1,2,0\n3,4,1\n", r'has no target column "y"'),
-    ("semicolons", b"a;b;y\n1;2;0\n3;4;1\n", r"is the file comma-separated"),
+    ("semicolons", b"a;b;y\n1;2;0\n3;4;1\n", r"separated by ';' instead of ','\? pass --sep ';'"),
     ("duplicate-column", b"a,a,y\n1,2,0\n3,4,1\n", r'"a"'),
     ("infinite-cell", b"a,b,y\n1,inf,0\n3,4,1\n", r'line 2, column "b": "inf" is not finite'),
     (
