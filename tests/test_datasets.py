@@ -87,7 +87,8 @@ def test_parse_labels():
         ("a,b,y\n1,2,0\n-inf,2,1\n", r'line 3, column "a": "-inf" is not finite'),
         ("a,b,y\n1e999,2,0\n", r'line 2, column "a": "1e999" is not finite'),
         ("a,b,y\n1,2,0\n\n\n3,4\n", r"data\.csv, line 5: 2 fields; expected 3 as in the header"),
-        ("a,b,y\n1,2,0,9\n", r"line 2: 4 fields; expected 3"),
+        ("a,b,y\n1,2,0,9\n", r"line 2: 4 fields; expected 3 as in the header \(a title or a note above the header\?"),
+        ("a,b,y\n1,2,0\n1,2,0,9\n", r"line 3: 4 fields; expected 3 as in the header$"),  # not the first row: no hint
         ("a,a,y\n1,2,0\n", r'column name "a" appears twice \(columns 1 and 2\)'),
         ("a,,y\n0,1,0\n", r"line 1: column 2 has an empty name; expected a name for every column"),
         ("a,b,y\n", r"data\.csv has a header but no data rows"),

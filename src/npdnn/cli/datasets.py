@@ -101,8 +101,12 @@ def _read_rows(path, header_only=False, sep=",", has_header=True, encoding=None)
                     if has_header:
                         continue
                 if len(cells) != len(header):
+                    hint = ""
+                    if not rows and len(cells) > len(header):  # scikit-learn's wine_data.csv: counts above the header
+                        hint = " (a title or a note above the header? the first line must name the columns)"
                     raise DataError(
                         f"{path}, line {reader.line_num}: {len(cells)} fields; expected {len(header)} as in the header"
+                        + hint
                     )
                 rows.append(cells)
                 lines.append(reader.line_num)
