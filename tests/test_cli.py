@@ -59,9 +59,9 @@ def sklearn_metrics(y, proba, classes, pred):
         auc = skm.roc_auc_score(y, proba, multi_class="ovr", labels=classes)
     return {
         "accuracy": skm.accuracy_score(y, pred),
-        "precision": skm.precision_score(y, pred, zero_division=0, **avg),
-        "recall": skm.recall_score(y, pred, zero_division=0, **avg),
-        "f1": skm.f1_score(y, pred, zero_division=0, **avg),
+        "precision": skm.precision_score(y, pred, zero_division=np.nan, **avg),
+        "recall": skm.recall_score(y, pred, zero_division=np.nan, **avg),
+        "f1": skm.f1_score(y, pred, zero_division=np.nan, **avg),
         "roc_auc": auc,
         "log_loss": skm.log_loss(y, proba, labels=classes),
     }

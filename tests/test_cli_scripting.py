@@ -57,6 +57,34 @@ def test_evaluate_json_to_stdout_matches_sklearn(trained):
     assert cm["matrix"] == skm.confusion_matrix(y, pred, labels=["no", "yes"]).tolist()
 
 
+def test_metrics_without_a_positive_row_or_prediction_are_undefined_not_zero():
+    """New data of the negative class only, all predicted negative (R's koch data, split in
+    file order): recall (0 of 0 positives found) and precision (0 of 0 predictions right)
+    are undefined, as ROC AUC is; they were reported as 0.0, a model that misses every positive."""
+    from npdnn.cli.report import metrics
+
+    y = np.array(["no"] * 5)
+    proba = np.tile([0.9, 0.1], (5, 1))
+    m, _ = metrics(y, proba, ["no", "yes"])
+    assert m["accuracy"] == 1.0 and all(np.isnan(m[k]) for k in ("precision", "recall", "f1", "roc_auc"))
+    m, _ = metrics(np.array(["no", "yes", "no"]), np.tile([0.9, 0.1], (3, 1)), ["no", "yes"])
+    assert m["recall"] == 0.0 and np.isnan(m["precision"])  # a positive row missed; no positive predicted
+    y3 = np.array(["a", "a", "b", "b"])
+    m, _ = metrics(y3, np.tile([0.6, 0.3, 0.1], (4, 1)), ["a", "b", "c"])  # c: neither present nor predicted
+    assert m["recall"] == pytest.approx(0.5)  # the macro average over a and b (1.0 and 0.0), c left out
+
+
+def test_evaluate_reports_undefined_metrics_as_null(trained):
+    lines = (trained / "test.csv").read_text().splitlines()
+    col = lines[0].split(",").index("label")
+    (trained / "only_no.csv").write_text("\n".join([lines[0]] + [s for s in lines[1:] if s.split(",")[col] == "no"]))
+    r = npdnn_cmd("evaluate", "--model", "m.npz", "--data", "only_no.csv", "--target", "label", "--json", cwd=trained)
+    assert r.returncode == 0, r.stderr
+    m = json.loads(r.stdout)["metrics"]
+    assert m["recall"] is None and m["roc_auc"] is None  # no positive row: undefined
+    assert m["precision"] == 0.0 < m["accuracy"]  # some rows predicted positive, all wrongly: defined
+
+
 def test_evaluate_quiet_with_json_file(trained):
     r = npdnn_cmd(
         "evaluate", "--model", "m.npz", "--data", "test.csv", "--target", "label", "--quiet",
@@ -85,8 +113,11 @@ def test_threshold_and_pos_label(trained):
     report = json.loads(r.stdout)
     expected = np.where(proba[:, 0] >= 0.9, "no", "yes")
     assert report["positive_class"] == "no" and report["threshold"] == 0.9
-    assert report["metrics"]["precision"] == pytest.approx(
-        skm.precision_score(y, expected, pos_label="no", zero_division=0)
+    precision = skm.precision_score(y, expected, pos_label="no", zero_division=np.nan)
+    assert (
+        (report["metrics"]["precision"] is None)
+        if np.isnan(precision)
+        else report["metrics"]["precision"] == (pytest.approx(precision))
     )
     assert report["metrics"]["roc_auc"] == pytest.approx(skm.roc_auc_score(y == "no", proba[:, 0]))
     r = npdnn_cmd("evaluate", "--model", "m.npz", "--data", "test.csv", "--target", "label", cwd=trained)

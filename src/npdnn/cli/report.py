@@ -31,9 +31,9 @@ def metrics(y, proba, classes, pos=1, threshold=None):
         )
     return {
         "accuracy": skm.accuracy_score(y, pred),
-        "precision": skm.precision_score(y, pred, zero_division=0, **avg),
-        "recall": skm.recall_score(y, pred, zero_division=0, **avg),
-        "f1": skm.f1_score(y, pred, zero_division=0, **avg),
+        "precision": skm.precision_score(y, pred, zero_division=np.nan, **avg),
+        "recall": skm.recall_score(y, pred, zero_division=np.nan, **avg),
+        "f1": skm.f1_score(y, pred, zero_division=np.nan, **avg),
         "roc_auc": auc,
         "log_loss": skm.log_loss(y, proba, labels=classes),
     }, skm.confusion_matrix(y, pred, labels=classes)
