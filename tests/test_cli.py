@@ -52,16 +52,16 @@ def parse_metrics(stdout):
 def sklearn_metrics(y, proba, classes, pred):
     classes = np.asarray(classes)
     if classes.size == 2:
-        avg = {"pos_label": classes[1], "average": "binary"}
+        avg = {"pos_label": classes[1], "average": "binary", "zero_division": np.nan}
         auc = skm.roc_auc_score(y == classes[1], proba[:, 1])
     else:
-        avg = {"labels": classes, "average": "macro"}
+        avg = {"labels": classes, "average": "macro", "zero_division": 0}
         auc = skm.roc_auc_score(y, proba, multi_class="ovr", labels=classes)
     return {
         "accuracy": skm.accuracy_score(y, pred),
-        "precision": skm.precision_score(y, pred, zero_division=np.nan, **avg),
-        "recall": skm.recall_score(y, pred, zero_division=np.nan, **avg),
-        "f1": skm.f1_score(y, pred, zero_division=np.nan, **avg),
+        "precision": skm.precision_score(y, pred, **avg),
+        "recall": skm.recall_score(y, pred, **avg),
+        "f1": skm.f1_score(y, pred, **avg),
         "roc_auc": auc,
         "log_loss": skm.log_loss(y, proba, labels=classes),
     }

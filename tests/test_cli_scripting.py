@@ -69,9 +69,9 @@ def test_metrics_without_a_positive_row_or_prediction_are_undefined_not_zero():
     assert m["accuracy"] == 1.0 and all(np.isnan(m[k]) for k in ("precision", "recall", "f1", "roc_auc"))
     m, _ = metrics(np.array(["no", "yes", "no"]), np.tile([0.9, 0.1], (3, 1)), ["no", "yes"])
     assert m["recall"] == 0.0 and np.isnan(m["precision"])  # a positive row missed; no positive predicted
-    y3 = np.array(["a", "a", "b", "b"])
-    m, _ = metrics(y3, np.tile([0.6, 0.3, 0.1], (4, 1)), ["a", "b", "c"])  # c: neither present nor predicted
-    assert m["recall"] == pytest.approx(0.5)  # the macro average over a and b (1.0 and 0.0), c left out
+    y3 = np.array(["a", "a", "b", "b"])  # more classes: scikit-learn's macro average, an undefined class as 0
+    m, _ = metrics(y3, np.tile([0.6, 0.3, 0.1], (4, 1)), ["a", "b", "c"])  # only "a" predicted; "c" nowhere
+    assert m["precision"] == pytest.approx(0.5 / 3) and m["recall"] == pytest.approx(1 / 3)
 
 
 def test_evaluate_reports_undefined_metrics_as_null(trained):

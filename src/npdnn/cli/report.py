@@ -21,7 +21,14 @@ def metrics(y, proba, classes, pos=1, threshold=None):
         proba /= proba.sum(axis=1, keepdims=True)
     pred = predicted(proba, classes, pos, threshold)
     binary = classes.size == 2
-    avg = {"pos_label": classes[pos], "average": "binary"} if binary else {"labels": classes, "average": "macro"}
+    # Two classes: a metric with nothing to count (no positive row, no positive prediction) is nan, as ROC AUC
+    # with one class present. More: scikit-learn's macro average over every class, an undefined one counting 0
+    # (leaving those out would give a model that predicts one class that class's precision).
+    avg = (
+        {"pos_label": classes[pos], "average": "binary", "zero_division": np.nan}
+        if binary
+        else {"labels": classes, "average": "macro", "zero_division": 0}
+    )
     present = np.unique(y).size
     if binary:
         auc = skm.roc_auc_score(y == classes[pos], proba[:, pos]) if present == 2 else float("nan")
@@ -31,9 +38,9 @@ def metrics(y, proba, classes, pos=1, threshold=None):
         )
     return {
         "accuracy": skm.accuracy_score(y, pred),
-        "precision": skm.precision_score(y, pred, zero_division=np.nan, **avg),
-        "recall": skm.recall_score(y, pred, zero_division=np.nan, **avg),
-        "f1": skm.f1_score(y, pred, zero_division=np.nan, **avg),
+        "precision": skm.precision_score(y, pred, **avg),
+        "recall": skm.recall_score(y, pred, **avg),
+        "f1": skm.f1_score(y, pred, **avg),
         "roc_auc": auc,
         "log_loss": skm.log_loss(y, proba, labels=classes),
     }, skm.confusion_matrix(y, pred, labels=classes)
