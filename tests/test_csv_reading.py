@@ -312,3 +312,28 @@ def test_reader_options_are_refused_on_a_cluster_not_ignored(tmp_path):
     ], r.stderr
     r = npdnn_cmd("train", "--workers", "1", "--data", "p.csv", "--target", "y", "--no-header", cwd=tmp_path)
     assert "npdnn: error: --no-header is not supported with --scheduler/--workers" in r.stderr, r.stderr
+
+
+@pytest.mark.slow
+def test_a_semicolon_separated_part_is_read_on_a_cluster_as_locally(tmp_path):
+    """The cluster's reader finds the separator by the local reader's rule (line 1 without a comma)."""
+    pytest.importorskip("distributed")
+    rng = np.random.default_rng(0)
+    for k in (1, 2):
+        x = rng.standard_normal((60, 2))
+        rows = "".join(f"{a:.4f};{b:.4f};{int(a + b > 0)}\n" for a, b in x)
+        (tmp_path / f"p{k}.csv").write_text("a;b;y\n" + rows)
+    r = npdnn_cmd("train", "--workers", "1", "--data", "p*.csv", "--target", "y", "--epochs", "3", "--out", "m.npz",
+                  cwd=tmp_path)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    # the note, then the command's own lines only: no "X does not have valid feature names" from each block
+    assert r.stderr.startswith("npdnn: warning: p1.csv: read as ';'-separated (its first line has no comma, and 2")
+    assert "feature names" not in r.stderr and "Warning" not in r.stderr, r.stderr
+    assert "test confusion matrix" in r.stdout
+    r = npdnn_cmd("info", "m.npz", cwd=tmp_path)
+    assert "features 2: a, b" in r.stdout, r.stdout
+    r = npdnn_cmd("train", "--workers", "1", "--data", "p*.csv", "--target", "y", "--json", "--pos-label", "1",
+                  cwd=tmp_path)  # fmt: skip
+    assert r.returncode != 0 and r.stderr.strip().splitlines() == [
+        "npdnn: error: --json, --pos-label are not supported with --scheduler/--workers (the report is the tables)"
+    ], r.stderr

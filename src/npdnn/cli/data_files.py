@@ -136,29 +136,37 @@ def read_data(path, target=None, features=None, drop=(), sep=None, id_column=Non
 
 
 def _csv_header(path, kind, sep, has_header, encoding):
-    """``(sep, header)``: the header read with ``--sep``, or the suffix's separator. A
-    ``.csv`` file given without --sep whose first line is one comma field is read with the
-    one of :data:`OTHER_SEPARATORS` that splits it into the most fields (a spreadsheet's
-    ;-separated export, a tab-separated file named .csv), and a DataWarning says so."""
-    given = sep
-    sep = _separator(sep, "," if kind == "CSV" else "\t")
-    header = csv_header(path, sep, has_header, encoding)
-    if given is not None or kind != "CSV" or len(header) != 1:
-        return sep, header
+    """``(sep, header)``: the header read with ``--sep``, or the suffix's separator; a ``.csv``
+    file given without --sep: :func:`csv_separator`'s, and a DataWarning when it is not a comma."""
+    if sep is not None or kind != "CSV":
+        sep = _separator(sep, "," if kind == "CSV" else "\t")
+        return sep, csv_header(path, sep, has_header, encoding)
+    sep, header, note = csv_separator(path, has_header, encoding)
+    if note:
+        warnings.warn(note, DataWarning, stacklevel=3)
+    return sep, header
+
+
+def csv_separator(path, has_header=True, encoding=None):
+    """``(sep, header, note)`` of a ``.csv`` file given without --sep: a comma, unless its
+    first line is one comma field that one of :data:`OTHER_SEPARATORS` splits into more (a
+    spreadsheet's ;-separated export, a tab-separated file named .csv): then the one giving
+    the most fields, and ``note`` says so (else None). The cluster's reader asks it too."""
+    header = csv_header(path, ",", has_header, encoding)
+    if len(header) != 1:
+        return ",", header, None
     best = max(
         ((csv_header(path, other, has_header, encoding), other) for other in OTHER_SEPARATORS), key=lambda h: len(h[0])
     )
     if len(best[0]) < 2:
-        return sep, header
+        return ",", header, None
     header, sep = best
     name = "tab" if sep == "\t" else repr(sep)
-    warnings.warn(
+    note = (
         f"{path}: read as {name}-separated (its first line has no comma, and {len(header) - 1} of {name}): "
-        "pass --sep to choose another separator",
-        DataWarning,
-        stacklevel=3,
+        "pass --sep to choose another separator"
     )
-    return sep, header
+    return sep, header, note
 
 
 def _separator(sep, default):

@@ -15,23 +15,34 @@ def _read(pattern, target):
     import dask.dataframe as dd
 
     from .csv_header import ROW_NAMES, row_names_note
+    from .data_files import csv_separator
     from .datasets import DataError
 
-    paths = sorted(glob.glob(pattern))
+    paths, sep_note = sorted(glob.glob(pattern)), None
     if not paths:
         raise DataError(f"--data {pattern!r} matches no file")
     if all(p.endswith(".parquet") for p in paths):
         df = dd.read_parquet(paths)
     elif all(p.endswith(".csv") for p in paths):
-        df = dd.read_csv(paths)
+        sep, _, sep_note = csv_separator(paths[0])  # as the local reader: ; tab | when line 1 has no comma
+        df = dd.read_csv(paths, sep=sep)
     else:
         raise DataError(f"--data {pattern!r} must match only .parquet or only .csv files; got {paths[:3]}")
     if target not in df.columns:
         raise DataError(f"--data {pattern!r}: no column {target!r}; the columns are {list(df.columns)}")
-    note = None
+    notes = [sep_note] if sep_note else []
     if len(df.columns) > 2 and df.columns[0] == ROW_NAMES and target != ROW_NAMES:  # as the local reader
-        df, note = df.drop(columns=ROW_NAMES), row_names_note(pattern)
-    return df.drop(columns=target), df[target], note
+        df = df.drop(columns=ROW_NAMES)
+        notes.append(row_names_note(pattern))
+    return df.drop(columns=target), df[target], notes
+
+
+def _named_proba(block, model, columns):
+    """``model.predict_proba`` of a block of rows, given the column names it was fitted with (a bare
+    array made scikit-learn warn "X does not have valid feature names" once per block)."""
+    import pandas as pd
+
+    return model.predict_proba(pd.DataFrame(block, columns=columns))
 
 
 def _reading_options(args):
@@ -65,6 +76,14 @@ def train(args, info, make_model):
         raise DataError(
             "--dropout, --class-weight, --lr-schedule and --plot are not supported with --scheduler/--workers"
         )
+    # the cluster's report is the tables: these would be silently ignored there
+    unreported = [o for o, a in (("--json", "json"), ("--threshold", "threshold"), ("--pos-label", "pos_label"))
+                  if getattr(args, a, None) is not None]  # fmt: skip
+    if unreported:
+        raise DataError(
+            f"{', '.join(unreported)} {'are' if len(unreported) > 1 else 'is'} not supported with "
+            "--scheduler/--workers (the report is the tables)"
+        )
     if not args.test_size:
         raise DataError("--test-size must be above 0 with --scheduler/--workers (the metrics are held-out ones)")
     # the workers read the parts with Dask's own reader: the local reader's options would be silently ignored
@@ -80,8 +99,8 @@ def train(args, info, make_model):
         cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, dashboard_address=None)
         client = Client(cluster)
     try:
-        X, y, note = _read(args.data, args.target)
-        if note:
+        X, y, notes = _read(args.data, args.target)
+        for note in notes:
             warn_line(args, note)
         df = X.astype("float64").assign(**{args.target: y})
         # one split of the whole frame, persisted on the workers: X and y then come from the same
@@ -98,7 +117,9 @@ def train(args, info, make_model):
         evaluated = {}
         for name, Xs, ys in (("train", train_X, train_y), ("test", test_X, test_y)):
             Xa = Xs.to_dask_array(lengths=True)
-            proba = Xa.map_blocks(model.predict_proba, dtype=float, chunks=(Xa.chunks[0], (len(model.classes_),)))
+            proba = Xa.map_blocks(
+                _named_proba, model, list(Xs.columns), dtype=float, chunks=(Xa.chunks[0], (len(model.classes_),))
+            )
             p, labels = client.compute([proba, ys.to_dask_array(lengths=True)], sync=True)
             evaluated[name] = metrics(np.asarray(labels), p, model.classes_)
         if args.out is not None:
