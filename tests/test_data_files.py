@@ -109,11 +109,38 @@ def test_a_missing_column_names_the_file_its_format_and_its_columns(name, tmp_pa
             read_data(path, "zz")
 
 
-@pytest.mark.parametrize("name", ["data.xlsx", "data.json", "data", "data.parquet.gz", "data.npy.xz"])
-def test_unsupported_formats_are_named(name, tmp_path):
+@pytest.mark.parametrize(
+    "name, convert",
+    [
+        ("data.xlsx", " (a spreadsheet: save it as CSV (File > Save As), or read it with pandas.read_excel)"),
+        ("data.json", " (JSON: read it with pandas.read_json and save it as CSV or Parquet)"),
+        ("data", ""),
+        ("data.parquet.gz", ""),
+        ("data.npy.xz", ""),
+    ],
+)
+def test_unsupported_formats_are_named(name, convert, tmp_path):
     (tmp_path / name).write_text("x")
-    with pytest.raises(DataError, match=r"unsupported data format \(.*\); expected one of \.csv, \.tsv"):
+    with pytest.raises(DataError, match=re.escape(convert) + r"; expected one of \.csv, \.tsv, \.tab, \.txt, \.data"):
         read_data(tmp_path / name, "y")
+
+
+@pytest.mark.parametrize("name", ["adult.data", "table.txt", "export.dat.gz"])
+def test_text_tables_under_other_names_are_read_as_csv(name, tmp_path):
+    """UCI ships adult.data and iris.data: comma-separated text without a header."""
+    df = frame()
+    path, _ = write(df, tmp_path, "d.csv")
+    csv = pd.read_csv(path)
+    csv.to_csv(tmp_path / name, index=False, header=False, sep="," if "txt" not in name else "\t")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        X, y, ids = read_data(tmp_path / name, "4", id_column="0", csv_options={"has_header": False})
+    assert [str(w.message).split(": ", 1)[1][:25] for w in caught] == (
+        ["read as tab-separated (it"] if "txt" in name else []
+    )
+    X0, y0, ids0 = read_data(path, "label", id_column="id")
+    np.testing.assert_array_equal(X.to_numpy(), X0.to_numpy())
+    assert y.tolist() == y0.tolist() and ids.tolist() == ids0.tolist()
 
 
 def test_bad_cells_in_parquet_and_arrays(tmp_path):

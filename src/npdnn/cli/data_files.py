@@ -5,6 +5,7 @@ suffix                                read by
 ====================================  =========================================
 ``.csv`` (``--sep``, default ``,``)   :func:`npdnn.cli.datasets.read_csv_columns`
                                       (``;``, tab or ``|`` when the first line has no comma)
+``.txt``, ``.data``, ``.dat``          the same as ``.csv`` (UCI's adult.data)
 ``.tsv``, ``.tab`` (tab-separated)    the same, separator ``\\t``
 either + ``.gz .bz2 .xz .zst``        the same, decompressed as a stream
 ``.parquet``, ``.pq``                 pyarrow (only the columns asked for)
@@ -42,8 +43,20 @@ from .labels import parse_labels, unlabeled_rows_left_out
 # Tried on a .csv file given without --sep whose first line is one comma field: _csv_header.
 OTHER_SEPARATORS = (";", "\t", "|")
 FORMATS = {".csv": "CSV", ".tsv": "TSV", ".tab": "TSV", ".parquet": "Parquet", ".pq": "Parquet"}
+# Text tables under other names (UCI's adult.data, iris.data; .txt and .dat exports): read as .csv files are.
+FORMATS.update({".txt": "CSV", ".data": "CSV", ".dat": "CSV"})
 FORMATS.update({".npy": "NumPy .npy", ".npz": "NumPy .npz"})
-SUPPORTED = ".csv, .tsv, .tab (each optionally .gz, .bz2, .xz, .zst), .parquet, .pq, .npy, .npz"
+SUPPORTED = ".csv, .tsv, .tab, .txt, .data, .dat (each optionally .gz, .bz2, .xz, .zst), .parquet, .pq, .npy, .npz"
+# What to do with a file of a format npdnn does not read, named in the error.
+CONVERT = {
+    ".xlsx": "a spreadsheet: save it as CSV (File > Save As), or read it with pandas.read_excel",
+    ".xls": "a spreadsheet: save it as CSV (File > Save As), or read it with pandas.read_excel",
+    ".ods": "a spreadsheet: save it as CSV (File > Save As), or read it with pandas.read_excel",
+    ".json": "JSON: read it with pandas.read_json and save it as CSV or Parquet",
+    ".jsonl": "JSON lines: read it with pandas.read_json(lines=True) and save it as CSV or Parquet",
+    ".arff": "Weka's ARFF: read it with scipy.io.arff.loadarff and save it as CSV",
+    ".feather": "Feather: read it with pandas.read_feather and save it as Parquet",
+}
 
 
 def data_format(path):
@@ -56,7 +69,8 @@ def data_format(path):
     kind = FORMATS.get(suffix)
     if kind is None or (compression and kind not in ("CSV", "TSV")):
         got = suffix + (compression or "") if suffix else "no suffix"
-        raise DataError(f"{path}: unsupported data format ({got}); expected one of {SUPPORTED}")
+        convert = f" ({CONVERT[suffix]})" if suffix in CONVERT else ""
+        raise DataError(f"{path}: unsupported data format ({got}){convert}; expected one of {SUPPORTED}")
     return kind, compression
 
 
