@@ -276,6 +276,20 @@ def test_a_csv_file_without_a_comma_in_its_first_line_is_read_with_its_separator
     np.testing.assert_array_equal(y, y0)
 
 
+def test_a_note_line_above_headerless_data_is_named_not_taken_for_a_separator(tmp_path):
+    """UCI's adult.test starts with "|1x3 Cross validator": '|' splits that line in two but the
+    data lines not at all, so the file stays comma-separated, and the error points at line 1."""
+    path = tmp_path / "adult.test"
+    path.write_text("|1x3 Cross validator\n25, Private, <=50K.\n38, Private, >50K.\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "read as '|'-separated"
+        with pytest.raises(DataError, match=r'its columns are "0" \(line 1 holds one field: a title or a note above'):
+            read_data(str(path), "2", csv_options={"has_header": False})
+        (tmp_path / "plain.csv").write_text("1,2,0\n3,4,1\n")  # made-up names: no "looks like data" hint
+        with pytest.raises(DataError, match=r'has no target column "5"; its columns are "0", "1", "2"$'):
+            read_data(str(tmp_path / "plain.csv"), "5", csv_options={"has_header": False})
+
+
 def test_the_separator_is_kept_when_given_or_when_the_first_line_has_a_comma(tmp_path):
     semi, quoted, spaced = tmp_path / "semi.csv", tmp_path / "quoted.csv", tmp_path / "spaced.csv"
     semi.write_text("a;b;y\n1;2;0\n3;4;1\n")

@@ -5,7 +5,7 @@ suffix                                read by
 ====================================  =========================================
 ``.csv`` (``--sep``, default ``,``)   :func:`npdnn.cli.datasets.read_csv_columns`
                                       (``;``, tab or ``|`` when the first line has no comma)
-``.txt``, ``.data``, ``.dat``          the same as ``.csv`` (UCI's adult.data)
+``.txt .data .test .dat``             the same as ``.csv`` (UCI's adult.data)
 ``.tsv``, ``.tab`` (tab-separated)    the same, separator ``\\t``
 either + ``.gz .bz2 .xz .zst``        the same, decompressed as a stream
 ``.parquet``, ``.pq``                 pyarrow (only the columns asked for)
@@ -37,16 +37,18 @@ import numpy as np
 from .bounded import InputLimitError, check_regular, shown_columns
 from .csv_fields import COMPRESSIONS
 from .csv_header import feature_columns
-from .datasets import DataError, DataWarning, csv_header, read_csv_columns
+from .datasets import DataError, DataWarning, csv_first_rows, csv_header, read_csv_columns
 from .labels import parse_labels, unlabeled_rows_left_out
 
 # Tried on a .csv file given without --sep whose first line is one comma field: _csv_header.
 OTHER_SEPARATORS = (";", "\t", "|")
 FORMATS = {".csv": "CSV", ".tsv": "TSV", ".tab": "TSV", ".parquet": "Parquet", ".pq": "Parquet"}
-# Text tables under other names (UCI's adult.data, iris.data; .txt and .dat exports): read as .csv files are.
-FORMATS.update({".txt": "CSV", ".data": "CSV", ".dat": "CSV"})
+# Text tables under other names, read as .csv files are: UCI's adult.data and adult.test, iris.data; .txt, .dat.
+FORMATS.update({".txt": "CSV", ".data": "CSV", ".test": "CSV", ".dat": "CSV"})
 FORMATS.update({".npy": "NumPy .npy", ".npz": "NumPy .npz"})
-SUPPORTED = ".csv, .tsv, .tab, .txt, .data, .dat (each optionally .gz, .bz2, .xz, .zst), .parquet, .pq, .npy, .npz"
+SUPPORTED = (
+    ".csv, .tsv, .tab, .txt, .data, .test, .dat (each optionally .gz, .bz2, .xz, .zst), .parquet, .pq, .npy, .npz"
+)
 # What to do with a file of a format npdnn does not read, named in the error.
 CONVERT = {
     ".xlsx": "a spreadsheet: save it as CSV (File > Save As), or read it with pandas.read_excel",
@@ -169,12 +171,15 @@ def csv_separator(path, has_header=True, encoding=None):
     header = csv_header(path, ",", has_header, encoding)
     if len(header) != 1:
         return ",", header, None
-    best = max(
-        ((csv_header(path, other, has_header, encoding), other) for other in OTHER_SEPARATORS), key=lambda h: len(h[0])
-    )
-    if len(best[0]) < 2:
+    fields = {}  # a separator's fields on line 1, where line 2 (if any) splits into as many
+    for other in OTHER_SEPARATORS:
+        rows = csv_first_rows(path, other, encoding)
+        if rows and all(len(row) == len(rows[0]) for row in rows):
+            fields[other] = len(rows[0])
+    sep = max(fields, key=fields.get, default=None)
+    if sep is None or fields[sep] < 2:  # UCI's adult.test: a note line "|1x3 Cross validator" above the data
         return ",", header, None
-    header, sep = best
+    header = csv_header(path, sep, has_header, encoding)
     name = "tab" if sep == "\t" else repr(sep)
     note = (
         f"{path}: read as {name}-separated (its first line has no comma, and {len(header) - 1} of {name}): "

@@ -149,10 +149,12 @@ def _blank(cells, sep):
     return (len(cells) == 1 or sep in " \t") and not "".join(cells).strip(" \t")
 
 
-def _columns_error(path, missing, header, what, needed_by=None, sep=","):
+def _columns_error(path, missing, header, what, needed_by=None, sep=",", has_header=True):
     shown = shown_columns(header)
     hint = ""
-    if len(header) == 1:  # one field: another separator? (a .csv file without --sep tried ; tab |: data_files)
+    if len(header) == 1 and not has_header:  # the names are made up: line 1's content is not at hand
+        hint = " (line 1 holds one field: a title or a note above the data? delete it; another separator? pass --sep)"
+    elif len(header) == 1:  # one field: another separator? (a .csv file without --sep tried ; tab |: data_files)
         others = [c for c in ",;\t|" if c != sep and c in header[0]]
         if not others and " " in header[0].strip() and sep != " ":
             others = [" "]
@@ -164,7 +166,7 @@ def _columns_error(path, missing, header, what, needed_by=None, sep=","):
     if near:
         hint += f" (did you mean {', '.join(repr(n) for n in near[:3])}?)"
     needed = f" (needed by {needed_by})" if needed_by else ""
-    if looks_like_data(header):
+    if has_header and looks_like_data(header):
         hint += f" ({NO_HEADER_HINT})"
     return DataError(f"{path} has no {what} {names}{needed}; its columns are {shown}{hint}")
 
@@ -206,6 +208,22 @@ def read_csv(path, target=None, features=None, needed_by=None, sep=","):
     """
     X, y, _ = read_csv_columns(path, target, features, needed_by, sep)
     return X, y
+
+
+def csv_first_rows(path, sep, encoding=None, n=2):
+    """The first ``n`` non-blank rows of a CSV file split by ``sep``, unchecked (for choosing a
+    separator); ``[]`` when the file cannot be read so (the reading itself then says why)."""
+    rows = []
+    try:
+        with open_text(path, sep, check_encoding(encoding)) as f:
+            for cells in csv.reader(f, delimiter=sep, skipinitialspace=sep != " "):
+                if cells and not _blank(cells, sep):
+                    rows.append(cells)
+                    if len(rows) == n:
+                        break
+    except (OSError, UnicodeDecodeError, csv.Error, InputLimitError, DataError, EOFError, ValueError):
+        return []
+    return rows
 
 
 def csv_header(path, sep=",", has_header=True, encoding=None):
@@ -256,9 +274,9 @@ def read_csv_columns(
     if has_header and looks_like_data(header):
         warnings.warn(f"{path}: {NO_HEADER_HINT}", DataWarning, stacklevel=2)
     if target is not None and target not in header:
-        raise _columns_error(path, [target], header, "target column", sep=sep)
+        raise _columns_error(path, [target], header, "target column", sep=sep, has_header=has_header)
     if id_column is not None and id_column not in header:
-        raise _columns_error(path, [id_column], header, "id column", sep=sep)
+        raise _columns_error(path, [id_column], header, "id column", sep=sep, has_header=has_header)
     if features is None:
         features = feature_columns(path, header, (target,))
         if not features:
@@ -267,7 +285,7 @@ def read_csv_columns(
         missing = [c for c in features if c not in header]
         if missing:
             what = "column" + ("s" if len(missing) > 1 else "")
-            raise _columns_error(path, missing, header, what, needed_by, sep=sep)
+            raise _columns_error(path, missing, header, what, needed_by, sep=sep, has_header=has_header)
     features = list(features)
     fast = (
         None
