@@ -354,10 +354,11 @@ def test_feature_count_mismatch_for_a_model_without_names(tmp_path):
     ("content", "fragment"),
     [
         (GOOD + "1,2,c\n", 'data.csv, column "label": label "c" is not one of the model\'s classes ("a", "b")'),
+        (GOOD + "1,2,B.\n", 'label "B." is not one of the model\'s classes ("a", "b") (written "b" in the training'),
         (GOOD.replace("label", "target"), 'data.csv has no target column "label"'),
         ("x1,x2,label\n1,2,\n3,4,NA\n", 'data.csv, column "label" holds no label (every cell is empty or a missing'),
     ],
-    ids=["unknown-label", "missing-target", "no-label"],
+    ids=["unknown-label", "near-label", "missing-target", "no-label"],
 )
 def test_bad_evaluation_input(tmp_path, trained, content, fragment):
     (tmp_path / "data.csv").write_text(content)

@@ -87,10 +87,19 @@ def align_labels(y, classes, data, target):
     unknown = ~np.isin(y, classes)
     if unknown.any():
         shown = ", ".join(show_label(c) for c in classes)
+        label = y[unknown][0]
+        near = [c for c in classes if _bare_label(c) == _bare_label(label)]
+        hint = f" (written {show_label(near[0])} in the training data?)" if near else ""
         raise DataError(
-            f'{data}, column "{target}": label {show_label(y[unknown][0])} is not one of the model\'s classes ({shown})'
+            f'{data}, column "{target}": label {show_label(label)} is not one of the model\'s classes ({shown}){hint}'
         )
     return y
+
+
+def _bare_label(label):
+    """A label without case, spaces and the punctuation around it: UCI's adult.test writes ">50K." where
+    adult.data has ">50K"."""
+    return str(label).strip().strip(".,;:'\"").strip().casefold()
 
 
 def read(args, data, target=None, **options):
