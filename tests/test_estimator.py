@@ -408,8 +408,10 @@ def test_nan_and_wrong_feature_count_are_refused():
     X, y = make_data(20, 3)
     bad = X.copy()
     bad[4, 2] = np.nan
-    with pytest.raises(ValueError, match="Input X contains NaN"):
+    hint = r"Input X contains NaN: an array's missing values are not filled in; pass X as a pandas DataFrame \("
+    with pytest.raises(ValueError, match=hint):
         DNNClassifier().fit(bad, y)
+    DNNClassifier(hidden_layer_sizes=(4,), epochs=2).fit(pd.DataFrame(bad), y)  # as the message says
     est = DNNClassifier(hidden_layer_sizes=(4,), epochs=2, random_state=0).fit(X, y)
     with pytest.raises(ValueError, match="Input X contains NaN"):
         est.predict(bad)

@@ -26,6 +26,13 @@ from .estimator_labels import _py
 from .standardization import CLIP, fit_robust_scaling, scaling_of
 from .standardization import fit_standardization as _fit_standardization
 
+# scikit-learn's own message says DNNClassifier takes no NaN at all; a table's missing values it does take.
+NAN_IN_ARRAY = (
+    "Input X contains NaN: an array's missing values are not filled in; pass X as a pandas DataFrame "
+    "(pandas.DataFrame(X)), whose column plan fills each missing value with the column's median and adds "
+    "a column marking it, or impute them first (sklearn.impute.SimpleImputer)"
+)
+
 
 class _Inputs:
     """DNNClassifier's input methods (a mixin: they read the estimator's parameters and set or
@@ -75,7 +82,12 @@ class _Inputs:
             if getattr(self, "columns_", None) is not None and not reset:
                 raise ValueError("this model was fitted on a table with a column plan; pass a DataFrame")
             self.columns_ = None if reset else getattr(self, "columns_", None)
-            X, y = validate_data(self, _real(X), y, dtype=dtype, reset=reset, accept_sparse=("csr", "csc"))
+            try:
+                X, y = validate_data(self, _real(X), y, dtype=dtype, reset=reset, accept_sparse=("csr", "csc"))
+            except ValueError as error:
+                if not str(error).startswith("Input X contains NaN"):
+                    raise
+                raise ValueError(NAN_IN_ARRAY) from error
             # A sparse X is trained a mini-batch at a time, each batch's rows made dense (npdnn.nn.sparse_rows)
             return (sparse_rows(X, None, X.dtype) if is_sparse(X) else X), y
         X_num = self._plan_rows(X, plan, reset, dtype, reads)
