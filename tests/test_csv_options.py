@@ -352,7 +352,19 @@ def test_a_separator_ending_every_line_gives_an_empty_column_named_as_pandas_nam
 @pytest.mark.parametrize("line", ["sep=;", "sep=,", "SEP=\t", "sep=|"])
 def test_excels_separator_line_is_named(tmp_path, line):
     path = write(tmp_path, f"{line}\na;b;y\n1;2;0\n3;4;1\n")
-    with pytest.raises(DataError, match=r'line 1 \("sep=" and a separator\) is the line Excel writes'):
+    with pytest.raises(DataError) as info:
         read_csv_columns(path, "y")
+    assert str(info.value) == (
+        f'{path}, line 1 ("sep=" and a separator) is the line Excel writes to name the separator, not a header; '
+        "expected the column names there (delete that line; the separator is then found from the header)"
+    )
     with pytest.raises(DataError, match=r"the line Excel writes"):
         read_csv_columns(path, "y", sep=";")
+
+
+def test_only_excels_own_separator_line_is_taken_for_one(tmp_path):
+    """A column named "sep=" beside others, or a longer name starting so, is a header like any other."""
+    X, _, _ = read_csv_columns(write(tmp_path, "sep=,y\n1,0\n2,1\n", "beside.csv"), "y")
+    assert list(X.columns) == ["sep="]
+    with pytest.raises(DataError, match=r'has no target column "y"; its columns are "sep=ab"$'):
+        read_csv_columns(write(tmp_path, "sep=ab\n1\n", "long.csv"), "y")

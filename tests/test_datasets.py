@@ -203,6 +203,11 @@ def test_check_classes_refuses_a_quantity(as_text):
         check_classes(y, "f.csv", "price")
     # what stays classes: whole numbers however many, few fractional levels (ratings), text
     check_classes(np.repeat(np.arange(40), 3), "f.csv", "y")
+    check_classes(np.repeat(np.arange(1, 5.5, 0.5), 4), "f.csv", "y")
+    check_classes(np.repeat(np.array([f"c{i}.5" for i in range(30)], dtype=object), 2), "f.csv", "y")
+    # the examples: three values, a third of the way apart (40 values: 0.5, 13.5, 26.5 and not 39.5)
+    with pytest.raises(DataError, match=r"\(e\.g\. 0\.5, 13\.5, 26\.5\): a quantity"):
+        check_classes(np.repeat(np.arange(40) + 0.5, 2), "f.csv", "price")
 
 
 @pytest.mark.parametrize("as_text", [False, True])
@@ -213,11 +218,14 @@ def test_many_rare_whole_numbers_read_as_a_quantity(as_text):
     with pytest.raises(DataError, match=quantity + r"\(e\.g\. \"?-?\d+\"?, .*\): a count or a quantity to predict"):
         check_classes(y, "f.csv", "n")
     check_classes(y, "f.csv", "n", minimum=1)  # --test-size 0: the user's call
-    few = np.concatenate([np.repeat(np.arange(30), 4), np.arange(30, 40)])  # 10 rare classes of 40: the class's error
-    with pytest.raises(DataError, match=r"class 30 has only 1 row\(s\)"):
-        check_classes(few, "f.csv", "y")
-    check_classes(np.repeat(np.arange(1, 5.5, 0.5), 4), "f.csv", "y")
-    check_classes(np.repeat(np.array([f"c{i}.5" for i in range(30)], dtype=object), 2), "f.csv", "y")
+    # the examples: three of the rare values, a third of the way apart (100 values of one row: 0, 33, 66)
+    with pytest.raises(DataError, match=r"on fewer than 2 rows \(e\.g\. 0, 33, 66\): a count"):
+        check_classes(np.arange(100), "f.csv", "n")
+    # the rare class's own error where rare classes are not most of them, or there are 20 values at most
+    for common, rare in ((30, 10), (18, 12), (20, 20), (0, 20)):  # a quarter, 40%, half rare; 20 values
+        y = np.concatenate([np.repeat(np.arange(common), 4), np.arange(common, common + rare)])
+        with pytest.raises(DataError, match=rf"class {common} has only 1 row\(s\)"):
+            check_classes(y, "f.csv", "y")
 
 
 def test_check_classes_messages_in_full():
