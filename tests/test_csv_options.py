@@ -368,3 +368,25 @@ def test_only_excels_own_separator_line_is_taken_for_one(tmp_path):
     assert list(X.columns) == ["sep="]
     with pytest.raises(DataError, match=r'has no target column "y"; its columns are "sep=ab"$'):
         read_csv_columns(write(tmp_path, "sep=ab\n1\n", "long.csv"), "y")
+
+
+def test_one_field_headers_get_the_separator_they_hold(tmp_path):
+    """The hint names the separator found in a one-field header (a tab shown as '\\t'), and a
+    letter is never taken for one."""
+    tab = write(tmp_path, "a\tb\ty\n1\t2\t0\n", "tab.csv")
+    with pytest.raises(DataError, match=r"\(separated by '\\t' instead of ','\? pass --sep '\\t'\)$"):
+        read_csv_columns(tab, "z")
+    with pytest.raises(DataError, match=r'its columns are "Xa"$'):  # no separator in it: no hint
+        read_csv_columns(write(tmp_path, "Xa\n1\n", "x.csv"), "z")
+    with pytest.raises(DataError) as info:  # both hints: the separator, and the name but for case
+        read_csv_columns(write(tmp_path, "Y;x\n1\n", "both.csv"), "y;x")
+    assert str(info.value).endswith("(separated by ';' instead of ','? pass --sep ';') (did you mean 'Y;x'?)"), (
+        info.value
+    )
+
+
+def test_did_you_mean_lists_up_to_three_names(tmp_path):
+    path = write(tmp_path, 'Xvote,Vote,VOTE,\'vote\',"""vote""",a\n1,2,3,4,5,6\n', "names.csv")  # Xvote: not one
+    with pytest.raises(DataError) as info:
+        read_csv_columns(path, "vote")
+    assert str(info.value).endswith("(did you mean 'Vote', 'VOTE', \"'vote'\"?)"), info.value

@@ -290,6 +290,33 @@ def test_a_note_line_above_headerless_data_is_named_not_taken_for_a_separator(tm
             read_data(str(tmp_path / "plain.csv"), "5", csv_options={"has_header": False})
 
 
+def test_the_separator_rule_reads_lines_1_and_2_as_the_file_is_read(tmp_path):
+    """Lines 1 and 2 decide: in the file's encoding, past blank lines; a ragged line 3 is the
+    reader's error (named with its line), not a reason to keep the comma."""
+    cp = tmp_path / "cp.csv"
+    cp.write_bytes("Café;y\n1;0\n2;1\n".encode("cp1252"))
+    with pytest.warns(DataWarning, match=r"read as ';'-separated"):
+        X, _, _ = read_data(str(cp), "y", csv_options={"encoding": "cp1252"})
+    assert list(X.columns) == ["Café"]
+    blank = tmp_path / "blank.csv"
+    blank.write_text("a;y\n\n1;0\n2;1\n")
+    with pytest.warns(DataWarning, match=r"read as ';'-separated"):
+        X, _, _ = read_data(str(blank), "y")
+    assert X["a"].tolist() == [1, 2]
+    quoted = tmp_path / "quoted.csv"  # a quoted name after "; " holds the separator: still 3 fields a line
+    quoted.write_text('a; "b;c"; y\n1; 2; 0\n3; 4; 1\n')
+    with pytest.warns(DataWarning, match=r"read as ';'-separated"):
+        X, _, _ = read_data(str(quoted), "y")
+    assert list(X.columns) == ["a", "b;c"]
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("a;y\n1;0\n2;1;5\n")
+    with (
+        pytest.warns(DataWarning, match=r"read as ';'-separated"),
+        pytest.raises(DataError, match=r"line 3: 3 fields; expected 2 as in the header$"),
+    ):
+        read_data(str(ragged), "y")
+
+
 def test_the_separator_is_kept_when_given_or_when_the_first_line_has_a_comma(tmp_path):
     semi, quoted, spaced = tmp_path / "semi.csv", tmp_path / "quoted.csv", tmp_path / "spaced.csv"
     semi.write_text("a;b;y\n1;2;0\n3;4;1\n")

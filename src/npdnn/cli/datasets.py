@@ -159,8 +159,7 @@ def _columns_error(path, missing, header, what, needed_by=None, sep=",", has_hea
         if not others and " " in header[0].strip() and sep != " ":
             others = [" "]
         if others:
-            other = "'\\t'" if others[0] == "\t" else repr(others[0])
-            hint = f" (separated by {other} instead of {sep!r}? pass --sep {other})"
+            hint = f" (separated by {others[0]!r} instead of {sep!r}? pass --sep {others[0]!r})"  # repr: a tab as '\t'
     names = ", ".join(f'"{c}"' for c in missing)
     near = [n for c in missing for n in header if n != c and _bare(n) == _bare(c)]
     if near:
