@@ -347,6 +347,11 @@ def test_a_separator_ending_every_line_gives_an_empty_column_named_as_pandas_nam
     assert pd.read_csv(path).columns[-1] == "Unnamed: 4"
     with pytest.raises(DataError, match=r"line 1: column 2 has an empty name"):  # an empty name elsewhere still is
         read_csv_columns(write(tmp_path, "a,,y\n1,2,0\n", "middle.csv"), "y")
+    # two columns: the empty last one, or the empty first one (row names), named as pandas names them
+    X, _, _ = read_csv_columns(write(tmp_path, "y,\n0,\n1,\n", "two.csv"), "y")
+    assert list(X.columns) == ["Unnamed: 1"]
+    X, y, _ = read_csv_columns(write(tmp_path, ",y\nr1,0\nr2,1\n", "names.csv"), "y", features=["Unnamed: 0"])
+    assert X["Unnamed: 0"].tolist() == ["r1", "r2"] and y.tolist() == [0, 1]
 
 
 @pytest.mark.parametrize("line", ["sep=;", "sep=,", "SEP=\t", "sep=|"])
