@@ -290,6 +290,33 @@ def test_a_note_line_above_headerless_data_is_named_not_taken_for_a_separator(tm
             read_data(str(tmp_path / "plain.csv"), "5", csv_options={"has_header": False})
 
 
+@pytest.mark.parametrize("name, mark", [("u16.txt", "utf-16"), ("u16be.csv", "utf-16-be"), ("u32.csv", "utf-32"),
+                                        ("u16.tsv.gz", "utf-16")])  # fmt: skip
+def test_a_byte_order_mark_of_utf_16_or_32_names_the_encoding(name, mark, tmp_path):
+    """Excel's "Unicode Text" is tab-separated UTF-16 with its mark: read without --encoding (its
+    first bytes, 0xff 0xfe, were 'not UTF-8 text ... pass --encoding cp1252')."""
+    df = frame()
+    comma, _ = write(df, tmp_path, "d.csv")
+    path = tmp_path / name
+    text = df.to_csv(index=False, sep="\t")
+    data = (b"\xfe\xff" + text.encode("utf-16-be")) if mark == "utf-16-be" else text.encode(mark)
+    if name.endswith(".gz"):
+        import gzip
+
+        data = gzip.compress(data)
+    path.write_bytes(data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)  # the .txt and .csv ones are read as tab-separated, said so
+        X, y, ids = read_data(str(path), "label", id_column="id")
+    X0, y0, ids0 = read_data(comma, "label", id_column="id")
+    pd.testing.assert_frame_equal(X, X0)
+    assert y.tolist() == y0.tolist() and ids.tolist() == ids0.tolist()
+    plain = tmp_path / "cp.csv"
+    plain.write_bytes("a,y\nCafé,0\n".encode("cp1252"))  # no mark: the UTF-8 error and its hint, as before
+    with pytest.raises(DataError, match=r"is not UTF-8 text \(byte 0xe9 at offset 7\).*pass --encoding cp1252"):
+        read_data(str(plain), "y")
+
+
 def test_the_separator_rule_reads_lines_1_and_2_as_the_file_is_read(tmp_path):
     """Lines 1 and 2 decide: in the file's encoding, past blank lines; a ragged line 3 is the
     reader's error (named with its line), not a reason to keep the comma."""

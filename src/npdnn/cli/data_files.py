@@ -35,11 +35,17 @@ import warnings
 import numpy as np
 
 from .bounded import InputLimitError, check_regular, shown_columns
-from .csv_fields import COMPRESSIONS
+from .csv_fields import COMPRESSIONS, open_binary
 from .csv_header import feature_columns
 from .datasets import DataError, DataWarning, csv_first_rows, csv_header, read_csv_columns
 from .labels import parse_labels, unlabeled_rows_left_out
 
+BYTE_ORDER_MARKS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
 # Tried on a .csv file given without --sep whose first line is one comma field: _csv_header.
 OTHER_SEPARATORS = (";", "\t", "|")
 FORMATS = {".csv": "CSV", ".tsv": "TSV", ".tab": "TSV", ".parquet": "Parquet", ".pq": "Parquet"}
@@ -114,6 +120,8 @@ def read_data(path, target=None, features=None, drop=(), sep=None, id_column=Non
         raise DataError(str(e)) from None
     csv_options = {k: v for k, v in (csv_options or {}).items() if v not in (None, (), [], True, ".")}
     if kind in ("CSV", "TSV"):
+        if csv_options.get("encoding") is None and (marked := _marked_encoding(path)) is not None:
+            csv_options["encoding"] = marked  # Excel's "Unicode Text": UTF-16 with its byte-order mark
         has_header, encoding = csv_options.get("has_header", True), csv_options.get("encoding")
         sep, header = _csv_header(path, kind, sep, has_header, encoding)
         if features is not None or drop or id_column is not None:  # else: every column but the target
@@ -149,6 +157,21 @@ def read_data(path, target=None, features=None, drop=(), sep=None, id_column=Non
     if kind == "Parquet":
         return _read_parquet(path, target, features, drop, id_column, needed_by)
     return _read_arrays(path, kind, target, features, drop, id_column, needed_by)
+
+
+def _marked_encoding(path):
+    """The encoding a file's byte-order mark names when it is UTF-16 or UTF-32 (Excel's "Unicode
+    Text" is tab-separated UTF-16), else None. Such a mark is never the start of UTF-8 text (0xFE,
+    0xFF and a leading NUL are not), so it decides without a guess; UTF-8's own mark is read anyway."""
+    try:
+        with open_binary(path) as f:
+            start = f.read(4)
+    except Exception:  # the reading itself names what is wrong
+        return None
+    for mark, encoding in BYTE_ORDER_MARKS:  # UTF-32's first: UTF-16 LE's mark begins UTF-32 LE's
+        if start.startswith(mark):
+            return encoding
+    return None
 
 
 def _csv_header(path, kind, sep, has_header, encoding):
