@@ -84,8 +84,15 @@ def test_parse_labels():
     ("text", "message"),
     [
         ("a,b,y\n1,2,0\n3,abc,1\n", r'data\.csv, line 3, column "b": "abc" is not a number'),
-        ("a,b,y\n1,2,0\n-inf,2,1\n", r'line 3, column "a": "-inf" is not finite'),
-        ("a,b,y\n1e999,2,0\n", r'line 2, column "a": "1e999" is not finite'),
+        ("a,b,y\n1,2,0\n-inf,2,1\n", r'line 3, column "a": "-inf" is not finite.*\(a marker\? --na-values=-inf reads'),
+        (
+            "a,b,y\n1,2,0\n1,Inf,1\n",
+            r'column "b": "Inf" is not finite .*number \(a marker\? --na-values Inf reads it as',
+        ),
+        (
+            "a,b,y\n1e999,2,0\n",
+            r'line 2, column "a": "1e999" is not finite \(infinity, or too large\); expected a finite number$',
+        ),
         ("a,b,y\n1,2,0\n\n\n3,4\n", r"data\.csv, line 5: 2 fields; expected 3 as in the header"),
         ("a,b,y\n1,2,0,9\n", r"line 2: 4 fields; expected 3 as in the header \(a title or a note above the header\?"),
         ("a,b,y\n1,2,0\n1,2,0,9\n", r"line 3: 4 fields; expected 3 as in the header$"),  # not the first row: no hint

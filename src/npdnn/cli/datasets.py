@@ -386,9 +386,18 @@ def _typed_column(cells, name, lines, missing, as_text, problems, decimal=".", t
         infinite = np.flatnonzero(np.isinf(values))
         if infinite.size:
             i = infinite[0]
+            written = str(cells[i]).strip()
+            # A word (lifelines' mice.csv: Inf, an interval's open end) is a marker a user can name;
+            # an overflowing number (1e999) is not.
+            option = f"--na-values={written}" if written.startswith("-") else f"--na-values {written}"  # argparse
+            marker = (
+                f" (a marker? {option} reads it as missing)"
+                if written.isascii() and any(c.isalpha() and c not in "eE" for c in written)
+                else ""
+            )
             problems.append(
                 f'line {lines[i]}, column "{name}": {_show_cell(cells[i])} is not finite (infinity, or too large); '
-                "expected a finite number"
+                f"expected a finite number{marker}"
             )
         # A column with missing cells is pandas' nullable Float64: the model makes a column plan
         # for it even when every missing cell lands in the test rows.
