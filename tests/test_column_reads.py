@@ -96,6 +96,31 @@ def test_a_leaked_label_among_text_columns_is_named_with_or_without_the_reads():
             leaked_label(X, np.arange(len(y)) % 13, list(X.columns), reads=given)
 
 
+@pytest.mark.parametrize("kind", ["number", "text"])
+def test_a_column_of_many_values_that_names_the_label_is_reported_when_each_value_has_20_rows(kind):
+    """plotnine's txhousing: its `date` (187 values, ~37 rows each) names the `month`, and a zip code
+    names the state: reported. With fewer than 20 rows per value on average any column of that many
+    values could look pure (an id holds one row per value), so none is."""
+    rng = np.random.default_rng(0)
+    m = 2_000
+    date = rng.permutation(np.repeat(np.arange(100), 20))  # 100 values of 20 rows: m / 20
+    month = date % 12
+    fewer = rng.permutation(np.repeat(np.arange(101), 20))[:m]  # 101 values: one more than m / 20
+    noise = rng.permutation(np.repeat(np.arange(100), 20))  # as many values, not tied to the label
+    X = pd.DataFrame({"date": 2000 + date / 12, "fewer": fewer * 0.5, "noise": noise * 1.0})
+    if kind == "text":
+        X = X.astype(str)
+    names = list(X.columns)
+    with pytest.warns(LeakedLabelWarning) as record:
+        leaked_label(X, month, names, "month")
+    assert [str(w.message) for w in record] == [
+        "column 'date' alone predicts 'month' on 100% of training rows: a copy of the label?"
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LeakedLabelWarning)
+        leaked_label(X[["fewer", "noise"]], fewer % 12, ["fewer", "noise"])  # pure, but 101 values
+
+
 STRINGS = ["a", " a", "b", "", "a" * 300, "a" * 250, "B", "3", "3.0", "yes", "é"]
 
 

@@ -21,7 +21,11 @@ from .column_values import _factorized
 from .columns import ID_MIN
 
 LEAK_SHARE = 0.99  # a column that alone predicts this share of the labels is reported
-LEAK_MAX_VALUES = 10  # only columns with at most this many distinct values are checked
+LEAK_MAX_VALUES = 10  # columns with at most this many distinct values are checked, ...
+# ... and those with at least this many rows per value on average: a zip code that names the state, a
+# date that names the month (plotnine's txhousing). Fewer rows per value, and any column "predicts" any
+# label: an id holds one row per value.
+LEAK_ROWS_PER_VALUE = 20
 LEAK_ROWS = 100_000  # rows looked at (evenly spaced) for the check
 SHOWN = 5  # columns named in one warning; the rest are counted
 
@@ -61,9 +65,10 @@ def similar_labels(classes, stacklevel=3):
 
 def leaked_label(X, labels, names, target=None, stacklevel=3, reads=None):
     """Warn (:class:`LeakedLabelWarning`) about each column of ``X`` (a table or an
-    array (m, n)) with at most :data:`LEAK_MAX_VALUES` distinct values that alone
-    predicts ``labels`` (m,) (class indices) on at least :data:`LEAK_SHARE` of the
-    rows, when that beats predicting the most common class: a copy of the label.
+    array (m, n)) with at most :data:`LEAK_MAX_VALUES` distinct values, or at least
+    :data:`LEAK_ROWS_PER_VALUE` rows per value, that alone predicts ``labels`` (m,)
+    (class indices) on at least :data:`LEAK_SHARE` of the rows, when that beats
+    predicting the most common class: a copy of the label.
 
     The prediction is, per value of the column, its most common label (read on at
     most :data:`LEAK_ROWS` evenly spaced rows). ``reads``: the column plan's reading of
@@ -78,12 +83,13 @@ def leaked_label(X, labels, names, target=None, stacklevel=3, reads=None):
     label = f"{target!r}" if target is not None else "the label"
     found = []
     every = rows.size == m  # no copy of the column when every row is read
+    most = max(LEAK_MAX_VALUES, rows.size // LEAK_ROWS_PER_VALUE)
     for j, name in enumerate(names):
         if hasattr(X, "iloc"):
             column = X.iloc[:, j] if every else X.iloc[rows, j]
         else:
             column = X[:, j] if every else X[rows, j]
-        codes = _codes(column, reads.get(j) if every and reads is not None else None)
+        codes = _codes(column, most, reads.get(j) if every and reads is not None else None)
         if codes is None:
             continue
         n_classes = int(y.max()) + 1
@@ -147,9 +153,9 @@ def row_numbers(X, names, stacklevel=3):
     warnings.warn(w, stacklevel=stacklevel)
 
 
-def _codes(column, read=None):
+def _codes(column, most, read=None):
     """Integer codes (k,) of a column's values (missing as its own value), or None when
-    it has more than :data:`LEAK_MAX_VALUES` distinct values. ``read``: the column's
+    it has more than ``most`` distinct values. ``read``: the column's
     ``_factorized`` codes and texts when known."""
     if getattr(column.dtype, "kind", "O") in "biuf":
         import pandas as pd
@@ -158,11 +164,11 @@ def _codes(column, read=None):
         # Hashed, not sorted (a fifth of np.unique's time on adult's columns): the same values are one
         # (0.0 and -0.0 too), the NaNs one more, and the share below does not depend on which code is which.
         codes, uniques = pd.factorize(np.asarray(values, dtype=np.float64))
-        if uniques.size + bool((codes < 0).any()) > LEAK_MAX_VALUES:
+        if uniques.size + bool((codes < 0).any()) > most:
             return None
         return np.where(codes < 0, uniques.size, codes)
     codes, texts = _factorized(column) if read is None else read
-    if texts.size + bool((codes < 0).any()) > LEAK_MAX_VALUES:
+    if texts.size + bool((codes < 0).any()) > most:
         return None
     codes = codes.astype(np.intp)  # a read's codes are narrow: the table's index below must not overflow
     return np.where(codes < 0, texts.size, codes)  # missing: one more value
