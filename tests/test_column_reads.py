@@ -77,10 +77,10 @@ def test_a_leaked_label_among_text_columns_is_named_with_or_without_the_reads():
     with pytest.warns(LeakedLabelWarning) as record:
         DNNClassifier(**FAST).fit(X, pd.Series(y, name="survived"))
     named = [str(w.message) for w in record if w.category is LeakedLabelWarning]
-    assert named == [
-        "column 'alive' alone predicts 'survived' on 100% of training rows: a copy of the label?",
-        "column 'copy' alone predicts 'survived' on 100% of training rows: a copy of the label?",
+    assert named == [  # one warning for both
+        "columns 'alive', 'copy' each alone predict 'survived' on 100% of training rows: copies of the label?"
     ]
+    assert record[0].message.shares == {"alive": 1.0, "copy": 1.0}
     labels = (y == "b").astype(np.intp)
     reads = {}
     with warnings.catch_warnings():
@@ -119,6 +119,41 @@ def test_a_column_of_many_values_that_names_the_label_is_reported_when_each_valu
     with warnings.catch_warnings():
         warnings.simplefilter("error", LeakedLabelWarning)
         leaked_label(X[["fewer", "noise"]], fewer % 12, ["fewer", "noise"])  # pure, but 101 values
+
+
+def test_a_numeric_column_that_one_threshold_turns_into_the_label_is_reported():
+    """Wooldridge's labsup: worked = weeks > 0; its change columns, missing in the panel's first year,
+    each name the year (13 warnings in lowbrth, now one). A rare class separated by chance is not one."""
+    rng = np.random.default_rng(1)
+    m = 3_000
+    weeks = np.where(rng.random(m) < 0.4, 0.0, rng.integers(1, 53, m) + rng.random(m))
+    worked = (weeks > 0).astype(np.intp)
+    change = [np.where(worked == 1, rng.normal(size=m), np.nan) for _ in range(6)]  # missing where worked == 0
+    income = rng.normal(size=m) + 2.5 * worked  # strong, but overlapping: its threshold misses >10% of a class
+    X = pd.DataFrame({"income": income, "weeks": weeks} | {f"c{k}": c for k, c in enumerate(change)})
+    with pytest.warns(LeakedLabelWarning) as record:
+        leaked_label(X, worked, list(X.columns), "worked")
+    assert [str(w.message) for w in record] == [
+        "columns 'weeks', 'c0', 'c1', 'c2', 'c3' (and 2 more) each alone predict 'worked' on 100% of training rows: "
+        "copies of the label?"
+    ]
+    assert sorted(record[0].message.shares) == ["c0", "c1", "c2", "c3", "c4", "c5", "weeks"]
+    near = weeks.copy()
+    near[np.flatnonzero(worked)[:12]] = -1.0  # 12 of ~1,800 worked rows on the wrong side: 99.6%
+    with pytest.warns(LeakedLabelWarning, match=r"^column 'near' alone predicts 'worked' on 100% of"):
+        leaked_label(pd.DataFrame({"near": near}), worked, ["near"], "worked")
+    small = X[["income"]].iloc[:200]  # where 9 rows beat the majority's 95.5% by more than 1%
+    rare = np.zeros(200, np.intp)
+    rare[np.argsort(small["income"].to_numpy())[-9:]] = 1  # 9 rows above a threshold: under 10 of the rarer class
+    three = np.minimum(2, (weeks // 18).astype(np.intp))  # three classes: no threshold check
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LeakedLabelWarning)
+        leaked_label(X[["income"]], worked, ["income"], "worked")
+        leaked_label(small, rare, ["income"], "rare")
+        leaked_label(X[["weeks"]], three, ["weeks"], "three")
+    rare[np.argsort(small["income"].to_numpy())[-10]] = 1  # 10: checked
+    with pytest.warns(LeakedLabelWarning, match="column 'income' alone predicts 'rare' on 100%"):
+        leaked_label(small, rare, ["income"], "rare")
 
 
 STRINGS = ["a", " a", "b", "", "a" * 300, "a" * 250, "B", "3", "3.0", "yes", "é"]

@@ -26,12 +26,19 @@ LEAK_MAX_VALUES = 10  # columns with at most this many distinct values are check
 # date that names the month (plotnine's txhousing). Fewer rows per value, and any column "predicts" any
 # label: an id holds one row per value.
 LEAK_ROWS_PER_VALUE = 20
+# A numeric column of more values is checked by one threshold (worked = weeks > 0, nodegree = educ < 12,
+# in Wooldridge's labsup and jtrain2), for two classes, on at most this many evenly spaced rows (a sort
+# each), when the rarer class has at least LEAK_MINORITY rows and the threshold misses at most a tenth
+# of them (else a column could "separate" a handful of rare rows by chance).
+LEAK_THRESHOLD_ROWS = 20_000
+LEAK_MINORITY = 10
 LEAK_ROWS = 100_000  # rows looked at (evenly spaced) for the check
 SHOWN = 5  # columns named in one warning; the rest are counted
 
 
 class LeakedLabelWarning(UserWarning):
-    """A single feature predicts the label (near-)perfectly on the training rows."""
+    """Single features predict the label (near-)perfectly on the training rows: one warning names
+    them all (five, then a count); its ``shares`` attribute maps each column to its share."""
 
 
 class RowNumberWarning(UserWarning):
@@ -64,11 +71,12 @@ def similar_labels(classes, stacklevel=3):
 
 
 def leaked_label(X, labels, names, target=None, stacklevel=3, reads=None):
-    """Warn (:class:`LeakedLabelWarning`) about each column of ``X`` (a table or an
+    """Warn (:class:`LeakedLabelWarning`) once about the columns of ``X`` (a table or an
     array (m, n)) with at most :data:`LEAK_MAX_VALUES` distinct values, or at least
-    :data:`LEAK_ROWS_PER_VALUE` rows per value, that alone predicts ``labels`` (m,)
+    :data:`LEAK_ROWS_PER_VALUE` rows per value, that each alone predict ``labels`` (m,)
     (class indices) on at least :data:`LEAK_SHARE` of the rows, when that beats
-    predicting the most common class: a copy of the label.
+    predicting the most common class: a copy of the label. A numeric column of more
+    values, for two classes: one threshold on it that does so (:func:`_threshold_share`).
 
     The prediction is, per value of the column, its most common label (read on at
     most :data:`LEAK_ROWS` evenly spaced rows). ``reads``: the column plan's reading of
@@ -84,25 +92,39 @@ def leaked_label(X, labels, names, target=None, stacklevel=3, reads=None):
     found = []
     every = rows.size == m  # no copy of the column when every row is read
     most = max(LEAK_MAX_VALUES, rows.size // LEAK_ROWS_PER_VALUE)
+    n_classes = int(y.max()) + 1
+    sample = np.linspace(0, rows.size - 1, min(rows.size, LEAK_THRESHOLD_ROWS)).astype(np.intp)
+    threshold = n_classes == 2 and np.bincount(y[sample], minlength=2).min() >= LEAK_MINORITY
     for j, name in enumerate(names):
         if hasattr(X, "iloc"):
             column = X.iloc[:, j] if every else X.iloc[rows, j]
         else:
             column = X[:, j] if every else X[rows, j]
         codes = _codes(column, most, reads.get(j) if every and reads is not None else None)
-        if codes is None:
+        if codes is not None:
+            table = np.bincount(codes * n_classes + y, minlength=(codes.max() + 1) * n_classes)
+            share = table.reshape(-1, n_classes).max(axis=1).sum() / y.shape[0]
+        elif threshold and getattr(column.dtype, "kind", "O") in "iuf":
+            values = column.to_numpy(dtype=np.float64, na_value=np.nan) if hasattr(column, "to_numpy") else column
+            share = _threshold_share(np.asarray(values, dtype=np.float64)[sample], y[sample])
+        else:
             continue
-        n_classes = int(y.max()) + 1
-        table = np.bincount(codes * n_classes + y, minlength=(codes.max() + 1) * n_classes).reshape(-1, n_classes)
-        share = table.max(axis=1).sum() / y.shape[0]
         if share >= LEAK_SHARE and share > majority + 0.01:
             found.append((name, share))
-    for name, share in found:
-        warnings.warn(
-            f"column {str(name)!r} alone predicts {label} on {share:.0%} of training rows: a copy of the label?",
-            LeakedLabelWarning,
-            stacklevel=stacklevel,
-        )
+    if not found:
+        return
+    if len(found) == 1:
+        ((name, share),) = found
+        text = f"column {str(name)!r} alone predicts {label} on {share:.0%} of training rows: a copy of the label?"
+    else:  # one warning: a panel's change columns, missing in its first year, each name the year (13 in lowbrth)
+        shown = ", ".join(repr(str(name)) for name, _ in found[:SHOWN])
+        more = f" (and {len(found) - SHOWN} more)" if len(found) > SHOWN else ""
+        least, most = (f"{f(share for _, share in found):.0%}" for f in (min, max))
+        shares = least if least == most else f"{least} to {most}"
+        text = f"columns {shown}{more} each alone predict {label} on {shares} of training rows: copies of the label?"
+    w = LeakedLabelWarning(text)
+    w.shares = dict(found)
+    warnings.warn(w, stacklevel=stacklevel)
 
 
 def row_numbers(X, names, stacklevel=3):
@@ -151,6 +173,25 @@ def row_numbers(X, names, stacklevel=3):
     w = RowNumberWarning(text)
     w.ranges = ranges
     warnings.warn(w, stacklevel=stacklevel)
+
+
+def _threshold_share(values, y):
+    """The largest share of the rows (m,) that one threshold on ``values`` (m,) predicts, each side
+    of it (and the missing values) predicting its most common class of the two in ``y`` (m,), or 0.0
+    when that misses more than a tenth of the rarer class's rows."""
+    missing = np.isnan(values)
+    order = np.argsort(values[~missing], kind="stable")
+    v, ones = values[~missing][order], np.cumsum(y[~missing][order])
+    # Splits after each row whose value differs from the next (ties stay on one side), and none.
+    left = np.concatenate([[0], np.flatnonzero(v[:-1] != v[1:]) + 1, [v.size]])
+    ones_left = np.concatenate([[0], ones])[left]
+    ones_right = (ones[-1] if v.size else 0) - ones_left
+    zeros_left, zeros_right = left - ones_left, (v.size - left) - ones_right
+    right = np.maximum(ones_left, zeros_left) + np.maximum(ones_right, zeros_right)
+    nan_ones = int(y[missing].sum())
+    correct = int(right.max()) + max(nan_ones, int(missing.sum()) - nan_ones)
+    rarer = min(int(y.sum()), y.size - int(y.sum()))
+    return correct / y.size if y.size - correct <= rarer / 10 else 0.0
 
 
 def _codes(column, most, read=None):
