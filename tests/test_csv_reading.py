@@ -315,19 +315,21 @@ def test_reader_options_are_refused_on_a_cluster_not_ignored(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_semicolon_separated_part_is_read_on_a_cluster_as_locally(tmp_path):
-    """The cluster's reader finds the separator by the local reader's rule (line 1 without a comma)."""
+@pytest.mark.parametrize("sep, name", [(";", "';'"), ("   ", "whitespace")])
+def test_a_semicolon_separated_part_is_read_on_a_cluster_as_locally(sep, name, tmp_path):
+    """The cluster's reader finds the separator by the local reader's rule (line 1 without a comma):
+    ';', or runs of spaces (read by Dask as pandas' sep=r"\\s+")."""
     pytest.importorskip("distributed")
     rng = np.random.default_rng(0)
     for k in (1, 2):
         x = rng.standard_normal((60, 2))
-        rows = "".join(f"{a:.4f};{b:.4f};{int(a + b > 0)}\n" for a, b in x)
-        (tmp_path / f"p{k}.csv").write_text("a;b;y\n" + rows)
+        rows = "".join(f"{a:.4f}{sep}{b:.4f}{sep}{int(a + b > 0)}\n" for a, b in x)
+        (tmp_path / f"p{k}.csv").write_text(sep.join("aby") + "\n" + rows)
     r = npdnn_cmd("train", "--workers", "1", "--data", "p*.csv", "--target", "y", "--epochs", "3", "--out", "m.npz",
                   cwd=tmp_path)  # fmt: skip
     assert r.returncode == 0, r.stderr
     # the note, then the command's own lines only: no "X does not have valid feature names" from each block
-    assert r.stderr.startswith("npdnn: warning: p1.csv: read as ';'-separated (its first line has no comma, and 2")
+    assert r.stderr.startswith(f"npdnn: warning: p1.csv: read as {name}-separated (its first line has no comma, and 2")
     assert "feature names" not in r.stderr and "Warning" not in r.stderr, r.stderr
     assert "test confusion matrix" in r.stdout
     r = npdnn_cmd("info", "m.npz", cwd=tmp_path)

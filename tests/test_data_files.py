@@ -46,6 +46,9 @@ def write(df, folder, name):
         opts["sep"] = ";"
     elif name.startswith("sniffed"):  # ;-separated, read without --sep
         df.to_csv(path, index=False, sep=";")
+    elif name.startswith("aligned"):  # columns aligned by spaces (pandas' to_string, R's print), read without --sep
+        with open(path, "w") as f:
+            f.write(df.to_string(index=False, float_format=lambda v: repr(float(v))) + "\n")
     else:
         df.to_csv(path, index=False, sep="\t" if ".tsv" in name else ",")  # compression from the suffix
     return path, opts
@@ -348,7 +351,7 @@ def test_the_separator_is_kept_when_given_or_when_the_first_line_has_a_comma(tmp
     semi, quoted, spaced = tmp_path / "semi.csv", tmp_path / "quoted.csv", tmp_path / "spaced.csv"
     semi.write_text("a;b;y\n1;2;0\n3;4;1\n")
     quoted.write_text('a,"b;c",y\n1,2,0\n3,4,1\n')  # a comma: comma-separated, a ';' inside a name or not
-    spaced.write_text("'a' 'b' 'y'\n1 2 0\n3 4 1\n")  # spaces are not tried: names may hold them
+    spaced.write_text("'a' 'b' 'y'\n1 2\n3 4 1\n")  # line 2 splits otherwise: not read as whitespace-separated
     with pytest.raises(
         DataError, match=r"its columns are \"a;b;y\" \(separated by ';' instead of ','\? pass --sep ';'\)$"
     ):
@@ -357,10 +360,77 @@ def test_the_separator_is_kept_when_given_or_when_the_first_line_has_a_comma(tmp
         warnings.simplefilter("error")
         X, _, _ = read_data(str(quoted), "y")
         assert list(X.columns) == ["a", "b;c"]
-        with pytest.raises(DataError, match=r"\(separated by ' ' instead of ','\? pass --sep ' '\)$"):
+        with pytest.raises(DataError, match=r"\(separated by spaces instead of ','\? pass --sep whitespace\)$"):
             read_data(str(spaced), "y")
         with pytest.raises(DataError, match=r"""its columns are "'a'", "'b'", "'y'" \(did you mean "'y'"\?\)$"""):
             read_data(str(spaced), "Y", sep=" ")
+        with pytest.raises(DataError, match=r"""its columns are "'a'", "'b'", "'y'" \(did you mean "'y'"\?\)$"""):
+            read_data(str(spaced), "Y", sep="whitespace")
+
+
+AUTO = (  # ISLR's Auto.data: aligned by spaces, a tab before the quoted name, '?' for a missing horsepower
+    "mpg\tcylinders\thorsepower weight\torigin\tname\n"
+    '18.0   8   130.0      3504.   1\t"chevrolet chevelle malibu"\n'
+    '25.0   4   ?          2046.   1\t"ford pinto"\n'
+    '  31.0   4   65.00      1773.   3\t"toyota corolla 1200"  \n'
+)
+
+
+def auto_frame(k=20):
+    """AUTO's rows, ``k`` times each, as pandas reads them (``sep=r"\\s+"``, ``na_values="?"``)."""
+    text = AUTO.split("\n", 1)[0] + "\n" + AUTO.split("\n", 1)[1] * k
+    return text, pd.read_csv(io.StringIO(text), sep=r"\s+", na_values="?")
+
+
+@pytest.mark.parametrize("name", ["Auto.data", "Auto.csv", "auto.txt.gz"])
+def test_a_table_aligned_by_spaces_and_tabs_is_read_without_sep(name, tmp_path):
+    """ISLR's Auto.data, UCI's auto-mpg.data and housing.data: no comma, no ; nor |, and a tab splits line 1
+    but not line 2: runs of spaces and tabs separate the fields, quoted names keep theirs."""
+    text, expected = auto_frame()
+    path = tmp_path / name
+    if name.endswith(".gz"):
+        import gzip
+
+        path.write_bytes(gzip.compress(text.encode()))
+    else:
+        path.write_text(text)
+    with pytest.warns(DataWarning, match=r"read as whitespace-separated \(its first line has no comma, and 5 runs"):
+        X, y, _ = read_data(str(path), "origin")
+    # the reader's column with missing cells is pandas' nullable Float64 (NA where '?')
+    pd.testing.assert_frame_equal(
+        X, expected.drop(columns="origin").astype({"cylinders": float, "horsepower": "Float64"})
+    )
+    assert y.tolist() == expected["origin"].tolist()
+    for sep in ("whitespace", "\\s+"):  # as given: no warning
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            X2, _, _ = read_data(str(path), "origin", sep=sep)
+        pd.testing.assert_frame_equal(X2, X)
+
+
+def test_whitespace_separated_files_without_header_and_with_errors(tmp_path):
+    """UCI's housing.data: no header, lines starting with spaces; a short line is named by its line."""
+    headerless = tmp_path / "housing.data"
+    rows = [f" {0.1 * k:8.5f}  {k % 7:5.2f}   {k % 2}" for k in range(40)]
+    headerless.write_text("\n".join(rows) + "\n")
+    with pytest.warns(DataWarning, match="read as whitespace-separated"):
+        X, y, _ = read_data(str(headerless), "2", csv_options={"has_header": False})
+    assert list(X.columns) == ["0", "1"] and X.shape == (40, 2) and X["1"].tolist()[:3] == [0.0, 1.0, 2.0]
+    assert y.tolist() == [k % 2 for k in range(40)]
+    short = tmp_path / "short.txt"
+    short.write_text("a  b  y\n1  2  0\n3  4  1\n5  6\n")
+    with (
+        pytest.warns(DataWarning, match="read as whitespace-separated"),
+        pytest.raises(DataError, match=r"short\.txt, line 4: 2 fields; expected 3 as in the header$"),
+    ):
+        read_data(str(short), "y")
+    names = tmp_path / "names.csv"  # tab-separated names that hold a space: tab, not whitespace
+    names.write_text("first name\tlast name\ty\nAda Byron\tKing Lovelace\t0\nAl Turing\tMath Logic\t1\n")
+    with pytest.warns(DataWarning, match=r"read as tab-separated"):
+        X, _, _ = read_data(str(names), "y")
+    assert list(X.columns) == ["first name", "last name"]
+    with pytest.raises(DataError, match=r"--sep must be one character \(or \\t\), .* or whitespace .*; got 'ab'"):
+        read_data(str(names), "y", sep="ab")
 
 
 # ---------------------------------------------------------------- the real command
@@ -370,7 +440,17 @@ def npdnn(*args, cwd):
 
 
 # one file per format family (the compressions differ only in the decompressor, read_data tests each)
-CLI_FILES = ["d.csv", "d.csv.bz2", "d.tsv.gz", "semicolon.csv", "sniffed.csv", "d.parquet", "d.npy", "d.npz"]
+CLI_FILES = [
+    "d.csv",
+    "d.csv.bz2",
+    "d.tsv.gz",
+    "semicolon.csv",
+    "sniffed.csv",
+    "aligned.txt",
+    "d.parquet",
+    "d.npy",
+    "d.npz",
+]
 
 
 @pytest.mark.slow
@@ -380,12 +460,13 @@ def test_each_format_through_the_command(name, tmp_path):
     path, o = write(df, tmp_path, name)
     sep = ["--sep", o["sep"]] if o["sep"] else []
     drop = ["--drop", *o["drop"]] if o["drop"] else []
-    quiet = [] if name == "sniffed.csv" else ["--quiet"]  # the separator's note is a message
+    quiet = [] if name in ("sniffed.csv", "aligned.txt") else ["--quiet"]  # the separator's note is a message
     r = npdnn("train", "--data", path, "--target", o["target"], *drop, *sep, "--epochs", "3", *quiet,
               "--out", "m.npz", cwd=tmp_path)  # fmt: skip
     assert r.returncode == 0, r.stderr
     assert "test" in r.stdout
     assert ("read as ';'-separated" in r.stderr) == (name == "sniffed.csv"), r.stderr
+    assert ("read as whitespace-separated" in r.stderr) == (name == "aligned.txt"), r.stderr
     if name.endswith(".npy"):  # a model without column names: the label column must not count as a feature
         drop = ["--drop", "-1"]
     r = npdnn("predict", "--model", "m.npz", "--data", path, "--id", o["id"], *drop, *sep, "--out", "p.csv",

@@ -26,6 +26,27 @@ import numpy as np
 from .bounded import open_bounded
 
 COMPRESSIONS = (".gz", ".bz2", ".xz", ".zst")
+# The separator of a table aligned by runs of spaces and tabs (UCI's auto-mpg.data, ISLR's Auto.data,
+# R's write.table): --sep whitespace, pandas' sep=r"\s+". Not one character: the csv module reads
+# such lines through whitespace_lines, and pandas' fast path is not taken.
+WHITESPACE = "whitespace"
+
+
+def whitespace_lines(lines):
+    """``lines`` (text, each ending in its newline) for ``csv.reader(delimiter=" ",
+    skipinitialspace=True)``, which then splits at every run of spaces: tabs become spaces
+    (inside quotes too) and each line loses its leading and trailing ones. One line out per
+    line in, so the reader's line numbers stay the file's."""
+    for line in lines:
+        yield line.replace("\t", " ").strip(" \r\n") + "\n"
+
+
+def reader_options(sep):
+    """``(delimiter, skipinitialspace)`` for ``csv.reader`` with the field separator ``sep``: a space
+    after a separator is ignored, but for a lone space, which separates every field it stands between."""
+    if sep == WHITESPACE:
+        return " ", True
+    return sep, sep != " "
 
 
 class Unsafe(Exception):
@@ -36,7 +57,7 @@ def open_binary(path, sep=","):
     """``path`` opened for reading bytes, decompressed according to its suffix, through
     the limits of :mod:`npdnn.cli.bounded` (line length, header width, expansion)."""
     compressed = str(path).lower().endswith(COMPRESSIONS)
-    return open_bounded(_open_raw(path), path, sep, compressed)
+    return open_bounded(_open_raw(path), path, " " if sep == WHITESPACE else sep, compressed)
 
 
 def _open_raw(path):

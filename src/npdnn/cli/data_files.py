@@ -35,7 +35,7 @@ import warnings
 import numpy as np
 
 from .bounded import InputLimitError, check_regular, shown_columns
-from .csv_fields import COMPRESSIONS, open_binary
+from .csv_fields import COMPRESSIONS, WHITESPACE, open_binary
 from .csv_header import feature_columns
 from .datasets import DataError, DataWarning, csv_first_rows, csv_header, read_csv_columns
 from .labels import parse_labels, unlabeled_rows_left_out
@@ -46,7 +46,8 @@ BYTE_ORDER_MARKS = (
     (b"\xff\xfe", "utf-16"),
     (b"\xfe\xff", "utf-16"),
 )
-# Tried on a .csv file given without --sep whose first line is one comma field: _csv_header.
+# Tried on a .csv file given without --sep whose first line is one comma field: _csv_header. Runs of
+# spaces and tabs only when none of these splits it (a tab-separated "first name" must not be two fields).
 OTHER_SEPARATORS = (";", "\t", "|")
 FORMATS = {".csv": "CSV", ".tsv": "TSV", ".tab": "TSV", ".parquet": "Parquet", ".pq": "Parquet"}
 # Text tables under other names, read as .csv files are: UCI's adult.data and adult.test, iris.data; .txt, .dat.
@@ -190,7 +191,9 @@ def csv_separator(path, has_header=True, encoding=None):
     """``(sep, header, note)`` of a ``.csv`` file given without --sep: a comma, unless its
     first line is one comma field that one of :data:`OTHER_SEPARATORS` splits into more (a
     spreadsheet's ;-separated export, a tab-separated file named .csv): then the one giving
-    the most fields, and ``note`` says so (else None). The cluster's reader asks it too."""
+    the most fields, and ``note`` says so (else None); when none does, runs of spaces and tabs
+    (:data:`~npdnn.cli.csv_fields.WHITESPACE`) if they split lines 1 and 2 alike and neither holds a
+    comma. The cluster's reader asks it too."""
     header = csv_header(path, ",", has_header, encoding)
     if len(header) != 1:
         return ",", header, None
@@ -200,12 +203,20 @@ def csv_separator(path, has_header=True, encoding=None):
         if rows and all(len(row) == len(rows[0]) for row in rows):
             fields[other] = len(rows[0])
     sep = max(fields, key=fields.get, default=None)
-    if sep is None or fields[sep] < 2:  # UCI's adult.test: a note line "|1x3 Cross validator" above the data
+    if sep is not None and fields[sep] < 2:
+        sep = None
+    if sep is None and all(len(row) == 1 for row in csv_first_rows(path, ",", encoding)):
+        # ISLR's Auto.data: aligned by spaces, a tab before the car's name. Not when line 2 holds a comma
+        # (adult.test's note line "|1x3 Cross validator" above "25, Private, ...": 3 words, 3 fields).
+        rows = csv_first_rows(path, WHITESPACE, encoding)
+        sep = WHITESPACE if rows and all(len(row) == len(rows[0]) for row in rows) and len(rows[0]) >= 2 else None
+    if sep is None:  # UCI's adult.test: a note line "|1x3 Cross validator" above the data
         return ",", header, None
     header = csv_header(path, sep, has_header, encoding)
-    name = "tab" if sep == "\t" else repr(sep)
+    name = {"\t": "tab", WHITESPACE: "whitespace"}.get(sep, repr(sep))
+    gaps = f"{len(header) - 1} runs of spaces or tabs" if sep == WHITESPACE else f"{len(header) - 1} of {name}"
     note = (
-        f"{path}: read as {name}-separated (its first line has no comma, and {len(header) - 1} of {name}): "
+        f"{path}: read as {name}-separated (its first line has no comma, and {gaps}): "
         "pass --sep to choose another separator"
     )
     return sep, header, note
@@ -214,9 +225,12 @@ def csv_separator(path, has_header=True, encoding=None):
 def _separator(sep, default):
     if sep is None:
         return default
-    sep = {"\\t": "\t", "tab": "\t"}.get(sep, sep)
-    if len(sep) != 1 or sep in '"\r\n':
-        raise DataError(f"--sep must be one character (or \\t), not a quote or newline; got {sep!r}")
+    sep = {"\\t": "\t", "tab": "\t", "\\s+": WHITESPACE}.get(sep, sep)  # \s+: pandas' name for whitespace
+    if sep != WHITESPACE and (len(sep) != 1 or sep in '"\r\n'):
+        raise DataError(
+            f"--sep must be one character (or \\t), not a quote or newline, or whitespace (runs of spaces and "
+            f"tabs); got {sep!r}"
+        )
     return sep
 
 

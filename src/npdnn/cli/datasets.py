@@ -35,7 +35,7 @@ import numpy as np
 from ..errors import DataError, DataWarning
 from ..sklearn.column_values import DECIMAL_COMMA
 from .bounded import InputLimitError, check_regular, shown_columns
-from .csv_fields import count_separators, open_text
+from .csv_fields import WHITESPACE, count_separators, open_text, reader_options, whitespace_lines
 from .csv_header import (
     ENCODING_HINT,
     NO_HEADER_HINT,
@@ -90,7 +90,9 @@ def _read_rows(path, header_only=False, sep=",", has_header=True, encoding=None)
     try:
         # utf-8-sig: a byte-order mark (as spreadsheet programs write) is not part of the first name.
         with open_text(path, sep, encoding) as f:
-            reader = csv.reader(f, delimiter=sep, strict=True, skipinitialspace=sep != " ")
+            delimiter, skip = reader_options(sep)
+            text = whitespace_lines(f) if sep == WHITESPACE else f
+            reader = csv.reader(text, delimiter=delimiter, strict=True, skipinitialspace=skip)
             for cells in reader:
                 if not cells or _blank(cells, sep):  # a blank line, or one of spaces and tabs only (as pandas)
                     continue
@@ -156,9 +158,11 @@ def _columns_error(path, missing, header, what, needed_by=None, sep=",", has_hea
         hint = " (line 1 holds one field: a title or a note above the data? delete it; another separator? pass --sep)"
     elif len(header) == 1:  # one field: another separator? (a .csv file without --sep tried ; tab |: data_files)
         others = [c for c in ",;\t|" if c != sep and c in header[0]]
-        if not others and " " in header[0].strip() and sep != " ":
-            others = [" "]
-        if others:
+        if not others and " " in header[0].strip() and sep not in (" ", WHITESPACE):
+            others = [WHITESPACE]
+        if others == [WHITESPACE]:  # one space or an aligned run of them: either way --sep whitespace reads it
+            hint = f" (separated by spaces instead of {sep!r}? pass --sep whitespace)"
+        elif others:
             hint = f" (separated by {others[0]!r} instead of {sep!r}? pass --sep {others[0]!r})"  # repr: a tab as '\t'
     names = ", ".join(f'"{c}"' for c in missing)
     near = [n for c in missing for n in header if n != c and _bare(n) == _bare(c)]
@@ -215,7 +219,9 @@ def csv_first_rows(path, sep, encoding=None, n=2):
     rows = []
     try:
         with open_text(path, sep, check_encoding(encoding)) as f:
-            for cells in csv.reader(f, delimiter=sep, skipinitialspace=sep != " "):
+            delimiter, skip = reader_options(sep)
+            for cells in csv.reader(whitespace_lines(f) if sep == WHITESPACE else f, delimiter=delimiter,
+                                    skipinitialspace=skip):  # fmt: skip
                 if cells and not _blank(cells, sep):
                     rows.append(cells)
                     if len(rows) == n:
@@ -452,6 +458,8 @@ def _read_fast(
     when they must be reordered); the file itself is streamed, never held."""
     import pandas as pd
 
+    if sep == WHITESPACE:  # its separators are runs, which the byte count cannot vouch for
+        return None
     last = header[-1]  # missing (NaN) on every line with too few fields
     labels = [c for c in dict.fromkeys([target, id_column, last]) if c is not None and c not in features]
     try:

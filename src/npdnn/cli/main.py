@@ -304,7 +304,12 @@ DATA_HELP = f"{SUPPORTED}; arrays name their columns by index (see README)"
 def _add_data_options(parser):
     """--sep, --features, --drop, --no-header, --na-values, --decimal, --thousands, --encoding, --categorical: shared by
     train, predict and evaluate."""
-    parser.add_argument("--sep", metavar="CHAR", help="field separator of a CSV file (default: , and tab for .tsv)")
+    parser.add_argument(
+        "--sep",
+        metavar="CHAR",
+        help="field separator of a CSV file: one character, \\t, or whitespace for columns aligned by spaces and tabs "
+        "(default: , and tab for .tsv; a .csv file whose first line has no comma: ; tab | or whitespace, as it splits)",
+    )
     parser.add_argument("--features", nargs="+", metavar="COL", help="the feature columns, in this order")
     parser.add_argument("--drop", nargs="+", metavar="COL", help="columns that are not features (e.g. an id)")
     parser.add_argument(

@@ -14,6 +14,7 @@ import numpy as np
 def _read(pattern, target):
     import dask.dataframe as dd
 
+    from .csv_fields import WHITESPACE
     from .csv_header import ROW_NAMES, row_names_note
     from .data_files import csv_separator
     from .datasets import DataError
@@ -25,7 +26,7 @@ def _read(pattern, target):
         df = dd.read_parquet(paths)
     elif all(p.endswith(".csv") for p in paths):
         sep, _, sep_note = csv_separator(paths[0])  # as the local reader: ; tab | when line 1 has no comma
-        df = dd.read_csv(paths, sep=sep)
+        df = dd.read_csv(paths, sep=r"\s+" if sep == WHITESPACE else sep)
     else:
         raise DataError(f"--data {pattern!r} must match only .parquet or only .csv files; got {paths[:3]}")
     if target not in df.columns:
