@@ -43,15 +43,16 @@ DASK_MARKS = [
 ]
 
 
-def local_cluster(memory_limit="1GiB", silence_logs=logging.ERROR, **kw):
-    """The distributed tests' cluster: a ``distributed.LocalCluster`` of 2 worker processes of
-    one thread each, no dashboard (imported here, so that collecting needs no dask)."""
+def local_cluster(n_workers=2, processes=True, memory_limit="1GiB", silence_logs=logging.ERROR, **kw):
+    """The distributed tests' cluster: a ``distributed.LocalCluster`` of 2 worker processes of one
+    thread each, as ``--workers 2`` starts it: no dashboard, its HTTP server on the loopback address
+    (imported here, so that collecting needs no dask)."""
     import distributed
 
-    return distributed.LocalCluster(
-        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None,
-        memory_limit=memory_limit, silence_logs=silence_logs, **kw,
-    )  # fmt: skip
+    from npdnn.cli.train_cluster import local_cluster as cli_cluster
+
+    return cli_cluster(distributed.LocalCluster, n_workers, processes=processes, memory_limit=memory_limit,
+                       silence_logs=silence_logs, **kw)  # fmt: skip
 
 
 @contextlib.contextmanager

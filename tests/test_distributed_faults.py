@@ -15,7 +15,7 @@ import pytest
 
 from npdnn import Network
 
-from conftest import DASK_MARKS, cluster_client
+from conftest import DASK_MARKS, cluster_client, local_cluster
 
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
@@ -123,9 +123,7 @@ def test_lost_scheduler_is_a_clear_error_and_the_checkpoint_resumes(tmp_path):
     local = Network([5, 6, 1], seed=3)
     local.fit(X, y, **kw)
     ckpt = tmp_path / "run.ckpt"
-    cluster = distributed.LocalCluster(
-        n_workers=1, processes=False, dashboard_address=None, silence_logs=logging.CRITICAL
-    )
+    cluster = local_cluster(1, processes=False, memory_limit="auto", silence_logs=logging.CRITICAL)
     client = distributed.Client(cluster)
 
     class StopScheduler:
@@ -149,9 +147,7 @@ def test_lost_scheduler_is_a_clear_error_and_the_checkpoint_resumes(tmp_path):
         gc.collect()
     assert ckpt.exists()
     with (
-        distributed.LocalCluster(
-            n_workers=1, processes=False, dashboard_address=None, silence_logs=logging.CRITICAL
-        ) as cluster2,
+        local_cluster(1, processes=False, memory_limit="auto", silence_logs=logging.CRITICAL) as cluster2,
         distributed.Client(cluster2) as client2,
     ):
         resumed = Network([5, 6, 1], seed=99)  # its own parameters are replaced by the checkpoint's

@@ -21,7 +21,7 @@ import pytest
 
 from npdnn import Network
 
-from conftest import DASK_MARKS, cluster_client
+from conftest import DASK_MARKS, cluster_client, local_cluster
 
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
@@ -35,6 +35,31 @@ BOUND = 300  # seconds: a run past this is a hang, reported as such (never a tim
 def client():
     with cluster_client(silence_logs=logging.CRITICAL) as c:
         yield c
+
+
+def test_the_clusters_http_server_listens_on_loopback_only_and_beside_another_cluster():
+    """``--workers``' cluster (and the tests'): distributed starts the scheduler's HTTP server even with
+    dashboard_address=None, on port 8787 of every interface (0.0.0.0 and ::), readable by a stranger on
+    the network, and warns "Port 8787 is already in use" when another cluster holds it (a user's second
+    fit, or these tests on two workers). Now on 127.0.0.1, on a free port, and silent."""
+    import warnings
+
+    taken = socket.socket()
+    taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        try:
+            taken.bind(("", 8787))
+            taken.listen()
+        except OSError:  # another cluster holds it already: the case itself
+            pass
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # "Port 8787 is already in use" would fail here
+            with local_cluster(1, processes=False, memory_limit="auto", silence_logs=logging.CRITICAL) as cluster:
+                server = cluster.scheduler.http_server
+                bound = [sock.getsockname()[:2] for sock in server._sockets.values()]
+                assert bound == [("127.0.0.1", server.port)] and server.port != 8787, bound
+    finally:
+        taken.close()
 
 
 def _within(fn):
@@ -200,14 +225,8 @@ def test_channel_uses_the_clusters_tls(tmp_path, monkeypatch):
     monkeypatch.setattr(channel.Channel, "__init__", spy)
     X, y = _data()
     with (
-        distributed.LocalCluster(
-            n_workers=2,
-            processes=False,
-            threads_per_worker=1,
-            dashboard_address=None,
-            protocol="tls",
-            security=security,
-            silence_logs=logging.CRITICAL,
+        local_cluster(
+            2, processes=False, memory_limit="auto", protocol="tls", security=security, silence_logs=logging.CRITICAL
         ) as cluster,
         distributed.Client(cluster, security=security) as c,
     ):

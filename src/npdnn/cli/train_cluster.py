@@ -11,6 +11,17 @@ import sys
 import numpy as np
 
 
+def local_cluster(LocalCluster, workers, **kw):
+    """``--workers N``'s cluster: N processes of one thread, reached on the loopback address only.
+    ``dashboard_address=None`` alone still starts the scheduler's HTTP server on port 8787 of every
+    interface (distributed 2026.11), where a stranger on the network could read it, and warns "Port
+    8787 is already in use" beside another cluster; so it is bound to 127.0.0.1 on a free port."""
+    return LocalCluster(
+        n_workers=workers, threads_per_worker=1, dashboard_address=None,
+        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"}, **kw,
+    )  # fmt: skip
+
+
 def _read(pattern, target):
     import dask.dataframe as dd
 
@@ -97,7 +108,7 @@ def train(args, info, make_model):
     if args.scheduler is not None:
         cluster, client = None, Client(args.scheduler, timeout="20s")
     else:
-        cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, dashboard_address=None)
+        cluster = local_cluster(LocalCluster, args.workers)
         client = Client(cluster)
     try:
         X, y, notes = _read(args.data, args.target)
