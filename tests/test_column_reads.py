@@ -173,3 +173,104 @@ def test_a_string_column_reads_as_its_object_twin(storage, na_value):
     assert texts.tolist() == want_texts.tolist()  # the same texts in the same order (of first appearance)
     np.testing.assert_array_equal(codes, want_codes)
     assert codes.dtype == want_codes.dtype == np.intp
+
+
+@pytest.mark.parametrize(
+    ("k", "nans", "expected"),
+    [
+        (0, 0, 1.0),  # x >= 55 is the label
+        (5, 0, 105 / 110),  # 5 errors, a tenth of the rarer class's 50: still reported
+        (6, 0, 0.0),  # 6 of 49: more than a tenth
+        (0, 10, 117 / 120),  # 10 missing cells, 7 of them 1: their own side, predicting 1
+    ],
+)
+def test_the_threshold_share_is_the_best_single_split_within_a_tenth_of_the_rarer_class(k, nans, expected):
+    """x = 0 ... 109, the label 1 from x = 55 on, and 1 on the first k rows too (errors for any one
+    threshold); ``nans`` more rows with x missing."""
+    from npdnn.sklearn.column_checks import _threshold_share
+
+    x = np.arange(110.0)
+    y = (x >= 55).astype(np.intp)
+    y[:k] = 1
+    if nans:
+        x = np.concatenate([x, np.full(nans, np.nan)])
+        y = np.concatenate([y, [1] * 7 + [0] * 3]).astype(np.intp)
+    rng = np.random.default_rng(0)
+    order = rng.permutation(x.size)  # the rows' order does not matter
+    assert _threshold_share(x[order], y[order]) == expected
+    ties = np.repeat([1.0, 2.0, 3.0], 40)  # a split falls between values, never inside ties
+    y = np.array([0] * 40 + [0] * 36 + [1] * 4 + [1] * 40, dtype=np.intp)
+    assert _threshold_share(ties, y) == 116 / 120
+    assert _threshold_share(np.full(5, np.nan), np.array([1, 1, 1, 1, 0], dtype=np.intp)) == 0.0  # no value at all
+
+
+def test_leaked_label_edges_rows_columns_and_shares():
+    """The rule's edges: 20 rows are checked, 19 not; a copy after a column it passes over is still
+    found; a constant column is no better than the majority; a column of 10 values and missing
+    cells is 11 values; several columns with shares 99% and 100% (then exactly five named)."""
+    rng = np.random.default_rng(3)
+
+    def warned(X, y, target="y"):
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            leaked_label(X, np.asarray(y, dtype=np.intp), list(X.columns), target)
+        return [w.message for w in record if w.category is LeakedLabelWarning]
+
+    for m, count in ((20, 1), (19, 0)):
+        y = np.arange(m) % 2
+        assert len(warned(pd.DataFrame({"copy": y.astype(str)}), y)) == count
+    m = 300
+    y = (rng.random(m) < 0.5).astype(np.intp)
+    ids = [f"person {i}" for i in range(m)]  # passed over (a value per row), then the copy
+    (message,) = warned(pd.DataFrame({"name": ids, "copy": np.where(y == 1, "a", "b")}), y)
+    assert str(message).startswith("column 'copy' alone predicts 'y' on 100%")
+    rare = np.zeros(1000, np.intp)
+    rare[:5] = 1  # majority 99.5%: a constant column predicts as much, and is no copy
+    assert warned(pd.DataFrame({"constant": np.ones(1000)}), rare) == []
+    eleven = pd.DataFrame({"v": np.where(np.arange(200) < 20, np.nan, np.arange(200) % 10)})
+    y11 = np.where(eleven["v"].isna(), 1, eleven["v"].fillna(0) % 2).astype(np.intp)
+    assert warned(eleven, y11) == []  # 10 values and missing: 11 > 10, and 200 rows / 20 = 10
+    twelve = pd.concat([eleven] * 2, ignore_index=True)  # 400 rows: up to 20 values checked
+    assert [str(w) for w in warned(twelve, np.tile(y11, 2))] == [
+        "column 'v' alone predicts 'y' on 100% of training rows: a copy of the label?"
+    ]
+    # the missing cells a group of their own, not merged with the first value (code 0)
+    first = pd.DataFrame({"x": pd.array([0.5] * 100 + [None] * 100 + [2.5] * 100, dtype="Float64")})
+    y3 = np.array([0] * 100 + [1] * 100 + [1] * 100, dtype=np.intp)
+    texts = pd.DataFrame({"t": ["p"] * 100 + [None] * 100 + ["q"] * 100})
+    assert len(warned(first, y3)) == 1 and len(warned(texts, y3)) == 1
+    y = (rng.random(m) < 0.5).astype(np.intp)
+    near = np.where(y == 1, "a", "b").astype(object)
+    near[:3] = np.where(y[:3] == 1, "b", "a")  # 3 of 300 wrong: 99%
+    five = {f"c{k}": np.where(y == 1, f"a{k}", f"b{k}") for k in range(4)} | {"near": near}
+    (message,) = warned(pd.DataFrame(five), y)
+    assert str(message) == (
+        "columns 'c0', 'c1', 'c2', 'c3', 'near' each alone predict 'y' on 99% to 100% of training rows: "
+        "copies of the label?"
+    )
+    assert message.shares["near"] == 0.99 and message.shares["c0"] == 1.0
+    (message,) = warned(pd.DataFrame({"near": near}), y)
+    assert message.shares == {"near": 0.99}  # exactly LEAK_SHARE: reported
+
+
+def test_leaked_label_on_more_rows_than_it_reads_and_on_arrays():
+    """Past LEAK_ROWS rows, evenly spaced rows are read (the columns and the labels alike); a NumPy
+    array's columns are checked as a table's; a nullable Float64 column with <NA> by its threshold."""
+    from npdnn.sklearn import column_checks
+
+    m = column_checks.LEAK_ROWS + 1_001
+    rng = np.random.default_rng(4)
+    x = rng.random(m)
+    y = (x > 0.5).astype(np.intp)
+    X = pd.DataFrame({"x": x, "copy": np.where(y == 1, "a", "b"), "noise": rng.random(m)})
+    with pytest.warns(LeakedLabelWarning) as record:
+        leaked_label(X, y, list(X.columns), "y")
+    assert str(record[0].message).startswith("columns 'x', 'copy' each alone predict 'y' on 100%")
+    A = np.column_stack([rng.random(500), np.arange(500) % 2])
+    with pytest.warns(LeakedLabelWarning, match="^column '1' alone predicts the label on 100%"):
+        leaked_label(A, (np.arange(500) % 2).astype(np.intp), [0, 1])
+    weeks = pd.array(np.where(np.arange(600) % 3 == 0, 0.0, np.arange(600) % 50 + 1.5), dtype="Float64")
+    weeks[::7] = pd.NA
+    worked = np.where(pd.isna(weeks), 0, (weeks.to_numpy(dtype=float, na_value=0) > 0)).astype(np.intp)
+    with pytest.warns(LeakedLabelWarning, match="column 'weeks' alone predicts 'worked' on 100%"):
+        leaked_label(pd.DataFrame({"weeks": weeks}), worked, ["weeks"], "worked")

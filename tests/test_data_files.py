@@ -578,3 +578,36 @@ def test_a_parquet_files_pandas_index_is_not_a_feature(tmp_path):
     assert X.columns.tolist() == ["a", "b", "c"] and len(y) == len(df)
     X, _, _ = read_data(tmp_path / "d.parquet", "label", features=["__index_level_0__", "a"])
     assert X["__index_level_0__"].tolist() == df.index.tolist()
+
+
+def test_whitespace_reading_edges(tmp_path, monkeypatch):
+    """Two fields are enough; names at a line's ends keep every letter; UTF-16 with its mark is found
+    so too; --sep aliases (\\t, tab, \\s+) and refusals; a lone space separates every field (no runs);
+    the header's width limit counts the spaces."""
+    two = tmp_path / "two.txt"
+    two.write_text("XX    y\n" + "".join(f"{k * 0.5}    {k % 2}\n" for k in range(40)))
+    with pytest.warns(DataWarning, match=r"read as whitespace-separated \(its first line has no comma, and 1 runs"):
+        X, y, _ = read_data(str(two), "y")
+    assert list(X.columns) == ["XX"] and y.tolist()[:3] == [0, 1, 0]
+    utf16 = tmp_path / "u16.txt"
+    utf16.write_bytes(two.read_text().encode("utf-16"))
+    with pytest.warns(DataWarning, match=r"read as whitespace-separated"):
+        X16, _, _ = read_data(str(utf16), "y")
+    pd.testing.assert_frame_equal(X16, X)
+    tabbed = tmp_path / "tabbed.csv"
+    tabbed.write_text("a\tb\ty\n1\t2\t0\n3\t4\t1\n")
+    for alias in ("\\t", "tab"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # given: no note
+            assert list(read_data(str(tabbed), "y", sep=alias)[0].columns) == ["a", "b"]
+    with pytest.raises(DataError, match=r"""--sep must be one character .*; got '"'"""):
+        read_data(str(tabbed), "y", sep='"')
+    single = tmp_path / "single.txt"
+    single.write_text("a b y\n1 2 0\n1  2 0\n")  # --sep ' ': two spaces hold an empty field
+    with pytest.raises(DataError, match=r"single\.txt, line 3: 4 fields; expected 3 as in the header$"):
+        read_data(str(single), "y", sep=" ")
+    monkeypatch.setenv("NPDNN_MAX_COLUMNS", "3")
+    wide = tmp_path / "wide.txt"
+    wide.write_text("a b c d y\n1 2 3 4 0\n")
+    with pytest.raises(DataError, match=r"the header line has more than 3 fields"):
+        read_data(str(wide), "y", sep="whitespace")
