@@ -317,7 +317,12 @@ def test_numbers_with_a_few_words_are_refused_as_the_command_line_refuses_them()
             "fare",
             fare,
             r"column 'fare': 30 of its 300 values are text that is not a number \('\?'\) among numbers; "
-            r"expected numbers \(a missing-value marker\? make it NaN",
+            r"expected numbers \(a missing-value marker\? make it NaN, e\.g\. read_csv\(na_values=\['\?'\]\)\) or",
+        ),
+        (
+            "four",
+            np.where(np.arange(m) % 25 < 4, np.array(["n/a1", "n/a2", "n/a3", "n/a4"])[np.arange(m) % 4], "7"),
+            r"\('n/a1', 'n/a2', 'n/a3', \.\.\.\) among .* make it NaN, e\.g\. read_csv\(na_values=\.\.\.\)\) or",
         ),
         ("rooms", rooms, r"column 'rooms': 75 of its 300 values .* \('unknown'\) .* or categories \(list the column"),
         ("dose", dose, r"column 'dose': 100 of .* --categorical on the command line\); numbers with a decimal comma\?"),

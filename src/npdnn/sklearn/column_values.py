@@ -181,12 +181,15 @@ def _check_mixed(name, codes, texts):
     n_words, n_present = int(np.count_nonzero(in_words)), int(np.count_nonzero(present))
     if n_words * 2 > n_present:  # mostly words: a text column
         return
-    shown = ", ".join(_shown(t) for t in texts[np.unique(codes[in_words])][:3].tolist())
+    distinct = texts[np.unique(codes[in_words])].tolist()
+    shown = ", ".join(_shown(t) for t in distinct[:3])
     hint = _text_hint([str(t) for t in texts[words]])
+    # A few words spelled out, ready to paste (Stata's and SAS's exports write a missing number as ".")
+    na_values = repr([str(t).strip() for t in distinct]) if len(distinct) <= 3 else "..."
     raise ValueError(
         f"column {name!r}: {n_words} of its {n_present} values are text that is not a number ({shown}"
         f"{', ...' if np.count_nonzero(words) > 3 else ''}) among numbers; expected numbers (a missing-value "
-        "marker? make it NaN, e.g. read_csv(na_values=...)) or categories (list the column in "
+        f"marker? make it NaN, e.g. read_csv(na_values={na_values})) or categories (list the column in "
         "categorical_features; --categorical on the command line)" + (f"; {hint}" if hint else "")
     )
 
