@@ -47,12 +47,9 @@ def local_cluster(n_workers=2, processes=True, memory_limit="1GiB", silence_logs
     """The distributed tests' cluster: a ``distributed.LocalCluster`` of 2 worker processes of one
     thread each, as ``--workers 2`` starts it: no dashboard, its HTTP server on the loopback address
     (imported here, so that collecting needs no dask)."""
-    import distributed
-
     from npdnn.cli.train_cluster import local_cluster as cli_cluster
 
-    return cli_cluster(distributed.LocalCluster, n_workers, processes=processes, memory_limit=memory_limit,
-                       silence_logs=silence_logs, **kw)  # fmt: skip
+    return cli_cluster(n_workers, processes=processes, memory_limit=memory_limit, silence_logs=silence_logs, **kw)
 
 
 @contextlib.contextmanager

@@ -19,6 +19,7 @@ stream here (and by pandas, from the same suffix, for its parse).
 from __future__ import annotations
 
 import codecs
+import csv
 import io
 
 import numpy as np
@@ -28,25 +29,26 @@ from .bounded import open_bounded
 COMPRESSIONS = (".gz", ".bz2", ".xz", ".zst")
 # The separator of a table aligned by runs of spaces and tabs (UCI's auto-mpg.data, ISLR's Auto.data,
 # R's write.table): --sep whitespace, pandas' sep=r"\s+". Not one character: the csv module reads
-# such lines through whitespace_lines, and pandas' fast path is not taken.
+# such lines (csv_reader), and pandas' fast path is not taken.
 WHITESPACE = "whitespace"
 
 
-def whitespace_lines(lines):
+def csv_reader(f, sep, **kw):
+    """A ``csv.reader`` over the text stream ``f`` with the field separator ``sep``: a space after a
+    separator is ignored, but for a lone space, which separates every field it stands between; for
+    :data:`WHITESPACE`, each run of spaces and tabs separates (:func:`_whitespace_lines`)."""
+    if sep == WHITESPACE:
+        return csv.reader(_whitespace_lines(f), delimiter=" ", skipinitialspace=True, **kw)
+    return csv.reader(f, delimiter=sep, skipinitialspace=sep != " ", **kw)
+
+
+def _whitespace_lines(lines):
     """``lines`` (text, each ending in its newline) for ``csv.reader(delimiter=" ",
     skipinitialspace=True)``, which then splits at every run of spaces: tabs become spaces
     (inside quotes too) and each line loses its leading and trailing ones. One line out per
     line in, so the reader's line numbers stay the file's."""
     for line in lines:
         yield line.replace("\t", " ").strip(" \r\n") + "\n"
-
-
-def reader_options(sep):
-    """``(delimiter, skipinitialspace)`` for ``csv.reader`` with the field separator ``sep``: a space
-    after a separator is ignored, but for a lone space, which separates every field it stands between."""
-    if sep == WHITESPACE:
-        return " ", True
-    return sep, sep != " "
 
 
 class Unsafe(Exception):

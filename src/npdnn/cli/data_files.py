@@ -35,20 +35,12 @@ import warnings
 import numpy as np
 
 from .bounded import InputLimitError, check_regular, shown_columns
-from .csv_fields import COMPRESSIONS, WHITESPACE, open_binary
+from .csv_dialect import csv_separator, marked_encoding, separator
+from .csv_fields import COMPRESSIONS
 from .csv_header import feature_columns
-from .datasets import DataError, DataWarning, csv_first_rows, csv_header, read_csv_columns
+from .datasets import DataError, DataWarning, csv_header, read_csv_columns
 from .labels import parse_labels, unlabeled_rows_left_out
 
-BYTE_ORDER_MARKS = (
-    (b"\xff\xfe\x00\x00", "utf-32"),
-    (b"\x00\x00\xfe\xff", "utf-32"),
-    (b"\xff\xfe", "utf-16"),
-    (b"\xfe\xff", "utf-16"),
-)
-# Tried on a .csv file given without --sep whose first line is one comma field: _csv_header. Runs of
-# spaces and tabs only when none of these splits it (a tab-separated "first name" must not be two fields).
-OTHER_SEPARATORS = (";", "\t", "|")
 FORMATS = {".csv": "CSV", ".tsv": "TSV", ".tab": "TSV", ".parquet": "Parquet", ".pq": "Parquet"}
 # Text tables under other names, read as .csv files are: UCI's adult.data and adult.test, iris.data; .txt, .dat.
 FORMATS.update({".txt": "CSV", ".data": "CSV", ".test": "CSV", ".dat": "CSV"})
@@ -121,7 +113,7 @@ def read_data(path, target=None, features=None, drop=(), sep=None, id_column=Non
         raise DataError(str(e)) from None
     csv_options = {k: v for k, v in (csv_options or {}).items() if v not in (None, (), [], True, ".")}
     if kind in ("CSV", "TSV"):
-        if csv_options.get("encoding") is None and (marked := _marked_encoding(path)) is not None:
+        if csv_options.get("encoding") is None and (marked := marked_encoding(path)) is not None:
             csv_options["encoding"] = marked  # Excel's "Unicode Text": UTF-16 with its byte-order mark
         has_header, encoding = csv_options.get("has_header", True), csv_options.get("encoding")
         sep, header = _csv_header(path, kind, sep, has_header, encoding)
@@ -160,78 +152,16 @@ def read_data(path, target=None, features=None, drop=(), sep=None, id_column=Non
     return _read_arrays(path, kind, target, features, drop, id_column, needed_by)
 
 
-def _marked_encoding(path):
-    """The encoding a file's byte-order mark names when it is UTF-16 or UTF-32 (Excel's "Unicode
-    Text" is tab-separated UTF-16), else None. Such a mark is never the start of UTF-8 text (0xFE,
-    0xFF and a leading NUL are not), so it decides without a guess; UTF-8's own mark is read anyway."""
-    try:
-        with open_binary(path) as f:
-            start = f.read(4)
-    except Exception:  # the reading itself names what is wrong
-        return None
-    for mark, encoding in BYTE_ORDER_MARKS:  # UTF-32's first: UTF-16 LE's mark begins UTF-32 LE's
-        if start.startswith(mark):
-            return encoding
-    return None
-
-
 def _csv_header(path, kind, sep, has_header, encoding):
     """``(sep, header)``: the header read with ``--sep``, or the suffix's separator; a ``.csv``
     file given without --sep: :func:`csv_separator`'s, and a DataWarning when it is not a comma."""
     if sep is not None or kind != "CSV":
-        sep = _separator(sep, "," if kind == "CSV" else "\t")
+        sep = separator(sep, "," if kind == "CSV" else "\t")
         return sep, csv_header(path, sep, has_header, encoding)
     sep, header, note = csv_separator(path, has_header, encoding)
     if note:
         warnings.warn(note, DataWarning, stacklevel=3)
     return sep, header
-
-
-def csv_separator(path, has_header=True, encoding=None):
-    """``(sep, header, note)`` of a ``.csv`` file given without --sep: a comma, unless its
-    first line is one comma field that one of :data:`OTHER_SEPARATORS` splits into more (a
-    spreadsheet's ;-separated export, a tab-separated file named .csv): then the one giving
-    the most fields, and ``note`` says so (else None); when none does, runs of spaces and tabs
-    (:data:`~npdnn.cli.csv_fields.WHITESPACE`) if they split lines 1 and 2 alike and neither holds a
-    comma. The cluster's reader asks it too."""
-    header = csv_header(path, ",", has_header, encoding)
-    if len(header) != 1:
-        return ",", header, None
-    fields = {}  # a separator's fields on line 1, where line 2 (if any) splits into as many
-    for other in OTHER_SEPARATORS:
-        rows = csv_first_rows(path, other, encoding)
-        if rows and all(len(row) == len(rows[0]) for row in rows):
-            fields[other] = len(rows[0])
-    sep = max(fields, key=fields.get, default=None)
-    if sep is not None and fields[sep] < 2:
-        sep = None
-    if sep is None and all(len(row) == 1 for row in csv_first_rows(path, ",", encoding)):
-        # ISLR's Auto.data: aligned by spaces, a tab before the car's name. Not when line 2 holds a comma
-        # (adult.test's note line "|1x3 Cross validator" above "25, Private, ...": 3 words, 3 fields).
-        rows = csv_first_rows(path, WHITESPACE, encoding)
-        sep = WHITESPACE if rows and all(len(row) == len(rows[0]) for row in rows) and len(rows[0]) >= 2 else None
-    if sep is None:  # UCI's adult.test: a note line "|1x3 Cross validator" above the data
-        return ",", header, None
-    header = csv_header(path, sep, has_header, encoding)
-    name = {"\t": "tab", WHITESPACE: "whitespace"}.get(sep, repr(sep))
-    gaps = f"{len(header) - 1} runs of spaces or tabs" if sep == WHITESPACE else f"{len(header) - 1} of {name}"
-    note = (
-        f"{path}: read as {name}-separated (its first line has no comma, and {gaps}): "
-        "pass --sep to choose another separator"
-    )
-    return sep, header, note
-
-
-def _separator(sep, default):
-    if sep is None:
-        return default
-    sep = {"\\t": "\t", "tab": "\t", "\\s+": WHITESPACE}.get(sep, sep)  # \s+: pandas' name for whitespace
-    if sep != WHITESPACE and (len(sep) != 1 or sep in '"\r\n'):
-        raise DataError(
-            f"--sep must be one character (or \\t), not a quote or newline, or whitespace (runs of spaces and "
-            f"tabs); got {sep!r}"
-        )
-    return sep
 
 
 def _check_file(path, kind):

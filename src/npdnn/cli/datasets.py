@@ -35,7 +35,7 @@ import numpy as np
 from ..errors import DataError, DataWarning
 from ..sklearn.column_values import DECIMAL_COMMA
 from .bounded import InputLimitError, check_regular, shown_columns
-from .csv_fields import WHITESPACE, count_separators, open_text, reader_options, whitespace_lines
+from .csv_fields import WHITESPACE, count_separators, csv_reader, open_text
 from .csv_header import (
     ENCODING_HINT,
     NO_HEADER_HINT,
@@ -90,9 +90,7 @@ def _read_rows(path, header_only=False, sep=",", has_header=True, encoding=None)
     try:
         # utf-8-sig: a byte-order mark (as spreadsheet programs write) is not part of the first name.
         with open_text(path, sep, encoding) as f:
-            delimiter, skip = reader_options(sep)
-            text = whitespace_lines(f) if sep == WHITESPACE else f
-            reader = csv.reader(text, delimiter=delimiter, strict=True, skipinitialspace=skip)
+            reader = csv_reader(f, sep, strict=True)
             for cells in reader:
                 if not cells or _blank(cells, sep):  # a blank line, or one of spaces and tabs only (as pandas)
                     continue
@@ -219,9 +217,7 @@ def csv_first_rows(path, sep, encoding=None, n=2):
     rows = []
     try:
         with open_text(path, sep, check_encoding(encoding)) as f:
-            delimiter, skip = reader_options(sep)
-            for cells in csv.reader(whitespace_lines(f) if sep == WHITESPACE else f, delimiter=delimiter,
-                                    skipinitialspace=skip):  # fmt: skip
+            for cells in csv_reader(f, sep):
                 if cells and not _blank(cells, sep):
                     rows.append(cells)
                     if len(rows) == n:

@@ -11,11 +11,13 @@ import sys
 import numpy as np
 
 
-def local_cluster(LocalCluster, workers, **kw):
+def local_cluster(workers, **kw):
     """``--workers N``'s cluster: N processes of one thread, reached on the loopback address only.
     ``dashboard_address=None`` alone still starts the scheduler's HTTP server on port 8787 of every
     interface (distributed 2026.11), where a stranger on the network could read it, and warns "Port
     8787 is already in use" beside another cluster; so it is bound to 127.0.0.1 on a free port."""
+    from distributed import LocalCluster
+
     return LocalCluster(
         n_workers=workers, threads_per_worker=1, dashboard_address=None,
         scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"}, **kw,
@@ -25,9 +27,9 @@ def local_cluster(LocalCluster, workers, **kw):
 def _read(pattern, target):
     import dask.dataframe as dd
 
+    from .csv_dialect import csv_separator
     from .csv_fields import WHITESPACE
     from .csv_header import ROW_NAMES, row_names_note
-    from .data_files import csv_separator
     from .datasets import DataError
 
     paths, sep_note = sorted(glob.glob(pattern)), None
@@ -76,7 +78,7 @@ def train(args, info, make_model):
     """Run ``npdnn train`` on the cluster; ``info(message)`` prints unless --quiet;
     ``make_model()`` returns the DNNClassifier to train, built from the options as a local
     run builds it (passed in: the estimator and the CLI sit above this package)."""
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     from .datasets import DataError
     from .outputs import warn_line
@@ -108,7 +110,7 @@ def train(args, info, make_model):
     if args.scheduler is not None:
         cluster, client = None, Client(args.scheduler, timeout="20s")
     else:
-        cluster = local_cluster(LocalCluster, args.workers)
+        cluster = local_cluster(args.workers)
         client = Client(cluster)
     try:
         X, y, notes = _read(args.data, args.target)

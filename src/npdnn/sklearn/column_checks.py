@@ -91,7 +91,7 @@ def leaked_label(X, labels, names, target=None, stacklevel=3, reads=None):
     label = f"{target!r}" if target is not None else "the label"
     found = []
     every = rows.size == m  # no copy of the column when every row is read
-    most = max(LEAK_MAX_VALUES, rows.size // LEAK_ROWS_PER_VALUE)
+    max_values = max(LEAK_MAX_VALUES, rows.size // LEAK_ROWS_PER_VALUE)
     n_classes = int(y.max()) + 1
     sample = np.linspace(0, rows.size - 1, min(rows.size, LEAK_THRESHOLD_ROWS)).astype(np.intp)
     threshold = n_classes == 2 and np.bincount(y[sample], minlength=2).min() >= LEAK_MINORITY
@@ -100,13 +100,12 @@ def leaked_label(X, labels, names, target=None, stacklevel=3, reads=None):
             column = X.iloc[:, j] if every else X.iloc[rows, j]
         else:
             column = X[:, j] if every else X[rows, j]
-        codes = _codes(column, most, reads.get(j) if every and reads is not None else None)
+        codes = _codes(column, max_values, reads.get(j) if every and reads is not None else None)
         if codes is not None:
             table = np.bincount(codes * n_classes + y, minlength=(codes.max() + 1) * n_classes)
             share = table.reshape(-1, n_classes).max(axis=1).sum() / y.shape[0]
         elif threshold and getattr(column.dtype, "kind", "O") in "iuf":
-            values = column.to_numpy(dtype=np.float64, na_value=np.nan) if hasattr(column, "to_numpy") else column
-            share = _threshold_share(np.asarray(values, dtype=np.float64)[sample], y[sample])
+            share = _threshold_share(_floats(column)[sample], y[sample])
         else:
             continue
         if share >= LEAK_SHARE and share > majority + 0.01:
@@ -119,8 +118,8 @@ def leaked_label(X, labels, names, target=None, stacklevel=3, reads=None):
     else:  # one warning: a panel's change columns, missing in its first year, each name the year (13 in lowbrth)
         shown = ", ".join(repr(str(name)) for name, _ in found[:SHOWN])
         more = f" (and {len(found) - SHOWN} more)" if len(found) > SHOWN else ""
-        least, most = (f"{f(share for _, share in found):.0%}" for f in (min, max))
-        shares = least if least == most else f"{least} to {most}"
+        low, high = (f"{f(share for _, share in found):.0%}" for f in (min, max))
+        shares = low if low == high else f"{low} to {high}"
         text = f"columns {shown}{more} each alone predict {label} on {shares} of training rows: copies of the label?"
     w = LeakedLabelWarning(text)
     w.shares = dict(found)
@@ -194,6 +193,12 @@ def _threshold_share(values, y):
     return correct / y.size if y.size - correct <= rarer / 10 else 0.0
 
 
+def _floats(column):
+    """A numeric column (a Series, nullable ones included, or an array) as float64 (m,), NaN where missing."""
+    values = column.to_numpy(dtype=np.float64, na_value=np.nan) if hasattr(column, "to_numpy") else column
+    return np.asarray(values, dtype=np.float64)
+
+
 def _codes(column, most, read=None):
     """Integer codes (k,) of a column's values (missing as its own value), or None when
     it has more than ``most`` distinct values. ``read``: the column's
@@ -201,10 +206,10 @@ def _codes(column, most, read=None):
     if getattr(column.dtype, "kind", "O") in "biuf":
         import pandas as pd
 
-        values = column.to_numpy(dtype=np.float64, na_value=np.nan) if hasattr(column, "to_numpy") else column
+        values = _floats(column)
         # Hashed, not sorted (a fifth of np.unique's time on adult's columns): the same values are one
         # (0.0 and -0.0 too), the NaNs one more, and the share below does not depend on which code is which.
-        codes, uniques = pd.factorize(np.asarray(values, dtype=np.float64))
+        codes, uniques = pd.factorize(values)
         if uniques.size + bool((codes < 0).any()) > most:
             return None
         return np.where(codes < 0, uniques.size, codes)
