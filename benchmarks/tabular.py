@@ -40,6 +40,9 @@ RESULTS = Path(__file__).parent / "results" / "tabular.jsonl"
 NPDNN = [sys.executable, "-m", "npdnn"]
 # The target's name in the raw file where panel.py names the columns itself (adult has no header row).
 RAW_TARGET = {"adult": "14"}
+# The tables' columns, in this order.
+ORDER = ["npdnn CLI", "npdnn CLI (raw file)", "DNNClassifier (DataFrame)", "DNNClassifier", "DNNClassifier float32"]
+ORDER += ["MLPClassifier", "LogisticRegression", "HistGradientBoosting"]
 
 
 def models(seed):
@@ -148,11 +151,7 @@ def one(name, seed, raw):
 
 def table(rows):
     """Markdown: per set, per model, mean score / log loss / fit seconds over the seeds."""
-    order = ["npdnn CLI", "npdnn CLI (raw file)", "DNNClassifier (DataFrame)", "DNNClassifier", "DNNClassifier float32"]
-    order.append("MLPClassifier")
-    order.append("LogisticRegression")
-    order.append("HistGradientBoosting")
-    names = [m for m in order if any(r["model"] == m for r in rows)]
+    names = [m for m in ORDER if any(r["model"] == m for r in rows)]
     sets = list(dict.fromkeys(r["set"] for r in rows))
     lines = ["| data | metric | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
     means = {m: [] for m in names}
@@ -174,6 +173,30 @@ def table(rows):
     return "\n".join(lines)
 
 
+def paired(rows, baselines=("MLPClassifier", "LogisticRegression")):
+    """Markdown: per set, each npdnn column minus each baseline on the same splits (score and log loss),
+    the mean difference with its standard error over the seeds, and the seeds won / tied / lost on
+    score. A difference within about two standard errors of 0 is the splits' noise, not a gap."""
+    by = {(r["set"], r["seed"], r["model"]): r for r in rows}
+    ours = [m for m in ORDER if m.startswith(("npdnn", "DNNClassifier")) and any(r["model"] == m for r in rows)]
+    lines = ["| data | npdnn column | vs | seeds | score difference | log loss difference | won / tied / lost |"]
+    lines.append("|---|---|---|---|---|---|---|")
+    for s in dict.fromkeys(r["set"] for r in rows):
+        for m in ours:
+            for b in baselines:
+                seeds = sorted(k for (t, k, n) in by if t == s and n == m and (s, k, b) in by)
+                if len(seeds) < 2:
+                    continue
+                d = np.array([[by[s, k, m][c] - by[s, k, b][c] for c in ("score", "log_loss")] for k in seeds])
+                se = d.std(axis=0, ddof=1) / np.sqrt(len(seeds))
+                won, tied = int(np.sum(d[:, 0] > 0)), int(np.sum(d[:, 0] == 0))
+                lines.append(
+                    f"| {s} | {m} | {b} | {len(seeds)} | {d[:, 0].mean():+.4f} ± {se[0]:.4f} | "
+                    f"{d[:, 1].mean():+.4f} ± {se[1]:.4f} | {won} / {tied} / {len(seeds) - won - tied} |"
+                )
+    return "\n".join(lines)
+
+
 def latest(rows):
     """The last row of each (set, seed, model) among those that record ``train_s`` (the file
     keeps every run, earlier defaults included)."""
@@ -186,14 +209,17 @@ def main():
     p.add_argument("--sets", default=",".join(PANEL))
     p.add_argument("--seeds", default="0,1,2")
     p.add_argument("--raw", action="store_true", help="run the CLI on the raw files (needs npdnn's CSV reading)")
-    p.add_argument("--table", action="store_true", help="only print the table of the results file's latest rows")
+    p.add_argument(
+        "--table", action="store_true", help="only print the tables of the results file's latest rows (of --sets)"
+    )
     args = p.parse_args()
     if args.table:
         rows = [json.loads(line) for line in RESULTS.read_text().splitlines() if line.strip()]
-        print(table(latest(rows)))
+        rows = [r for r in latest(rows) if r["set"] in args.sets.split(",")]
+        print(table(rows) + "\n\n" + paired(rows))
         return
     rows = run(RESULTS, args.sets, args.seeds, lambda name, seed: one(name, seed, args.raw))
-    print(table(rows))
+    print(table(rows) + "\n\n" + paired(rows))
 
 
 if __name__ == "__main__":
