@@ -1,22 +1,18 @@
 """How a text table is written, when the user does not say: its encoding from a byte-order mark,
 and its field separator from its first two lines.
 
-Owns: BYTE_ORDER_MARKS, OTHER_SEPARATORS, marked_encoding, csv_separator, separator.
+Owns: OTHER_SEPARATORS, marked_encoding, csv_separator, separator.
 Imports: the CSV reader's first rows and checked header (:mod:`npdnn.cli.datasets`), the stream
-opener and the whitespace separator (:mod:`npdnn.cli.csv_fields`).
+opener and the whitespace separator (:mod:`npdnn.cli.csv_fields`), the byte-order marks
+(:mod:`npdnn.cli.file_kinds`).
 """
 
 from __future__ import annotations
 
 from .csv_fields import WHITESPACE, open_binary
 from .datasets import DataError, csv_first_rows, csv_header
+from .file_kinds import BYTE_ORDER_MARKS
 
-BYTE_ORDER_MARKS = (
-    (b"\xff\xfe\x00\x00", "utf-32"),
-    (b"\x00\x00\xfe\xff", "utf-32"),
-    (b"\xff\xfe", "utf-16"),
-    (b"\xfe\xff", "utf-16"),
-)
 # Tried on a .csv file given without --sep whose first line is one comma field. Runs of spaces and
 # tabs only when none of these splits it (a tab-separated "first name" must not be two fields).
 OTHER_SEPARATORS = (";", "\t", "|")

@@ -5,7 +5,7 @@ A gzip stream saved as ``data.csv``, an Excel workbook renamed ``.csv``, the ``.
 Mac writes beside ``data.csv`` on a USB stick or in a zip: none of them decodes as UTF-8, and the
 reader's hint for such bytes ("saved by Excel on Windows? pass --encoding cp1252") was wrong advice.
 
-Owns: COMPRESSED, OTHER_KINDS, binary_kind.
+Owns: BYTE_ORDER_MARKS, COMPRESSED, OTHER_KINDS, binary_kind.
 Imports: nothing of npdnn (the readers call it only once a decoding has failed).
 """
 
@@ -13,6 +13,13 @@ from __future__ import annotations
 
 import os
 
+# UTF-16's and UTF-32's marks: text (every other byte NUL), in the encoding they name
+BYTE_ORDER_MARKS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
 # (first bytes, what they start, the suffix npdnn decompresses it by)
 COMPRESSED = (
     (b"\x1f\x8b", "gzip-compressed data", ".gz"),
@@ -60,7 +67,7 @@ def binary_kind(path):
             sibling = name[2:] if name.startswith("._") else "the file of the same name without '._'"
             return f"not text: its first bytes ({start[:4].hex(' ')}) start {kind}: " + todo.format(sibling=sibling)
     nul = head.find(b"\x00")
-    if nul < 0:
+    if nul < 0 or head.startswith(tuple(mark for mark, _ in BYTE_ORDER_MARKS)):  # marked text: its encoding's error
         return None
     pairs = head[: len(head) // 2 * 2]
     first, second = pairs[0::2].strip(b"\x00"), pairs[1::2].strip(b"\x00")  # ASCII in UTF-16: one of each pair NUL
