@@ -332,6 +332,13 @@ def test_what_the_header_and_the_encoding_say_in_process():
     ]  # fmt: skip
     assert h.looks_like_data(["1", "2", "a"]) and not h.looks_like_data(["1", "a"])
     assert not h.looks_like_data(["1", "2", "a", "b"])  # half numbers: names (a year, a code) among names
+    # numbers stepping evenly, five or more: a header of years or of a grid, not a row of data
+    years = ["Country Name", "Country Code", *map(str, range(1960, 2023))]
+    assert not h.looks_like_data(years) and h.looks_like_data([*years[:2], "1960", "1961", "1962", "1963"])
+    assert not h.looks_like_data(["Unnamed: 0", *(f"{142.24 + 2.54 * k:.2f}" for k in range(22))])  # crimtab
+    assert h.looks_like_data(["1", "2", "3", "4", "6", "yes"])  # one uneven step: data
+    assert h.looks_like_data(["0", "0", "0", "0", "0", "g"])  # no step at all: data (a row of zeros)
+    assert h.looks_like_data(["5", "4", "3", "2", "1"]) is False  # a countdown steps evenly too
     assert h.feature_columns("f.csv", ["Unnamed: 0"], ()) == ["Unnamed: 0"]  # the only column: not row names
     with pytest.warns(DataWarning) as record:
         assert h.feature_columns("f.csv", ["Unnamed: 0", "a"], ()) == ["a"]

@@ -698,3 +698,26 @@ def test_an_invisible_character_in_a_number_is_named_not_taken_for_a_marker(cell
     with pytest.raises(DataError, match=said) as e:
         read_data(str(path), "label")
     assert "--na-values" not in str(e.value)
+
+
+def test_a_wide_header_of_years_is_names_not_the_first_row_of_data(tmp_path):
+    """The World Bank's wide tables name their columns by year ("1960" ... "2022"): most of the
+    header is numbers, and "the first row looks like data: pass --no-header" was wrong advice
+    (following it broke the file). Numbers that step evenly are names; a headerless file still
+    gets the hint."""
+    years = list(range(2000, 2010))
+    rows = [["Country Name", *map(str, years), "label"]]
+    rows += [[f"c{i}", *(f"{(i * 7 + y) % 13 * 1.5:.1f}" for y in years), "ab"[i % 2]] for i in range(40)]
+    path = tmp_path / "wide.csv"
+    path.write_text("".join(",".join(f'"{c}"' for c in r) + "\n" for r in rows))  # quoted, as R writes it
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        X, y, _ = read_data(str(path), "label", drop=["Country Name"])
+    assert list(X.columns) == list(map(str, years)) and X.shape == (40, 10)
+    data = tmp_path / "noheader.csv"
+    data.write_text("".join(",".join(r[1:]) + "\n" for r in rows[1:]))  # headerless: its first row is data
+    with pytest.warns(DataWarning, match="the first row looks like data: pass --no-header"):
+        with pytest.raises(DataError, match=r'no target column "10"; .* \(the first row looks like data: pass --no-'):
+            read_data(str(data), "10")
+    X, _, _ = read_data(str(data), "10", csv_options={"has_header": False})  # as the hint says
+    assert X.shape == (40, 10)

@@ -51,10 +51,21 @@ def _is_number(text):
     return True
 
 
+PROGRESSION = 5  # numbers stepping evenly, at least this many: a header of names (years), not a row of data
+
+
 def looks_like_data(header):
     """Whether most header fields are numbers: the first row is data, not names (a
-    headerless file's label column often holds text: sonar's R, ionosphere's g)."""
-    return sum(_is_number(name) for name in header) * 2 > len(header)
+    headerless file's label column often holds text: sonar's R, ionosphere's g). Not when
+    those numbers step evenly, at least :data:`PROGRESSION` of them: names of a grid, as a
+    wide table's years (the World Bank's "1960" ... "2022") or R's crimtab (142.24, 144.78,
+    ...: heights every 2.54 cm), where a row of measurements rarely does."""
+    numbers = [float(name) for name in header if _is_number(name)]
+    if len(numbers) * 2 <= len(header):
+        return False
+    steps = [b - a for a, b in zip(numbers[:-1], numbers[1:], strict=True)]
+    even = len(numbers) >= PROGRESSION and steps[0] != 0
+    return not (even and all(abs(d - steps[0]) <= 1e-6 * abs(steps[0]) for d in steps))
 
 
 NO_HEADER_HINT = "the first row looks like data: pass --no-header"
