@@ -339,6 +339,11 @@ def test_what_the_header_and_the_encoding_say_in_process():
     assert h.looks_like_data(["1", "2", "3", "4", "6", "yes"])  # one uneven step: data
     assert h.looks_like_data(["0", "0", "0", "0", "0", "g"])  # no step at all: data (a row of zeros)
     assert h.looks_like_data(["5", "4", "3", "2", "1"]) is False  # a countdown steps evenly too
+    # a grid printed to a few decimals: its steps differ in the last digit, within a thousandth of the step
+    assert not h.looks_like_data(["0.333333", "0.666667", "1", "1.333333", "1.666667", "2"])
+    assert not h.looks_like_data(["0", "10.001", "20", "30", "40"])
+    assert not h.looks_like_data(["0", "10", "20.008", "30", "40"])  # each step within 0.008 of the first's 10
+    assert h.looks_like_data(["0", "10.02", "20", "30", "40"])  # a fiftieth off: measurements
     assert h.feature_columns("f.csv", ["Unnamed: 0"], ()) == ["Unnamed: 0"]  # the only column: not row names
     with pytest.warns(DataWarning) as record:
         assert h.feature_columns("f.csv", ["Unnamed: 0", "a"], ()) == ["a"]

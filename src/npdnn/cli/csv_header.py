@@ -65,7 +65,8 @@ def looks_like_data(header):
         return False
     steps = [b - a for a, b in zip(numbers[:-1], numbers[1:], strict=True)]
     even = len(numbers) >= PROGRESSION and steps[0] != 0
-    return not (even and all(abs(d - steps[0]) <= 1e-6 * abs(steps[0]) for d in steps))
+    # within a thousandth of the step: a grid printed to a few decimals (0.333333, 0.666667, 1, ...) steps evenly
+    return not (even and all(abs(d - steps[0]) <= 1e-3 * abs(steps[0]) for d in steps))
 
 
 NO_HEADER_HINT = "the first row looks like data: pass --no-header"
