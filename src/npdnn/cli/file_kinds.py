@@ -6,7 +6,8 @@ Mac writes beside ``data.csv`` on a USB stick or in a zip: none of them decodes 
 reader's hint for such bytes ("saved by Excel on Windows? pass --encoding cp1252") was wrong advice.
 
 Owns: BYTE_ORDER_MARKS, COMPRESSED, OTHER_KINDS, binary_kind.
-Imports: nothing of npdnn (the readers call it only once a decoding has failed).
+Imports: nothing of npdnn. The CSV reader calls it only when a file's bytes fail to decode or its
+header holds a NUL, so a readable file costs nothing.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ COMPRESSED = (
     (b"\xfd7zXZ\x00", "xz-compressed data", ".xz"),
     (b"\x28\xb5\x2f\xfd", "zstd-compressed data", ".zst"),
 )
-# (first bytes, what they start, what to do); {sibling} is the file's name without a leading "._"
+# (first bytes, what they start, what to do); {sibling}: the file's name without its leading "._"
 OTHER_KINDS = (
     (b"PK\x03\x04", "a ZIP archive, as an Excel .xlsx workbook's do", "save the sheet as CSV, or unzip the archive"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel 97-2003 workbook", "save the sheet as CSV (File > Save As)"),
@@ -43,7 +44,7 @@ OTHER_KINDS = (
         "the data is in {sibling}, beside it",
     ),
 )
-HEAD = 4096  # bytes looked at for a NUL
+HEAD = 4096  # bytes read: enough for every signature, and where a NUL is looked for
 
 
 def binary_kind(path):
