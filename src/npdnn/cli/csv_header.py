@@ -7,8 +7,9 @@ the columns or is data already, and its row names.
 - A first header cell left empty names the file's row names, as R's ``write.csv`` and pandas'
   ``to_csv`` write them: read as :data:`ROW_NAMES`, they are not a feature (:func:`feature_columns`).
 
-Owns: check_encoding, one_byte_or_utf8, looks_like_data, NO_HEADER_HINT, ROW_NAMES, check_separator_line,
-feature_columns, row_names_note, check_header. Imports: the standard library, npdnn.errors.
+Owns: check_encoding, one_byte_or_utf8, looks_like_data, NO_HEADER_HINT, check_separator_line,
+feature_columns, row_names_note, check_header. Imports: the standard library, npdnn.errors, ROW_NAMES
+(:mod:`npdnn.sklearn.column_values`, which the estimator's checks share).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import re
 
 from ..errors import DataError, DataWarning
+from ..sklearn.column_values import ROW_NAMES
 
 # A CSV file saved by Excel on Windows is in the system's code page (cp1252 in Western Europe and the US)
 ENCODING_HINT = "a file saved by Excel on Windows? pass --encoding cp1252"
@@ -71,11 +73,8 @@ def looks_like_data(header):
 
 NO_HEADER_HINT = "the first row looks like data: pass --no-header"
 
-# A header whose first cell is empty: the file's row names, as R's write.csv and pandas' to_csv
-# (index=True) write them. pandas reads that column as "Unnamed: 0", and a file pandas saved again
-# (index=False) names it so; either way it numbers or names the rows, and a model given it as a
-# feature would learn the file's row order, so it is read under that name and is not a feature.
-ROW_NAMES = "Unnamed: 0"
+# A header whose first cell is empty: the file's row names (ROW_NAMES, pandas' name for them), read
+# under that name and not a feature: a model given it would learn the file's row order.
 
 
 def feature_columns(path, header, exclude):

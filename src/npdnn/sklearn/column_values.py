@@ -9,7 +9,7 @@ A value no treatment can read faithfully (a complex number, bytes) raises :class
 plan re-raises as a ValueError naming the column.
 
 Owns: canonical, DECIMAL_COMMA (the command line's CSV reader names such columns with it),
-FORMATTED_NUMBER, DATE and their hints, TRUE_WORDS / FALSE_WORDS, MAX_CATEGORY_CHARS.
+FORMATTED_NUMBER, DATE and their hints, TRUE_WORDS / FALSE_WORDS, MAX_CATEGORY_CHARS, ROW_NAMES.
 Imports: NumPy; pandas lazily (only tables are read here).
 """
 
@@ -24,6 +24,10 @@ import unicodedata
 import numpy as np
 
 MAX_CATEGORY_CHARS = 200  # characters kept of a category's text
+# A file's row names, as R's write.csv and pandas' to_csv (index=True) write them under an empty first
+# name: pandas reads that column as "Unnamed: 0", and a file pandas saved again (index=False) names it
+# so. The command line's reader leaves it out; the estimator's row-number warning names it.
+ROW_NAMES = "Unnamed: 0"
 TRUE_WORDS = frozenset({"true", "yes", "t", "y"})
 FALSE_WORDS = frozenset({"false", "no", "f", "n"})
 # A number written with a decimal comma ("10,37", "-0,5", "3,2e-4"), as spreadsheets in much of Europe
